@@ -1,0 +1,18 @@
+use crate::domain::{ApiKey, ApiKeyRecord, Tenant};
+use crate::ports::{InfraResult, RecordStore};
+
+pub struct NewTenant {
+    pub tenant: Tenant,
+    /// Shown once to whoever created the tenant; only its hash is stored.
+    pub api_key: ApiKey,
+}
+
+pub async fn create_tenant_with_key(records: &dyn RecordStore, name: &str) -> InfraResult<NewTenant> {
+    let tenant = Tenant::new(name);
+    let api_key = ApiKey::generate();
+    records.put_tenant(&tenant).await?;
+    records
+        .put_api_key(&ApiKeyRecord::for_key(&api_key, &tenant.id, "initial key"))
+        .await?;
+    Ok(NewTenant { tenant, api_key })
+}

@@ -1,0 +1,261 @@
+use std::collections::HashMap;
+use std::time::Instant;
+
+use base64::Engine;
+
+use crate::domain::{
+    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason,
+    JobResult, JobStatus, UploadFormat,
+};
+use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
+use crate::ports::{DeviceInsert, InfraError};
+
+use super::{parse_certificate_import_key, Deps};
+
+/// What one S3 ObjectCreated notification led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessOutcome {
+    Completed { job_id: String, total: u64, failed: u64 },
+    /// The job could not run as a whole; it is recorded FAILED with the reason.
+    Failed { job_id: String, reason: String },
+    /// A re-delivered event for a job that already ended.
+    AlreadyFinished { job_id: String },
+    /// The key is not one of ours, or names no job: nothing to do.
+    Ignored { reason: String },
+}
+
+/// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
+/// of deliveries, or a retry after a crash part-way, give the same final job.
+/// Returns `Err` only for infrastructure failures worth retrying.
+pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<ProcessOutcome, InfraError> {
+    let Some((tenant_id, job_id)) = parse_certificate_import_key(key) else {
+        return Ok(ProcessOutcome::Ignored {
+            reason: "not a certificate import key".into(),
+        });
+    };
+    let Some(mut job) = deps.records.get_job(tenant_id, job_id).await? else {
+        return Ok(ProcessOutcome::Ignored {
+            reason: "no such job".into(),
+        });
+    };
+    if job.status.is_terminal() {
+        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
+    }
+    let started = Instant::now();
+    let Some(profile) = deps.records.get_profile(tenant_id, &job.profile_id).await? else {
+        return fail_job(deps, job, FailureReason::UnreadableUpload, "the enrollment profile of this job no longer exists").await;
+    };
+    let Some(zip) = deps.objects.get(&job.object_key).await? else {
+        return fail_job(deps, job, FailureReason::UnreadableUpload, "the uploaded file is missing from storage; upload it again").await;
+    };
+    let mut run = Run::new(deps, &job, &profile);
+    if let Err(message) = run.import(&zip).await? {
+        return fail_job(deps, job, FailureReason::UnreadableUpload, &message).await;
+    }
+    let Run { failures, total, .. } = run;
+    deps.records
+        .put_job_failures(&job.tenant_id, &job.id, &failures)
+        .await?;
+    let failed = failures.len() as u64;
+    job.status = JobStatus::Completed;
+    job.total_certificates = total;
+    job.failed_certificates = failed;
+    job.result = Some(JobResult::from_counts(total, failed));
+    job.processing_time_ms = started.elapsed().as_millis() as u64;
+    deps.records.put_job(&job).await?;
+    tracing::info!(job_id = %job.id, total, failed, ms = job.processing_time_ms, "certificate import completed");
+    Ok(ProcessOutcome::Completed {
+        job_id: job.id,
+        total,
+        failed,
+    })
+}
+
+async fn fail_job(
+    deps: &Deps,
+    mut job: CertImportJob,
+    reason: FailureReason,
+    message: &str,
+) -> Result<ProcessOutcome, InfraError> {
+    let failure = CertFailure {
+        ordinal: 0,
+        file_name: None,
+        index: None,
+        reason,
+        message: message.to_string(),
+    };
+    deps.records
+        .put_job_failures(&job.tenant_id, &job.id, std::slice::from_ref(&failure))
+        .await?;
+    job.status = JobStatus::Failed;
+    job.result = Some(JobResult::Failure);
+    job.failed_certificates = job.total_certificates;
+    job.failure_message = Some(message.to_string());
+    deps.records.put_job(&job).await?;
+    tracing::warn!(job_id = %job.id, reason = message, "certificate import failed");
+    Ok(ProcessOutcome::Failed {
+        job_id: job.id,
+        reason: message.to_string(),
+    })
+}
+
+/// Where a certificate sits in the upload.
+#[derive(Clone)]
+struct Position {
+    ordinal: u32,
+    file_name: String,
+    index: u32,
+}
+
+/// One processing run over an upload: certificates in upload order, devices written in batches.
+struct Run<'a> {
+    deps: &'a Deps,
+    job: &'a CertImportJob,
+    profile: &'a EnrollmentProfile,
+    total: u64,
+    failures: Vec<CertFailure>,
+    /// Fingerprints and identifiers seen earlier in this upload, with where.
+    seen_fingerprints: HashMap<String, Position>,
+    seen_identifiers: HashMap<String, Position>,
+    pending: Vec<(Position, DeviceRecord)>,
+}
+
+impl<'a> Run<'a> {
+    fn new(deps: &'a Deps, job: &'a CertImportJob, profile: &'a EnrollmentProfile) -> Self {
+        Run {
+            deps,
+            job,
+            profile,
+            total: 0,
+            failures: Vec::new(),
+            seen_fingerprints: HashMap::new(),
+            seen_identifiers: HashMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// `Ok(Err(message))` when the upload itself is unusable.
+    async fn import(&mut self, zip: &[u8]) -> Result<Result<(), String>, InfraError> {
+        let mut archive = match UploadArchive::open(zip, self.deps.limits.zip) {
+            Ok(archive) => archive,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        for n in 0..archive.file_count() {
+            let file = match archive.read_file(n) {
+                Ok(file) => file,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            let items: Vec<Result<Vec<u8>, String>> = match archive.format() {
+                UploadFormat::Pem => pem::certificate_blocks(&file.contents)
+                    .into_iter()
+                    .map(|r| r.map_err(|e| e.to_string()))
+                    .collect(),
+                UploadFormat::Xml => match xml::certificates(&file.contents) {
+                    Ok(items) => items.into_iter().map(|r| r.map_err(|e| e.to_string())).collect(),
+                    Err(e) => return Ok(Err(format!("`{}`: {e}", file.name))),
+                },
+            };
+            for (index, item) in items.into_iter().enumerate() {
+                self.total += 1;
+                let at = Position {
+                    ordinal: self.total as u32,
+                    file_name: file.name.clone(),
+                    index: index as u32,
+                };
+                match item {
+                    Ok(der) => self.certificate(at, der).await?,
+                    Err(message) => self.fail(&at, FailureReason::MalformedPem, message),
+                }
+            }
+        }
+        self.flush().await?;
+        Ok(Ok(()))
+    }
+
+    async fn certificate(&mut self, at: Position, der: Vec<u8>) -> Result<(), InfraError> {
+        let parsed = match parse_certificate(der) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                self.fail(&at, FailureReason::MalformedCertificate, e.to_string());
+                return Ok(());
+            }
+        };
+        let Some(mapping) = self.profile.mapping.as_ref() else {
+            self.fail(&at, FailureReason::MissingRequiredField, "the enrollment profile has no source fields mapping".into());
+            return Ok(());
+        };
+        let (device_identifier, fields) = match mapping.apply(|f| parsed.field(f)) {
+            Ok(mapped) => mapped,
+            Err(missing) => {
+                let message = format!("the certificate has no `{missing}`, which `device_identifier` is mapped to");
+                self.fail(&at, FailureReason::MissingRequiredField, message);
+                return Ok(());
+            }
+        };
+        if let Some(first) = self.seen_fingerprints.get(&parsed.fingerprint_sha256) {
+            let message = format!("the same certificate appears earlier in this upload ({} #{})", first.file_name, first.index);
+            self.fail(&at, FailureReason::Duplicate, message);
+            return Ok(());
+        }
+        if let Some(first) = self.seen_identifiers.get(&device_identifier) {
+            let message = format!(
+                "device identifier `{device_identifier}` is already used by another certificate earlier in this upload ({} #{})",
+                first.file_name, first.index
+            );
+            self.fail(&at, FailureReason::DeviceIdentifierConflict, message);
+            return Ok(());
+        }
+        self.seen_fingerprints.insert(parsed.fingerprint_sha256.clone(), at.clone());
+        self.seen_identifiers.insert(device_identifier.clone(), at.clone());
+        let device = DeviceRecord {
+            tenant_id: self.job.tenant_id.clone(),
+            device_identifier,
+            fingerprint_sha256: parsed.fingerprint_sha256,
+            certificate: base64::engine::general_purpose::STANDARD.encode(&parsed.der),
+            fields,
+            profile_id: self.profile.id.clone(),
+            job_id: self.job.id.clone(),
+            created_at: self.job.created_at.clone(),
+        };
+        self.pending.push((at, device));
+        if self.pending.len() >= self.deps.limits.device_batch_size.max(1) {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), InfraError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let (positions, devices): (Vec<Position>, Vec<DeviceRecord>) = std::mem::take(&mut self.pending).into_iter().unzip();
+        let outcomes = self.deps.records.insert_devices(&devices).await?;
+        for ((at, device), outcome) in positions.iter().zip(&devices).zip(outcomes) {
+            match outcome {
+                DeviceInsert::Inserted | DeviceInsert::AlreadyWrittenByThisJob => {}
+                DeviceInsert::DuplicateCertificate => self.fail(
+                    at,
+                    FailureReason::Duplicate,
+                    format!("certificate {} is already imported", device.fingerprint_sha256),
+                ),
+                DeviceInsert::DeviceIdentifierTaken => self.fail(
+                    at,
+                    FailureReason::DeviceIdentifierConflict,
+                    format!("device `{}` already exists with another certificate", device.device_identifier),
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, at: &Position, reason: FailureReason, message: String) {
+        self.failures.push(CertFailure {
+            ordinal: at.ordinal,
+            file_name: Some(at.file_name.clone()),
+            index: Some(at.index),
+            reason,
+            message,
+        });
+    }
+}
+

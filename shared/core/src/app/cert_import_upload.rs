@@ -1,0 +1,96 @@
+use bytes::Bytes;
+use rand::Rng;
+
+use crate::domain::{
+    format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, JobStatus,
+};
+use crate::parsing::UploadArchive;
+
+use super::{certificate_import_key, get_profile, AppError, Caller, Deps};
+
+pub struct CertImportUpload {
+    pub profile_id: String,
+    pub file_name: String,
+    pub zip: Bytes,
+    pub ip_address: Option<String>,
+}
+
+/// Checks the zip cheaply, records the job (PENDING), then stores the zip; the
+/// object's creation starts the processor. The job exists before its id is returned.
+pub async fn upload_certificate_import(
+    deps: &Deps,
+    caller: &Caller,
+    upload: CertImportUpload,
+) -> Result<CertImportJob, AppError> {
+    let profile = get_profile(deps, caller, &upload.profile_id).await?;
+    if profile.enrollment_method != EnrollmentMethod::CertificateImport {
+        return Err(AppError::invalid(format!(
+            "enrollment profile {} uses enrollment method {}; certificate import needs a CERTIFICATE_IMPORT profile",
+            profile.id,
+            profile.enrollment_method.as_str()
+        )));
+    }
+    let Some(expected) = profile.format else {
+        return Err(AppError::invalid(format!(
+            "enrollment profile {} has no source fields mapping yet; POST a sample .pem or .xml to /iot/api/v1/enrollment-profile/{}/source-fields-mapping first",
+            profile.id, profile.id
+        )));
+    };
+
+    let mut archive = UploadArchive::open(&upload.zip, deps.limits.zip)
+        .map_err(|e| AppError::invalid(format!("`file`: {e}")))?;
+    if archive.format() != expected {
+        return Err(AppError::invalid(format!(
+            "the zip holds .{} files but enrollment profile {} was mapped from a .{} sample; upload .{} files",
+            archive.format().extension(),
+            profile.id,
+            expected.extension(),
+            expected.extension()
+        )));
+    }
+    let total = archive
+        .count_certificates()
+        .map_err(|e| AppError::invalid(format!("`file`: {e}")))?;
+    if total == 0 {
+        return Err(AppError::invalid("the zip holds no certificates"));
+    }
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let random_id = rand::rng().random_range(100_000_000_000u64..1_000_000_000_000).to_string();
+    let mut job = CertImportJob {
+        object_key: certificate_import_key(&caller.tenant.id, &id, &upload.file_name),
+        id,
+        tenant_id: caller.tenant.id.clone(),
+        random_id,
+        profile_id: profile.id.clone(),
+        profile_name: profile.name.clone(),
+        original_file_name: upload.file_name,
+        format: expected,
+        original_size: upload.zip.len() as u64,
+        created_at: format_timestamp(chrono::Utc::now()),
+        status: JobStatus::Pending,
+        enrollment_context: EnrollmentContext {
+            ip_address: upload.ip_address,
+            authorization: caller.api_key_id.clone(),
+            auth_type: "API_KEY".to_string(),
+        },
+        total_certificates: total,
+        failed_certificates: 0,
+        processing_time_ms: 0,
+        result: None,
+        failure_message: None,
+    };
+    deps.records.put_job(&job).await?;
+    if let Err(e) = deps.objects.put(&job.object_key, upload.zip).await {
+        // Without its object the job would never be processed: end it now.
+        job.status = JobStatus::Failed;
+        job.result = Some(crate::domain::JobResult::Failure);
+        job.failed_certificates = job.total_certificates;
+        job.failure_message = Some("the upload could not be stored; upload the file again".into());
+        if let Err(mark) = deps.records.put_job(&job).await {
+            tracing::error!(job_id = %job.id, error = %mark, "could not mark job failed after a failed store");
+        }
+        return Err(e.into());
+    }
+    Ok(job)
+}

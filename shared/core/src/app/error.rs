@@ -1,0 +1,23 @@
+use crate::ports::InfraError;
+
+/// A failure a caller sees. The HTTP layer maps each variant to a status and a
+/// stable code in one place (`http::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("missing or invalid API key: send it in the x-api-key (or tppl-api-key) header")]
+    Unauthorized,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AppError::InvalidInput(message.into())
+    }
+}

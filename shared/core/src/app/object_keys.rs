@@ -1,0 +1,40 @@
+//! Object keys of uploads: `certificate-import/<tenant>/<job>/<original file name>`.
+//! The processor learns tenant and job from the key of the S3 event.
+
+pub const CERTIFICATE_IMPORT_PREFIX: &str = "certificate-import/";
+
+pub fn certificate_import_key(tenant_id: &str, job_id: &str, original_file_name: &str) -> String {
+    // Keep the user's name recognisable but never a path; S3 accepts any UTF-8.
+    let name: String = original_file_name
+        .chars()
+        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .take(200)
+        .collect();
+    let name = if name.is_empty() || name == "." || name == ".." { "upload.zip".to_string() } else { name };
+    format!("{CERTIFICATE_IMPORT_PREFIX}{tenant_id}/{job_id}/{name}")
+}
+
+/// (tenant id, job id) of a certificate import key.
+pub fn parse_certificate_import_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(CERTIFICATE_IMPORT_PREFIX)?;
+    let mut parts = rest.splitn(3, '/');
+    let tenant = parts.next().filter(|s| !s.is_empty())?;
+    let job = parts.next().filter(|s| !s.is_empty())?;
+    parts.next().filter(|s| !s.is_empty())?;
+    Some((tenant, job))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_never_nest_paths() {
+        let key = certificate_import_key("t1", "j1", "../my certs+1/x.zip");
+        assert_eq!(key, "certificate-import/t1/j1/.._my certs+1_x.zip");
+        assert_eq!(parse_certificate_import_key(&key), Some(("t1", "j1")));
+        assert_eq!(certificate_import_key("t", "j", ".."), "certificate-import/t/j/upload.zip");
+        assert_eq!(parse_certificate_import_key("certificate-import/t1/j1"), None);
+        assert_eq!(parse_certificate_import_key("other/t1/j1/x.zip"), None);
+    }
+}

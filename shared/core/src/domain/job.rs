@@ -1,0 +1,104 @@
+use serde::{Deserialize, Serialize};
+
+use super::UploadFormat;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    Pending,
+    Completed,
+    /// The job as a whole could not run (unreadable upload, ...); the reason is on the job.
+    Failed,
+}
+
+impl JobStatus {
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, JobStatus::Pending)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobResult {
+    Success,
+    PartialSuccess,
+    Failure,
+}
+
+impl JobResult {
+    pub fn from_counts(total: u64, failed: u64) -> Self {
+        if failed == 0 {
+            JobResult::Success
+        } else if failed >= total {
+            JobResult::Failure
+        } else {
+            JobResult::PartialSuccess
+        }
+    }
+}
+
+/// Why one certificate of an upload was not imported. The codes are part of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FailureReason {
+    /// A PEM block whose body is not valid base64.
+    MalformedPem,
+    /// Bytes that are not a DER X.509 certificate.
+    MalformedCertificate,
+    /// A source field the mapping needs is absent from the certificate.
+    MissingRequiredField,
+    /// The same certificate is already in the inventory.
+    Duplicate,
+    /// The mapped device identifier already holds a different certificate.
+    DeviceIdentifierConflict,
+    /// The stored upload could not be read as a whole.
+    UnreadableUpload,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertFailure {
+    /// Position of the certificate in the whole upload; orders failures and keys them in stores.
+    pub ordinal: u32,
+    pub file_name: Option<String>,
+    /// Position of the certificate within its file, from 0.
+    pub index: Option<u32>,
+    pub reason: FailureReason,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollmentContext {
+    pub ip_address: Option<String>,
+    /// Which credential authorised the upload (the API key's id, never the key).
+    pub authorization: String,
+    pub auth_type: String,
+}
+
+/// A certificate import (API A) job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertImportJob {
+    pub id: String,
+    pub tenant_id: String,
+    pub random_id: String,
+    pub profile_id: String,
+    pub profile_name: String,
+    pub original_file_name: String,
+    pub format: UploadFormat,
+    pub original_size: u64,
+    pub object_key: String,
+    pub created_at: String,
+    pub status: JobStatus,
+    pub enrollment_context: EnrollmentContext,
+    pub total_certificates: u64,
+    pub failed_certificates: u64,
+    pub processing_time_ms: u64,
+    pub result: Option<JobResult>,
+    /// Why the whole job failed, when it did.
+    pub failure_message: Option<String>,
+}
+
+impl CertImportJob {
+    pub fn stored_file_name(&self) -> String {
+        format!("certificate-import-{}.zip", self.random_id)
+    }
+}

@@ -1,0 +1,19 @@
+//! Entities of the inventory and of import jobs.
+
+mod device;
+mod job;
+mod profile;
+mod tenant;
+
+pub use device::DeviceRecord;
+pub use job::{CertFailure, CertImportJob, EnrollmentContext, FailureReason, JobResult, JobStatus};
+pub use profile::{
+    EnrollmentMethod, EnrollmentProfile, FieldMapping, MappingError, SourceField, UploadFormat,
+    DEVICE_IDENTIFIER,
+};
+pub use tenant::{ApiKey, ApiKeyHash, ApiKeyRecord, Division, Tenant};
+
+/// Time stamps as the APIs show them: ISO 8601 UTC with microseconds and `Z`.
+pub fn format_timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

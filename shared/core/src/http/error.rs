@@ -1,0 +1,29 @@
+//! Every failure a client can see, mapped to a status and a stable code here and only here.
+
+use bytes::Bytes;
+use serde_json::json;
+
+use crate::app::AppError;
+
+pub fn error_response(error: &AppError) -> http::Response<Bytes> {
+    let (status, code) = match error {
+        AppError::Unauthorized => (401, "unauthorized"),
+        AppError::NotFound(_) => (404, "not_found"),
+        AppError::InvalidInput(_) => (400, "invalid_input"),
+        AppError::PayloadTooLarge(_) => (413, "payload_too_large"),
+        AppError::Infra(e) if e.transient => (503, "service_unavailable"),
+        AppError::Infra(_) => (500, "internal_error"),
+    };
+    let message = match error {
+        AppError::Infra(e) => {
+            tracing::error!(operation = e.operation, error = %e.message, transient = e.transient, "infrastructure failure");
+            "the service could not complete the request; try again later".to_string()
+        }
+        other => other.to_string(),
+    };
+    json_error(status, code, &message)
+}
+
+pub fn json_error(status: u16, code: &str, message: &str) -> http::Response<Bytes> {
+    super::views::json(status, &json!({"errors": [{"code": code, "message": message}]}))
+}

@@ -1,0 +1,78 @@
+use bytes::Bytes;
+use http::HeaderMap;
+use serde_json::Value;
+
+use crate::app::{self, AppError, Caller, Deps};
+
+use super::{multipart, views, Route};
+
+pub struct Request<'a> {
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+    pub source_ip: Option<String>,
+}
+
+pub async fn dispatch(
+    deps: &Deps,
+    caller: &Caller,
+    route: Route,
+    request: Request<'_>,
+) -> Result<http::Response<Bytes>, AppError> {
+    match route {
+        Route::CreateProfile => {
+            let body = json_body(&request.body)?;
+            let new = app::NewProfile {
+                name: string_field(&body, "name")?,
+                enrollment_method: string_field(&body, "enrollment_method")?,
+            };
+            let profile = app::create_profile(deps, caller, new).await?;
+            Ok(views::json(201, &views::profile(&profile, &caller.tenant)))
+        }
+        Route::GetProfile { id } => {
+            let profile = app::get_profile(deps, caller, &id).await?;
+            Ok(views::json(200, &views::profile(&profile, &caller.tenant)))
+        }
+        Route::SetSourceFieldsMapping { id } => {
+            let form = multipart::parse(request.headers, request.body).await?;
+            let file = form.require("file")?;
+            let sample_name = file.file_name.clone().unwrap_or_default();
+            let mapping: Value = serde_json::from_slice(&form.require("mapping")?.data)
+                .map_err(|e| AppError::invalid(format!("`mapping` is not valid JSON: {e}")))?;
+            let preview =
+                app::set_source_fields_mapping(deps, caller, &id, &sample_name, &file.data, &mapping).await?;
+            Ok(views::json(200, &views::mapping_preview(&preview, &caller.tenant)))
+        }
+        Route::UploadCertificateImport { profile_id } => {
+            let form = multipart::parse(request.headers, request.body).await?;
+            let file = form.require("file")?;
+            let upload = app::CertImportUpload {
+                profile_id,
+                file_name: file.file_name.clone().unwrap_or_else(|| "upload.zip".into()),
+                zip: file.data.clone(),
+                ip_address: request.source_ip,
+            };
+            let job = app::upload_certificate_import(deps, caller, upload).await?;
+            Ok(views::json(200, &views::cert_import_job(&job)))
+        }
+        Route::GetCertificateImport { job_id } => {
+            let status = app::get_certificate_import(deps, caller, &job_id).await?;
+            Ok(views::json(200, &views::cert_import_status(&status, &caller.tenant)))
+        }
+    }
+}
+
+fn json_body(body: &[u8]) -> Result<Value, AppError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| AppError::invalid(format!("the body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(AppError::invalid("the body must be a JSON object"));
+    }
+    Ok(value)
+}
+
+fn string_field(body: &Value, name: &str) -> Result<String, AppError> {
+    body.get(name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| AppError::invalid(format!("`{name}` is required and must be a string")))
+}

@@ -1,0 +1,103 @@
+//! The JSON bodies of API A (DigiCert ONE IoT Trust Manager compatible).
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::app::{CertImportStatus, MappingPreview};
+use crate::domain::{CertImportJob, EnrollmentProfile, JobStatus, Tenant};
+
+pub fn json(status: u16, body: &Value) -> http::Response<Bytes> {
+    http::Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Bytes::from(body.to_string()))
+        .unwrap_or_else(|_| http::Response::new(Bytes::new()))
+}
+
+pub fn profile(p: &EnrollmentProfile, tenant: &Tenant) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "enrollment_method": p.enrollment_method.as_str(),
+        "account_id": tenant.id,
+        "division": {"id": tenant.division.id, "name": tenant.division.name},
+        "format": p.format.map(|f| f.as_str()),
+        "source_fields_mapping": p.mapping,
+        "created_at": p.created_at,
+    })
+}
+
+pub fn mapping_preview(preview: &MappingPreview, tenant: &Tenant) -> Value {
+    let source_fields: Vec<Value> = preview
+        .sample
+        .fields
+        .iter()
+        .map(|(field, values)| json!({"name": field.as_str(), "value": values.first(), "values": values}))
+        .collect();
+    let mut mapped = serde_json::Map::new();
+    mapped.insert("device_identifier".into(), json!(preview.device_identifier));
+    for (target, value) in &preview.mapped_fields {
+        mapped.insert(target.clone(), json!(value));
+    }
+    json!({
+        "enrollment_profile": profile(&preview.profile, tenant),
+        "format": preview.profile.format.map(|f| f.as_str()),
+        "source_fields_mapping": preview.profile.mapping,
+        "source_fields": source_fields,
+        "mapped_fields": mapped,
+    })
+}
+
+fn status_str(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Pending => "PENDING",
+        JobStatus::Completed => "COMPLETED",
+        JobStatus::Failed => "FAILED",
+    }
+}
+
+pub fn cert_import_job(job: &CertImportJob) -> Value {
+    json!({
+        "id": job.id,
+        "random_id": job.random_id,
+        "enrollment_profile": {"id": job.profile_id, "name": job.profile_name},
+        "original_file_name": job.original_file_name,
+        "format": job.format.as_str(),
+        "original_size": job.original_size,
+        "stored_file_name": job.stored_file_name(),
+        "created_at": job.created_at,
+        "status": status_str(job.status),
+        "enrollment_context": {
+            "enrollment_method": "CERTIFICATE_IMPORT",
+            "ip_address": job.enrollment_context.ip_address,
+            "authorization": job.enrollment_context.authorization,
+            "auth_type": job.enrollment_context.auth_type,
+        },
+        "total_certificates": job.total_certificates,
+        "failed_certificates": job.failed_certificates,
+        "processing_time": job.processing_time_ms,
+    })
+}
+
+pub fn cert_import_status(status: &CertImportStatus, tenant: &Tenant) -> Value {
+    let mut body = cert_import_job(&status.job);
+    let messages: Vec<Value> = status
+        .failures
+        .iter()
+        .map(|f| {
+            json!({
+                "file_name": f.file_name,
+                "index": f.index,
+                "reason": f.reason,
+                "message": f.message,
+            })
+        })
+        .collect();
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert("account_id".into(), json!(tenant.id));
+        obj.insert("division".into(), json!({"id": tenant.division.id, "name": tenant.division.name}));
+        obj.insert("result".into(), json!(status.job.result));
+        obj.insert("status_message".into(), json!(Value::Array(messages).to_string()));
+    }
+    body
+}

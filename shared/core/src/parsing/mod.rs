@@ -1,0 +1,9 @@
+//! Parsers for what users upload. Pure functions over bytes: no I/O, no panics on input.
+
+pub mod certificate;
+pub mod pem;
+pub mod upload_zip;
+pub mod xml;
+
+pub use certificate::{parse_certificate, CertificateError, ParsedCertificate};
+pub use upload_zip::{UploadArchive, UploadFile, ZipError, ZipLimits};

@@ -1,0 +1,99 @@
+//! Tolerant PEM bundle scanning: any number of CERTIFICATE blocks, CRLF or LF,
+//! indentation, and arbitrary text (even non-UTF-8) between and around blocks.
+
+use base64::Engine;
+
+const LABELS: [&str; 2] = ["CERTIFICATE", "X509 CERTIFICATE"];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PemError {
+    #[error("the PEM block starting at line {line} has no matching END line")]
+    Unterminated { line: usize },
+    #[error("the PEM block starting at line {line} is not valid base64")]
+    BadBase64 { line: usize },
+}
+
+/// The DER bodies of every certificate block in `text`, in order.
+pub fn certificate_blocks(text: &[u8]) -> Vec<Result<Vec<u8>, PemError>> {
+    let mut out = Vec::new();
+    let mut lines = text.split(|&b| b == b'\n').enumerate();
+    while let Some((n, raw)) = lines.next() {
+        let Some(label) = begin_label(trim(raw)) else {
+            continue;
+        };
+        let start_line = n + 1;
+        let mut body = Vec::new();
+        let mut terminated = false;
+        for (_, raw) in lines.by_ref() {
+            let line = trim(raw);
+            if line.starts_with(b"-----END ") {
+                terminated = line == format!("-----END {label}-----").as_bytes();
+                break;
+            }
+            body.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
+        }
+        out.push(if !terminated {
+            Err(PemError::Unterminated { line: start_line })
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(&body)
+                .map_err(|_| PemError::BadBase64 { line: start_line })
+        });
+    }
+    out
+}
+
+/// How many certificate blocks `text` holds, without decoding them.
+pub fn count_certificate_blocks(text: &[u8]) -> usize {
+    text.split(|&b| b == b'\n')
+        .filter(|line| begin_label(trim(line)).is_some())
+        .count()
+}
+
+fn begin_label(line: &[u8]) -> Option<&'static str> {
+    let rest = line.strip_prefix(b"-----BEGIN ")?;
+    LABELS
+        .into_iter()
+        .find(|label| rest.strip_prefix(label.as_bytes()) == Some(b"-----".as_slice()))
+}
+
+fn trim(line: &[u8]) -> &[u8] {
+    line.trim_ascii()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: &str = "-----BEGIN CERTIFICATE-----\nAAEC\nAwQ=\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn finds_blocks_among_text_and_crlf() {
+        let mut text = b"Subject: whatever\r\n".to_vec();
+        text.extend(ONE.replace('\n', "\r\n").bytes());
+        text.extend(b"\r\nsome text \xFF\xFE not utf-8\n  ");
+        text.extend(ONE.replace("CERTIFICATE", "X509 CERTIFICATE").bytes());
+        let blocks = certificate_blocks(&text);
+        assert_eq!(blocks, vec![Ok(vec![0, 1, 2, 3, 4]), Ok(vec![0, 1, 2, 3, 4])]);
+        assert_eq!(count_certificate_blocks(&text), 2);
+    }
+
+    #[test]
+    fn ignores_other_block_types() {
+        let text = "-----BEGIN PRIVATE KEY-----\nAAEC\n-----END PRIVATE KEY-----\n";
+        assert!(certificate_blocks(text.as_bytes()).is_empty());
+        assert_eq!(count_certificate_blocks(text.as_bytes()), 0);
+    }
+
+    #[test]
+    fn reports_bad_base64_and_unterminated_blocks() {
+        let text = "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nAAEC\n";
+        assert_eq!(
+            certificate_blocks(text.as_bytes()),
+            vec![
+                Err(PemError::BadBase64 { line: 1 }),
+                Err(PemError::Unterminated { line: 4 })
+            ]
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! The ports: what the use cases need from storage and key management.
+//! Adapters live in `certport-aws` (S3, DynamoDB, KMS) and `certport-embedded`
+//! (filesystem, SQLite, local key file).
+
+mod key_service;
+mod object_store;
+mod record_store;
+
+pub use key_service::{DataKey, EncryptionContext, KeyService};
+pub use object_store::ObjectStore;
+pub use record_store::{DeviceInsert, RecordStore};
+
+/// A failure of the infrastructure behind a port (not of the user's input).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation}: {message}")]
+pub struct InfraError {
+    pub operation: &'static str,
+    pub message: String,
+    /// Worth retrying (throttling, timeouts, unavailable).
+    pub transient: bool,
+}
+
+impl InfraError {
+    pub fn permanent(operation: &'static str, message: impl std::fmt::Display) -> Self {
+        InfraError {
+            operation,
+            message: message.to_string(),
+            transient: false,
+        }
+    }
+
+    pub fn transient(operation: &'static str, message: impl std::fmt::Display) -> Self {
+        InfraError {
+            operation,
+            message: message.to_string(),
+            transient: true,
+        }
+    }
+}
+
+pub type InfraResult<T> = Result<T, InfraError>;

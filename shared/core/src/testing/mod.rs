@@ -1,0 +1,22 @@
+//! Helpers for tests of this crate and of the adapter crates: test certificates
+//! (made with the OpenSSL CLI), zips, and the contract suites every adapter of a port passes.
+
+pub mod certs;
+pub mod contracts;
+
+use std::io::{Cursor, Write};
+
+/// A zip holding `files` (names ending in `/` become directories), deflated.
+pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, data) in files {
+        if name.ends_with('/') {
+            writer.add_directory(*name, options).expect("add directory");
+        } else {
+            writer.start_file(*name, options).expect("start file");
+            writer.write_all(data).expect("write file");
+        }
+    }
+    writer.finish().expect("finish zip").into_inner()
+}
