@@ -1,0 +1,61 @@
+use std::io::ErrorKind;
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use certport_core::ports::{InfraError, InfraResult, ObjectStore};
+use sha2::{Digest, Sha256};
+
+/// Objects as files in one directory. A file is named by the SHA-256 of its key, so
+/// no part of a (user-influenced) key ever becomes a path.
+pub struct FsObjectStore {
+    dir: PathBuf,
+}
+
+impl FsObjectStore {
+    pub fn open(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)?;
+        Ok(FsObjectStore { dir })
+    }
+}
+
+#[async_trait]
+impl ObjectStore for FsObjectStore {
+    async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
+        let path = self.dir.join(file_name_for(key));
+        let tmp = path.with_extension("tmp");
+        // Write then rename, so a reader never sees half an object.
+        tokio::fs::write(&tmp, &body)
+            .await
+            .map_err(|e| InfraError::permanent("object put", e))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| InfraError::permanent("object put", e))
+    }
+
+    async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
+        match tokio::fs::read(self.dir.join(file_name_for(key))).await {
+            Ok(bytes) => Ok(Some(Bytes::from(bytes))),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(InfraError::permanent("object get", e)),
+        }
+    }
+}
+
+/// A stable, path-safe file name for a key.
+fn file_name_for(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passes_the_object_store_contract() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsObjectStore::open(dir.path()).unwrap();
+        certport_core::testing::contracts::object_store_contract(&store).await;
+    }
+}
