@@ -1,1 +1,37 @@
-fn main() {}
+use clap::{Parser, Subcommand};
+
+/// certport: import X.509 certificates and PKCS#12 keystores into a tenant's inventory.
+#[derive(Parser)]
+#[command(name = "certport", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole API locally on embedded storage (SQLite, files, a local key file).
+    Serve(certport::serve::ServeArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    certport::logging::init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("certport: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Serve(args) => runtime.block_on(certport::serve::run(args)),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("certport: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

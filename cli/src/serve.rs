@@ -1,0 +1,119 @@
+//! `certport serve`: every route of the API on 127.0.0.1, on embedded storage.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use certport_core::app::{create_tenant_with_key, Deps, Limits};
+use certport_core::http::{handle, Serves};
+use certport_embedded::{FsObjectStore, LocalKeyService, SqliteRecordStore};
+use serde::{Deserialize, Serialize};
+
+use crate::upload_dispatcher::{self, NotifyingObjectStore};
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CERTPORT_ADDR")]
+    pub addr: SocketAddr,
+    /// Where records, uploads and the local key live.
+    #[arg(long, default_value = "./.certport", env = "CERTPORT_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 32 * 1024 * 1024, env = "CERTPORT_MAX_BODY_BYTES")]
+    pub max_body_bytes: usize,
+}
+
+/// `DATA_DIR/credentials.json`, written on first start.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Credentials {
+    pub tenant_id: String,
+    pub api_key: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot use data directory {0}: {1}")]
+    DataDir(PathBuf, String),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error("server stopped: {0}")]
+    Server(std::io::Error),
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
+    let dir = &args.data_dir;
+    let data_dir_error = |e: &dyn std::fmt::Display| ServeError::DataDir(dir.clone(), e.to_string());
+    std::fs::create_dir_all(dir).map_err(|e| data_dir_error(&e))?;
+    let records = Arc::new(SqliteRecordStore::open(&dir.join("records.db")).map_err(|e| data_dir_error(&e))?);
+    let keys = Arc::new(LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| data_dir_error(&e))?);
+    let files = Arc::new(FsObjectStore::open(dir.join("objects")).map_err(|e| data_dir_error(&e))?);
+    let (objects, created) = NotifyingObjectStore::new(files);
+    let deps = Deps {
+        objects: Arc::new(objects),
+        records: records.clone(),
+        keys,
+        limits: Limits {
+            max_body_bytes: args.max_body_bytes,
+            ..Limits::default()
+        },
+    };
+    ensure_credentials(&deps, dir).await.map_err(|e| data_dir_error(&e))?;
+    tokio::spawn(upload_dispatcher::run(deps.clone(), created));
+
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| ServeError::Listen(args.addr, e))?;
+    let local = listener.local_addr().map_err(|e| ServeError::Listen(args.addr, e))?;
+    println!("certport listening on http://{local}");
+    let app = axum::Router::new()
+        .fallback(route)
+        .with_state(Arc::new(deps))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).await.map_err(ServeError::Server)
+}
+
+/// First start: a tenant and an API key, printed and saved to `credentials.json`.
+async fn ensure_credentials(deps: &Deps, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let path = dir.join("credentials.json");
+    if path.exists() {
+        let existing: Credentials = serde_json::from_slice(&std::fs::read(&path)?)?;
+        println!("tenant {} (API key in {})", existing.tenant_id, path.display());
+        return Ok(());
+    }
+    let created = create_tenant_with_key(deps.records.as_ref(), "local").await?;
+    let credentials = Credentials {
+        tenant_id: created.tenant.id.clone(),
+        api_key: created.api_key.expose().to_string(),
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    serde_json::to_writer_pretty(options.open(&path)?, &credentials)?;
+    println!("created tenant {}", credentials.tenant_id);
+    println!("API key (send as x-api-key): {}", credentials.api_key);
+    println!("saved to {}", path.display());
+    Ok(())
+}
+
+async fn route(
+    State(deps): State<Arc<Deps>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: http::Request<Body>,
+) -> http::Response<Body> {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, deps.limits.max_body_bytes).await {
+        Ok(body) => body,
+        Err(_) => {
+            let error = certport_core::app::AppError::PayloadTooLarge(deps.limits.max_body_bytes);
+            return certport_core::http::error_response(&error).map(Body::from);
+        }
+    };
+    let request = http::Request::from_parts(parts, body);
+    handle(&deps, Serves::All, request, Some(peer.ip().to_string()))
+        .await
+        .map(Body::from)
+}

@@ -1,0 +1,65 @@
+//! Plays S3's part locally: when an upload is stored, the same processing use case
+//! the Lambda processor runs is started for its key.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use certport_core::app::{process_certificate_import, Deps, CERTIFICATE_IMPORT_PREFIX};
+use certport_core::ports::{InfraResult, ObjectStore};
+use tokio::sync::mpsc;
+
+/// An object store that reports each stored upload, like an S3 ObjectCreated notification.
+pub struct NotifyingObjectStore {
+    inner: Arc<dyn ObjectStore>,
+    created: mpsc::UnboundedSender<String>,
+}
+
+impl NotifyingObjectStore {
+    pub fn new(inner: Arc<dyn ObjectStore>) -> (Self, mpsc::UnboundedReceiver<String>) {
+        let (created, receiver) = mpsc::unbounded_channel();
+        (NotifyingObjectStore { inner, created }, receiver)
+    }
+}
+
+#[async_trait]
+impl ObjectStore for NotifyingObjectStore {
+    async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
+        self.inner.put(key, body).await?;
+        if key.starts_with(CERTIFICATE_IMPORT_PREFIX) {
+            // The receiver lives as long as the server; a send error means it is shutting down.
+            let _ = self.created.send(key.to_string());
+        }
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
+        self.inner.get(key).await
+    }
+}
+
+const ATTEMPTS: u32 = 4;
+
+/// Processes stored uploads one after another, retrying transient failures as
+/// Lambda's asynchronous invocation would.
+pub async fn run(deps: Deps, mut created: mpsc::UnboundedReceiver<String>) {
+    while let Some(key) = created.recv().await {
+        for attempt in 1..=ATTEMPTS {
+            match process_certificate_import(&deps, &key).await {
+                Ok(outcome) => {
+                    tracing::debug!(?outcome, "upload processed");
+                    break;
+                }
+                Err(e) if e.transient && attempt < ATTEMPTS => {
+                    tracing::warn!(error = %e, attempt, "processing failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt))).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "processing failed; the job stays pending");
+                    break;
+                }
+            }
+        }
+    }
+}
