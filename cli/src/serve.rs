@@ -48,25 +48,29 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let data_dir_error = |e: &dyn std::fmt::Display| ServeError::DataDir(dir.clone(), e.to_string());
     std::fs::create_dir_all(dir).map_err(|e| data_dir_error(&e))?;
     let records = Arc::new(SqliteRecordStore::open(&dir.join("records.db")).map_err(|e| data_dir_error(&e))?);
-    let keys = Arc::new(LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| data_dir_error(&e))?);
+    // Created now so the data directory is complete; keystore import (SPEC §3) uses it.
+    LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| data_dir_error(&e))?;
     let files = Arc::new(FsObjectStore::open(dir.join("objects")).map_err(|e| data_dir_error(&e))?);
     let (objects, created) = NotifyingObjectStore::new(files);
     let deps = Deps {
         objects: Arc::new(objects),
         records: records.clone(),
-        keys,
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             ..Limits::default()
         },
     };
-    ensure_credentials(&deps, dir).await.map_err(|e| data_dir_error(&e))?;
+    ensure_credentials(&deps, dir)
+        .await
+        .map_err(|e| data_dir_error(&e))?;
     tokio::spawn(upload_dispatcher::run(deps.clone(), created));
 
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| ServeError::Listen(args.addr, e))?;
-    let local = listener.local_addr().map_err(|e| ServeError::Listen(args.addr, e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| ServeError::Listen(args.addr, e))?;
     println!("certport listening on http://{local}");
     let app = axum::Router::new()
         .fallback(route)

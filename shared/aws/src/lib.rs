@@ -1,0 +1,15 @@
+//! AWS adapters for certport's ports: S3 objects, DynamoDB records, KMS keys.
+
+mod config;
+mod dynamodb_record_store;
+mod errors;
+mod function_config;
+pub mod http_function;
+mod kms_key_service;
+mod s3_object_store;
+
+pub use config::{load_sdk_config, required_env, s3_client, ConfigError};
+pub use dynamodb_record_store::DynamoRecordStore;
+pub use function_config::FunctionConfig;
+pub use kms_key_service::KmsKeyService;
+pub use s3_object_store::S3ObjectStore;

@@ -28,7 +28,9 @@ impl LocalKeyService {
                     format!("{} must hold exactly 32 bytes", path.display()),
                 )
             })?;
-            return Ok(LocalKeyService { key: Zeroizing::new(key) });
+            return Ok(LocalKeyService {
+                key: Zeroizing::new(key),
+            });
         }
         let mut key = Zeroizing::new([0u8; 32]);
         rand::rng().fill_bytes(key.as_mut());
@@ -58,13 +60,28 @@ impl KeyService for LocalKeyService {
         let aad = aad(context);
         let sealed = self
             .cipher()
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| InfraError::permanent("local key encrypt", "encryption failed"))?;
         Ok([MAGIC.as_slice(), &nonce, &sealed].concat())
     }
 
-    async fn decrypt(&self, ciphertext: &[u8], context: &EncryptionContext) -> InfraResult<Zeroizing<Vec<u8>>> {
-        let invalid = || InfraError::permanent("local key decrypt", "ciphertext or encryption context does not match");
+    async fn decrypt(
+        &self,
+        ciphertext: &[u8],
+        context: &EncryptionContext,
+    ) -> InfraResult<Zeroizing<Vec<u8>>> {
+        let invalid = || {
+            InfraError::permanent(
+                "local key decrypt",
+                "ciphertext or encryption context does not match",
+            )
+        };
         let rest = ciphertext.strip_prefix(MAGIC.as_slice()).ok_or_else(invalid)?;
         if rest.len() < NONCE_LEN {
             return Err(invalid());
@@ -72,7 +89,13 @@ impl KeyService for LocalKeyService {
         let (nonce, sealed) = rest.split_at(NONCE_LEN);
         let aad = aad(context);
         self.cipher()
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
             .map(Zeroizing::new)
             .map_err(|_| invalid())
     }
@@ -81,7 +104,10 @@ impl KeyService for LocalKeyService {
         let mut plaintext = Zeroizing::new([0u8; 32]);
         rand::rng().fill_bytes(plaintext.as_mut());
         let ciphertext = self.encrypt(plaintext.as_ref(), context).await?;
-        Ok(DataKey { plaintext, ciphertext })
+        Ok(DataKey {
+            plaintext,
+            ciphertext,
+        })
     }
 }
 
@@ -99,11 +125,17 @@ mod tests {
         let context = EncryptionContext::from([("k".to_string(), "v".to_string())]);
         let ciphertext = keys.encrypt(b"secret", &context).await.unwrap();
         let reopened = LocalKeyService::open_or_create(&path).unwrap();
-        assert_eq!(reopened.decrypt(&ciphertext, &context).await.unwrap().as_slice(), b"secret");
+        assert_eq!(
+            reopened.decrypt(&ciphertext, &context).await.unwrap().as_slice(),
+            b"secret"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 }

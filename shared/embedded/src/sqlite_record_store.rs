@@ -41,7 +41,10 @@ CREATE TABLE IF NOT EXISTS devices (
 fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {
     move |e| match e {
         rusqlite::Error::SqliteFailure(code, _)
-            if matches!(code.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            if matches!(
+                code.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
         {
             InfraError::transient(operation, e)
         }
@@ -83,11 +86,19 @@ impl SqliteRecordStore {
         .await
     }
 
-    async fn put_doc(&self, operation: &'static str, sql: &'static str, keys: Vec<String>, doc: String) -> InfraResult<()> {
+    async fn put_doc(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        keys: Vec<String>,
+        doc: String,
+    ) -> InfraResult<()> {
         self.with(operation, move |conn| {
-            let mut values: Vec<&dyn rusqlite::ToSql> = keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+            let mut values: Vec<&dyn rusqlite::ToSql> =
+                keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
             values.push(&doc);
-            conn.execute(sql, values.as_slice()).map_err(db_error(operation))?;
+            conn.execute(sql, values.as_slice())
+                .map_err(db_error(operation))?;
             Ok(())
         })
         .await
@@ -115,7 +126,8 @@ impl SqliteRecordStore {
 impl RecordStore for SqliteRecordStore {
     async fn put_tenant(&self, tenant: &Tenant) -> InfraResult<()> {
         let sql = "INSERT OR REPLACE INTO tenants (id, doc) VALUES (?1, ?2)";
-        self.put_doc("put tenant", sql, vec![tenant.id.clone()], to_doc(tenant)?).await
+        self.put_doc("put tenant", sql, vec![tenant.id.clone()], to_doc(tenant)?)
+            .await
     }
 
     async fn get_tenant(&self, tenant_id: &str) -> InfraResult<Option<Tenant>> {
@@ -125,7 +137,8 @@ impl RecordStore for SqliteRecordStore {
 
     async fn put_api_key(&self, key: &ApiKeyRecord) -> InfraResult<()> {
         let sql = "INSERT OR REPLACE INTO api_keys (hash, doc) VALUES (?1, ?2)";
-        self.put_doc("put api key", sql, vec![key.hash.0.clone()], to_doc(key)?).await
+        self.put_doc("put api key", sql, vec![key.hash.0.clone()], to_doc(key)?)
+            .await
     }
 
     async fn find_api_key(&self, hash: &ApiKeyHash) -> InfraResult<Option<ApiKeyRecord>> {
@@ -141,7 +154,8 @@ impl RecordStore for SqliteRecordStore {
 
     async fn get_profile(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EnrollmentProfile>> {
         let sql = "SELECT doc FROM profiles WHERE tenant_id = ?1 AND id = ?2";
-        self.get_doc("get profile", sql, vec![tenant_id.to_string(), id.to_string()]).await
+        self.get_doc("get profile", sql, vec![tenant_id.to_string(), id.to_string()])
+            .await
     }
 
     async fn put_job(&self, job: &CertImportJob) -> InfraResult<()> {
@@ -152,10 +166,16 @@ impl RecordStore for SqliteRecordStore {
 
     async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
         let sql = "SELECT doc FROM cert_import_jobs WHERE tenant_id = ?1 AND id = ?2";
-        self.get_doc("get job", sql, vec![tenant_id.to_string(), id.to_string()]).await
+        self.get_doc("get job", sql, vec![tenant_id.to_string(), id.to_string()])
+            .await
     }
 
-    async fn put_job_failures(&self, tenant_id: &str, job_id: &str, failures: &[CertFailure]) -> InfraResult<()> {
+    async fn put_job_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        failures: &[CertFailure],
+    ) -> InfraResult<()> {
         let rows = failures
             .iter()
             .map(|f| Ok((f.ordinal, to_doc(f)?)))
@@ -255,10 +275,18 @@ impl RecordStore for SqliteRecordStore {
         .await
     }
 
-    async fn get_device(&self, tenant_id: &str, device_identifier: &str) -> InfraResult<Option<DeviceRecord>> {
+    async fn get_device(
+        &self,
+        tenant_id: &str,
+        device_identifier: &str,
+    ) -> InfraResult<Option<DeviceRecord>> {
         let sql = "SELECT doc FROM devices WHERE tenant_id = ?1 AND device_identifier = ?2";
-        self.get_doc("get device", sql, vec![tenant_id.to_string(), device_identifier.to_string()])
-            .await
+        self.get_doc(
+            "get device",
+            sql,
+            vec![tenant_id.to_string(), device_identifier.to_string()],
+        )
+        .await
     }
 }
 

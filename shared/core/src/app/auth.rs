@@ -12,7 +12,9 @@ pub struct Caller {
 
 /// Resolves a presented API key to its tenant; anything else is `Unauthorized`.
 pub async fn authenticate(records: &dyn RecordStore, presented: Option<&str>) -> Result<Caller, AppError> {
-    let presented = presented.map(str::trim).filter(|k| !k.is_empty() && k.len() <= 256);
+    let presented = presented
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 256);
     let Some(presented) = presented else {
         return Err(AppError::Unauthorized);
     };

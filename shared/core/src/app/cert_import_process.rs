@@ -4,8 +4,8 @@ use std::time::Instant;
 use base64::Engine;
 
 use crate::domain::{
-    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason,
-    JobResult, JobStatus, UploadFormat,
+    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobResult, JobStatus,
+    UploadFormat,
 };
 use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
 use crate::ports::{DeviceInsert, InfraError};
@@ -15,13 +15,24 @@ use super::{parse_certificate_import_key, Deps};
 /// What one S3 ObjectCreated notification led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcessOutcome {
-    Completed { job_id: String, total: u64, failed: u64 },
+    Completed {
+        job_id: String,
+        total: u64,
+        failed: u64,
+    },
     /// The job could not run as a whole; it is recorded FAILED with the reason.
-    Failed { job_id: String, reason: String },
+    Failed {
+        job_id: String,
+        reason: String,
+    },
     /// A re-delivered event for a job that already ended.
-    AlreadyFinished { job_id: String },
+    AlreadyFinished {
+        job_id: String,
+    },
     /// The key is not one of ours, or names no job: nothing to do.
-    Ignored { reason: String },
+    Ignored {
+        reason: String,
+    },
 }
 
 /// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
@@ -43,10 +54,31 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     }
     let started = Instant::now();
     let Some(profile) = deps.records.get_profile(tenant_id, &job.profile_id).await? else {
-        return fail_job(deps, job, FailureReason::UnreadableUpload, "the enrollment profile of this job no longer exists").await;
+        return fail_job(
+            deps,
+            job,
+            FailureReason::UnreadableUpload,
+            "the enrollment profile of this job no longer exists",
+        )
+        .await;
     };
+    if profile.mapping.is_none() {
+        return fail_job(
+            deps,
+            job,
+            FailureReason::UnreadableUpload,
+            "the enrollment profile has no source fields mapping; set one and upload again",
+        )
+        .await;
+    }
     let Some(zip) = deps.objects.get(&job.object_key).await? else {
-        return fail_job(deps, job, FailureReason::UnreadableUpload, "the uploaded file is missing from storage; upload it again").await;
+        return fail_job(
+            deps,
+            job,
+            FailureReason::UnreadableUpload,
+            "the uploaded file is missing from storage; upload it again",
+        )
+        .await;
     };
     let mut run = Run::new(deps, &job, &profile);
     if let Err(message) = run.import(&zip).await? {
@@ -181,19 +213,22 @@ impl<'a> Run<'a> {
             }
         };
         let Some(mapping) = self.profile.mapping.as_ref() else {
-            self.fail(&at, FailureReason::MissingRequiredField, "the enrollment profile has no source fields mapping".into());
-            return Ok(());
+            return Ok(()); // checked before the run starts
         };
         let (device_identifier, fields) = match mapping.apply(|f| parsed.field(f)) {
             Ok(mapped) => mapped,
             Err(missing) => {
-                let message = format!("the certificate has no `{missing}`, which `device_identifier` is mapped to");
+                let message =
+                    format!("the certificate has no `{missing}`, which `device_identifier` is mapped to");
                 self.fail(&at, FailureReason::MissingRequiredField, message);
                 return Ok(());
             }
         };
         if let Some(first) = self.seen_fingerprints.get(&parsed.fingerprint_sha256) {
-            let message = format!("the same certificate appears earlier in this upload ({} #{})", first.file_name, first.index);
+            let message = format!(
+                "the same certificate appears earlier in this upload ({} #{})",
+                first.file_name, first.index
+            );
             self.fail(&at, FailureReason::Duplicate, message);
             return Ok(());
         }
@@ -205,8 +240,10 @@ impl<'a> Run<'a> {
             self.fail(&at, FailureReason::DeviceIdentifierConflict, message);
             return Ok(());
         }
-        self.seen_fingerprints.insert(parsed.fingerprint_sha256.clone(), at.clone());
-        self.seen_identifiers.insert(device_identifier.clone(), at.clone());
+        self.seen_fingerprints
+            .insert(parsed.fingerprint_sha256.clone(), at.clone());
+        self.seen_identifiers
+            .insert(device_identifier.clone(), at.clone());
         let device = DeviceRecord {
             tenant_id: self.job.tenant_id.clone(),
             device_identifier,
@@ -228,7 +265,8 @@ impl<'a> Run<'a> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let (positions, devices): (Vec<Position>, Vec<DeviceRecord>) = std::mem::take(&mut self.pending).into_iter().unzip();
+        let (positions, devices): (Vec<Position>, Vec<DeviceRecord>) =
+            std::mem::take(&mut self.pending).into_iter().unzip();
         let outcomes = self.deps.records.insert_devices(&devices).await?;
         for ((at, device), outcome) in positions.iter().zip(&devices).zip(outcomes) {
             match outcome {
@@ -241,7 +279,10 @@ impl<'a> Run<'a> {
                 DeviceInsert::DeviceIdentifierTaken => self.fail(
                     at,
                     FailureReason::DeviceIdentifierConflict,
-                    format!("device `{}` already exists with another certificate", device.device_identifier),
+                    format!(
+                        "device `{}` already exists with another certificate",
+                        device.device_identifier
+                    ),
                 ),
             }
         }
@@ -258,4 +299,3 @@ impl<'a> Run<'a> {
         });
     }
 }
-

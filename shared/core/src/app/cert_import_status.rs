@@ -7,7 +7,11 @@ pub struct CertImportStatus {
     pub failures: Vec<CertFailure>,
 }
 
-pub async fn get_certificate_import(deps: &Deps, caller: &Caller, job_id: &str) -> Result<CertImportStatus, AppError> {
+pub async fn get_certificate_import(
+    deps: &Deps,
+    caller: &Caller,
+    job_id: &str,
+) -> Result<CertImportStatus, AppError> {
     let job = deps
         .records
         .get_job(&caller.tenant.id, job_id)

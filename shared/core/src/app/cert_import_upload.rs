@@ -1,9 +1,7 @@
 use bytes::Bytes;
 use rand::Rng;
 
-use crate::domain::{
-    format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, JobStatus,
-};
+use crate::domain::{format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, JobStatus};
 use crate::parsing::UploadArchive;
 
 use super::{certificate_import_key, get_profile, AppError, Caller, Deps};
@@ -56,7 +54,9 @@ pub async fn upload_certificate_import(
     }
 
     let id = uuid::Uuid::new_v4().to_string();
-    let random_id = rand::rng().random_range(100_000_000_000u64..1_000_000_000_000).to_string();
+    let random_id = rand::rng()
+        .random_range(100_000_000_000u64..1_000_000_000_000)
+        .to_string();
     let mut job = CertImportJob {
         object_key: certificate_import_key(&caller.tenant.id, &id, &upload.file_name),
         id,

@@ -22,7 +22,7 @@ pub use object_keys::{certificate_import_key, parse_certificate_import_key, CERT
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
 
 use crate::parsing::ZipLimits;
-use crate::ports::{KeyService, ObjectStore, RecordStore};
+use crate::ports::{ObjectStore, RecordStore};
 
 /// Limits on what one request or upload may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,5 @@ impl Default for Limits {
 pub struct Deps {
     pub objects: Arc<dyn ObjectStore>,
     pub records: Arc<dyn RecordStore>,
-    pub keys: Arc<dyn KeyService>,
     pub limits: Limits,
 }

@@ -7,10 +7,20 @@ pub fn certificate_import_key(tenant_id: &str, job_id: &str, original_file_name:
     // Keep the user's name recognisable but never a path; S3 accepts any UTF-8.
     let name: String = original_file_name
         .chars()
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .take(200)
         .collect();
-    let name = if name.is_empty() || name == "." || name == ".." { "upload.zip".to_string() } else { name };
+    let name = if name.is_empty() || name == "." || name == ".." {
+        "upload.zip".to_string()
+    } else {
+        name
+    };
     format!("{CERTIFICATE_IMPORT_PREFIX}{tenant_id}/{job_id}/{name}")
 }
 
@@ -33,7 +43,10 @@ mod tests {
         let key = certificate_import_key("t1", "j1", "../my certs+1/x.zip");
         assert_eq!(key, "certificate-import/t1/j1/.._my certs+1_x.zip");
         assert_eq!(parse_certificate_import_key(&key), Some(("t1", "j1")));
-        assert_eq!(certificate_import_key("t", "j", ".."), "certificate-import/t/j/upload.zip");
+        assert_eq!(
+            certificate_import_key("t", "j", ".."),
+            "certificate-import/t/j/upload.zip"
+        );
         assert_eq!(parse_certificate_import_key("certificate-import/t1/j1"), None);
         assert_eq!(parse_certificate_import_key("other/t1/j1/x.zip"), None);
     }

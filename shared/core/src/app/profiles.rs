@@ -10,7 +10,11 @@ pub struct NewProfile {
     pub enrollment_method: String,
 }
 
-pub async fn create_profile(deps: &Deps, caller: &Caller, new: NewProfile) -> Result<EnrollmentProfile, AppError> {
+pub async fn create_profile(
+    deps: &Deps,
+    caller: &Caller,
+    new: NewProfile,
+) -> Result<EnrollmentProfile, AppError> {
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 255 {
         return Err(AppError::invalid("`name` must be 1 to 255 characters"));

@@ -178,7 +178,9 @@ pub enum MappingError {
     MissingDeviceIdentifier,
     #[error("unknown source field `{0}` for target `{1}`; known source fields: {2}")]
     UnknownSourceField(String, String, String),
-    #[error("target field names must be 1 to 64 characters of letters, digits, `_`, `-` or `.`; `{0}` is not")]
+    #[error(
+        "target field names must be 1 to 64 characters of letters, digits, `_`, `-` or `.`; `{0}` is not"
+    )]
     BadTargetField(String),
 }
 

@@ -39,7 +39,11 @@ impl ApiKey {
     pub fn generate() -> Self {
         let mut bytes = Zeroizing::new([0u8; 32]);
         rand::rng().fill_bytes(bytes.as_mut());
-        ApiKey(Zeroizing::new(format!("{}{}", Self::PREFIX, hex::encode(bytes.as_ref()))))
+        ApiKey(Zeroizing::new(format!(
+            "{}{}",
+            Self::PREFIX,
+            hex::encode(bytes.as_ref())
+        )))
     }
 
     pub fn from_presented(value: &str) -> Self {

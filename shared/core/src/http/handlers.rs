@@ -40,7 +40,10 @@ pub async fn dispatch(
                 .map_err(|e| AppError::invalid(format!("`mapping` is not valid JSON: {e}")))?;
             let preview =
                 app::set_source_fields_mapping(deps, caller, &id, &sample_name, &file.data, &mapping).await?;
-            Ok(views::json(200, &views::mapping_preview(&preview, &caller.tenant)))
+            Ok(views::json(
+                200,
+                &views::mapping_preview(&preview, &caller.tenant),
+            ))
         }
         Route::UploadCertificateImport { profile_id } => {
             let form = multipart::parse(request.headers, request.body).await?;
@@ -56,7 +59,10 @@ pub async fn dispatch(
         }
         Route::GetCertificateImport { job_id } => {
             let status = app::get_certificate_import(deps, caller, &job_id).await?;
-            Ok(views::json(200, &views::cert_import_status(&status, &caller.tenant)))
+            Ok(views::json(
+                200,
+                &views::cert_import_status(&status, &caller.tenant),
+            ))
         }
     }
 }

@@ -50,7 +50,11 @@ async fn respond(
         Ok(route) if serves == Serves::All || serves == Serves::Only(route.owner()) => route,
         Ok(_) | Err(RouteError::NotFound) => return Err(AppError::NotFound("route")),
         Err(RouteError::MethodNotAllowed) => {
-            return Ok(error::json_error(405, "method_not_allowed", "this method is not allowed on this path"))
+            return Ok(error::json_error(
+                405,
+                "method_not_allowed",
+                "this method is not allowed on this path",
+            ))
         }
     };
     if body.len() > deps.limits.max_body_bytes {

@@ -30,7 +30,10 @@ pub async fn parse(headers: &HeaderMap, body: Bytes) -> Result<Form, AppError> {
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(not_multipart)?;
-    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
         return Err(not_multipart());
     }
     let boundary = multer::parse_boundary(content_type)
@@ -45,7 +48,9 @@ pub async fn parse(headers: &HeaderMap, body: Bytes) -> Result<Form, AppError> {
             .map_err(|e| AppError::invalid(format!("the multipart body is malformed: {e}")))?;
         let Some(field) = field else { break };
         if parts.len() == MAX_PARTS {
-            return Err(AppError::invalid(format!("the multipart body has more than {MAX_PARTS} fields")));
+            return Err(AppError::invalid(format!(
+                "the multipart body has more than {MAX_PARTS} fields"
+            )));
         }
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
@@ -53,7 +58,11 @@ pub async fn parse(headers: &HeaderMap, body: Bytes) -> Result<Form, AppError> {
             .bytes()
             .await
             .map_err(|e| AppError::invalid(format!("the multipart body is malformed: {e}")))?;
-        parts.push(Part { name, file_name, data });
+        parts.push(Part {
+            name,
+            file_name,
+            data,
+        });
     }
     Ok(Form(parts))
 }

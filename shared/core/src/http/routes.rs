@@ -66,12 +66,20 @@ mod tests {
     #[test]
     fn resolves_every_route_and_its_owner() {
         let r = Route::resolve(&Method::POST, "/iot/api/v1/certificate-import/p1").unwrap();
-        assert_eq!(r, Route::UploadCertificateImport { profile_id: "p1".into() });
+        assert_eq!(
+            r,
+            Route::UploadCertificateImport {
+                profile_id: "p1".into()
+            }
+        );
         assert_eq!(r.owner(), Function::CertificateImportUpload);
         let r = Route::resolve(&Method::GET, "/iot/api/v1/certificate-import/job/j1/").unwrap();
         assert_eq!(r.owner(), Function::CertificateImportStatus);
         assert_eq!(
-            Route::resolve(&Method::POST, "/iot/api/v1/enrollment-profile/p/source-fields-mapping"),
+            Route::resolve(
+                &Method::POST,
+                "/iot/api/v1/enrollment-profile/p/source-fields-mapping"
+            ),
             Ok(Route::SetSourceFieldsMapping { id: "p".into() })
         );
         assert_eq!(
@@ -79,6 +87,9 @@ mod tests {
             Err(RouteError::MethodNotAllowed)
         );
         assert_eq!(Route::resolve(&Method::GET, "/nope"), Err(RouteError::NotFound));
-        assert_eq!(Route::resolve(&Method::GET, "/iot/api/v1/enrollment-profile//x"), Err(RouteError::NotFound));
+        assert_eq!(
+            Route::resolve(&Method::GET, "/iot/api/v1/enrollment-profile//x"),
+            Err(RouteError::NotFound)
+        );
     }
 }

@@ -95,7 +95,10 @@ pub fn cert_import_status(status: &CertImportStatus, tenant: &Tenant) -> Value {
         .collect();
     if let Some(obj) = body.as_object_mut() {
         obj.insert("account_id".into(), json!(tenant.id));
-        obj.insert("division".into(), json!({"id": tenant.division.id, "name": tenant.division.name}));
+        obj.insert(
+            "division".into(),
+            json!({"id": tenant.division.id, "name": tenant.division.name}),
+        );
         obj.insert("result".into(), json!(status.job.result));
         obj.insert("status_message".into(), json!(Value::Array(messages).to_string()));
     }

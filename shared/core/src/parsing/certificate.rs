@@ -39,8 +39,8 @@ impl ParsedCertificate {
 }
 
 pub fn parse_certificate(der: Vec<u8>) -> Result<ParsedCertificate, CertificateError> {
-    let (rest, cert) = x509_parser::parse_x509_certificate(&der)
-        .map_err(|e| CertificateError::Malformed(e.to_string()))?;
+    let (rest, cert) =
+        x509_parser::parse_x509_certificate(&der).map_err(|e| CertificateError::Malformed(e.to_string()))?;
     if !rest.is_empty() {
         return Err(CertificateError::TrailingData(rest.len()));
     }
@@ -53,15 +53,33 @@ pub fn parse_certificate(der: Vec<u8>) -> Result<ParsedCertificate, CertificateE
 
     let subject = cert.subject();
     for (field, values) in [
-        (SourceField::SubjectCommonName, strings(subject.iter_common_name())),
-        (SourceField::SubjectOrganizationName, strings(subject.iter_organization())),
-        (SourceField::SubjectOrganizationUnit, strings(subject.iter_organizational_unit())),
+        (
+            SourceField::SubjectCommonName,
+            strings(subject.iter_common_name()),
+        ),
+        (
+            SourceField::SubjectOrganizationName,
+            strings(subject.iter_organization()),
+        ),
+        (
+            SourceField::SubjectOrganizationUnit,
+            strings(subject.iter_organizational_unit()),
+        ),
         (SourceField::SubjectCountry, strings(subject.iter_country())),
-        (SourceField::SubjectState, strings(subject.iter_state_or_province())),
+        (
+            SourceField::SubjectState,
+            strings(subject.iter_state_or_province()),
+        ),
         (SourceField::SubjectLocality, strings(subject.iter_locality())),
         (SourceField::SubjectEmail, strings(subject.iter_email())),
-        (SourceField::SubjectSerialNumber, strings(subject.iter_by_oid(&OID_X509_SERIALNUMBER))),
-        (SourceField::IssuerCommonName, strings(cert.issuer().iter_common_name())),
+        (
+            SourceField::SubjectSerialNumber,
+            strings(subject.iter_by_oid(&OID_X509_SERIALNUMBER)),
+        ),
+        (
+            SourceField::IssuerCommonName,
+            strings(cert.issuer().iter_common_name()),
+        ),
     ] {
         for value in values {
             add(field, value);
@@ -96,9 +114,7 @@ pub fn parse_certificate(der: Vec<u8>) -> Result<ParsedCertificate, CertificateE
     })
 }
 
-fn strings<'a, 'b: 'a>(
-    attrs: impl Iterator<Item = &'a AttributeTypeAndValue<'b>>,
-) -> Vec<String> {
+fn strings<'a, 'b: 'a>(attrs: impl Iterator<Item = &'a AttributeTypeAndValue<'b>>) -> Vec<String> {
     attrs
         .filter_map(|attr| attr.as_str().ok())
         .map(|s| s.trim().to_string())
@@ -112,4 +128,3 @@ fn ip_address(bytes: &[u8]) -> Option<IpAddr> {
         _ => None,
     }
 }
-

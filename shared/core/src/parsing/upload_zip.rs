@@ -197,21 +197,38 @@ mod tests {
 
     #[test]
     fn classifies_pem_and_xml_uploads() {
-        let pem = zip_of(&[("a.pem", b"x"), ("dir/", b""), ("__MACOSX/._a.pem", b"junk"), ("b.PEM", b"y")]);
+        let pem = zip_of(&[
+            ("a.pem", b"x"),
+            ("dir/", b""),
+            ("__MACOSX/._a.pem", b"junk"),
+            ("b.PEM", b"y"),
+        ]);
         let archive = UploadArchive::open(&pem, ZipLimits::default()).unwrap();
         assert_eq!(archive.format(), UploadFormat::Pem);
         assert_eq!(archive.file_count(), 2);
 
         let xml = zip_of(&[("certs.xml", b"<certificates/>")]);
-        assert_eq!(UploadArchive::open(&xml, ZipLimits::default()).unwrap().format(), UploadFormat::Xml);
+        assert_eq!(
+            UploadArchive::open(&xml, ZipLimits::default()).unwrap().format(),
+            UploadFormat::Xml
+        );
     }
 
     #[test]
     fn refuses_what_it_cannot_import() {
         let open = |files: &[(&str, &[u8])]| UploadArchive::open(&zip_of(files), ZipLimits::default()).err();
-        assert_eq!(open(&[("a.pem", b""), ("b.xml", b"")]), Some(ZipError::MixedFormats));
-        assert_eq!(open(&[("a.xml", b""), ("b.xml", b"")]), Some(ZipError::SeveralXmlFiles(2)));
-        assert_eq!(open(&[("notes.txt", b"")]), Some(ZipError::UnsupportedFile("notes.txt".into())));
+        assert_eq!(
+            open(&[("a.pem", b""), ("b.xml", b"")]),
+            Some(ZipError::MixedFormats)
+        );
+        assert_eq!(
+            open(&[("a.xml", b""), ("b.xml", b"")]),
+            Some(ZipError::SeveralXmlFiles(2))
+        );
+        assert_eq!(
+            open(&[("notes.txt", b"")]),
+            Some(ZipError::UnsupportedFile("notes.txt".into()))
+        );
         assert_eq!(open(&[]), Some(ZipError::NoCertificateFiles));
         assert!(matches!(
             UploadArchive::open(b"PK\x03\x04 not really", ZipLimits::default()),
@@ -223,17 +240,34 @@ mod tests {
     fn enforces_size_limits_while_inflating() {
         let big = vec![b'A'; 10_000];
         let bytes = zip_of(&[("a.pem", &big), ("b.pem", &big)]);
-        let limits = ZipLimits { max_entries: 10, max_entry_size: 9_999, max_total_size: 1 << 30 };
+        let limits = ZipLimits {
+            max_entries: 10,
+            max_entry_size: 9_999,
+            max_total_size: 1 << 30,
+        };
         let mut archive = UploadArchive::open(&bytes, limits).unwrap();
-        assert!(matches!(archive.read_file(0), Err(ZipError::EntryTooLarge { .. })));
+        assert!(matches!(
+            archive.read_file(0),
+            Err(ZipError::EntryTooLarge { .. })
+        ));
 
-        let limits = ZipLimits { max_entries: 10, max_entry_size: 10_000, max_total_size: 15_000 };
+        let limits = ZipLimits {
+            max_entries: 10,
+            max_entry_size: 10_000,
+            max_total_size: 15_000,
+        };
         let mut archive = UploadArchive::open(&bytes, limits).unwrap();
         assert_eq!(archive.read_file(0).unwrap().contents.len(), 10_000);
         assert_eq!(archive.read_file(1), Err(ZipError::TotalTooLarge(15_000)));
 
-        let limits = ZipLimits { max_entries: 1, ..ZipLimits::default() };
-        assert_eq!(UploadArchive::open(&bytes, limits).err(), Some(ZipError::TooManyEntries(1)));
+        let limits = ZipLimits {
+            max_entries: 1,
+            ..ZipLimits::default()
+        };
+        assert_eq!(
+            UploadArchive::open(&bytes, limits).err(),
+            Some(ZipError::TooManyEntries(1))
+        );
     }
 
     #[test]
@@ -243,7 +277,10 @@ mod tests {
         let mut archive = UploadArchive::open(&bytes, ZipLimits::default()).unwrap();
         assert_eq!(archive.count_certificates().unwrap(), 4);
 
-        let xml = zip_of(&[("c.xml", b"<certificates><certificate><pem>AA==</pem></certificate></certificates>")]);
+        let xml = zip_of(&[(
+            "c.xml",
+            b"<certificates><certificate><pem>AA==</pem></certificate></certificates>",
+        )]);
         let mut archive = UploadArchive::open(&xml, ZipLimits::default()).unwrap();
         assert_eq!(archive.count_certificates().unwrap(), 1);
 

@@ -198,8 +198,14 @@ mod tests {
     fn refuses_doctype_entities_and_bad_documents() {
         let billion_laughs = br#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><certificates><certificate><pem>&lol2;</pem></certificate></certificates>"#;
         assert_eq!(certificates(billion_laughs), Err(XmlError::DocType));
-        assert!(matches!(certificates(b"<certificates><certificate>"), Err(XmlError::Malformed { .. })));
-        assert_eq!(certificates(b"<devices/>"), Err(XmlError::WrongRoot("devices".into())));
+        assert!(matches!(
+            certificates(b"<certificates><certificate>"),
+            Err(XmlError::Malformed { .. })
+        ));
+        assert_eq!(
+            certificates(b"<devices/>"),
+            Err(XmlError::WrongRoot("devices".into()))
+        );
         let deep = format!("<certificates>{}", "<a>".repeat(100));
         assert_eq!(certificates(deep.as_bytes()), Err(XmlError::TooDeep));
         assert_eq!(certificates(b"<certificates/>"), Ok(vec![]));

@@ -47,9 +47,6 @@ pub trait RecordStore: Send + Sync {
     /// certificate fingerprint. One outcome per device, in order. The batch holds no
     /// two devices with the same identifier or fingerprint.
     async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>>;
-    async fn get_device(
-        &self,
-        tenant_id: &str,
-        device_identifier: &str,
-    ) -> InfraResult<Option<DeviceRecord>>;
+    async fn get_device(&self, tenant_id: &str, device_identifier: &str)
+        -> InfraResult<Option<DeviceRecord>>;
 }

@@ -45,9 +45,16 @@ pub fn self_signed(key: KeyType, subject: &str, san: Option<&str>) -> TestCert {
         cmd.args(["-addext", &format!("subjectAltName={san}")]);
     }
     let output = cmd.output().expect("run openssl (is it installed?)");
-    assert!(output.status.success(), "openssl failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let pem = std::fs::read_to_string(&cert_path).expect("read certificate");
-    TestCert { der: der_of(&pem), pem }
+    TestCert {
+        der: der_of(&pem),
+        pem,
+    }
 }
 
 /// The DER of the first PEM block in `pem`.
@@ -58,7 +65,9 @@ pub fn der_of(pem: &str) -> Vec<u8> {
         .skip(1)
         .take_while(|l| !l.starts_with("-----END"))
         .collect();
-    base64::engine::general_purpose::STANDARD.decode(body).expect("PEM body")
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .expect("PEM body")
 }
 
 /// A certificate as the XML format carries it: base64 DER on one line.

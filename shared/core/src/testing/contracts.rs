@@ -71,17 +71,27 @@ pub async fn record_store_contract(store: &dyn RecordStore) {
     let record = ApiKeyRecord::for_key(&key, &tenant.id, "contract");
     store.put_api_key(&record).await.unwrap();
     assert_eq!(store.find_api_key(&key.hash()).await.unwrap(), Some(record));
-    assert_eq!(store.find_api_key(&ApiKey::generate().hash()).await.unwrap(), None);
+    assert_eq!(
+        store.find_api_key(&ApiKey::generate().hash()).await.unwrap(),
+        None
+    );
 
     // Profiles are per tenant, and replaced by a second put.
     let mut p = profile(&tenant, "meters");
     store.put_profile(&p).await.unwrap();
-    assert_eq!(store.get_profile(&tenant.id, &p.id).await.unwrap(), Some(p.clone()));
+    assert_eq!(
+        store.get_profile(&tenant.id, &p.id).await.unwrap(),
+        Some(p.clone())
+    );
     assert_eq!(store.get_profile(&other.id, &p.id).await.unwrap(), None);
     p.format = Some(UploadFormat::Xml);
-    p.mapping = Some(FieldMapping::parse(&serde_json::json!({"device_identifier": "subject.common_name"})).unwrap());
+    p.mapping =
+        Some(FieldMapping::parse(&serde_json::json!({"device_identifier": "subject.common_name"})).unwrap());
     store.put_profile(&p).await.unwrap();
-    assert_eq!(store.get_profile(&tenant.id, &p.id).await.unwrap(), Some(p.clone()));
+    assert_eq!(
+        store.get_profile(&tenant.id, &p.id).await.unwrap(),
+        Some(p.clone())
+    );
 
     // Jobs and their failures.
     let mut j = job(&tenant, &p);
@@ -104,8 +114,14 @@ pub async fn record_store_contract(store: &dyn RecordStore) {
             message: format!("failure {ordinal}"),
         })
         .collect();
-    store.put_job_failures(&tenant.id, &j.id, &failures).await.unwrap();
-    store.put_job_failures(&tenant.id, &j.id, &failures).await.unwrap();
+    store
+        .put_job_failures(&tenant.id, &j.id, &failures)
+        .await
+        .unwrap();
+    store
+        .put_job_failures(&tenant.id, &j.id, &failures)
+        .await
+        .unwrap();
     let listed = store.job_failures(&tenant.id, &j.id).await.unwrap();
     assert_eq!(listed.iter().map(|f| f.ordinal).collect::<Vec<_>>(), vec![3, 12]);
     assert_eq!(listed[1], failures[0]);
@@ -134,11 +150,20 @@ pub async fn record_store_contract(store: &dyn RecordStore) {
             DeviceInsert::Inserted,
         ]
     );
-    assert_eq!(store.get_device(&tenant.id, "dev-7").await.unwrap(), Some(batch[7].clone()));
+    assert_eq!(
+        store.get_device(&tenant.id, "dev-7").await.unwrap(),
+        Some(batch[7].clone())
+    );
     assert_eq!(store.get_device(&tenant.id, "dev-new").await.unwrap(), None);
     let theirs = vec![device(&other, "job-3", "dev-1", "fp-1")];
-    assert_eq!(store.insert_devices(&theirs).await.unwrap(), vec![DeviceInsert::Inserted]);
-    assert_eq!(store.get_device(&other.id, "dev-1").await.unwrap(), Some(theirs[0].clone()));
+    assert_eq!(
+        store.insert_devices(&theirs).await.unwrap(),
+        vec![DeviceInsert::Inserted]
+    );
+    assert_eq!(
+        store.get_device(&other.id, "dev-1").await.unwrap(),
+        Some(theirs[0].clone())
+    );
     assert!(store.insert_devices(&[]).await.unwrap().is_empty());
 }
 
@@ -150,7 +175,10 @@ pub async fn key_service_contract(keys: &dyn KeyService) {
     let secret = b"an X25519 private key, 32 bytes!";
     let ciphertext = keys.encrypt(secret, &context).await.unwrap();
     assert!(!ciphertext.windows(secret.len()).any(|w| w == secret));
-    assert_eq!(keys.decrypt(&ciphertext, &context).await.unwrap().as_slice(), secret);
+    assert_eq!(
+        keys.decrypt(&ciphertext, &context).await.unwrap().as_slice(),
+        secret
+    );
 
     let mut wrong = context.clone();
     wrong.insert("tenant".into(), "t2".into());
@@ -171,8 +199,17 @@ pub async fn object_store_contract(objects: &dyn ObjectStore) {
     let key = "certificate-import/t1/j1/my certs+v2 (ünïcode).zip";
     assert_eq!(objects.get(key).await.unwrap(), None);
     objects.put(key, Bytes::from_static(b"zip bytes")).await.unwrap();
-    assert_eq!(objects.get(key).await.unwrap(), Some(Bytes::from_static(b"zip bytes")));
+    assert_eq!(
+        objects.get(key).await.unwrap(),
+        Some(Bytes::from_static(b"zip bytes"))
+    );
     objects.put(key, Bytes::from_static(b"replaced")).await.unwrap();
-    assert_eq!(objects.get(key).await.unwrap(), Some(Bytes::from_static(b"replaced")));
-    assert_eq!(objects.get("certificate-import/t1/j1/other.zip").await.unwrap(), None);
+    assert_eq!(
+        objects.get(key).await.unwrap(),
+        Some(Bytes::from_static(b"replaced"))
+    );
+    assert_eq!(
+        objects.get("certificate-import/t1/j1/other.zip").await.unwrap(),
+        None
+    );
 }

@@ -1,0 +1,3 @@
+//! Processes stored certificate-import uploads on S3 ObjectCreated events.
+
+pub mod event_handler;

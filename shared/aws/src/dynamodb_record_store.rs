@@ -1,0 +1,362 @@
+//! One DynamoDB table (`pk`, `sk` strings) holding every record as a JSON `doc`:
+//!
+//! | record            | pk                                  | sk                 |
+//! |-------------------|-------------------------------------|--------------------|
+//! | tenant            | `TENANT#<tenant>`                   | `TENANT`           |
+//! | API key           | `APIKEY#<sha256>`                   | `APIKEY`           |
+//! | enrollment profile| `TENANT#<tenant>`                   | `PROFILE#<id>`     |
+//! | import job        | `TENANT#<tenant>`                   | `CERTJOB#<id>`     |
+//! | job failure       | `CERTJOB#<tenant>#<job>`            | `FAILURE#<ordinal>`|
+//! | device            | `DEVICE#<tenant>#<identifier>`      | `DEVICE`           |
+//! | certificate guard | `CERT#<tenant>#<sha256>`            | `CERT`             |
+//!
+//! Devices and certificate guards have a partition each, so a large tenant spreads.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use certport_core::domain::{
+    ApiKeyHash, ApiKeyRecord, CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, Tenant,
+};
+use certport_core::ports::{DeviceInsert, InfraError, InfraResult, RecordStore};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::errors::infra_error;
+
+type Item = HashMap<String, AttributeValue>;
+
+const BATCH_GET_MAX: usize = 100;
+const BATCH_WRITE_MAX: usize = 25;
+/// Batch writes in flight at once per `insert_devices` call.
+const WRITE_CONCURRENCY: usize = 4;
+const UNPROCESSED_RETRIES: u32 = 8;
+
+#[derive(Clone)]
+pub struct DynamoRecordStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
+}
+
+fn with_doc<T: Serialize>(mut item: Item, value: &T) -> InfraResult<Item> {
+    let doc = serde_json::to_string(value).map_err(|e| InfraError::permanent("encode record", e))?;
+    item.insert("doc".into(), s(doc));
+    Ok(item)
+}
+
+fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+fn doc_of<T: DeserializeOwned>(item: &Item) -> InfraResult<T> {
+    let doc = attr(item, "doc").ok_or_else(|| InfraError::permanent("decode record", "item has no doc"))?;
+    serde_json::from_str(doc).map_err(|e| InfraError::permanent("decode record", e))
+}
+
+fn device_key(tenant_id: &str, identifier: &str) -> Item {
+    key(format!("DEVICE#{tenant_id}#{identifier}"), "DEVICE")
+}
+
+fn cert_key(tenant_id: &str, fingerprint: &str) -> Item {
+    key(format!("CERT#{tenant_id}#{fingerprint}"), "CERT")
+}
+
+fn key_id(item: &Item) -> (String, String) {
+    (
+        attr(item, "pk").unwrap_or_default().to_string(),
+        attr(item, "sk").unwrap_or_default().to_string(),
+    )
+}
+
+impl DynamoRecordStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        DynamoRecordStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    async fn put(&self, operation: &'static str, item: Item) -> InfraResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| infra_error(operation, e))?;
+        Ok(())
+    }
+
+    async fn get<T: DeserializeOwned>(&self, operation: &'static str, key: Item) -> InfraResult<Option<T>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| infra_error(operation, e))?;
+        output.item.as_ref().map(doc_of).transpose()
+    }
+
+    /// Every existing item among `keys`, by (pk, sk); retries unprocessed keys.
+    async fn batch_get(&self, keys: Vec<Item>) -> InfraResult<HashMap<(String, String), Item>> {
+        let mut found = HashMap::new();
+        for chunk in keys.chunks(BATCH_GET_MAX) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| InfraError::permanent("batch get", e))?,
+            );
+            let mut attempt = 0;
+            while let Some(request) = pending.take() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| infra_error("batch get", e))?;
+                for item in output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
+                    found.insert(key_id(&item), item);
+                }
+                pending = output
+                    .unprocessed_keys
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .filter(|k| !k.keys.is_empty());
+                if pending.is_some() {
+                    attempt += 1;
+                    backoff("batch get", attempt).await?;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes `items` with BatchWriteItem, a few batches at a time, retrying unprocessed items.
+    async fn batch_put(&self, items: Vec<Item>) -> InfraResult<()> {
+        let batches: Vec<Vec<WriteRequest>> = items
+            .into_iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|put| WriteRequest::builder().put_request(put).build())
+                    .map_err(|e| InfraError::permanent("batch write", e))
+            })
+            .collect::<InfraResult<Vec<_>>>()?
+            .chunks(BATCH_WRITE_MAX)
+            .map(<[WriteRequest]>::to_vec)
+            .collect();
+        for group in batches.chunks(WRITE_CONCURRENCY) {
+            futures_util::future::try_join_all(group.iter().cloned().map(|batch| self.write_batch(batch)))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn write_batch(&self, mut batch: Vec<WriteRequest>) -> InfraResult<()> {
+        let mut attempt = 0;
+        while !batch.is_empty() {
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, batch)
+                .send()
+                .await
+                .map_err(|e| infra_error("batch write", e))?;
+            batch = output
+                .unprocessed_items
+                .unwrap_or_default()
+                .remove(&self.table)
+                .unwrap_or_default();
+            if !batch.is_empty() {
+                attempt += 1;
+                backoff("batch write", attempt).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn backoff(operation: &'static str, attempt: u32) -> InfraResult<()> {
+    if attempt > UNPROCESSED_RETRIES {
+        return Err(InfraError::transient(
+            operation,
+            "items still unprocessed after retries",
+        ));
+    }
+    tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
+    Ok(())
+}
+
+#[async_trait]
+impl RecordStore for DynamoRecordStore {
+    async fn put_tenant(&self, tenant: &Tenant) -> InfraResult<()> {
+        let item = with_doc(key(format!("TENANT#{}", tenant.id), "TENANT"), tenant)?;
+        self.put("put tenant", item).await
+    }
+
+    async fn get_tenant(&self, tenant_id: &str) -> InfraResult<Option<Tenant>> {
+        self.get("get tenant", key(format!("TENANT#{tenant_id}"), "TENANT"))
+            .await
+    }
+
+    async fn put_api_key(&self, record: &ApiKeyRecord) -> InfraResult<()> {
+        let item = with_doc(key(format!("APIKEY#{}", record.hash.0), "APIKEY"), record)?;
+        self.put("put api key", item).await
+    }
+
+    async fn find_api_key(&self, hash: &ApiKeyHash) -> InfraResult<Option<ApiKeyRecord>> {
+        self.get("find api key", key(format!("APIKEY#{}", hash.0), "APIKEY"))
+            .await
+    }
+
+    async fn put_profile(&self, profile: &EnrollmentProfile) -> InfraResult<()> {
+        let item = key(
+            format!("TENANT#{}", profile.tenant_id),
+            format!("PROFILE#{}", profile.id),
+        );
+        self.put("put profile", with_doc(item, profile)?).await
+    }
+
+    async fn get_profile(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EnrollmentProfile>> {
+        self.get(
+            "get profile",
+            key(format!("TENANT#{tenant_id}"), format!("PROFILE#{id}")),
+        )
+        .await
+    }
+
+    async fn put_job(&self, job: &CertImportJob) -> InfraResult<()> {
+        let item = key(format!("TENANT#{}", job.tenant_id), format!("CERTJOB#{}", job.id));
+        self.put("put job", with_doc(item, job)?).await
+    }
+
+    async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
+        self.get(
+            "get job",
+            key(format!("TENANT#{tenant_id}"), format!("CERTJOB#{id}")),
+        )
+        .await
+    }
+
+    async fn put_job_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        failures: &[CertFailure],
+    ) -> InfraResult<()> {
+        let items = failures
+            .iter()
+            .map(|f| {
+                let item = key(
+                    format!("CERTJOB#{tenant_id}#{job_id}"),
+                    format!("FAILURE#{:010}", f.ordinal),
+                );
+                with_doc(item, f)
+            })
+            .collect::<InfraResult<Vec<_>>>()?;
+        self.batch_put(items).await
+    }
+
+    async fn job_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
+        let mut failures = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(format!("CERTJOB#{tenant_id}#{job_id}")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| infra_error("list job failures", e))?;
+            for item in output.items.unwrap_or_default() {
+                failures.push(doc_of(&item)?);
+            }
+            match output.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => break,
+            }
+        }
+        Ok(failures)
+    }
+
+    async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
+        // BatchWriteItem has no conditions: read what exists, then write only what is new.
+        // Two different jobs racing on the same certificate can both see it absent; the
+        // last write wins and the inventory still holds one device for it.
+        let keys = devices
+            .iter()
+            .flat_map(|d| {
+                [
+                    device_key(&d.tenant_id, &d.device_identifier),
+                    cert_key(&d.tenant_id, &d.fingerprint_sha256),
+                ]
+            })
+            .collect();
+        let existing = self.batch_get(keys).await?;
+        let mut outcomes = Vec::with_capacity(devices.len());
+        let mut writes = Vec::new();
+        for device in devices {
+            let cert = existing.get(&key_id(&cert_key(&device.tenant_id, &device.fingerprint_sha256)));
+            let holder = existing.get(&key_id(&device_key(&device.tenant_id, &device.device_identifier)));
+            let ours = |item: &Item| attr(item, "job_id") == Some(device.job_id.as_str());
+            let same_cert =
+                |item: &Item| attr(item, "fingerprint_sha256") == Some(device.fingerprint_sha256.as_str());
+            let outcome = match (cert, holder) {
+                (Some(c), _) if ours(c) => DeviceInsert::AlreadyWrittenByThisJob,
+                (Some(_), _) => DeviceInsert::DuplicateCertificate,
+                // A crash between the two writes of an earlier run: finish them.
+                (None, Some(h)) if ours(h) && same_cert(h) => DeviceInsert::AlreadyWrittenByThisJob,
+                (None, Some(_)) => DeviceInsert::DeviceIdentifierTaken,
+                (None, None) => DeviceInsert::Inserted,
+            };
+            if cert.is_none() && outcome != DeviceInsert::DeviceIdentifierTaken {
+                let mut item = with_doc(device_key(&device.tenant_id, &device.device_identifier), device)?;
+                item.insert("job_id".into(), s(&device.job_id));
+                item.insert("fingerprint_sha256".into(), s(&device.fingerprint_sha256));
+                writes.push(item);
+                let mut guard = cert_key(&device.tenant_id, &device.fingerprint_sha256);
+                guard.insert("job_id".into(), s(&device.job_id));
+                guard.insert("device_identifier".into(), s(&device.device_identifier));
+                writes.push(guard);
+            }
+            outcomes.push(outcome);
+        }
+        self.batch_put(writes).await?;
+        Ok(outcomes)
+    }
+
+    async fn get_device(
+        &self,
+        tenant_id: &str,
+        device_identifier: &str,
+    ) -> InfraResult<Option<DeviceRecord>> {
+        self.get("get device", device_key(tenant_id, device_identifier))
+            .await
+    }
+}

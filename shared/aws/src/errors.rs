@@ -1,0 +1,40 @@
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use certport_core::ports::InfraError;
+
+/// Error codes AWS services use for throttling and passing trouble.
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalServerError",
+    "InternalFailure",
+    "KMSInternalException",
+    "RequestTimeout",
+    "TransactionInProgressException",
+];
+
+/// Maps an SDK error to the ports' error, deciding whether retrying may help.
+pub fn infra_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> InfraError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let transient = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .is_some_and(|code| TRANSIENT_CODES.contains(&code)),
+        _ => false,
+    };
+    let message = DisplayErrorContext(&error).to_string();
+    if transient {
+        InfraError::transient(operation, message)
+    } else {
+        InfraError::permanent(operation, message)
+    }
+}

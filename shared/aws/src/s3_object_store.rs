@@ -1,0 +1,58 @@
+use async_trait::async_trait;
+use aws_sdk_s3::primitives::ByteStream;
+use bytes::Bytes;
+use certport_core::ports::{InfraError, InfraResult, ObjectStore};
+
+use crate::errors::infra_error;
+
+/// Uploads in one S3 bucket (encrypted at rest by the bucket's default SSE-KMS).
+#[derive(Clone)]
+pub struct S3ObjectStore {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl S3ObjectStore {
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        S3ObjectStore {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for S3ObjectStore {
+    async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| infra_error("s3 put object", e))?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
+        let output = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(infra_error("s3 get object", e)),
+        };
+        let body = output
+            .body
+            .collect()
+            .await
+            .map_err(|e| InfraError::transient("s3 read object", e))?;
+        Ok(Some(body.into_bytes()))
+    }
+}

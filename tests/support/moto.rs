@@ -1,0 +1,117 @@
+//! A fresh S3 bucket, DynamoDB table and KMS key on the moto server that `scripts/test` starts.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_s3::config::Credentials;
+use certport_aws::FunctionConfig;
+use certport_core::app::Limits;
+
+pub const ENDPOINT_VAR: &str = "CERTPORT_TEST_MOTO_ENDPOINT";
+
+pub fn endpoint() -> String {
+    std::env::var(ENDPOINT_VAR).unwrap_or_else(|_| {
+        panic!("{ENDPOINT_VAR} is not set: run the suite with scripts/test, which starts moto server")
+    })
+}
+
+/// Credentials and region moto accepts; what the functions get through the environment too.
+pub fn environment(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+pub struct Stack {
+    pub sdk: SdkConfig,
+    pub table: String,
+    pub bucket: String,
+    pub kms_key_id: String,
+}
+
+impl Stack {
+    /// Resources with unique names, so tests sharing one moto server never meet.
+    pub async fn create() -> Stack {
+        let endpoint = endpoint();
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .load()
+            .await;
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let (table, bucket) = (format!("certport-{suffix}"), format!("certport-{suffix}"));
+        aws_sdk_dynamodb::Client::new(&sdk)
+            .create_table()
+            .table_name(&table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute("pk"))
+            .attribute_definitions(attribute("sk"))
+            .key_schema(key("pk", KeyType::Hash))
+            .key_schema(key("sk", KeyType::Range))
+            .send()
+            .await
+            .expect("create table on moto");
+        certport_aws::s3_client(&sdk)
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("create bucket on moto");
+        let kms_key_id = aws_sdk_kms::Client::new(&sdk)
+            .create_key()
+            .description("certport test key")
+            .send()
+            .await
+            .expect("create KMS key on moto")
+            .key_metadata
+            .expect("key metadata")
+            .key_id;
+        Stack {
+            sdk,
+            table,
+            bucket,
+            kms_key_id,
+        }
+    }
+
+    pub fn function_config(&self) -> FunctionConfig {
+        FunctionConfig {
+            table: self.table.clone(),
+            bucket: self.bucket.clone(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// The environment a function process needs to run on this stack.
+    pub fn function_environment(&self) -> Vec<(&'static str, String)> {
+        let mut env = environment(&endpoint());
+        env.push(("CERTPORT_TABLE", self.table.clone()));
+        env.push(("CERTPORT_BUCKET", self.bucket.clone()));
+        env
+    }
+
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        certport_aws::s3_client(&self.sdk)
+    }
+}
+
+fn attribute(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("attribute definition")
+}
+
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("key schema")
+}

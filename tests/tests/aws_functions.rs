@@ -1,0 +1,256 @@
+//! The real Lambda handlers with the AWS adapters, against S3 and DynamoDB on moto:
+//! API Gateway events from `events/` in, the S3 event S3 would send to the processor.
+
+use certport_core::app::{create_tenant_with_key, Deps};
+use certport_core::domain::JobStatus;
+use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::zip_of;
+use certport_tests::fixtures::{self, http_request, http_request_with_body, multipart, s3_event};
+use certport_tests::moto::Stack;
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::Value;
+
+const BOUNDARY: &str = "testBoundary42";
+
+fn body_json(response: &lambda_http::Response<lambda_http::Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
+}
+
+async fn process(deps: &Deps, key: &str) -> Value {
+    let event = LambdaEvent::new(s3_event(key), Context::default());
+    certificate_import_processor::event_handler::function_handler(deps, event)
+        .await
+        .expect("processor succeeds")
+}
+
+async fn status(deps: &Deps, api_key: &str, job_id: &str) -> (u16, Value) {
+    let request = http_request(
+        "certificate-import-status.json",
+        &[(fixtures::API_KEY, api_key), (fixtures::JOB, job_id)],
+    );
+    let response = certificate_import_status::http_handler::function_handler(deps, request)
+        .await
+        .unwrap();
+    (response.status().as_u16(), body_json(&response))
+}
+
+async fn upload(deps: &Deps, api_key: &str, profile_id: &str, zip: &[u8]) -> (u16, Value) {
+    let body = multipart(BOUNDARY, &[("file", Some("devices batch+1.zip"), zip)]);
+    let request = http_request_with_body(
+        "certificate-import-upload.json",
+        &[(fixtures::API_KEY, api_key), (fixtures::PROFILE, profile_id)],
+        &format!("multipart/form-data; boundary={BOUNDARY}"),
+        &body,
+    );
+    let response = certificate_import_upload::http_handler::function_handler(deps, request)
+        .await
+        .unwrap();
+    (response.status().as_u16(), body_json(&response))
+}
+
+/// The key the upload stored its zip under, as listed by S3.
+async fn stored_key(stack: &Stack, tenant: &str, job: &str) -> String {
+    let listed = stack
+        .s3()
+        .list_objects_v2()
+        .bucket(&stack.bucket)
+        .prefix(format!("certificate-import/{tenant}/{job}/"))
+        .send()
+        .await
+        .unwrap();
+    let objects = listed.contents.unwrap_or_default();
+    assert_eq!(objects.len(), 1, "one stored upload per job");
+    objects[0].key.clone().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_import_through_the_lambda_handlers() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    let created = create_tenant_with_key(deps.records.as_ref(), "aws e2e")
+        .await
+        .unwrap();
+    let (tenant_id, key) = (created.tenant.id.clone(), created.api_key.expose().to_string());
+
+    // Profile, then its mapping from a sample, through the enrollment-profiles function.
+    let request = http_request("enrollment-profile-create.json", &[(fixtures::API_KEY, &key)]);
+    let response = enrollment_profiles::http_handler::function_handler(&deps, request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let profile_id = body_json(&response)["id"].as_str().unwrap().to_string();
+    let request = http_request(
+        "enrollment-profile-source-fields-mapping.json",
+        &[(fixtures::API_KEY, &key), (fixtures::PROFILE, &profile_id)],
+    );
+    let response = enrollment_profiles::http_handler::function_handler(&deps, request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{:?}", body_json(&response));
+    assert_eq!(
+        body_json(&response)["mapped_fields"]["device_identifier"],
+        "fixture-sample"
+    );
+
+    // A route belongs to one function only.
+    let request = http_request(
+        "enrollment-profile-get.json",
+        &[(fixtures::API_KEY, &key), (fixtures::PROFILE, &profile_id)],
+    );
+    let response = certificate_import_status::http_handler::function_handler(&deps, request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+
+    // Upload: the job is readable before the processor runs.
+    let certs: Vec<_> = (1..=3)
+        .map(|i| self_signed(KeyType::EcP256, &format!("/CN=aws-dev-{i}/L=Oslo"), None))
+        .collect();
+    let bundle = format!("{}{}junk between\r\n{}", certs[0].pem, certs[1].pem, certs[2].pem);
+    let zip = zip_of(&[
+        ("bundle.pem", bundle.as_bytes()),
+        (
+            "bad.pem",
+            b"-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
+        ),
+    ]);
+    let (code, job) = upload(&deps, &key, &profile_id, &zip).await;
+    assert_eq!(code, 200, "{job}");
+    assert_eq!(job["status"], "PENDING");
+    assert_eq!(job["enrollment_context"]["ip_address"], "203.0.113.7");
+    let job_id = job["id"].as_str().unwrap().to_string();
+    let (code, pending) = status(&deps, &key, &job_id).await;
+    assert_eq!((code, pending["status"].as_str()), (200, Some("PENDING")));
+
+    // The processor, on the event S3 sends for the stored object (URL-encoded key).
+    let object_key = stored_key(&stack, &tenant_id, &job_id).await;
+    assert!(object_key.ends_with("/devices batch+1.zip"), "{object_key}");
+    let outcome = process(&deps, &object_key).await;
+    assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
+    let (_, done) = status(&deps, &key, &job_id).await;
+    assert_eq!(done["status"], "COMPLETED");
+    assert_eq!(
+        (
+            done["total_certificates"].as_u64(),
+            done["failed_certificates"].as_u64()
+        ),
+        (Some(4), Some(1))
+    );
+    assert_eq!(done["result"], "PARTIAL_SUCCESS");
+    let failures: Vec<Value> = serde_json::from_str(done["status_message"].as_str().unwrap()).unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0]["reason"], "MALFORMED_CERTIFICATE");
+    assert_eq!(failures[0]["file_name"], "bad.pem");
+    let device = deps
+        .records
+        .get_device(&tenant_id, "aws-dev-2")
+        .await
+        .unwrap()
+        .expect("device stored");
+    assert_eq!(device.fields.get("site").map(String::as_str), Some("Oslo"));
+
+    // The same event again changes nothing.
+    let again = process(&deps, &object_key).await;
+    assert_eq!(again["outcomes"][0]["outcome"], "ALREADY_FINISHED");
+    assert_eq!(status(&deps, &key, &job_id).await.1, done);
+
+    // A retry after a crash between the device writes and the job update: same result.
+    let mut job_record = deps.records.get_job(&tenant_id, &job_id).await.unwrap().unwrap();
+    job_record.status = JobStatus::Pending;
+    deps.records.put_job(&job_record).await.unwrap();
+    let retried = process(&deps, &object_key).await;
+    assert_eq!(retried["outcomes"][0]["outcome"], "COMPLETED");
+    let (_, after_retry) = status(&deps, &key, &job_id).await;
+    assert_eq!(
+        (
+            after_retry["total_certificates"].as_u64(),
+            after_retry["failed_certificates"].as_u64(),
+            after_retry["result"].as_str()
+        ),
+        (Some(4), Some(1), Some("PARTIAL_SUCCESS"))
+    );
+    assert_eq!(after_retry["status_message"], done["status_message"]);
+
+    // Uploading the same zip again: every good certificate is a DUPLICATE.
+    let (_, second) = upload(&deps, &key, &profile_id, &zip).await;
+    let second_id = second["id"].as_str().unwrap();
+    process(&deps, &stored_key(&stack, &tenant_id, second_id).await).await;
+    let (_, second_done) = status(&deps, &key, second_id).await;
+    assert_eq!(second_done["failed_certificates"], 4);
+    let failures: Vec<Value> = serde_json::from_str(second_done["status_message"].as_str().unwrap()).unwrap();
+    assert_eq!(failures.iter().filter(|f| f["reason"] == "DUPLICATE").count(), 3);
+
+    // Another tenant sees none of it.
+    let other = create_tenant_with_key(deps.records.as_ref(), "other")
+        .await
+        .unwrap();
+    let (code, body) = status(&deps, other.api_key.expose(), &job_id).await;
+    assert_eq!(code, 404, "{body}");
+    let (code, _) = upload(&deps, other.api_key.expose(), &profile_id, &zip).await;
+    assert_eq!(code, 404);
+    let (code, body) = status(&deps, "cpk_not_a_key", &job_id).await;
+    assert_eq!(
+        (code, body["errors"][0]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+
+    // The fixture event's own (URL-encoded) key reaches the seeded job.
+    let event: aws_lambda_events::event::s3::S3Event =
+        serde_json::from_str(&fixtures::event_text("certificate-import-processor.json")).unwrap();
+    let outcome = certificate_import_processor::event_handler::function_handler(
+        &deps,
+        LambdaEvent::new(event, Context::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome["outcomes"][0]["outcome"], "FAILED",
+        "the fixture profile has no mapping: {outcome}"
+    );
+    let job = deps
+        .records
+        .get_job(fixtures::TENANT, fixtures::JOB)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.status, JobStatus::Failed);
+    let failures = deps
+        .records
+        .job_failures(fixtures::TENANT, fixtures::JOB)
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 1);
+
+    // Not a zip: FAILED with the reason, not an error for Lambda to retry.
+    let mut broken = job.clone();
+    broken.id = uuid::Uuid::new_v4().to_string();
+    broken.status = JobStatus::Pending;
+    broken.object_key = format!("certificate-import/{}/{}/broken.zip", fixtures::TENANT, broken.id);
+    deps.records.put_job(&broken).await.unwrap();
+    deps.objects
+        .put(&broken.object_key, bytes::Bytes::from_static(b"not a zip"))
+        .await
+        .unwrap();
+    let outcome = process(&deps, &broken.object_key).await;
+    assert_eq!(outcome["outcomes"][0]["outcome"], "FAILED");
+    let (code, body) = status(&deps, fixtures::API_KEY, &broken.id).await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        (body["status"].as_str(), body["result"].as_str()),
+        (Some("FAILED"), Some("FAILURE"))
+    );
+    let messages: Vec<Value> = serde_json::from_str(body["status_message"].as_str().unwrap()).unwrap();
+    assert_eq!(messages[0]["reason"], "UNREADABLE_UPLOAD");
+
+    // Keys that are not ours, or name no job, are acknowledged and ignored.
+    for key in ["other-prefix/x.zip", "certificate-import/nobody/nothing/x.zip"] {
+        assert_eq!(process(&deps, key).await["outcomes"][0]["outcome"], "IGNORED");
+    }
+}
