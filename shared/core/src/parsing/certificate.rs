@@ -128,3 +128,72 @@ fn ip_address(bytes: &[u8]) -> Option<IpAddr> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::certs::{self_signed, KeyType};
+
+    #[test]
+    fn every_key_type_parses_with_its_fields() {
+        for key in [KeyType::Rsa2048, KeyType::EcP256, KeyType::EcP384, KeyType::Ed25519] {
+            let cert = self_signed(
+                key,
+                "/CN=dev-42/O=Acme/OU=Sensors/C=DE/ST=Berlin/L=Berlin",
+                Some("DNS:dev-42.example,IP:10.0.0.7,email:ops@example.com,URI:urn:dev:42"),
+            );
+            let parsed = parse_certificate(cert.der.clone()).unwrap_or_else(|e| panic!("{key:?}: {e}"));
+            assert_eq!(parsed.fingerprint_sha256, hex::encode(Sha256::digest(&cert.der)));
+            assert_eq!(parsed.field(SourceField::SubjectCommonName), Some("dev-42"));
+            assert_eq!(parsed.field(SourceField::SubjectOrganizationName), Some("Acme"));
+            assert_eq!(parsed.field(SourceField::SubjectOrganizationUnit), Some("Sensors"));
+            assert_eq!(parsed.field(SourceField::SubjectCountry), Some("DE"));
+            assert_eq!(parsed.field(SourceField::SubjectState), Some("Berlin"));
+            assert_eq!(parsed.field(SourceField::SubjectLocality), Some("Berlin"));
+            assert_eq!(parsed.field(SourceField::IssuerCommonName), Some("dev-42"));
+            assert_eq!(parsed.field(SourceField::SanDnsName), Some("dev-42.example"));
+            assert_eq!(parsed.field(SourceField::SanIpAddress), Some("10.0.0.7"));
+            assert_eq!(parsed.field(SourceField::SanEmail), Some("ops@example.com"));
+            assert_eq!(parsed.field(SourceField::SanUri), Some("urn:dev:42"));
+            assert_eq!(
+                parsed.field(SourceField::FingerprintSha256),
+                Some(parsed.fingerprint_sha256.as_str())
+            );
+            let serial = parsed.field(SourceField::SerialNumber).expect("serial");
+            assert!(serial.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        }
+    }
+
+    #[test]
+    fn absent_fields_are_absent_not_empty() {
+        let cert = self_signed(KeyType::EcP256, "/CN=only-cn", None);
+        let parsed = parse_certificate(cert.der).expect("parse");
+        assert_eq!(parsed.field(SourceField::SubjectOrganizationName), None);
+        assert_eq!(parsed.field(SourceField::SanDnsName), None);
+        assert!(!parsed.fields.contains_key(&SourceField::SanIpAddress));
+    }
+
+    #[test]
+    fn ipv6_san_is_formatted() {
+        let cert = self_signed(KeyType::EcP256, "/CN=v6", Some("IP:2001:db8::1"));
+        let parsed = parse_certificate(cert.der).expect("parse");
+        assert_eq!(parsed.field(SourceField::SanIpAddress), Some("2001:db8::1"));
+    }
+
+    #[test]
+    fn truncated_and_trailing_der_are_refused() {
+        let cert = self_signed(KeyType::Ed25519, "/CN=t", None);
+        let truncated = cert.der[..cert.der.len() - 10].to_vec();
+        assert!(matches!(
+            parse_certificate(truncated),
+            Err(CertificateError::Malformed(_))
+        ));
+        let mut trailing = cert.der.clone();
+        trailing.extend_from_slice(b"junk");
+        assert_eq!(parse_certificate(trailing), Err(CertificateError::TrailingData(4)));
+        assert!(matches!(
+            parse_certificate(b"not der".to_vec()),
+            Err(CertificateError::Malformed(_))
+        ));
+    }
+}
