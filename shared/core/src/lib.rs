@@ -3,6 +3,7 @@
 //! Nothing here knows about the AWS SDK.
 
 pub mod app;
+pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod parsing;

@@ -2,11 +2,16 @@
 
 mod device;
 mod job;
+mod keystore;
 mod profile;
 mod tenant;
 
 pub use device::DeviceRecord;
 pub use job::{CertFailure, CertImportJob, EnrollmentContext, FailureReason, JobResult, JobStatus};
+pub use keystore::{
+    EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob, KeystoreJobStatus,
+    StoredKeyRecord, TrustedCa,
+};
 pub use profile::{
     EnrollmentMethod, EnrollmentProfile, FieldMapping, MappingError, SourceField, UploadFormat,
     DEVICE_IDENTIFIER,

@@ -7,3 +7,4 @@ pub mod xml;
 
 pub use certificate::{parse_certificate, CertificateError, ParsedCertificate};
 pub use upload_zip::{UploadArchive, UploadFile, ZipError, ZipLimits};
+pub mod keystore;

@@ -50,6 +50,50 @@ pub fn count_certificate_blocks(text: &[u8]) -> usize {
         .count()
 }
 
+/// One PEM block of any label; the body is zeroized on drop (it may be a private key).
+pub struct PemBlock {
+    pub label: String,
+    pub body: Result<zeroize::Zeroizing<Vec<u8>>, PemError>,
+}
+
+/// Every PEM block in `text`, whatever its label, in order.
+pub fn all_blocks(text: &[u8]) -> Vec<PemBlock> {
+    let mut out = Vec::new();
+    let mut lines = text.split(|&b| b == b'\n').enumerate();
+    while let Some((n, raw)) = lines.next() {
+        let Some(label) = trim(raw)
+            .strip_prefix(b"-----BEGIN ")
+            .and_then(|rest| rest.strip_suffix(b"-----"))
+            .and_then(|label| std::str::from_utf8(label).ok())
+        else {
+            continue;
+        };
+        let start_line = n + 1;
+        let mut body = zeroize::Zeroizing::new(Vec::new());
+        let mut terminated = false;
+        for (_, raw) in lines.by_ref() {
+            let line = trim(raw);
+            if line.starts_with(b"-----END ") {
+                terminated = line == format!("-----END {label}-----").as_bytes();
+                break;
+            }
+            body.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
+        }
+        out.push(PemBlock {
+            label: label.to_string(),
+            body: if !terminated {
+                Err(PemError::Unterminated { line: start_line })
+            } else {
+                base64::engine::general_purpose::STANDARD
+                    .decode(body.as_slice())
+                    .map(zeroize::Zeroizing::new)
+                    .map_err(|_| PemError::BadBase64 { line: start_line })
+            },
+        });
+    }
+    out
+}
+
 fn begin_label(line: &[u8]) -> Option<&'static str> {
     let rest = line.strip_prefix(b"-----BEGIN ")?;
     LABELS

@@ -1,0 +1,86 @@
+//! The PKCS#8 item forms of SPEC §3: a PEM certificate with an encrypted PKCS#8 key
+//! (password sealed to the DEK), or with the key itself sealed to the DEK.
+
+use pkcs8::EncryptedPrivateKeyInfoRef;
+use zeroize::Zeroizing;
+
+use super::pkcs12::{Pkcs12Limits, RawEncryptedKeyInfo};
+use super::KeystoreError;
+use crate::parsing::pem::all_blocks;
+
+/// The DER of the first CERTIFICATE block.
+pub fn read_pem_certificate(pem: &str) -> Result<Vec<u8>, KeystoreError> {
+    let block = all_blocks(pem.as_bytes())
+        .into_iter()
+        .find(|b| b.label == "CERTIFICATE")
+        .ok_or_else(|| KeystoreError::malformed("certificate", "no -----BEGIN CERTIFICATE----- block"))?;
+    let der = block.body.map_err(|e| KeystoreError::malformed("certificate", e))?;
+    Ok(der.to_vec())
+}
+
+/// Decrypts an `ENCRYPTED PRIVATE KEY` PEM (PBES2) with `password`.
+pub fn decrypt_pkcs8_pem(
+    pem: &str,
+    password: &str,
+    limits: &Pkcs12Limits,
+) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+    let blocks = all_blocks(pem.as_bytes());
+    let Some(block) = blocks.into_iter().find(|b| b.label.ends_with("PRIVATE KEY")) else {
+        return Err(KeystoreError::malformed(
+            "private key",
+            "no -----BEGIN ENCRYPTED PRIVATE KEY----- block",
+        ));
+    };
+    if block.label != "ENCRYPTED PRIVATE KEY" {
+        return Err(KeystoreError::malformed(
+            "private key",
+            format!(
+                "expected an ENCRYPTED PRIVATE KEY (PKCS#8) block, found {}; convert it with \
+                 `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
+                block.label
+            ),
+        ));
+    }
+    let der = block.body.map_err(|e| KeystoreError::malformed("private key", e))?;
+    let raw = <RawEncryptedKeyInfo as der::Decode>::from_der(der.as_slice())
+        .map_err(|e| KeystoreError::malformed("encrypted PKCS#8 key", e))?;
+    if raw.algorithm.oid.to_string() != "1.2.840.113549.1.5.13" {
+        return Err(KeystoreError::UnsupportedEncryption {
+            oid: raw.algorithm.oid.to_string(),
+            what: "PKCS#8 encryption scheme (only PBES2 is supported)",
+        });
+    }
+    raw.check(limits)?;
+    let info = EncryptedPrivateKeyInfoRef::try_from(der.as_slice())
+        .map_err(|e| KeystoreError::malformed("encrypted PKCS#8 key", e))?;
+    let document = info.decrypt(password).map_err(|e| match e {
+        pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::DecryptFailed) => KeystoreError::WrongPassword,
+        other => KeystoreError::malformed("encrypted PKCS#8 key", other),
+    })?;
+    Ok(Zeroizing::new(document.as_bytes().to_vec()))
+}
+
+/// A plain PKCS#8 key as PEM (`PRIVATE KEY`) or DER, as opened from a sealed box.
+pub fn read_pkcs8_key(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+    if bytes.first() == Some(&0x30) {
+        return Ok(Zeroizing::new(bytes.to_vec()));
+    }
+    let blocks = all_blocks(bytes);
+    let Some(block) = blocks.into_iter().find(|b| b.label.ends_with("PRIVATE KEY")) else {
+        return Err(KeystoreError::malformed(
+            "private key",
+            "neither a -----BEGIN PRIVATE KEY----- block nor DER",
+        ));
+    };
+    match block.label.as_str() {
+        "PRIVATE KEY" => block.body.map_err(|e| KeystoreError::malformed("private key", e)),
+        "ENCRYPTED PRIVATE KEY" => Err(KeystoreError::malformed(
+            "private key",
+            "the sealed key is itself encrypted; send it as passwordEncryptedPrivateKey with dekEncryptedPassword",
+        )),
+        other => Err(KeystoreError::malformed(
+            "private key",
+            format!("expected a PRIVATE KEY (PKCS#8) block, found {other}; convert it with `openssl pkcs8 -topk8 -nocrypt`"),
+        )),
+    }
+}
