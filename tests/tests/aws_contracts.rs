@@ -23,3 +23,10 @@ async fn kms_key_service_passes_the_contract() {
     let keys = KmsKeyService::new(aws_sdk_kms::Client::new(&stack.sdk), &stack.kms_key_id);
     contracts::key_service_contract(&keys).await;
 }
+
+#[tokio::test]
+async fn dynamodb_keystore_store_passes_the_contract() {
+    let stack = Stack::create().await;
+    let store = DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&stack.sdk), &stack.table);
+    certport_core::testing::keystore_contract::keystore_store_contract(&store).await;
+}

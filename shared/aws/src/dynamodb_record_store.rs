@@ -9,6 +9,12 @@
 //! | job failure       | `CERTJOB#<tenant>#<job>`            | `FAILURE#<ordinal>`|
 //! | device            | `DEVICE#<tenant>#<identifier>`      | `DEVICE`           |
 //! | certificate guard | `CERT#<tenant>#<sha256>`            | `CERT`             |
+//! | edge instance     | `TENANT#<tenant>`                   | `EDGE#<id>`        |
+//! | encryption key    | `TENANT#<tenant>`                   | `DEK#<id>`         |
+//! | trusted CA        | `TENANT#<tenant>`                   | `TRUSTEDCA#<sha1>` |
+//! | keystore job      | `TENANT#<tenant>`                   | `KSJOB#<id>`       |
+//! | item result       | `KSJOB#<tenant>#<job>`              | `ITEM#<ordinal>`   |
+//! | stored key        | `KEY#<tenant>#<sha256>`             | `KEY`              |
 //!
 //! Devices and certificate guards have a partition each, so a large tenant spreads.
 
@@ -26,7 +32,7 @@ use serde::Serialize;
 
 use crate::errors::infra_error;
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 const BATCH_GET_MAX: usize = 100;
 const BATCH_WRITE_MAX: usize = 25;
@@ -40,25 +46,25 @@ pub struct DynamoRecordStore {
     table: String,
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn key(pk: String, sk: impl Into<String>) -> Item {
+pub(crate) fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
 }
 
-fn with_doc<T: Serialize>(mut item: Item, value: &T) -> InfraResult<Item> {
+pub(crate) fn with_doc<T: Serialize>(mut item: Item, value: &T) -> InfraResult<Item> {
     let doc = serde_json::to_string(value).map_err(|e| InfraError::permanent("encode record", e))?;
     item.insert("doc".into(), s(doc));
     Ok(item)
 }
 
-fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+pub(crate) fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
-fn doc_of<T: DeserializeOwned>(item: &Item) -> InfraResult<T> {
+pub(crate) fn doc_of<T: DeserializeOwned>(item: &Item) -> InfraResult<T> {
     let doc = attr(item, "doc").ok_or_else(|| InfraError::permanent("decode record", "item has no doc"))?;
     serde_json::from_str(doc).map_err(|e| InfraError::permanent("decode record", e))
 }
@@ -86,7 +92,7 @@ impl DynamoRecordStore {
         }
     }
 
-    async fn put(&self, operation: &'static str, item: Item) -> InfraResult<()> {
+    pub(crate) async fn put(&self, operation: &'static str, item: Item) -> InfraResult<()> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -97,7 +103,7 @@ impl DynamoRecordStore {
         Ok(())
     }
 
-    async fn get<T: DeserializeOwned>(&self, operation: &'static str, key: Item) -> InfraResult<Option<T>> {
+    pub(crate) async fn get<T: DeserializeOwned>(&self, operation: &'static str, key: Item) -> InfraResult<Option<T>> {
         let output = self
             .client
             .get_item()
@@ -153,7 +159,7 @@ impl DynamoRecordStore {
     }
 
     /// Writes `items` with BatchWriteItem, a few batches at a time, retrying unprocessed items.
-    async fn batch_put(&self, items: Vec<Item>) -> InfraResult<()> {
+    pub(crate) async fn batch_put(&self, items: Vec<Item>) -> InfraResult<()> {
         let batches: Vec<Vec<WriteRequest>> = items
             .into_iter()
             .map(|item| {
@@ -195,6 +201,63 @@ impl DynamoRecordStore {
             }
         }
         Ok(())
+    }
+}
+
+impl DynamoRecordStore {
+    /// Every item of partition `pk` whose sort key starts with `prefix`, in sort-key order.
+    pub(crate) async fn query_prefix<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        pk: String,
+        prefix: &str,
+    ) -> InfraResult<Vec<T>> {
+        let mut docs = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":prefix", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| infra_error(operation, e))?;
+            for item in output.items.unwrap_or_default() {
+                docs.push(doc_of(&item)?);
+            }
+            match output.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => break,
+            }
+        }
+        Ok(docs)
+    }
+
+    /// Puts `item` unless an item with its key exists; `false` when one did.
+    pub(crate) async fn put_new(&self, operation: &'static str, item: Item) -> InfraResult<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(infra_error(operation, e)),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! AWS adapters for certport's ports: S3 objects, DynamoDB records, KMS keys.
 
 mod config;
+mod dynamodb_keystore_store;
 mod dynamodb_record_store;
 mod errors;
 mod function_config;

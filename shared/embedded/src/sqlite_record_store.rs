@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS devices (
     UNIQUE (tenant_id, fingerprint_sha256));
 ";
 
-fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {
+pub(crate) fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {
     move |e| match e {
         rusqlite::Error::SqliteFailure(code, _)
             if matches!(
@@ -52,11 +52,11 @@ fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {
     }
 }
 
-fn to_doc<T: Serialize>(value: &T) -> InfraResult<String> {
+pub(crate) fn to_doc<T: Serialize>(value: &T) -> InfraResult<String> {
     serde_json::to_string(value).map_err(|e| InfraError::permanent("encode record", e))
 }
 
-fn from_doc<T: DeserializeOwned>(doc: &str) -> InfraResult<T> {
+pub(crate) fn from_doc<T: DeserializeOwned>(doc: &str) -> InfraResult<T> {
     serde_json::from_str(doc).map_err(|e| InfraError::permanent("decode record", e))
 }
 
@@ -64,6 +64,8 @@ impl SqliteRecordStore {
     pub fn open(path: &Path) -> InfraResult<Self> {
         let conn = Connection::open(path).map_err(db_error("open database"))?;
         conn.execute_batch(SCHEMA).map_err(db_error("create schema"))?;
+        conn.execute_batch(crate::sqlite_keystore_store::KEYSTORE_SCHEMA)
+            .map_err(db_error("create schema"))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_error("configure database"))?;
         Ok(SqliteRecordStore {
@@ -71,7 +73,7 @@ impl SqliteRecordStore {
         })
     }
 
-    async fn with<T: Send + 'static>(
+    pub(crate) async fn with<T: Send + 'static>(
         &self,
         operation: &'static str,
         work: impl FnOnce(&mut Connection) -> InfraResult<T> + Send + 'static,
@@ -86,7 +88,7 @@ impl SqliteRecordStore {
         .await
     }
 
-    async fn put_doc(
+    pub(crate) async fn put_doc(
         &self,
         operation: &'static str,
         sql: &'static str,
@@ -104,7 +106,7 @@ impl SqliteRecordStore {
         .await
     }
 
-    async fn get_doc<T: DeserializeOwned + Send + 'static>(
+    pub(crate) async fn get_doc<T: DeserializeOwned + Send + 'static>(
         &self,
         operation: &'static str,
         sql: &'static str,
@@ -117,6 +119,27 @@ impl SqliteRecordStore {
                 .optional()
                 .map_err(db_error(operation))?;
             doc.as_deref().map(from_doc).transpose()
+        })
+        .await
+    }
+}
+
+impl SqliteRecordStore {
+    pub(crate) async fn list_docs<T: DeserializeOwned + Send + 'static>(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        keys: Vec<String>,
+    ) -> InfraResult<Vec<T>> {
+        self.with(operation, move |conn| {
+            let values: Vec<&dyn rusqlite::ToSql> = keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+            let mut query = conn.prepare_cached(sql).map_err(db_error(operation))?;
+            let docs = query
+                .query_map(values.as_slice(), |row| row.get::<_, String>(0))
+                .map_err(db_error(operation))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error(operation))?;
+            docs.iter().map(|d| from_doc(d)).collect()
         })
         .await
     }

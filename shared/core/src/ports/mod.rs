@@ -3,10 +3,12 @@
 //! (filesystem, SQLite, local key file).
 
 mod key_service;
+mod keystore_store;
 mod object_store;
 mod record_store;
 
 pub use key_service::{DataKey, EncryptionContext, KeyService};
+pub use keystore_store::{KeyInsert, KeystoreStore};
 pub use object_store::ObjectStore;
 pub use record_store::{DeviceInsert, RecordStore};
 

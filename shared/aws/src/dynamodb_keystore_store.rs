@@ -1,0 +1,128 @@
+//! `KeystoreStore` on the single DynamoDB table (layout in `dynamodb_record_store`).
+
+use async_trait::async_trait;
+use certport_core::domain::{
+    EdgeInstance, EncryptionKey, ItemResult, KeystoreImportJob, StoredKeyRecord, TrustedCa,
+};
+use certport_core::ports::{InfraResult, KeyInsert, KeystoreStore};
+
+use crate::dynamodb_record_store::{key, with_doc, Item};
+use crate::DynamoRecordStore;
+
+fn tenant_pk(tenant_id: &str) -> String {
+    format!("TENANT#{tenant_id}")
+}
+
+fn stored_key_key(tenant_id: &str, fingerprint: &str) -> Item {
+    key(format!("KEY#{tenant_id}#{fingerprint}"), "KEY")
+}
+
+#[async_trait]
+impl KeystoreStore for DynamoRecordStore {
+    async fn put_edge_instance(&self, edge: &EdgeInstance) -> InfraResult<()> {
+        // Sort keys of edges carry the creation time so a query lists them in order.
+        let item = key(
+            tenant_pk(&edge.tenant_id),
+            format!("EDGE#{}#{}", edge.created_at, edge.id),
+        );
+        self.put("put edge instance", with_doc(item, edge)?).await?;
+        let by_id = key(tenant_pk(&edge.tenant_id), format!("EDGEID#{}", edge.id));
+        self.put("put edge instance", with_doc(by_id, edge)?).await
+    }
+
+    async fn get_edge_instance(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EdgeInstance>> {
+        self.get("get edge instance", key(tenant_pk(tenant_id), format!("EDGEID#{id}")))
+            .await
+    }
+
+    async fn list_edge_instances(&self, tenant_id: &str) -> InfraResult<Vec<EdgeInstance>> {
+        self.query_prefix("list edge instances", tenant_pk(tenant_id), "EDGE#")
+            .await
+    }
+
+    async fn put_encryption_key(&self, dek: &EncryptionKey) -> InfraResult<()> {
+        let item = key(tenant_pk(&dek.tenant_id), format!("DEK#{}", dek.id));
+        self.put("put encryption key", with_doc(item, dek)?).await
+    }
+
+    async fn get_encryption_key(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EncryptionKey>> {
+        self.get("get encryption key", key(tenant_pk(tenant_id), format!("DEK#{id}")))
+            .await
+    }
+
+    async fn insert_trusted_ca(&self, ca: &TrustedCa) -> InfraResult<bool> {
+        let item = key(
+            format!("TRUSTEDCA#{}", ca.tenant_id),
+            format!("CA#{}#{}", ca.created_at, ca.fingerprint),
+        );
+        // The guard item makes the fingerprint unique; the listing item keeps creation order.
+        let guard = key(tenant_pk(&ca.tenant_id), format!("TRUSTEDCA#{}", ca.fingerprint));
+        if !self.put_new("insert trusted ca", with_doc(guard, ca)?).await? {
+            return Ok(false);
+        }
+        self.put("insert trusted ca", with_doc(item, ca)?).await?;
+        Ok(true)
+    }
+
+    async fn list_trusted_cas(&self, tenant_id: &str) -> InfraResult<Vec<TrustedCa>> {
+        self.query_prefix("list trusted cas", format!("TRUSTEDCA#{tenant_id}"), "CA#")
+            .await
+    }
+
+    async fn put_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
+        let item = key(tenant_pk(&job.tenant_id), format!("KSJOB#{}", job.id));
+        self.put("put keystore job", with_doc(item, job)?).await
+    }
+
+    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
+        self.get("get keystore job", key(tenant_pk(tenant_id), format!("KSJOB#{id}")))
+            .await
+    }
+
+    async fn put_item_results(&self, tenant_id: &str, job_id: &str, results: &[ItemResult]) -> InfraResult<()> {
+        let items = results
+            .iter()
+            .map(|r| {
+                let item = key(
+                    format!("KSJOB#{tenant_id}#{job_id}"),
+                    format!("ITEM#{:06}", r.ordinal),
+                );
+                with_doc(item, r)
+            })
+            .collect::<InfraResult<Vec<_>>>()?;
+        self.batch_put(items).await
+    }
+
+    async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>> {
+        self.query_prefix("list item results", format!("KSJOB#{tenant_id}#{job_id}"), "ITEM#")
+            .await
+    }
+
+    async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert> {
+        let item = with_doc(stored_key_key(&record.tenant_id, &record.fingerprint_sha256), record)?;
+        if self.put_new("insert stored key", item).await? {
+            return Ok(KeyInsert::Inserted);
+        }
+        let existing: Option<StoredKeyRecord> = self
+            .get(
+                "insert stored key",
+                stored_key_key(&record.tenant_id, &record.fingerprint_sha256),
+            )
+            .await?;
+        Ok(match existing {
+            Some(e) if e.job_id == record.job_id && e.ordinal == record.ordinal => {
+                KeyInsert::AlreadyWrittenByThisItem
+            }
+            _ => KeyInsert::AlreadyPresent,
+        })
+    }
+
+    async fn get_stored_key(
+        &self,
+        tenant_id: &str,
+        fingerprint_sha256: &str,
+    ) -> InfraResult<Option<StoredKeyRecord>> {
+        self.get("get stored key", stored_key_key(tenant_id, fingerprint_sha256))
+            .await
+    }
+}

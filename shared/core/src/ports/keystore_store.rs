@@ -1,0 +1,45 @@
+use async_trait::async_trait;
+
+use super::InfraResult;
+use crate::domain::{EdgeInstance, EncryptionKey, ItemResult, KeystoreImportJob, StoredKeyRecord, TrustedCa};
+
+/// What happened to an `insert_stored_key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyInsert {
+    Inserted,
+    /// Written earlier by the same job and item (a retried or re-delivered run).
+    AlreadyWrittenByThisItem,
+    /// The tenant already holds this certificate and key.
+    AlreadyPresent,
+}
+
+/// SPEC §3 records: edge instances, DEKs, trusted CAs, keystore jobs and their item
+/// results, and the private-key inventory. Every read is scoped by tenant.
+#[async_trait]
+pub trait KeystoreStore: Send + Sync {
+    async fn put_edge_instance(&self, edge: &EdgeInstance) -> InfraResult<()>;
+    async fn get_edge_instance(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EdgeInstance>>;
+    /// Ordered by creation time.
+    async fn list_edge_instances(&self, tenant_id: &str) -> InfraResult<Vec<EdgeInstance>>;
+
+    async fn put_encryption_key(&self, key: &EncryptionKey) -> InfraResult<()>;
+    async fn get_encryption_key(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EncryptionKey>>;
+
+    /// `false` (and nothing written) when the tenant already trusts a CA with that fingerprint.
+    async fn insert_trusted_ca(&self, ca: &TrustedCa) -> InfraResult<bool>;
+    /// Ordered by creation time.
+    async fn list_trusted_cas(&self, tenant_id: &str) -> InfraResult<Vec<TrustedCa>>;
+
+    /// Creates or replaces the job record (without its item results).
+    async fn put_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()>;
+    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>>;
+    /// Idempotent: a result is keyed by its job and ordinal.
+    async fn put_item_results(&self, tenant_id: &str, job_id: &str, results: &[ItemResult]) -> InfraResult<()>;
+    /// Ordered by ordinal.
+    async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>>;
+
+    /// Adds a certificate with its key, unique per tenant by SHA-256 fingerprint.
+    async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert>;
+    async fn get_stored_key(&self, tenant_id: &str, fingerprint_sha256: &str)
+        -> InfraResult<Option<StoredKeyRecord>>;
+}
