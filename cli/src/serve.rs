@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
-use certport_core::app::{create_tenant_with_key, Deps, Limits};
+use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, KeyServices, Limits};
 use certport_core::http::{handle, Serves};
 use certport_embedded::{FsObjectStore, LocalKeyService, SqliteRecordStore};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,11 @@ pub struct ServeArgs {
 pub struct Credentials {
     pub tenant_id: String,
     pub api_key: String,
+    /// The edge instance clients name in keystore imports, and its DEK.
+    #[serde(default)]
+    pub edge_instance_id: Option<String>,
+    #[serde(default)]
+    pub encryption_key_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,13 +53,19 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let data_dir_error = |e: &dyn std::fmt::Display| ServeError::DataDir(dir.clone(), e.to_string());
     std::fs::create_dir_all(dir).map_err(|e| data_dir_error(&e))?;
     let records = Arc::new(SqliteRecordStore::open(&dir.join("records.db")).map_err(|e| data_dir_error(&e))?);
-    // Created now so the data directory is complete; keystore import (SPEC §3) uses it.
-    LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| data_dir_error(&e))?;
+    let keys = Arc::new(
+        LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| data_dir_error(&e))?,
+    );
     let files = Arc::new(FsObjectStore::open(dir.join("objects")).map_err(|e| data_dir_error(&e))?);
     let (objects, created) = NotifyingObjectStore::new(files);
     let deps = Deps {
         objects: Arc::new(objects),
         records: records.clone(),
+        keystores: records.clone(),
+        keys: KeyServices {
+            dek: keys.clone(),
+            data: keys,
+        },
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             ..Limits::default()
@@ -79,28 +90,56 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     axum::serve(listener, app).await.map_err(ServeError::Server)
 }
 
-/// First start: a tenant and an API key, printed and saved to `credentials.json`.
+/// First start: a tenant, an API key and an edge instance with its DEK, printed and
+/// saved to `credentials.json` (a data directory from before edge instances gains one).
 async fn ensure_credentials(deps: &Deps, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let path = dir.join("credentials.json");
-    if path.exists() {
+    let mut credentials = if path.exists() {
         let existing: Credentials = serde_json::from_slice(&std::fs::read(&path)?)?;
         println!("tenant {} (API key in {})", existing.tenant_id, path.display());
-        return Ok(());
-    }
-    let created = create_tenant_with_key(deps.records.as_ref(), "local").await?;
-    let credentials = Credentials {
-        tenant_id: created.tenant.id.clone(),
-        api_key: created.api_key.expose().to_string(),
+        existing
+    } else {
+        let created = create_tenant_with_key(deps.records.as_ref(), "local").await?;
+        let credentials = Credentials {
+            tenant_id: created.tenant.id.clone(),
+            api_key: created.api_key.expose().to_string(),
+            edge_instance_id: None,
+            encryption_key_id: None,
+        };
+        println!("created tenant {}", credentials.tenant_id);
+        println!(
+            "API key (send as x-api-key or tppl-api-key): {}",
+            credentials.api_key
+        );
+        credentials
     };
+    if credentials.edge_instance_id.is_none() {
+        let (edge, key) = create_edge_instance(
+            deps.keystores.as_ref(),
+            deps.keys.dek.as_ref(),
+            &credentials.tenant_id,
+            "local",
+        )
+        .await?;
+        println!("edge instance {} with encryption key {}", edge.id, key.id);
+        credentials.edge_instance_id = Some(edge.id);
+        credentials.encryption_key_id = Some(key.id);
+        write_private(&path, &serde_json::to_vec_pretty(&credentials)?)?;
+        println!("saved to {}", path.display());
+    }
+    Ok(())
+}
+
+/// Writes a file only its owner can read, replacing it atomically.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let partial = path.with_extension("json.partial");
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    serde_json::to_writer_pretty(options.open(&path)?, &credentials)?;
-    println!("created tenant {}", credentials.tenant_id);
-    println!("API key (send as x-api-key): {}", credentials.api_key);
-    println!("saved to {}", path.display());
-    Ok(())
+    options.open(&partial)?.write_all(contents)?;
+    std::fs::rename(partial, path)
 }
 
 async fn route(

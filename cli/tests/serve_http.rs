@@ -1,56 +1,16 @@
 //! End to end on embedded storage: the real `certport serve` binary, driven over HTTP.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use certport_core::testing::certs::{one_line_base64, self_signed, KeyType, TestCert};
 use certport_core::testing::zip_of;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
+use support::{start_server, Server};
 
-struct Server {
-    child: Child,
-    base: String,
-    api_key: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(data_dir: &Path) -> (Server, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_certport"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start certport serve");
-    let mut printed = Vec::new();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("server printed its address").unwrap();
-        printed.push(line.clone());
-        if let Some(addr) = line.strip_prefix("certport listening on ") {
-            break addr.to_string();
-        }
-    };
-    let credentials: Value =
-        serde_json::from_slice(&std::fs::read(data_dir.join("credentials.json")).unwrap()).unwrap();
-    let api_key = credentials["api_key"].as_str().unwrap().to_string();
-    (Server { child, base, api_key }, printed)
-}
+mod support;
 
 impl Server {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     async fn create_profile(&self, client: &reqwest::Client, name: &str, method: &str) -> Value {
         let response = client
             .post(self.url("/iot/api/v1/enrollment-profile"))

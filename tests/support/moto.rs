@@ -83,6 +83,8 @@ impl Stack {
         FunctionConfig {
             table: self.table.clone(),
             bucket: self.bucket.clone(),
+            dek_kms_key_id: self.kms_key_id.clone(),
+            data_kms_key_id: self.kms_key_id.clone(),
             limits: Limits::default(),
         }
     }
@@ -92,6 +94,8 @@ impl Stack {
         let mut env = environment(&endpoint());
         env.push(("CERTPORT_TABLE", self.table.clone()));
         env.push(("CERTPORT_BUCKET", self.bucket.clone()));
+        env.push(("CERTPORT_DEK_KMS_KEY_ID", self.kms_key_id.clone()));
+        env.push(("CERTPORT_DATA_KMS_KEY_ID", self.kms_key_id.clone()));
         env
     }
 

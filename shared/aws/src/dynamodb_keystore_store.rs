@@ -31,8 +31,11 @@ impl KeystoreStore for DynamoRecordStore {
     }
 
     async fn get_edge_instance(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EdgeInstance>> {
-        self.get("get edge instance", key(tenant_pk(tenant_id), format!("EDGEID#{id}")))
-            .await
+        self.get(
+            "get edge instance",
+            key(tenant_pk(tenant_id), format!("EDGEID#{id}")),
+        )
+        .await
     }
 
     async fn list_edge_instances(&self, tenant_id: &str) -> InfraResult<Vec<EdgeInstance>> {
@@ -46,8 +49,11 @@ impl KeystoreStore for DynamoRecordStore {
     }
 
     async fn get_encryption_key(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EncryptionKey>> {
-        self.get("get encryption key", key(tenant_pk(tenant_id), format!("DEK#{id}")))
-            .await
+        self.get(
+            "get encryption key",
+            key(tenant_pk(tenant_id), format!("DEK#{id}")),
+        )
+        .await
     }
 
     async fn insert_trusted_ca(&self, ca: &TrustedCa) -> InfraResult<bool> {
@@ -75,11 +81,19 @@ impl KeystoreStore for DynamoRecordStore {
     }
 
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
-        self.get("get keystore job", key(tenant_pk(tenant_id), format!("KSJOB#{id}")))
-            .await
+        self.get(
+            "get keystore job",
+            key(tenant_pk(tenant_id), format!("KSJOB#{id}")),
+        )
+        .await
     }
 
-    async fn put_item_results(&self, tenant_id: &str, job_id: &str, results: &[ItemResult]) -> InfraResult<()> {
+    async fn put_item_results(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        results: &[ItemResult],
+    ) -> InfraResult<()> {
         let items = results
             .iter()
             .map(|r| {
@@ -94,12 +108,19 @@ impl KeystoreStore for DynamoRecordStore {
     }
 
     async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>> {
-        self.query_prefix("list item results", format!("KSJOB#{tenant_id}#{job_id}"), "ITEM#")
-            .await
+        self.query_prefix(
+            "list item results",
+            format!("KSJOB#{tenant_id}#{job_id}"),
+            "ITEM#",
+        )
+        .await
     }
 
     async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert> {
-        let item = with_doc(stored_key_key(&record.tenant_id, &record.fingerprint_sha256), record)?;
+        let item = with_doc(
+            stored_key_key(&record.tenant_id, &record.fingerprint_sha256),
+            record,
+        )?;
         if self.put_new("insert stored key", item).await? {
             return Ok(KeyInsert::Inserted);
         }

@@ -103,7 +103,11 @@ impl DynamoRecordStore {
         Ok(())
     }
 
-    pub(crate) async fn get<T: DeserializeOwned>(&self, operation: &'static str, key: Item) -> InfraResult<Option<T>> {
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        key: Item,
+    ) -> InfraResult<Option<T>> {
         let output = self
             .client
             .get_item()

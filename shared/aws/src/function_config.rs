@@ -1,14 +1,18 @@
 use std::sync::Arc;
 
-use certport_core::app::{Deps, Limits};
+use certport_core::app::{Deps, KeyServices, Limits};
 
-use crate::{required_env, s3_client, ConfigError, DynamoRecordStore, S3ObjectStore};
+use crate::{required_env, s3_client, ConfigError, DynamoRecordStore, KmsKeyService, S3ObjectStore};
 
 /// What every certport Lambda function reads from its environment at cold start.
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
     pub table: String,
     pub bucket: String,
+    /// KMS key wrapping DEK private keys.
+    pub dek_kms_key_id: String,
+    /// KMS key making the data keys of stored private keys.
+    pub data_kms_key_id: String,
     pub limits: Limits,
 }
 
@@ -23,18 +27,30 @@ impl FunctionConfig {
         Ok(FunctionConfig {
             table: required_env("CERTPORT_TABLE", "the DynamoDB table name")?,
             bucket: required_env("CERTPORT_BUCKET", "the upload bucket name")?,
+            dek_kms_key_id: required_env("CERTPORT_DEK_KMS_KEY_ID", "the KMS key wrapping DEK private keys")?,
+            data_kms_key_id: required_env(
+                "CERTPORT_DATA_KMS_KEY_ID",
+                "the KMS key for data keys of stored private keys",
+            )?,
             limits,
         })
     }
 
-    /// The ports on AWS: S3 for uploads, DynamoDB for records.
+    /// The ports on AWS: S3 for uploads, DynamoDB for records, KMS for keys.
     pub fn deps(&self, sdk: &aws_config::SdkConfig) -> Deps {
+        let records = Arc::new(DynamoRecordStore::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            &self.table,
+        ));
+        let kms = aws_sdk_kms::Client::new(sdk);
         Deps {
             objects: Arc::new(S3ObjectStore::new(s3_client(sdk), &self.bucket)),
-            records: Arc::new(DynamoRecordStore::new(
-                aws_sdk_dynamodb::Client::new(sdk),
-                &self.table,
-            )),
+            records: records.clone(),
+            keystores: records,
+            keys: KeyServices {
+                dek: Arc::new(KmsKeyService::new(kms.clone(), &self.dek_kms_key_id)),
+                data: Arc::new(KmsKeyService::new(kms, &self.data_kms_key_id)),
+            },
             limits: self.limits,
         }
     }

@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS stored_keys (
 #[async_trait]
 impl KeystoreStore for SqliteRecordStore {
     async fn put_edge_instance(&self, edge: &EdgeInstance) -> InfraResult<()> {
-        let sql = "INSERT OR REPLACE INTO edge_instances (tenant_id, id, created_at, doc) VALUES (?1, ?2, ?3, ?4)";
+        let sql =
+            "INSERT OR REPLACE INTO edge_instances (tenant_id, id, created_at, doc) VALUES (?1, ?2, ?3, ?4)";
         let keys = vec![edge.tenant_id.clone(), edge.id.clone(), edge.created_at.clone()];
         self.put_doc("put edge instance", sql, keys, to_doc(edge)?).await
     }
@@ -77,7 +78,8 @@ impl KeystoreStore for SqliteRecordStore {
 
     async fn list_trusted_cas(&self, tenant_id: &str) -> InfraResult<Vec<TrustedCa>> {
         let sql = "SELECT doc FROM trusted_cas WHERE tenant_id = ?1 ORDER BY created_at, fingerprint";
-        self.list_docs("list trusted cas", sql, vec![tenant_id.into()]).await
+        self.list_docs("list trusted cas", sql, vec![tenant_id.into()])
+            .await
     }
 
     async fn put_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
@@ -92,7 +94,12 @@ impl KeystoreStore for SqliteRecordStore {
             .await
     }
 
-    async fn put_item_results(&self, tenant_id: &str, job_id: &str, results: &[ItemResult]) -> InfraResult<()> {
+    async fn put_item_results(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        results: &[ItemResult],
+    ) -> InfraResult<()> {
         let rows = results
             .iter()
             .map(|r| Ok((r.ordinal, to_doc(r)?)))
@@ -162,8 +169,12 @@ impl KeystoreStore for SqliteRecordStore {
         fingerprint_sha256: &str,
     ) -> InfraResult<Option<StoredKeyRecord>> {
         let sql = "SELECT doc FROM stored_keys WHERE tenant_id = ?1 AND fingerprint_sha256 = ?2";
-        self.get_doc("get stored key", sql, vec![tenant_id.into(), fingerprint_sha256.into()])
-            .await
+        self.get_doc(
+            "get stored key",
+            sql,
+            vec![tenant_id.into(), fingerprint_sha256.into()],
+        )
+        .await
     }
 }
 

@@ -10,6 +10,12 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{0}")]
     InvalidInput(String),
+    /// The thing to create exists already.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request names things that exist but do not fit together.
+    #[error("{0}")]
+    Precondition(String),
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error(transparent)]

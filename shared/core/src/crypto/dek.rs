@@ -59,6 +59,9 @@ mod tests {
             open_sealed_box(&other.secret, &sealed),
             Err(SealedBoxError::DoesNotOpen)
         );
-        assert_eq!(open_sealed_box(&dek.secret, b"short"), Err(SealedBoxError::DoesNotOpen));
+        assert_eq!(
+            open_sealed_box(&dek.secret, b"short"),
+            Err(SealedBoxError::DoesNotOpen)
+        );
     }
 }

@@ -43,7 +43,8 @@ pub fn seal_envelope(data_key: &[u8; 32], wrapped_data_key: &[u8], aad: &[u8], p
 /// The wrapped data key of an envelope, to unwrap with the key service.
 impl Envelope {
     pub fn wrapped_data_key(&self) -> Result<Vec<u8>, EnvelopeError> {
-        B64.decode(&self.wrapped_data_key).map_err(|_| EnvelopeError::Malformed)
+        B64.decode(&self.wrapped_data_key)
+            .map_err(|_| EnvelopeError::Malformed)
     }
 }
 
@@ -52,13 +53,23 @@ pub fn open_envelope(
     envelope: &Envelope,
     aad: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
-    let nonce = B64.decode(&envelope.nonce).map_err(|_| EnvelopeError::Malformed)?;
-    let ciphertext = B64.decode(&envelope.ciphertext).map_err(|_| EnvelopeError::Malformed)?;
+    let nonce = B64
+        .decode(&envelope.nonce)
+        .map_err(|_| EnvelopeError::Malformed)?;
+    let ciphertext = B64
+        .decode(&envelope.ciphertext)
+        .map_err(|_| EnvelopeError::Malformed)?;
     if envelope.version != 1 || nonce.len() != 12 || data_key.len() != 32 {
         return Err(EnvelopeError::Malformed);
     }
     Aes256Gcm::new(data_key.into())
-        .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad })
+        .decrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &ciphertext,
+                aad,
+            },
+        )
         .map(Zeroizing::new)
         .map_err(|_| EnvelopeError::DoesNotOpen)
 }

@@ -9,8 +9,8 @@ mod tenant;
 pub use device::DeviceRecord;
 pub use job::{CertFailure, CertImportJob, EnrollmentContext, FailureReason, JobResult, JobStatus};
 pub use keystore::{
-    EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob, KeystoreJobStatus,
-    StoredKeyRecord, TrustedCa,
+    EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob,
+    KeystoreJobStatus, StoredKeyRecord, TrustedCa,
 };
 pub use profile::{
     EnrollmentMethod, EnrollmentProfile, FieldMapping, MappingError, SourceField, UploadFormat,

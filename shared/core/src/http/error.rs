@@ -5,11 +5,26 @@ use serde_json::json;
 
 use crate::app::AppError;
 
+/// The error body shape of the API a route belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorStyle {
+    /// API A: `{"errors": [{"code": "<string>", "message": ...}]}`.
+    DigiCert,
+    /// API B: `{"errors": [{"code": <int>, "message": ..., "args": []}]}`; code = 10000 + status.
+    Venafi,
+}
+
 pub fn error_response(error: &AppError) -> http::Response<Bytes> {
+    styled_error_response(error, ErrorStyle::DigiCert)
+}
+
+pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Response<Bytes> {
     let (status, code) = match error {
         AppError::Unauthorized => (401, "unauthorized"),
         AppError::NotFound(_) => (404, "not_found"),
         AppError::InvalidInput(_) => (400, "invalid_input"),
+        AppError::Conflict(_) => (409, "conflict"),
+        AppError::Precondition(_) => (412, "precondition_failed"),
         AppError::PayloadTooLarge(_) => (413, "payload_too_large"),
         AppError::Infra(e) if e.transient => (503, "service_unavailable"),
         AppError::Infra(_) => (500, "internal_error"),
@@ -21,7 +36,13 @@ pub fn error_response(error: &AppError) -> http::Response<Bytes> {
         }
         other => other.to_string(),
     };
-    json_error(status, code, &message)
+    match style {
+        ErrorStyle::DigiCert => json_error(status, code, &message),
+        ErrorStyle::Venafi => super::views::json(
+            status,
+            &json!({"errors": [{"code": 10000 + u32::from(status), "message": message, "args": []}]}),
+        ),
+    }
 }
 
 pub fn json_error(status: u16, code: &str, message: &str) -> http::Response<Bytes> {

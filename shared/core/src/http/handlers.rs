@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::app::{self, AppError, Caller, Deps};
 
-use super::{multipart, views, Route};
+use super::{keystore_views, multipart, views, Route};
 
 pub struct Request<'a> {
     pub headers: &'a HeaderMap,
@@ -63,6 +63,31 @@ pub async fn dispatch(
                 200,
                 &views::cert_import_status(&status, &caller.tenant),
             ))
+        }
+        Route::UploadKeystoreImport => {
+            let job = app::upload_keystore_import(deps, caller, &request.body).await?;
+            Ok(views::json(201, &keystore_views::import_created(&job)))
+        }
+        Route::GetKeystoreImport { id } => {
+            let status = app::get_keystore_import(deps, caller, &id).await?;
+            Ok(views::json(200, &keystore_views::import_status(&status)))
+        }
+        Route::ListEdgeInstances => {
+            let edges = app::list_edge_instances(deps, caller).await?;
+            Ok(views::json(200, &keystore_views::edge_instances(&edges)))
+        }
+        Route::GetEncryptionKey { id } => {
+            let key = app::get_encryption_key(deps, caller, &id).await?;
+            Ok(views::json(200, &keystore_views::encryption_key(&key)))
+        }
+        Route::AddTrustedCa => {
+            let body = json_body(&request.body)?;
+            let ca = app::add_trusted_ca(deps, caller, &string_field(&body, "certificate")?).await?;
+            Ok(views::json(201, &keystore_views::trusted_ca(&ca)))
+        }
+        Route::ListTrustedCas => {
+            let cas = app::list_trusted_cas(deps, caller).await?;
+            Ok(views::json(200, &keystore_views::trusted_cas(&cas)))
         }
     }
 }

@@ -3,13 +3,14 @@
 
 mod error;
 mod handlers;
+mod keystore_views;
 mod multipart;
 mod routes;
 mod views;
 
 use bytes::Bytes;
 
-pub use error::error_response;
+pub use error::{error_response, styled_error_response, ErrorStyle};
 pub use routes::{Function, Route, RouteError};
 
 use crate::app::{AppError, Deps};
@@ -33,9 +34,12 @@ pub async fn handle(
     request: http::Request<Bytes>,
     source_ip: Option<String>,
 ) -> http::Response<Bytes> {
+    let style = Route::resolve(request.method(), request.uri().path())
+        .map(|route| route.error_style())
+        .unwrap_or(ErrorStyle::DigiCert);
     match respond(deps, serves, request, source_ip).await {
         Ok(response) => response,
-        Err(e) => error_response(&e),
+        Err(e) => styled_error_response(&e, style),
     }
 }
 

@@ -136,7 +136,12 @@ mod tests {
 
     #[test]
     fn every_key_type_parses_with_its_fields() {
-        for key in [KeyType::Rsa2048, KeyType::EcP256, KeyType::EcP384, KeyType::Ed25519] {
+        for key in [
+            KeyType::Rsa2048,
+            KeyType::EcP256,
+            KeyType::EcP384,
+            KeyType::Ed25519,
+        ] {
             let cert = self_signed(
                 key,
                 "/CN=dev-42/O=Acme/OU=Sensors/C=DE/ST=Berlin/L=Berlin",
@@ -146,7 +151,10 @@ mod tests {
             assert_eq!(parsed.fingerprint_sha256, hex::encode(Sha256::digest(&cert.der)));
             assert_eq!(parsed.field(SourceField::SubjectCommonName), Some("dev-42"));
             assert_eq!(parsed.field(SourceField::SubjectOrganizationName), Some("Acme"));
-            assert_eq!(parsed.field(SourceField::SubjectOrganizationUnit), Some("Sensors"));
+            assert_eq!(
+                parsed.field(SourceField::SubjectOrganizationUnit),
+                Some("Sensors")
+            );
             assert_eq!(parsed.field(SourceField::SubjectCountry), Some("DE"));
             assert_eq!(parsed.field(SourceField::SubjectState), Some("Berlin"));
             assert_eq!(parsed.field(SourceField::SubjectLocality), Some("Berlin"));
@@ -160,7 +168,9 @@ mod tests {
                 Some(parsed.fingerprint_sha256.as_str())
             );
             let serial = parsed.field(SourceField::SerialNumber).expect("serial");
-            assert!(serial.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+            assert!(serial
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
         }
     }
 
@@ -190,7 +200,10 @@ mod tests {
         ));
         let mut trailing = cert.der.clone();
         trailing.extend_from_slice(b"junk");
-        assert_eq!(parse_certificate(trailing), Err(CertificateError::TrailingData(4)));
+        assert_eq!(
+            parse_certificate(trailing),
+            Err(CertificateError::TrailingData(4))
+        );
         assert!(matches!(
             parse_certificate(b"not der".to_vec()),
             Err(CertificateError::Malformed(_))

@@ -34,12 +34,20 @@ pub trait KeystoreStore: Send + Sync {
     async fn put_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()>;
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>>;
     /// Idempotent: a result is keyed by its job and ordinal.
-    async fn put_item_results(&self, tenant_id: &str, job_id: &str, results: &[ItemResult]) -> InfraResult<()>;
+    async fn put_item_results(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        results: &[ItemResult],
+    ) -> InfraResult<()>;
     /// Ordered by ordinal.
     async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>>;
 
     /// Adds a certificate with its key, unique per tenant by SHA-256 fingerprint.
     async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert>;
-    async fn get_stored_key(&self, tenant_id: &str, fingerprint_sha256: &str)
-        -> InfraResult<Option<StoredKeyRecord>>;
+    async fn get_stored_key(
+        &self,
+        tenant_id: &str,
+        fingerprint_sha256: &str,
+    ) -> InfraResult<Option<StoredKeyRecord>>;
 }

@@ -52,8 +52,14 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
     store.put_edge_instance(&e2).await.unwrap();
     store.put_edge_instance(&e1).await.unwrap();
     store.put_edge_instance(&edge(&b, 3)).await.unwrap();
-    assert_eq!(store.list_edge_instances(&a).await.unwrap(), vec![e1.clone(), e2.clone()]);
-    assert_eq!(store.get_edge_instance(&a, &e1.id).await.unwrap(), Some(e1.clone()));
+    assert_eq!(
+        store.list_edge_instances(&a).await.unwrap(),
+        vec![e1.clone(), e2.clone()]
+    );
+    assert_eq!(
+        store.get_edge_instance(&a, &e1.id).await.unwrap(),
+        Some(e1.clone())
+    );
     assert_eq!(store.get_edge_instance(&b, &e1.id).await.unwrap(), None);
     let key = EncryptionKey {
         id: e1.encryption_key_id.clone(),
@@ -64,7 +70,10 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
         created_at: "2026-01-01T00:00:00.000000Z".into(),
     };
     store.put_encryption_key(&key).await.unwrap();
-    assert_eq!(store.get_encryption_key(&a, &key.id).await.unwrap(), Some(key.clone()));
+    assert_eq!(
+        store.get_encryption_key(&a, &key.id).await.unwrap(),
+        Some(key.clone())
+    );
     assert_eq!(store.get_encryption_key(&b, &key.id).await.unwrap(), None);
 
     // Trusted CAs: unique per tenant by fingerprint.
@@ -77,7 +86,13 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
         created_at: "2026-01-01T00:00:00.000000Z".into(),
     };
     assert!(store.insert_trusted_ca(&ca).await.unwrap());
-    assert!(!store.insert_trusted_ca(&TrustedCa { id: id(), ..ca.clone() }).await.unwrap());
+    assert!(!store
+        .insert_trusted_ca(&TrustedCa {
+            id: id(),
+            ..ca.clone()
+        })
+        .await
+        .unwrap());
     assert!(store
         .insert_trusted_ca(&TrustedCa {
             id: id(),
@@ -101,11 +116,23 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
         failure_message: None,
     };
     store.put_keystore_job(&job).await.unwrap();
-    assert_eq!(store.get_keystore_job(&a, &job.id).await.unwrap(), Some(job.clone()));
+    assert_eq!(
+        store.get_keystore_job(&a, &job.id).await.unwrap(),
+        Some(job.clone())
+    );
     assert_eq!(store.get_keystore_job(&b, &job.id).await.unwrap(), None);
     let results: Vec<ItemResult> = (0..30)
         .rev()
-        .map(|i| result(i, if i % 2 == 0 { ItemStatus::Imported } else { ItemStatus::Failed }))
+        .map(|i| {
+            result(
+                i,
+                if i % 2 == 0 {
+                    ItemStatus::Imported
+                } else {
+                    ItemStatus::Failed
+                },
+            )
+        })
         .collect();
     store.put_item_results(&a, &job.id, &results).await.unwrap();
     store.put_item_results(&a, &job.id, &results[..3]).await.unwrap();
@@ -117,21 +144,33 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
     // The private-key inventory.
     let fp = id();
     let record = stored_key(&a, &fp, &job.id, 4);
-    assert_eq!(store.insert_stored_key(&record).await.unwrap(), KeyInsert::Inserted);
+    assert_eq!(
+        store.insert_stored_key(&record).await.unwrap(),
+        KeyInsert::Inserted
+    );
     assert_eq!(
         store.insert_stored_key(&record).await.unwrap(),
         KeyInsert::AlreadyWrittenByThisItem
     );
     assert_eq!(
-        store.insert_stored_key(&stored_key(&a, &fp, &job.id, 5)).await.unwrap(),
+        store
+            .insert_stored_key(&stored_key(&a, &fp, &job.id, 5))
+            .await
+            .unwrap(),
         KeyInsert::AlreadyPresent
     );
     assert_eq!(
-        store.insert_stored_key(&stored_key(&a, &fp, "other-job", 4)).await.unwrap(),
+        store
+            .insert_stored_key(&stored_key(&a, &fp, "other-job", 4))
+            .await
+            .unwrap(),
         KeyInsert::AlreadyPresent
     );
     assert_eq!(
-        store.insert_stored_key(&stored_key(&b, &fp, "other-job", 4)).await.unwrap(),
+        store
+            .insert_stored_key(&stored_key(&b, &fp, "other-job", 4))
+            .await
+            .unwrap(),
         KeyInsert::Inserted
     );
     assert_eq!(store.get_stored_key(&a, &fp).await.unwrap(), Some(record));

@@ -37,9 +37,9 @@ pub fn order_trusted_chain(
         let current = &parsed[*path.last().unwrap_or(&leaf_index)];
         check_validity(current, &now)?;
         let current_der = &certificates[*path.last().unwrap_or(&leaf_index)];
-        let anchored = anchors
-            .iter()
-            .any(|(der, ca)| *der == current_der.as_slice() || (same_name(current, ca) && issued_by(current, ca)));
+        let anchored = anchors.iter().any(|(der, ca)| {
+            *der == current_der.as_slice() || (same_name(current, ca) && issued_by(current, ca))
+        });
         if anchored {
             return Ok(path.iter().map(|&i| certificates[i].clone()).collect());
         }
@@ -49,7 +49,9 @@ pub fn order_trusted_chain(
             )));
         }
         let next = parsed.iter().enumerate().position(|(i, candidate)| {
-            !path.contains(&i) && candidate.subject().as_raw() == current.issuer().as_raw() && issued_by(current, candidate)
+            !path.contains(&i)
+                && candidate.subject().as_raw() == current.issuer().as_raw()
+                && issued_by(current, candidate)
         });
         match next {
             Some(i) => path.push(i),

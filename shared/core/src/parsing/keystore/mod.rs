@@ -9,7 +9,7 @@ mod signature;
 
 pub use chain::order_trusted_chain;
 pub use pkcs12::{open_pkcs12, KeystoreContents, Pkcs12Limits};
-pub use pkcs8_pem::{decrypt_pkcs8_pem, read_pkcs8_key, read_pem_certificate};
+pub use pkcs8_pem::{decrypt_pkcs8_pem, read_pem_certificate, read_pkcs8_key};
 pub use private_key::{find_leaf, KeyAlgorithm, PrivateKey};
 
 /// Why a keystore item cannot be imported. Each maps to a stable reason code.
@@ -85,6 +85,16 @@ impl PreparedKey {
     }
 }
 
+/// The one private key of a keystore, inspected.
+pub fn single_key(private_keys: Vec<zeroize::Zeroizing<Vec<u8>>>) -> Result<PrivateKey, KeystoreError> {
+    let mut keys = private_keys.into_iter();
+    match (keys.next(), keys.len()) {
+        (None, _) => Err(KeystoreError::NoPrivateKey),
+        (Some(key), 0) => PrivateKey::from_pkcs8(key),
+        (Some(_), more) => Err(KeystoreError::SeveralPrivateKeys(more + 1)),
+    }
+}
+
 /// Key + certificates → the checked, ordered item: exactly one key, a certificate that
 /// holds its public key, and a path from it to a trusted CA.
 pub fn prepare_key(
@@ -93,13 +103,7 @@ pub fn prepare_key(
     trusted_cas: &[Vec<u8>],
     now_unix: i64,
 ) -> Result<PreparedKey, KeystoreError> {
-    let mut keys = private_keys.into_iter();
-    let key = match (keys.next(), keys.len()) {
-        (None, _) => return Err(KeystoreError::NoPrivateKey),
-        (Some(key), 0) => key,
-        (Some(_), more) => return Err(KeystoreError::SeveralPrivateKeys(more + 1)),
-    };
-    let key = PrivateKey::from_pkcs8(key)?;
+    let key = single_key(private_keys)?;
     let leaf = find_leaf(&key, certificates)?;
     let chain = order_trusted_chain(leaf, certificates, trusted_cas, now_unix)?;
     Ok(PreparedKey { key, chain })

@@ -130,7 +130,11 @@ pub fn open_pkcs12(
             .into_iter()
             .map(|bag| Zeroizing::new(bag.key.as_der().to_vec()))
             .collect(),
-        certificates: archive.certs.into_iter().map(|bag| bag.cert.as_der().to_vec()).collect(),
+        certificates: archive
+            .certs
+            .into_iter()
+            .map(|bag| bag.cert.as_der().to_vec())
+            .collect(),
     })
 }
 
@@ -180,7 +184,9 @@ fn classify(error: P12Error) -> KeystoreError {
     match error {
         P12Error::MacError(_) | P12Error::UnpadError => KeystoreError::WrongPassword,
         // PBES2 decryption with a wrong key fails on padding (files without a MAC).
-        P12Error::Pkcs5Error(message) if message.contains("decryption failed") => KeystoreError::WrongPassword,
+        P12Error::Pkcs5Error(message) if message.contains("decryption failed") => {
+            KeystoreError::WrongPassword
+        }
         // Decrypting with a wrong password yields garbage that does not parse as DER.
         P12Error::DerError(e) => KeystoreError::Malformed {
             what: "PKCS#12 content (or the password is wrong)",
@@ -257,16 +263,22 @@ fn prescan(pfx: &Pfx, limits: &Pkcs12Limits) -> Result<(), KeystoreError> {
     Ok(())
 }
 
-fn check_algorithm(oid: ObjectIdentifier, params: Option<&[u8]>, limits: &Pkcs12Limits) -> Result<(), KeystoreError> {
+fn check_algorithm(
+    oid: ObjectIdentifier,
+    params: Option<&[u8]>,
+    limits: &Pkcs12Limits,
+) -> Result<(), KeystoreError> {
     let oid = oid.to_string();
     let params = params.ok_or_else(|| KeystoreError::malformed("encryption parameters", "absent"))?;
     match oid.as_str() {
         PKCS12_PBE_3DES | PKCS12_PBE_RC2_40 => {
-            let p = Pbes1Params::from_der(params).map_err(|e| KeystoreError::malformed("PBE parameters", e))?;
+            let p =
+                Pbes1Params::from_der(params).map_err(|e| KeystoreError::malformed("PBE parameters", e))?;
             check_iterations(p.iterations, limits)
         }
         PBES2 => {
-            let p = Pbes2Params::from_der(params).map_err(|e| KeystoreError::malformed("PBES2 parameters", e))?;
+            let p =
+                Pbes2Params::from_der(params).map_err(|e| KeystoreError::malformed("PBES2 parameters", e))?;
             let scheme = p.scheme.oid.to_string();
             if !CBC_CIPHERS.contains(&scheme.as_str()) {
                 return Err(KeystoreError::UnsupportedEncryption {

@@ -14,7 +14,9 @@ pub fn read_pem_certificate(pem: &str) -> Result<Vec<u8>, KeystoreError> {
         .into_iter()
         .find(|b| b.label == "CERTIFICATE")
         .ok_or_else(|| KeystoreError::malformed("certificate", "no -----BEGIN CERTIFICATE----- block"))?;
-    let der = block.body.map_err(|e| KeystoreError::malformed("certificate", e))?;
+    let der = block
+        .body
+        .map_err(|e| KeystoreError::malformed("certificate", e))?;
     Ok(der.to_vec())
 }
 
@@ -41,7 +43,9 @@ pub fn decrypt_pkcs8_pem(
             ),
         ));
     }
-    let der = block.body.map_err(|e| KeystoreError::malformed("private key", e))?;
+    let der = block
+        .body
+        .map_err(|e| KeystoreError::malformed("private key", e))?;
     let raw = <RawEncryptedKeyInfo as der::Decode>::from_der(der.as_slice())
         .map_err(|e| KeystoreError::malformed("encrypted PKCS#8 key", e))?;
     if raw.algorithm.oid.to_string() != "1.2.840.113549.1.5.13" {

@@ -110,8 +110,10 @@ impl PrivateKey {
             return true;
         }
         // EC certificates may carry the point compressed: 02/03 || X, parity of Y in the prefix.
-        matches!(self.algorithm, KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 | KeyAlgorithm::EcP521)
-            && compressed_equals(certified, &self.public_key)
+        matches!(
+            self.algorithm,
+            KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 | KeyAlgorithm::EcP521
+        ) && compressed_equals(certified, &self.public_key)
     }
 }
 
@@ -121,7 +123,11 @@ fn compressed_equals(compressed: &[u8], uncompressed: &[u8]) -> bool {
         return false;
     }
     let (x, y) = uncompressed[1..].split_at(coordinate);
-    let parity = if y.last().is_some_and(|b| b & 1 == 1) { 3 } else { 2 };
+    let parity = if y.last().is_some_and(|b| b & 1 == 1) {
+        3
+    } else {
+        2
+    };
     compressed[0] == parity && &compressed[1..] == x
 }
 
@@ -134,7 +140,10 @@ pub fn find_leaf(key: &PrivateKey, certificates: &[Vec<u8>]) -> Result<usize, Ke
         KeystoreError::KeyMismatch(if certificates.len() == 1 {
             String::new()
         } else {
-            format!(" (none of the {} certificates holds its public key)", certificates.len())
+            format!(
+                " (none of the {} certificates holds its public key)",
+                certificates.len()
+            )
         })
     })
 }

@@ -43,18 +43,29 @@ fn every_corpus_file_has_its_expected_outcome() {
         let expected = item["expected"].as_str().unwrap();
         let got = match outcome(&read(file), password) {
             Ok(prepared) => {
-                assert!(prepared.key.matches(prepared.leaf()), "{file}: leaf does not hold the key");
+                assert!(
+                    prepared.key.matches(prepared.leaf()),
+                    "{file}: leaf does not hold the key"
+                );
                 "IMPORTED".to_string()
             }
             Err(e) => {
                 if let Some(oid) = item["oid"].as_str() {
                     assert!(e.to_string().contains(oid), "{file}: {e} does not name {oid}");
                 }
-                serde_json::to_value(e.reason()).unwrap().as_str().unwrap().to_string() + ": " + &e.to_string()
+                serde_json::to_value(e.reason())
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+                    + ": "
+                    + &e.to_string()
             }
         };
         if !got.starts_with(expected) || (expected == "IMPORTED") != got.starts_with("IMPORTED") {
-            mismatches.push(format!("{file} with {password:?}: expected {expected}, got {got}"));
+            mismatches.push(format!(
+                "{file} with {password:?}: expected {expected}, got {got}"
+            ));
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
@@ -69,7 +80,13 @@ fn chains_come_out_leaf_first_whatever_the_input_order() {
     let subjects: Vec<String> = prepared
         .chain
         .iter()
-        .map(|der| x509_parser::parse_x509_certificate(der).unwrap().1.subject().to_string())
+        .map(|der| {
+            x509_parser::parse_x509_certificate(der)
+                .unwrap()
+                .1
+                .subject()
+                .to_string()
+        })
         .collect();
     assert!(subjects[0].contains("leaf-ed25519"), "{subjects:?}");
     assert!(subjects[1].contains("intermediate"), "{subjects:?}");
@@ -84,7 +101,10 @@ fn iteration_cap_is_configurable_and_checked_before_any_kdf() {
     };
     assert!(matches!(
         open_pkcs12(&data, "changeit", &tight),
-        Err(KeystoreError::TooManyIterations { found: 2048, max: 1000 })
+        Err(KeystoreError::TooManyIterations {
+            found: 2048,
+            max: 1000
+        })
     ));
     let small = Pkcs12Limits {
         max_bytes: 100,

@@ -1,0 +1,65 @@
+//! The real `certport serve` binary on a fresh data directory and an ephemeral port.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub api_key: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start_server(data_dir: &Path) -> (Server, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certport"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start certport serve");
+    let mut printed = Vec::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server printed its address").unwrap();
+        printed.push(line.clone());
+        if let Some(addr) = line.strip_prefix("certport listening on ") {
+            break addr.to_string();
+        }
+    };
+    let credentials: Value =
+        serde_json::from_slice(&std::fs::read(data_dir.join("credentials.json")).unwrap()).unwrap();
+    let api_key = credentials["api_key"].as_str().unwrap().to_string();
+    (Server { child, base, api_key }, printed)
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// The Python of the test virtualenv (PyNaCl, cryptography): `CERTPORT_TEST_PYTHON`, or
+/// `.build/venv` as `scripts/test` makes it.
+pub fn test_python() -> std::path::PathBuf {
+    if let Some(python) = std::env::var_os("CERTPORT_TEST_PYTHON") {
+        return python.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin/python");
+    assert!(
+        venv.exists(),
+        "no test virtualenv at {}: run ./scripts/test (it installs PyNaCl there)",
+        venv.display()
+    );
+    venv
+}

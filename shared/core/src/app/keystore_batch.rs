@@ -1,0 +1,156 @@
+//! The keystore import request (SPEC §3) as received and as stored for the processor:
+//! passwords and keys still sealed to the DEK, keystores still password-protected.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+
+pub const KEYSTORE_IMPORT_PREFIX: &str = "keystore-import/";
+pub const MAX_ITEMS: usize = 100;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeystoreImportRequest {
+    pub edge_instance_id: String,
+    pub encryption_key_id: String,
+    pub import_information: Vec<ImportItem>,
+}
+
+/// One item in any of its three forms; `form()` says which.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs12_keystore: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dek_encrypted_password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_encrypted_private_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dek_encrypted_private_key: Option<String>,
+}
+
+/// An item's form, with its binary fields decoded.
+pub enum ItemForm<'a> {
+    Pkcs12 {
+        keystore: Vec<u8>,
+        sealed_password: Vec<u8>,
+    },
+    Pkcs8Encrypted {
+        certificate: &'a str,
+        encrypted_key: &'a str,
+        sealed_password: Vec<u8>,
+    },
+    Pkcs8Sealed {
+        certificate: &'a str,
+        sealed_key: Vec<u8>,
+    },
+}
+
+impl ImportItem {
+    /// The item's form; `Err` names what is wrong, for a 400 at upload.
+    pub fn form(&self) -> Result<ItemForm<'_>, String> {
+        let b64 = |name: &str, value: &str| {
+            B64.decode(value.trim())
+                .map_err(|_| format!("`{name}` is not valid base64"))
+        };
+        match (
+            &self.pkcs12_keystore,
+            &self.dek_encrypted_password,
+            &self.certificate,
+            &self.password_encrypted_private_key,
+            &self.dek_encrypted_private_key,
+        ) {
+            (Some(keystore), Some(password), None, None, None) => Ok(ItemForm::Pkcs12 {
+                keystore: b64("pkcs12Keystore", keystore)?,
+                sealed_password: b64("dekEncryptedPassword", password)?,
+            }),
+            (None, Some(password), Some(certificate), Some(key), None) => Ok(ItemForm::Pkcs8Encrypted {
+                certificate,
+                encrypted_key: key,
+                sealed_password: b64("dekEncryptedPassword", password)?,
+            }),
+            (None, None, Some(certificate), None, Some(key)) => Ok(ItemForm::Pkcs8Sealed {
+                certificate,
+                sealed_key: b64("dekEncryptedPrivateKey", key)?,
+            }),
+            _ => Err("expected {pkcs12Keystore, dekEncryptedPassword}, \
+                 {certificate, passwordEncryptedPrivateKey, dekEncryptedPassword} or \
+                 {certificate, dekEncryptedPrivateKey}"
+                .to_string()),
+        }
+    }
+}
+
+impl KeystoreImportRequest {
+    pub fn parse(body: &[u8]) -> Result<Self, AppError> {
+        let request: KeystoreImportRequest = serde_json::from_slice(body).map_err(|e| {
+            AppError::invalid(format!("the body is not a valid keystore import request: {e}"))
+        })?;
+        let count = request.import_information.len();
+        if !(1..=MAX_ITEMS).contains(&count) {
+            return Err(AppError::invalid(format!(
+                "`importInformation` must hold 1 to {MAX_ITEMS} items; it holds {count}"
+            )));
+        }
+        for (i, item) in request.import_information.iter().enumerate() {
+            item.form()
+                .map_err(|e| AppError::invalid(format!("importInformation[{i}]: {e}")))?;
+        }
+        Ok(request)
+    }
+}
+
+pub fn keystore_import_key(tenant_id: &str, job_id: &str) -> String {
+    format!("{KEYSTORE_IMPORT_PREFIX}{tenant_id}/{job_id}.json")
+}
+
+/// (tenant id, job id) of a keystore import key.
+pub fn parse_keystore_import_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(KEYSTORE_IMPORT_PREFIX)?.strip_suffix(".json")?;
+    let (tenant, job) = rest.split_once('/')?;
+    (!tenant.is_empty() && !job.is_empty() && !job.contains('/')).then_some((tenant, job))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_counts_forms_and_base64() {
+        let item = r#"{"pkcs12Keystore":"AAEC","dekEncryptedPassword":"AAEC"}"#;
+        let body = |items: &str| {
+            format!(r#"{{"edgeInstanceId":"e","encryptionKeyId":"k","importInformation":[{items}]}}"#)
+        };
+        assert!(KeystoreImportRequest::parse(body(item).as_bytes()).is_ok());
+        let too_many = vec![item; 101].join(",");
+        let e = KeystoreImportRequest::parse(body(&too_many).as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("1 to 100"), "{e}");
+        assert!(KeystoreImportRequest::parse(body("").as_bytes()).is_err());
+        let e = KeystoreImportRequest::parse(
+            body(r#"{"pkcs12Keystore":"!!","dekEncryptedPassword":"AAEC"}"#).as_bytes(),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("importInformation[0]: `pkcs12Keystore` is not valid base64"),
+            "{e}"
+        );
+        let e = KeystoreImportRequest::parse(body(r#"{"certificate":"x"}"#).as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("expected"), "{e}");
+        let e = KeystoreImportRequest::parse(br#"{"edgeInstanceId":1}"#).unwrap_err();
+        assert!(e.to_string().contains("invalid type"), "{e}");
+    }
+
+    #[test]
+    fn object_keys_round_trip() {
+        let key = keystore_import_key("t1", "j1");
+        assert_eq!(parse_keystore_import_key(&key), Some(("t1", "j1")));
+        assert_eq!(parse_keystore_import_key("keystore-import/t1/j1/x.json"), None);
+        assert_eq!(parse_keystore_import_key("certificate-import/t1/j1.json"), None);
+    }
+}

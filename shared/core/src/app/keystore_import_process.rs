@@ -1,0 +1,393 @@
+//! The keystore import processor (SPEC §3): per item, open the sealed password, open the
+//! keystore, check key and chain, and store the key envelope-encrypted. Idempotent.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+use zeroize::Zeroizing;
+
+use crate::crypto::{open_sealed_box, seal_envelope};
+use crate::domain::{
+    format_timestamp, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob, KeystoreJobStatus,
+    StoredKeyRecord,
+};
+use crate::parsing::keystore::{
+    decrypt_pkcs8_pem, find_leaf, open_pkcs12, order_trusted_chain, read_pem_certificate, read_pkcs8_key,
+    single_key, KeystoreError, Pkcs12Limits, PreparedKey,
+};
+use crate::parsing::pem::all_blocks;
+use crate::ports::{EncryptionContext, InfraError, KeyInsert};
+
+use super::edge_instances::dek_context;
+use super::keystore_batch::{parse_keystore_import_key, ImportItem, ItemForm, KeystoreImportRequest};
+use super::{Deps, ProcessOutcome};
+
+pub const PRIVATE_KEY_PREFIX: &str = "private-keys/";
+
+/// Why an item failed, and its leaf when it got that far.
+struct ItemFailure {
+    reason: ItemFailureReason,
+    message: String,
+    leaf: Option<Vec<u8>>,
+}
+
+impl From<KeystoreError> for ItemFailure {
+    fn from(e: KeystoreError) -> Self {
+        ItemFailure {
+            reason: e.reason(),
+            message: e.to_string(),
+            leaf: None,
+        }
+    }
+}
+
+pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOutcome, InfraError> {
+    let Some((tenant_id, job_id)) = parse_keystore_import_key(key) else {
+        return Ok(ProcessOutcome::Ignored {
+            reason: "not a keystore import key".into(),
+        });
+    };
+    let Some(job) = deps.keystores.get_keystore_job(tenant_id, job_id).await? else {
+        return Ok(ProcessOutcome::Ignored {
+            reason: "no such job".into(),
+        });
+    };
+    if job.status != KeystoreJobStatus::Processing {
+        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
+    }
+    let Some(batch) = deps.objects.get(&job.object_key).await? else {
+        return fail_keystore_job(deps, job, "the stored batch is missing; submit it again").await;
+    };
+    let Ok(request) = serde_json::from_slice::<KeystoreImportRequest>(&batch) else {
+        return fail_keystore_job(deps, job, "the stored batch is unreadable; submit it again").await;
+    };
+    let Some(dek) = deps
+        .keystores
+        .get_encryption_key(tenant_id, &job.encryption_key_id)
+        .await?
+    else {
+        return fail_keystore_job(deps, job, "the encryption key of this job no longer exists").await;
+    };
+    let secret = match B64.decode(&dek.wrapped_private_key) {
+        Ok(wrapped) => match deps
+            .keys
+            .dek
+            .decrypt(&wrapped, &dek_context(tenant_id, &dek.id))
+            .await
+        {
+            Ok(secret) => secret,
+            Err(e) if e.transient => return Err(e),
+            Err(e) => {
+                tracing::error!(job_id = %job.id, error = %e, "DEK private key could not be unwrapped");
+                return fail_keystore_job(deps, job, "the encryption key could not be unwrapped").await;
+            }
+        },
+        Err(_) => return fail_keystore_job(deps, job, "the encryption key record is damaged").await,
+    };
+    let Ok(secret) = <[u8; 32]>::try_from(secret.as_slice()) else {
+        return fail_keystore_job(deps, job, "the encryption key record is damaged").await;
+    };
+    let secret = Arc::new(Zeroizing::new(secret));
+    let trusted: Arc<Vec<Vec<u8>>> = Arc::new(
+        deps.keystores
+            .list_trusted_cas(tenant_id)
+            .await?
+            .iter()
+            .filter_map(|ca| B64.decode(&ca.certificate).ok())
+            .collect(),
+    );
+
+    let prepared = prepare_all(deps, request.import_information, secret, trusted, &dek.id).await?;
+    let mut results = Vec::with_capacity(prepared.len());
+    let mut first_of: HashMap<String, u32> = HashMap::new();
+    for (ordinal, outcome) in (0u32..).zip(prepared) {
+        results.push(match outcome {
+            Ok(prepared) => store_key(deps, &job, ordinal, prepared, &mut first_of).await?,
+            Err(failure) => failed(ordinal, failure),
+        });
+    }
+    deps.keystores
+        .put_item_results(tenant_id, &job.id, &results)
+        .await?;
+    let failed = results.iter().filter(|r| r.status == ItemStatus::Failed).count() as u64;
+    let total = results.len() as u64;
+    let job_id = job.id.clone();
+    deps.keystores
+        .put_keystore_job(&KeystoreImportJob {
+            status: KeystoreJobStatus::Completed,
+            ..job
+        })
+        .await?;
+    tracing::info!(%job_id, total, failed, "keystore import completed");
+    Ok(ProcessOutcome::Completed {
+        job_id,
+        total,
+        failed,
+    })
+}
+
+/// Opens every item on the blocking pool, a few at a time (KDFs are CPU-bound).
+async fn prepare_all(
+    deps: &Deps,
+    items: Vec<ImportItem>,
+    secret: Arc<Zeroizing<[u8; 32]>>,
+    trusted: Arc<Vec<Vec<u8>>>,
+    key_id: &str,
+) -> Result<Vec<Result<PreparedKey, ItemFailure>>, InfraError> {
+    let workers = Arc::new(Semaphore::new(deps.limits.keystore_workers.max(1)));
+    let now = chrono::Utc::now().timestamp();
+    let limits = deps.limits.pkcs12;
+    let tasks: Vec<_> = items
+        .into_iter()
+        .map(|item| {
+            let (workers, secret, trusted) = (workers.clone(), secret.clone(), trusted.clone());
+            let key_id = key_id.to_string();
+            tokio::spawn(async move {
+                let _permit = workers.acquire_owned().await;
+                tokio::task::spawn_blocking(move || {
+                    prepare_item(&item, &secret, &trusted, now, &limits, &key_id)
+                })
+                .await
+            })
+        })
+        .collect();
+    let mut prepared = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let outcome = match task.await {
+            Ok(Ok(outcome)) => outcome,
+            // A panic in a parser must not take the batch down: the item fails, the rest go on.
+            Ok(Err(_)) | Err(_) => Err(ItemFailure {
+                reason: ItemFailureReason::Malformed,
+                message: "the item could not be processed".into(),
+                leaf: None,
+            }),
+        };
+        prepared.push(outcome);
+    }
+    Ok(prepared)
+}
+
+fn prepare_item(
+    item: &ImportItem,
+    secret: &[u8; 32],
+    trusted: &[Vec<u8>],
+    now: i64,
+    limits: &Pkcs12Limits,
+    key_id: &str,
+) -> Result<PreparedKey, ItemFailure> {
+    let form = item.form().map_err(|message| ItemFailure {
+        reason: ItemFailureReason::Malformed,
+        message,
+        leaf: None,
+    })?;
+    let unseal = |field: &str, sealed: &[u8]| {
+        open_sealed_box(secret, sealed).map_err(|_| ItemFailure {
+            reason: ItemFailureReason::SealedBoxInvalid,
+            message: format!(
+                "`{field}` does not open with encryption key {key_id}; seal it to that key's public key \
+                 (libsodium crypto_box_seal)"
+            ),
+            leaf: None,
+        })
+    };
+    let password = |sealed: &[u8]| -> Result<Zeroizing<String>, ItemFailure> {
+        let bytes = unseal("dekEncryptedPassword", sealed)?;
+        String::from_utf8(bytes.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| ItemFailure {
+                reason: ItemFailureReason::Malformed,
+                message: "the sealed password is not UTF-8 text".into(),
+                leaf: None,
+            })
+    };
+    let (keys, certificates) = match form {
+        ItemForm::Pkcs12 {
+            keystore,
+            sealed_password,
+        } => {
+            let password = password(&sealed_password)?;
+            let contents = open_pkcs12(&keystore, &password, limits)?;
+            (contents.private_keys, contents.certificates)
+        }
+        ItemForm::Pkcs8Encrypted {
+            certificate,
+            encrypted_key,
+            sealed_password,
+        } => {
+            let certificates = pem_certificates(certificate)?;
+            let password = password(&sealed_password)?;
+            (
+                vec![decrypt_pkcs8_pem(encrypted_key, &password, limits)?],
+                certificates,
+            )
+        }
+        ItemForm::Pkcs8Sealed {
+            certificate,
+            sealed_key,
+        } => {
+            let certificates = pem_certificates(certificate)?;
+            let key = unseal("dekEncryptedPrivateKey", &sealed_key)?;
+            (vec![read_pkcs8_key(&key)?], certificates)
+        }
+    };
+    let key = single_key(keys)?;
+    let leaf = find_leaf(&key, &certificates)?;
+    let chain = order_trusted_chain(leaf, &certificates, trusted, now).map_err(|e| ItemFailure {
+        leaf: Some(certificates[leaf].clone()),
+        ..ItemFailure::from(e)
+    })?;
+    Ok(PreparedKey { key, chain })
+}
+
+/// Every certificate of a PEM (the leaf and any chain the client sent along).
+fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, KeystoreError> {
+    read_pem_certificate(pem)?;
+    all_blocks(pem.as_bytes())
+        .into_iter()
+        .filter(|b| b.label == "CERTIFICATE")
+        .map(|b| {
+            b.body
+                .map(|der| der.to_vec())
+                .map_err(|e| KeystoreError::malformed("certificate", e))
+        })
+        .collect()
+}
+
+async fn store_key(
+    deps: &Deps,
+    job: &KeystoreImportJob,
+    ordinal: u32,
+    prepared: PreparedKey,
+    first_of: &mut HashMap<String, u32>,
+) -> Result<ItemResult, InfraError> {
+    let leaf = prepared.leaf().to_vec();
+    let fingerprint_sha256 = hex::encode(Sha256::digest(&leaf));
+    let mut result = ItemResult {
+        ordinal,
+        certificate: B64.encode(&leaf),
+        fingerprint: hex::encode_upper(Sha1::digest(&leaf)),
+        status: ItemStatus::Imported,
+        reason_code: None,
+        reason: String::new(),
+    };
+    if let Some(first) = first_of.get(&fingerprint_sha256) {
+        result.status = ItemStatus::Skipped;
+        result.reason = format!("the same certificate as item {first} of this batch");
+        return Ok(result);
+    }
+    first_of.insert(fingerprint_sha256.clone(), ordinal);
+    let tenant_id = &job.tenant_id;
+    match deps
+        .keystores
+        .get_stored_key(tenant_id, &fingerprint_sha256)
+        .await?
+    {
+        Some(existing) if existing.job_id == job.id && existing.ordinal == ordinal => return Ok(result),
+        Some(_) => {
+            result.status = ItemStatus::Skipped;
+            result.reason = "this certificate and its key are already in the inventory".into();
+            return Ok(result);
+        }
+        None => {}
+    }
+    let context = private_key_context(tenant_id, &fingerprint_sha256);
+    let data_key = deps.keys.data.generate_data_key(&context).await?;
+    let aad = private_key_aad(tenant_id, &fingerprint_sha256);
+    let envelope = seal_envelope(
+        &data_key.plaintext,
+        &data_key.ciphertext,
+        aad.as_bytes(),
+        &prepared.key.pkcs8_der,
+    );
+    drop(data_key);
+    let object = format!("{PRIVATE_KEY_PREFIX}{tenant_id}/{fingerprint_sha256}.json");
+    let body = serde_json::to_vec(&envelope).map_err(|e| InfraError::permanent("encode envelope", e))?;
+    deps.objects.put(&object, body.into()).await?;
+    let subject = x509_parser::parse_x509_certificate(&leaf)
+        .map(|(_, c)| c.subject().to_string())
+        .unwrap_or_default();
+    let record = StoredKeyRecord {
+        tenant_id: tenant_id.clone(),
+        fingerprint_sha256,
+        fingerprint_sha1: result.fingerprint.clone(),
+        subject,
+        key_algorithm: prepared.key.algorithm.name().to_string(),
+        chain: prepared.chain.iter().map(|der| B64.encode(der)).collect(),
+        private_key_object: object,
+        job_id: job.id.clone(),
+        ordinal,
+        imported_at: format_timestamp(chrono::Utc::now()),
+    };
+    if deps.keystores.insert_stored_key(&record).await? == KeyInsert::AlreadyPresent {
+        result.status = ItemStatus::Skipped;
+        result.reason = "this certificate and its key are already in the inventory".into();
+    }
+    Ok(result)
+}
+
+/// The key-service context of a stored private key's data key.
+pub fn private_key_context(tenant_id: &str, fingerprint_sha256: &str) -> EncryptionContext {
+    EncryptionContext::from([
+        ("certport:purpose".to_string(), "private-key".to_string()),
+        ("certport:tenant".to_string(), tenant_id.to_string()),
+        ("certport:fingerprint".to_string(), fingerprint_sha256.to_string()),
+    ])
+}
+
+/// The AES-GCM associated data of a stored private key: binds it to tenant and certificate.
+pub fn private_key_aad(tenant_id: &str, fingerprint_sha256: &str) -> String {
+    format!("certport:private-key:v1:{tenant_id}:{fingerprint_sha256}")
+}
+
+fn failed(ordinal: u32, failure: ItemFailure) -> ItemResult {
+    let leaf = failure.leaf.unwrap_or_default();
+    ItemResult {
+        ordinal,
+        fingerprint: if leaf.is_empty() {
+            String::new()
+        } else {
+            hex::encode_upper(Sha1::digest(&leaf))
+        },
+        certificate: B64.encode(&leaf),
+        status: ItemStatus::Failed,
+        reason_code: Some(failure.reason),
+        reason: failure.message,
+    }
+}
+
+/// The job could not run: FAILED, with every item's result saying why.
+pub(super) async fn fail_keystore_job(
+    deps: &Deps,
+    job: KeystoreImportJob,
+    message: &str,
+) -> Result<ProcessOutcome, InfraError> {
+    let results: Vec<ItemResult> = (0..job.item_count)
+        .map(|ordinal| ItemResult {
+            status: ItemStatus::Failed,
+            reason_code: Some(ItemFailureReason::JobFailed),
+            reason: message.to_string(),
+            ..ItemResult::processing(ordinal)
+        })
+        .collect();
+    deps.keystores
+        .put_item_results(&job.tenant_id, &job.id, &results)
+        .await?;
+    let job_id = job.id.clone();
+    deps.keystores
+        .put_keystore_job(&KeystoreImportJob {
+            status: KeystoreJobStatus::Failed,
+            failure_message: Some(message.to_string()),
+            ..job
+        })
+        .await?;
+    tracing::warn!(%job_id, reason = message, "keystore import failed");
+    Ok(ProcessOutcome::Failed {
+        job_id,
+        reason: message.to_string(),
+    })
+}

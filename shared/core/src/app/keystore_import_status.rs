@@ -1,0 +1,35 @@
+use crate::domain::{ItemResult, KeystoreImportJob};
+
+use super::{AppError, Caller, Deps};
+
+pub struct KeystoreImportStatus {
+    pub job: KeystoreImportJob,
+    /// One per submitted item, in order; PROCESSING until the processor records it.
+    pub results: Vec<ItemResult>,
+}
+
+pub async fn get_keystore_import(
+    deps: &Deps,
+    caller: &Caller,
+    id: &str,
+) -> Result<KeystoreImportStatus, AppError> {
+    let job = deps
+        .keystores
+        .get_keystore_job(&caller.tenant.id, id)
+        .await?
+        .ok_or(AppError::NotFound("keystore import"))?;
+    let mut recorded = deps
+        .keystores
+        .item_results(&caller.tenant.id, id)
+        .await?
+        .into_iter()
+        .peekable();
+    let mut results = Vec::with_capacity(job.item_count as usize);
+    for ordinal in 0..job.item_count {
+        match recorded.next_if(|r| r.ordinal == ordinal) {
+            Some(result) => results.push(result),
+            None => results.push(ItemResult::processing(ordinal)),
+        }
+    }
+    Ok(KeystoreImportStatus { job, results })
+}

@@ -1,0 +1,75 @@
+//! The JSON bodies of API B (Venafi TLS Protect Cloud compatible).
+
+use serde_json::{json, Value};
+
+use crate::app::KeystoreImportStatus;
+use crate::domain::{EdgeInstance, EncryptionKey, ItemResult, KeystoreImportJob, TrustedCa};
+
+pub fn import_created(job: &KeystoreImportJob) -> Value {
+    json!({"id": job.id, "creationDate": job.creation_date})
+}
+
+pub fn import_status(status: &KeystoreImportStatus) -> Value {
+    let results: Vec<Value> = status.results.iter().map(item_result).collect();
+    json!({
+        "id": status.job.id,
+        "creationDate": status.job.creation_date,
+        "status": status.job.status,
+        "results": results,
+    })
+}
+
+fn item_result(result: &ItemResult) -> Value {
+    json!({
+        "certificateBytes": result.certificate,
+        "fingerprint": result.fingerprint,
+        "status": result.status,
+        "reason": result.reason,
+        "reasonCode": result.reason_code,
+    })
+}
+
+pub fn edge_instances(edges: &[EdgeInstance]) -> Value {
+    let edges: Vec<Value> = edges
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "name": e.name,
+                "encryptionKeyId": e.encryption_key_id,
+                "edgeStatus": e.edge_status,
+            })
+        })
+        .collect();
+    json!({ "edgeinstances": edges })
+}
+
+pub fn encryption_key(key: &EncryptionKey) -> Value {
+    json!({
+        "companyId": key.tenant_id,
+        "id": key.id,
+        "key": key.public_key,
+        "keyAlgorithm": "ED25519",
+        "lastBackupDate": key.created_at,
+    })
+}
+
+pub fn trusted_ca(ca: &TrustedCa) -> Value {
+    json!({"id": ca.id, "fingerprint": ca.fingerprint, "subject": ca.subject})
+}
+
+pub fn trusted_cas(cas: &[TrustedCa]) -> Value {
+    let cas: Vec<Value> = cas
+        .iter()
+        .map(|ca| {
+            json!({
+                "id": ca.id,
+                "fingerprint": ca.fingerprint,
+                "subject": ca.subject,
+                "certificate": ca.certificate,
+                "creationDate": ca.created_at,
+            })
+        })
+        .collect();
+    json!({ "trustedCaCertificates": cas })
+}
