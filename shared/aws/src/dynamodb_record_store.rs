@@ -347,29 +347,12 @@ impl RecordStore for DynamoRecordStore {
     }
 
     async fn job_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
-        let mut failures = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(format!("CERTJOB#{tenant_id}#{job_id}")))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| infra_error("list job failures", e))?;
-            for item in output.items.unwrap_or_default() {
-                failures.push(doc_of(&item)?);
-            }
-            match output.last_evaluated_key {
-                Some(next) if !next.is_empty() => start = Some(next),
-                _ => break,
-            }
-        }
-        Ok(failures)
+        self.query_prefix(
+            "list job failures",
+            format!("CERTJOB#{tenant_id}#{job_id}"),
+            "FAILURE#",
+        )
+        .await
     }
 
     async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {

@@ -224,21 +224,10 @@ impl RecordStore for SqliteRecordStore {
     }
 
     async fn job_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
-        let (tenant_id, job_id) = (tenant_id.to_string(), job_id.to_string());
-        self.with("list job failures", move |conn| {
-            let mut query = conn
-                .prepare_cached(
-                    "SELECT doc FROM cert_import_failures WHERE tenant_id = ?1 AND job_id = ?2 ORDER BY ordinal",
-                )
-                .map_err(db_error("list job failures"))?;
-            let docs = query
-                .query_map(params![tenant_id, job_id], |row| row.get::<_, String>(0))
-                .map_err(db_error("list job failures"))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_error("list job failures"))?;
-            docs.iter().map(|d| from_doc(d)).collect()
-        })
-        .await
+        let sql =
+            "SELECT doc FROM cert_import_failures WHERE tenant_id = ?1 AND job_id = ?2 ORDER BY ordinal";
+        self.list_docs("list job failures", sql, vec![tenant_id.into(), job_id.into()])
+            .await
     }
 
     async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {

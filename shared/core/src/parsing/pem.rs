@@ -15,32 +15,10 @@ pub enum PemError {
 
 /// The DER bodies of every certificate block in `text`, in order.
 pub fn certificate_blocks(text: &[u8]) -> Vec<Result<Vec<u8>, PemError>> {
-    let mut out = Vec::new();
-    let mut lines = text.split(|&b| b == b'\n').enumerate();
-    while let Some((n, raw)) = lines.next() {
-        let Some(label) = begin_label(trim(raw)) else {
-            continue;
-        };
-        let start_line = n + 1;
-        let mut body = Vec::new();
-        let mut terminated = false;
-        for (_, raw) in lines.by_ref() {
-            let line = trim(raw);
-            if line.starts_with(b"-----END ") {
-                terminated = line == format!("-----END {label}-----").as_bytes();
-                break;
-            }
-            body.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
-        }
-        out.push(if !terminated {
-            Err(PemError::Unterminated { line: start_line })
-        } else {
-            base64::engine::general_purpose::STANDARD
-                .decode(&body)
-                .map_err(|_| PemError::BadBase64 { line: start_line })
-        });
-    }
-    out
+    scan(text, |label| LABELS.contains(&label))
+        .into_iter()
+        .map(|block| block.body.map(|mut der| std::mem::take(&mut *der)))
+        .collect()
 }
 
 /// How many certificate blocks `text` holds, without decoding them.
@@ -58,6 +36,11 @@ pub struct PemBlock {
 
 /// Every PEM block in `text`, whatever its label, in order.
 pub fn all_blocks(text: &[u8]) -> Vec<PemBlock> {
+    scan(text, |_| true)
+}
+
+/// Blocks whose BEGIN label `accept`s; other BEGIN lines are text like any other.
+fn scan(text: &[u8], accept: impl Fn(&str) -> bool) -> Vec<PemBlock> {
     let mut out = Vec::new();
     let mut lines = text.split(|&b| b == b'\n').enumerate();
     while let Some((n, raw)) = lines.next() {
@@ -65,6 +48,7 @@ pub fn all_blocks(text: &[u8]) -> Vec<PemBlock> {
             .strip_prefix(b"-----BEGIN ")
             .and_then(|rest| rest.strip_suffix(b"-----"))
             .and_then(|label| std::str::from_utf8(label).ok())
+            .filter(|label| accept(label))
         else {
             continue;
         };

@@ -69,10 +69,10 @@ struct Pbes2Params {
 
 #[derive(der::Sequence)]
 struct Pbkdf2Params {
-    salt: OctetString,
+    _salt: OctetString,
     iterations: u64,
     #[asn1(optional = "true")]
-    key_length: Option<u32>,
+    _key_length: Option<u32>,
     #[asn1(optional = "true")]
     prf: Option<AlgorithmIdentifierOwned>,
 }
@@ -304,7 +304,6 @@ fn check_algorithm(
                             });
                         }
                     }
-                    let _ = (&kdf_params.salt, kdf_params.key_length);
                     check_iterations(kdf_params.iterations, limits)
                 }
                 // p12-keystore bounds scrypt's memory and parallelism itself.
