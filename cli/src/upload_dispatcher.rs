@@ -6,11 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use certport_core::app::{
-    process_certificate_import, process_keystore_import, Deps, ProcessOutcome, CERTIFICATE_IMPORT_PREFIX,
-    KEYSTORE_IMPORT_PREFIX,
-};
-use certport_core::ports::InfraError;
+use certport_core::app::{Deps, UploadProcessor};
 use certport_core::ports::{InfraResult, ObjectStore};
 use tokio::sync::mpsc;
 
@@ -31,7 +27,7 @@ impl NotifyingObjectStore {
 impl ObjectStore for NotifyingObjectStore {
     async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
         self.inner.put(key, body).await?;
-        if key.starts_with(CERTIFICATE_IMPORT_PREFIX) || key.starts_with(KEYSTORE_IMPORT_PREFIX) {
+        if UploadProcessor::for_key(key).is_some() {
             // The receiver lives as long as the server; a send error means it is shutting down.
             let _ = self.created.send(key.to_string());
         }
@@ -49,8 +45,11 @@ const ATTEMPTS: u32 = 4;
 /// Lambda's asynchronous invocation would.
 pub async fn run(deps: Deps, mut created: mpsc::UnboundedReceiver<String>) {
     while let Some(key) = created.recv().await {
+        let Some(processor) = UploadProcessor::for_key(&key) else {
+            continue;
+        };
         for attempt in 1..=ATTEMPTS {
-            match process(&deps, &key).await {
+            match processor.process(&deps, &key).await {
                 Ok(outcome) => {
                     tracing::debug!(?outcome, "upload processed");
                     break;
@@ -65,14 +64,5 @@ pub async fn run(deps: Deps, mut created: mpsc::UnboundedReceiver<String>) {
                 }
             }
         }
-    }
-}
-
-/// The processor S3 would notify for this key's prefix.
-async fn process(deps: &Deps, key: &str) -> Result<ProcessOutcome, InfraError> {
-    if key.starts_with(KEYSTORE_IMPORT_PREFIX) {
-        process_keystore_import(deps, key).await
-    } else {
-        process_certificate_import(deps, key).await
     }
 }

@@ -4,18 +4,30 @@ use std::path::PathBuf;
 
 use aws_lambda_events::event::s3::S3Event;
 use base64::Engine;
+use certport_core::app::{
+    add_trusted_ca, dek_context, keystore_import_key, Caller, Deps, KeystoreImportRequest,
+};
+use certport_core::crypto::DekKeyPair;
 use certport_core::domain::{
     ApiKey, ApiKeyRecord, CertImportJob, Division, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
     JobStatus, Tenant, UploadFormat,
 };
+use certport_core::domain::{EdgeInstance, EncryptionKey, KeystoreImportJob, KeystoreJobStatus};
 use certport_core::ports::{ObjectStore, RecordStore};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 pub const TENANT: &str = "11111111-1111-4111-8111-111111111111";
 pub const PROFILE: &str = "22222222-2222-4222-8222-222222222222";
 pub const JOB: &str = "33333333-3333-4333-8333-333333333333";
 pub const API_KEY: &str = "cpk_fixture_only_not_a_real_key_0000000000000000000000000000";
 pub const UPLOAD_NAME: &str = "devices batch #1 (2024)+final.zip";
+pub const EDGE: &str = "44444444-4444-4444-8444-444444444444";
+pub const DEK_ID: &str = "55555555-5555-4555-8555-555555555555";
+pub const KEYSTORE_JOB: &str = "66666666-6666-4666-8666-666666666666";
+/// The fixture DEK's secret is SHA-256 of this public label (as in scripts/make-event-fixtures):
+/// a test value, never a real key.
+const FIXTURE_DEK_LABEL: &[u8] = b"certport fixture DEK: a public test value, never a real key";
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -158,6 +170,83 @@ pub async fn seed(records: &dyn RecordStore, objects: &dyn ObjectStore) {
     records.put_job(&job).await.unwrap();
     objects
         .put(&object_key, fixture_upload_zip().into())
+        .await
+        .unwrap();
+}
+
+/// The fixture DEK: its public key is what the keystore events' passwords are sealed to.
+pub fn fixture_dek() -> DekKeyPair {
+    DekKeyPair::from_secret(Sha256::digest(FIXTURE_DEK_LABEL).into())
+}
+
+/// The JSON body of an API Gateway event fixture.
+pub fn event_body(name: &str) -> Vec<u8> {
+    let event: Value = serde_json::from_str(&event_text(name)).unwrap();
+    event["body"].as_str().unwrap_or_default().as_bytes().to_vec()
+}
+
+/// Seeds what the keystore fixtures name (after `seed`): the edge instance and its DEK
+/// (wrapped by the DEK key service), the corpus's trusted root, and a PROCESSING job
+/// whose stored batch is the upload fixture's body.
+pub async fn seed_keystores(deps: &Deps) {
+    let dek = fixture_dek();
+    let wrapped = deps
+        .keys
+        .dek
+        .encrypt(dek.secret.as_ref(), &dek_context(TENANT, DEK_ID))
+        .await
+        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let created_at = "2026-11-22T12:00:00.000000Z".to_string();
+    deps.keystores
+        .put_encryption_key(&EncryptionKey {
+            id: DEK_ID.into(),
+            tenant_id: TENANT.into(),
+            edge_instance_id: EDGE.into(),
+            public_key: b64.encode(dek.public),
+            wrapped_private_key: b64.encode(wrapped),
+            created_at: created_at.clone(),
+        })
+        .await
+        .unwrap();
+    deps.keystores
+        .put_edge_instance(&EdgeInstance {
+            id: EDGE.into(),
+            tenant_id: TENANT.into(),
+            name: "fixture edge".into(),
+            encryption_key_id: DEK_ID.into(),
+            edge_status: "ACTIVE".into(),
+            created_at: created_at.clone(),
+        })
+        .await
+        .unwrap();
+    let caller = Caller {
+        tenant: deps
+            .records
+            .get_tenant(TENANT)
+            .await
+            .unwrap()
+            .expect("seed() first"),
+        api_key_id: "fixture".into(),
+    };
+    let root =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/keystores/trusted-root.pem")).unwrap();
+    add_trusted_ca(deps, &caller, &root).await.unwrap();
+    let request = KeystoreImportRequest::parse(&event_body("keystore-import-upload.json")).unwrap();
+    let job = KeystoreImportJob {
+        id: KEYSTORE_JOB.into(),
+        tenant_id: TENANT.into(),
+        edge_instance_id: EDGE.into(),
+        encryption_key_id: DEK_ID.into(),
+        object_key: keystore_import_key(TENANT, KEYSTORE_JOB),
+        item_count: request.import_information.len() as u32,
+        status: KeystoreJobStatus::Processing,
+        creation_date: created_at,
+        failure_message: None,
+    };
+    deps.keystores.put_keystore_job(&job).await.unwrap();
+    deps.objects
+        .put(&job.object_key, serde_json::to_vec(&request).unwrap().into())
         .await
         .unwrap();
 }

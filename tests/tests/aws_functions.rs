@@ -1,7 +1,8 @@
 //! The real Lambda handlers with the AWS adapters, against S3 and DynamoDB on moto:
 //! API Gateway events from `events/` in, the S3 event S3 would send to the processor.
 
-use certport_core::app::{create_tenant_with_key, Deps};
+use base64::Engine;
+use certport_core::app::{create_tenant_with_key, dek_context, keystore_import_key, Deps};
 use certport_core::domain::JobStatus;
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
@@ -253,4 +254,180 @@ async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
     for key in ["other-prefix/x.zip", "certificate-import/nobody/nothing/x.zip"] {
         assert_eq!(process(&deps, key).await["outcomes"][0]["outcome"], "IGNORED");
     }
+}
+
+/// Status and JSON body of an HTTP handler's response.
+async fn answered(
+    response: impl std::future::Future<
+        Output = Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error>,
+    >,
+) -> (u16, Value) {
+    let response = response.await.unwrap();
+    (response.status().as_u16(), body_json(&response))
+}
+
+async fn admin(deps: &Deps, request: lambda_http::Request) -> (u16, Value) {
+    answered(keystore_admin::http_handler::function_handler(deps, request)).await
+}
+
+async fn keystore_upload(deps: &Deps, request: lambda_http::Request) -> (u16, Value) {
+    answered(keystore_import_upload::http_handler::function_handler(
+        deps, request,
+    ))
+    .await
+}
+
+async fn keystore_status(deps: &Deps, request: lambda_http::Request) -> (u16, Value) {
+    answered(keystore_import_status::http_handler::function_handler(
+        deps, request,
+    ))
+    .await
+}
+
+async fn keystore_process(deps: &Deps, event: aws_lambda_events::event::s3::S3Event) -> Value {
+    keystore_import_processor::event_handler::function_handler(
+        deps,
+        LambdaEvent::new(event, Context::default()),
+    )
+    .await
+    .expect("keystore processor succeeds")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keystore_import_through_the_lambda_handlers() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed_keystores(&deps).await;
+
+    // The admin function: edge instances, the DEK public key, trusted CAs.
+    let (code, edges) = admin(&deps, http_request("edge-instances-list.json", &[])).await;
+    assert_eq!(code, 200, "{edges}");
+    assert_eq!(edges["edgeinstances"][0]["id"], fixtures::EDGE);
+    let (code, key) = admin(&deps, http_request("edge-encryption-key-get.json", &[])).await;
+    assert_eq!(code, 200, "{key}");
+    let public = base64::engine::general_purpose::STANDARD
+        .decode(key["key"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(public, fixtures::fixture_dek().public);
+    let (code, added) = admin(&deps, http_request("trusted-ca-add.json", &[])).await;
+    assert_eq!(code, 201, "{added}");
+    let (code, again) = admin(&deps, http_request("trusted-ca-add.json", &[])).await;
+    assert_eq!(
+        (code, again["errors"][0]["code"].as_i64()),
+        (409, Some(10409)),
+        "{again}"
+    );
+    let (_, cas) = admin(&deps, http_request("trusted-ca-list.json", &[])).await;
+    assert_eq!(cas["trustedCaCertificates"].as_array().unwrap().len(), 2, "{cas}");
+    // A route belongs to one function only.
+    let (code, _) = admin(&deps, http_request("keystore-import-status.json", &[])).await;
+    assert_eq!(code, 404);
+
+    // The fixture's S3 event (URL-encoded key) imports the seeded batch.
+    let event = serde_json::from_str(&fixtures::event_text("keystore-import-processor.json")).unwrap();
+    let outcome = keystore_process(&deps, event).await;
+    assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
+    let (code, done) = keystore_status(&deps, http_request("keystore-import-status.json", &[])).await;
+    assert_eq!(code, 200);
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    assert_eq!(done["results"][0]["status"], "IMPORTED", "{done}");
+
+    // Upload the same batch anew: the new job's item is SKIPPED (already in the inventory).
+    let (code, job) = keystore_upload(&deps, http_request("keystore-import-upload.json", &[])).await;
+    assert_eq!(code, 201, "{job}");
+    let job_id = job["id"].as_str().unwrap();
+    let (code, pending) = keystore_status(
+        &deps,
+        http_request("keystore-import-status.json", &[(fixtures::KEYSTORE_JOB, job_id)]),
+    )
+    .await;
+    assert_eq!((code, pending["status"].as_str()), (200, Some("PROCESSING")));
+    assert_eq!(pending["results"][0]["status"], "PROCESSING");
+    let key = keystore_import_key(fixtures::TENANT, job_id);
+    assert!(
+        stack
+            .s3()
+            .head_object()
+            .bucket(&stack.bucket)
+            .key(&key)
+            .send()
+            .await
+            .is_ok(),
+        "the batch is stored under {key}"
+    );
+    let outcome = keystore_process(&deps, s3_event(&key)).await;
+    assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
+    let (_, second) = keystore_status(
+        &deps,
+        http_request("keystore-import-status.json", &[(fixtures::KEYSTORE_JOB, job_id)]),
+    )
+    .await;
+    assert_eq!(second["results"][0]["status"], "SKIPPED", "{second}");
+    assert_eq!(
+        second["results"][0]["fingerprint"],
+        done["results"][0]["fingerprint"]
+    );
+    // The keystore processor leaves certificate uploads alone, and the other way round.
+    assert_eq!(process(&deps, &key).await["outcomes"][0]["outcome"], "IGNORED");
+    let cert_key = format!("certificate-import/{}/{}/x.zip", fixtures::TENANT, fixtures::JOB);
+    assert_eq!(
+        keystore_process(&deps, s3_event(&cert_key)).await["outcomes"][0]["outcome"],
+        "IGNORED"
+    );
+
+    // The DEK's private key opens through KMS only with its own encryption context.
+    let dek = deps
+        .keystores
+        .get_encryption_key(fixtures::TENANT, fixtures::DEK_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    let wrapped = base64::engine::general_purpose::STANDARD
+        .decode(&dek.wrapped_private_key)
+        .unwrap();
+    let secret = deps
+        .keys
+        .dek
+        .decrypt(&wrapped, &dek_context(fixtures::TENANT, fixtures::DEK_ID))
+        .await
+        .unwrap();
+    assert_eq!(secret.as_slice(), fixtures::fixture_dek().secret.as_slice());
+    for (tenant, key_id) in [
+        ("another-tenant", fixtures::DEK_ID),
+        (fixtures::TENANT, "another-key"),
+    ] {
+        assert!(
+            deps.keys
+                .dek
+                .decrypt(&wrapped, &dek_context(tenant, key_id))
+                .await
+                .is_err(),
+            "context {tenant}/{key_id} must not open the DEK"
+        );
+    }
+
+    // Another tenant: 404 for the edge instance's key and the job, 404 for uploads to it.
+    let other = create_tenant_with_key(deps.records.as_ref(), "other")
+        .await
+        .unwrap();
+    let other_key = other.api_key.expose();
+    let (code, _) = admin(
+        &deps,
+        http_request("edge-encryption-key-get.json", &[(fixtures::API_KEY, other_key)]),
+    )
+    .await;
+    assert_eq!(code, 404);
+    let (code, _) = keystore_status(
+        &deps,
+        http_request("keystore-import-status.json", &[(fixtures::API_KEY, other_key)]),
+    )
+    .await;
+    assert_eq!(code, 404);
+    let (code, body) = keystore_upload(
+        &deps,
+        http_request("keystore-import-upload.json", &[(fixtures::API_KEY, other_key)]),
+    )
+    .await;
+    assert_eq!(code, 404, "{body}");
 }

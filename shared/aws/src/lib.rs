@@ -7,6 +7,7 @@ mod errors;
 mod function_config;
 pub mod http_function;
 mod kms_key_service;
+pub mod s3_function;
 mod s3_object_store;
 
 pub use config::{load_sdk_config, required_env, s3_client, ConfigError};

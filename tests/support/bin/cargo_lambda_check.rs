@@ -161,6 +161,100 @@ const CHECKS: &[Check] = &[
             )
         },
     ),
+    (
+        "keystore-admin",
+        "edge-instances-list.json",
+        "lists the seeded edge instance",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200 && body["edgeinstances"][0]["encryptionKeyId"] == fixtures::DEK_ID,
+                "200 with the fixture edge instance",
+                v,
+            )
+        },
+    ),
+    (
+        "keystore-admin",
+        "edge-encryption-key-get.json",
+        "serves the DEK public key",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200 && body["keyAlgorithm"] == "ED25519" && body["key"].is_string(),
+                "200 with the public key",
+                v,
+            )
+        },
+    ),
+    (
+        "keystore-admin",
+        "trusted-ca-add.json",
+        "adds a trusted CA",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 201 && body["fingerprint"].is_string(),
+                "201 with the CA",
+                v,
+            )
+        },
+    ),
+    (
+        "keystore-admin",
+        "trusted-ca-list.json",
+        "lists the trusted CAs",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200
+                    && body["trustedCaCertificates"]
+                        .as_array()
+                        .is_some_and(|a| a.len() == 2),
+                "200 with the seeded and the added CA",
+                v,
+            )
+        },
+    ),
+    (
+        "keystore-import-upload",
+        "keystore-import-upload.json",
+        "accepts a sealed batch",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 201 && body["id"].is_string() && body["creationDate"].is_string(),
+                "201 with id and creationDate",
+                v,
+            )
+        },
+    ),
+    (
+        "keystore-import-processor",
+        "keystore-import-processor.json",
+        "imports the seeded batch",
+        |v| {
+            let outcome = &v["outcomes"][0];
+            expect(
+                outcome["outcome"] == "COMPLETED" && outcome["failed"] == 0,
+                "COMPLETED with no failure",
+                v,
+            )
+        },
+    ),
+    (
+        "keystore-import-status",
+        "keystore-import-status.json",
+        "reads the imported keystore",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200 && body["status"] == "COMPLETED" && body["results"][0]["status"] == "IMPORTED",
+                "200 COMPLETED with the item IMPORTED",
+                v,
+            )
+        },
+    ),
 ];
 
 #[tokio::main]
@@ -168,6 +262,7 @@ async fn main() -> std::process::ExitCode {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
     fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed_keystores(&deps).await;
 
     let port = free_port();
     let log_path = repo_root().join(".build/cargo-lambda-watch.log");

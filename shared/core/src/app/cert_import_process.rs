@@ -10,30 +10,7 @@ use crate::domain::{
 use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
 use crate::ports::{DeviceInsert, InfraError};
 
-use super::{parse_certificate_import_key, Deps};
-
-/// What one S3 ObjectCreated notification led to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProcessOutcome {
-    Completed {
-        job_id: String,
-        total: u64,
-        failed: u64,
-    },
-    /// The job could not run as a whole; it is recorded FAILED with the reason.
-    Failed {
-        job_id: String,
-        reason: String,
-    },
-    /// A re-delivered event for a job that already ended.
-    AlreadyFinished {
-        job_id: String,
-    },
-    /// The key is not one of ours, or names no job: nothing to do.
-    Ignored {
-        reason: String,
-    },
-}
+use super::{parse_certificate_import_key, Deps, ProcessOutcome};
 
 /// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
 /// of deliveries, or a retry after a crash part-way, give the same final job.

@@ -15,12 +15,13 @@ mod keystore_import_upload;
 mod object_keys;
 mod profiles;
 mod trusted_cas;
+mod upload_processor;
 
 use std::sync::Arc;
 
 pub use auth::{authenticate, Caller};
 pub use bootstrap::{create_tenant_with_key, NewTenant};
-pub use cert_import_process::{process_certificate_import, ProcessOutcome};
+pub use cert_import_process::process_certificate_import;
 pub use cert_import_status::{get_certificate_import, CertImportStatus};
 pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
 pub use edge_instances::{create_edge_instance, dek_context, get_encryption_key, list_edge_instances};
@@ -36,6 +37,7 @@ pub use keystore_import_upload::upload_keystore_import;
 pub use object_keys::{certificate_import_key, parse_certificate_import_key, CERTIFICATE_IMPORT_PREFIX};
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
 pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
+pub use upload_processor::{ProcessOutcome, UploadProcessor};
 
 use crate::parsing::keystore::Pkcs12Limits;
 use crate::parsing::ZipLimits;

@@ -17,6 +17,15 @@ impl DekKeyPair {
             secret: Zeroizing::new(secret.to_bytes()),
         }
     }
+
+    /// The pair of a known secret (test fixtures and key recovery).
+    pub fn from_secret(secret: [u8; 32]) -> Self {
+        let secret = SecretKey::from_bytes(secret);
+        DekKeyPair {
+            public: secret.public_key().to_bytes(),
+            secret: Zeroizing::new(secret.to_bytes()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,3 @@
+//! POST /outagedetection/v1/certificates/imports: stores the sealed batch and the PROCESSING job.
+
+pub mod http_handler;
