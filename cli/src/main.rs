@@ -12,6 +12,8 @@ struct Cli {
 enum Command {
     /// Run the whole API locally on embedded storage (SQLite, files, a local key file).
     Serve(certport::serve::ServeArgs),
+    /// Provision a deployed AWS stack: tenants with API keys, edge instances with DEKs.
+    Admin(certport::admin::AdminArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -25,7 +27,12 @@ fn main() -> std::process::ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Serve(args) => runtime.block_on(certport::serve::run(args)),
+        Command::Serve(args) => runtime
+            .block_on(certport::serve::run(args))
+            .map_err(|e| e.to_string()),
+        Command::Admin(args) => runtime
+            .block_on(certport::admin::run(args))
+            .map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! Keystore import (SPEC §3) end to end on `certport serve`: edge instance and DEK,
 //! trusted CAs, the whole checked-in corpus sealed with PyNaCl (an independent libsodium),
-//! every item's exact outcome, and no private key in the clear at rest.
+//! every item's exact outcome, and no private key or password in the clear at rest or in
+//! the server's log.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
-use support::{start_server, test_python, Server};
+use support::{start_server_logging_to, test_python, Server};
 
 mod support;
 
@@ -115,7 +116,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 #[tokio::test]
 async fn imports_the_keystore_corpus_with_exact_outcomes() {
     let data_dir = tempfile::tempdir().unwrap();
-    let (server, printed) = start_server(data_dir.path());
+    let log_dir = tempfile::tempdir().unwrap();
+    let log_path = log_dir.path().join("serve.log");
+    let (server, printed) =
+        start_server_logging_to(data_dir.path(), std::fs::File::create(&log_path).unwrap());
     assert!(
         printed.iter().any(|l| l.starts_with("edge instance ")),
         "{printed:?}"
@@ -362,6 +366,29 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
         b"changeit".to_vec(),
         rsa_pkcs8_der(),
     ];
+    let rsa_pem_line = corpus_text("pkcs8-rsa2048.key.pem")
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let in_the_log = [
+        b"changeit".to_vec(),
+        rsa_pkcs8_der(),
+        rsa_pem_line.into_bytes(),
+        server.api_key.as_bytes().to_vec(),
+    ];
+    let log = std::fs::read(&log_path).unwrap();
+    assert!(
+        String::from_utf8_lossy(&log).contains("upload processed"),
+        "the log was captured at trace level"
+    );
+    for secret in &in_the_log {
+        assert!(
+            !log.windows(secret.len()).any(|w| w == secret.as_slice()),
+            "the server log holds {:?}",
+            String::from_utf8_lossy(&secret[..secret.len().min(24)])
+        );
+    }
     for file in files_under(data_dir.path()) {
         let bytes = std::fs::read(&file).unwrap();
         for secret in &secrets {

@@ -21,11 +21,27 @@ impl Drop for Server {
 }
 
 pub fn start_server(data_dir: &Path) -> (Server, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_certport"))
+    spawn_server(
+        data_dir,
+        Command::new(env!("CARGO_BIN_EXE_certport")).stderr(Stdio::null()),
+    )
+}
+
+/// The server with every log level on, its log (stderr) written to `log`.
+pub fn start_server_logging_to(data_dir: &Path, log: std::fs::File) -> (Server, Vec<String>) {
+    spawn_server(
+        data_dir,
+        Command::new(env!("CARGO_BIN_EXE_certport"))
+            .env("RUST_LOG", "trace")
+            .stderr(log),
+    )
+}
+
+fn spawn_server(data_dir: &Path, command: &mut Command) -> (Server, Vec<String>) {
+    let mut child = command
         .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .expect("start certport serve");
     let mut printed = Vec::new();
