@@ -142,11 +142,20 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     std::fs::rename(partial, path)
 }
 
+/// The API's OpenAPI document, served at `/openapi.yaml` without a key.
+pub const OPENAPI_YAML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"));
+
 async fn route(
     State(deps): State<Arc<Deps>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: http::Request<Body>,
 ) -> http::Response<Body> {
+    if request.uri().path() == "/openapi.yaml" && request.method() == http::Method::GET {
+        return http::Response::builder()
+            .header(http::header::CONTENT_TYPE, "application/yaml")
+            .body(Body::from(OPENAPI_YAML))
+            .unwrap_or_default();
+    }
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, deps.limits.max_body_bytes).await {
         Ok(body) => body,

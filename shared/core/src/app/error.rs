@@ -18,6 +18,9 @@ pub enum AppError {
     Precondition(String),
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// The path exists, but not with this method; `allow` lists those it has.
+    #[error("this path only accepts {allow}")]
+    MethodNotAllowed { allow: String },
     #[error(transparent)]
     Infra(#[from] InfraError),
 }

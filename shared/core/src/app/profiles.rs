@@ -16,7 +16,7 @@ pub async fn create_profile(
     new: NewProfile,
 ) -> Result<EnrollmentProfile, AppError> {
     let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 255 {
+    if name.is_empty() || new.name.chars().count() > 255 {
         return Err(AppError::invalid("`name` must be 1 to 255 characters"));
     }
     let enrollment_method: EnrollmentMethod = new.enrollment_method.parse().map_err(|_| {

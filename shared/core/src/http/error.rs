@@ -26,6 +26,7 @@ pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Respo
         AppError::Conflict(_) => (409, "conflict"),
         AppError::Precondition(_) => (412, "precondition_failed"),
         AppError::PayloadTooLarge(_) => (413, "payload_too_large"),
+        AppError::MethodNotAllowed { .. } => (405, "method_not_allowed"),
         AppError::Infra(e) if e.transient => (503, "service_unavailable"),
         AppError::Infra(_) => (500, "internal_error"),
     };
@@ -36,15 +37,21 @@ pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Respo
         }
         other => other.to_string(),
     };
-    match style {
+    let mut response = match style {
         ErrorStyle::DigiCert => json_error(status, code, &message),
         ErrorStyle::Venafi => super::views::json(
             status,
             &json!({"errors": [{"code": 10000 + u32::from(status), "message": message, "args": []}]}),
         ),
+    };
+    if let AppError::MethodNotAllowed { allow } = error {
+        if let Ok(value) = http::HeaderValue::from_str(allow) {
+            response.headers_mut().insert(http::header::ALLOW, value);
+        }
     }
+    response
 }
 
-pub fn json_error(status: u16, code: &str, message: &str) -> http::Response<Bytes> {
+fn json_error(status: u16, code: &str, message: &str) -> http::Response<Bytes> {
     super::views::json(status, &json!({"errors": [{"code": code, "message": message}]}))
 }

@@ -34,9 +34,11 @@ pub async fn handle(
     request: http::Request<Bytes>,
     source_ip: Option<String>,
 ) -> http::Response<Bytes> {
-    let style = Route::resolve(request.method(), request.uri().path())
-        .map(|route| route.error_style())
-        .unwrap_or(ErrorStyle::DigiCert);
+    let style = match Route::resolve(request.method(), request.uri().path()) {
+        Ok(route) => route.error_style(),
+        Err(RouteError::MethodNotAllowed { style, .. }) => style,
+        Err(RouteError::NotFound) => ErrorStyle::DigiCert,
+    };
     match respond(deps, serves, request, source_ip).await {
         Ok(response) => response,
         Err(e) => styled_error_response(&e, style),
@@ -53,13 +55,7 @@ async fn respond(
     let route = match Route::resolve(&parts.method, parts.uri.path()) {
         Ok(route) if serves == Serves::All || serves == Serves::Only(route.owner()) => route,
         Ok(_) | Err(RouteError::NotFound) => return Err(AppError::NotFound("route")),
-        Err(RouteError::MethodNotAllowed) => {
-            return Ok(error::json_error(
-                405,
-                "method_not_allowed",
-                "this method is not allowed on this path",
-            ))
-        }
+        Err(RouteError::MethodNotAllowed { allow, .. }) => return Err(AppError::MethodNotAllowed { allow }),
     };
     if body.len() > deps.limits.max_body_bytes {
         return Err(AppError::PayloadTooLarge(deps.limits.max_body_bytes));

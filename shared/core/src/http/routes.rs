@@ -27,45 +27,56 @@ pub enum Route {
     ListTrustedCas,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteError {
     NotFound,
-    MethodNotAllowed,
+    /// The path exists; `allow` lists its methods (the `Allow` header), `style` its error shape.
+    MethodNotAllowed {
+        allow: String,
+        style: super::error::ErrorStyle,
+    },
 }
 
 impl Route {
     pub fn resolve(method: &Method, path: &str) -> Result<Route, RouteError> {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
         let id = |s: &str| s.to_string();
-        let (route, allowed) = match segments.as_slice() {
+        let methods: Vec<(Method, Route)> = match segments.as_slice() {
             ["outagedetection", "v1", "certificates", "imports"] => {
-                (Route::UploadKeystoreImport, Method::POST)
+                vec![(Method::POST, Route::UploadKeystoreImport)]
             }
             ["outagedetection", "v1", "certificates", "imports", i] => {
-                (Route::GetKeystoreImport { id: id(i) }, Method::GET)
+                vec![(Method::GET, Route::GetKeystoreImport { id: id(i) })]
             }
-            ["v1", "edgeinstances"] => (Route::ListEdgeInstances, Method::GET),
-            ["v1", "edgeencryptionkeys", k] => (Route::GetEncryptionKey { id: id(k) }, Method::GET),
-            ["v1", "trustedcacertificates"] if *method == Method::POST => (Route::AddTrustedCa, Method::POST),
-            ["v1", "trustedcacertificates"] => (Route::ListTrustedCas, Method::GET),
-            ["iot", "api", "v1", "enrollment-profile"] => (Route::CreateProfile, Method::POST),
-            ["iot", "api", "v1", "enrollment-profile", p] => (Route::GetProfile { id: id(p) }, Method::GET),
+            ["v1", "edgeinstances"] => vec![(Method::GET, Route::ListEdgeInstances)],
+            ["v1", "edgeencryptionkeys", k] => vec![(Method::GET, Route::GetEncryptionKey { id: id(k) })],
+            ["v1", "trustedcacertificates"] => vec![
+                (Method::GET, Route::ListTrustedCas),
+                (Method::POST, Route::AddTrustedCa),
+            ],
+            ["iot", "api", "v1", "enrollment-profile"] => vec![(Method::POST, Route::CreateProfile)],
+            ["iot", "api", "v1", "enrollment-profile", p] => {
+                vec![(Method::GET, Route::GetProfile { id: id(p) })]
+            }
             ["iot", "api", "v1", "enrollment-profile", p, "source-fields-mapping"] => {
-                (Route::SetSourceFieldsMapping { id: id(p) }, Method::POST)
+                vec![(Method::POST, Route::SetSourceFieldsMapping { id: id(p) })]
             }
             ["iot", "api", "v1", "certificate-import", "job", j] => {
-                (Route::GetCertificateImport { job_id: id(j) }, Method::GET)
+                vec![(Method::GET, Route::GetCertificateImport { job_id: id(j) })]
             }
             ["iot", "api", "v1", "certificate-import", p] => {
-                (Route::UploadCertificateImport { profile_id: id(p) }, Method::POST)
+                vec![(Method::POST, Route::UploadCertificateImport { profile_id: id(p) })]
             }
             _ => return Err(RouteError::NotFound),
         };
-        if *method == allowed {
-            Ok(route)
-        } else {
-            Err(RouteError::MethodNotAllowed)
-        }
+        let style = methods[0].1.error_style();
+        let allow: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
+        let allow = allow.join(", ");
+        methods
+            .into_iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, route)| route)
+            .ok_or(RouteError::MethodNotAllowed { allow, style })
     }
 
     pub fn owner(&self) -> Function {
@@ -119,7 +130,10 @@ mod tests {
         );
         assert_eq!(
             Route::resolve(&Method::GET, "/iot/api/v1/certificate-import/p1"),
-            Err(RouteError::MethodNotAllowed)
+            Err(RouteError::MethodNotAllowed {
+                allow: "POST".into(),
+                style: crate::http::ErrorStyle::DigiCert
+            })
         );
         assert_eq!(Route::resolve(&Method::GET, "/nope"), Err(RouteError::NotFound));
         assert_eq!(
@@ -132,7 +146,10 @@ mod tests {
         );
         assert_eq!(
             Route::resolve(&Method::DELETE, "/v1/trustedcacertificates"),
-            Err(RouteError::MethodNotAllowed)
+            Err(RouteError::MethodNotAllowed {
+                allow: "GET, POST".into(),
+                style: crate::http::ErrorStyle::Venafi
+            })
         );
         let r = Route::resolve(&Method::GET, "/outagedetection/v1/certificates/imports/j").unwrap();
         assert_eq!(r.owner(), Function::KeystoreImportStatus);
