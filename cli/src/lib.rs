@@ -1,7 +1,8 @@
-//! The `certport` binary's library: the local server on embedded storage, and
-//! provisioning on AWS.
+//! The `certport` binary's library: the local server on embedded storage, provisioning
+//! on AWS, and the client commands.
 
 pub mod admin;
+pub mod client;
 pub mod logging;
 pub mod serve;
 mod upload_dispatcher;

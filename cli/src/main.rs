@@ -1,3 +1,6 @@
+use std::process::ExitCode;
+
+use certport::client::{ClientCommand, Connection, Outcome};
 use clap::{Parser, Subcommand};
 
 /// certport: import X.509 certificates and PKCS#12 keystores into a tenant's inventory.
@@ -6,6 +9,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    connection: Connection,
 }
 
 #[derive(Subcommand)]
@@ -14,31 +19,38 @@ enum Command {
     Serve(certport::serve::ServeArgs),
     /// Provision a deployed AWS stack: tenants with API keys, edge instances with DEKs.
     Admin(certport::admin::AdminArgs),
+    #[command(flatten)]
+    Client(ClientCommand),
 }
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     certport::logging::init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("certport: cannot start the async runtime: {e}");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     };
     let result = match cli.command {
         Command::Serve(args) => runtime
             .block_on(certport::serve::run(args))
+            .map(|()| Outcome::Success)
             .map_err(|e| e.to_string()),
         Command::Admin(args) => runtime
             .block_on(certport::admin::run(args))
+            .map(|()| Outcome::Success)
+            .map_err(|e| e.to_string()),
+        Command::Client(command) => runtime
+            .block_on(certport::client::run(&cli.connection, command))
             .map_err(|e| e.to_string()),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(outcome) => ExitCode::from(outcome as u8),
         Err(e) => {
             eprintln!("certport: {e}");
-            std::process::ExitCode::FAILURE
+            ExitCode::from(Outcome::Error as u8)
         }
     }
 }

@@ -1,0 +1,127 @@
+use std::time::Duration;
+
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("no API key: pass --api-key, set CERTPORT_API_KEY, or run from the directory holding .certport/credentials.json")]
+    NoApiKey,
+    #[error("{endpoint} is not a usable URL: {reason}")]
+    BadEndpoint { endpoint: String, reason: String },
+    #[error("cannot reach {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("{method} {path} answered {status}: {message}")]
+    Refused {
+        method: &'static str,
+        path: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{path} answered something that is not the expected JSON: {reason}")]
+    InvalidResponse { path: String, reason: String },
+    #[error("{0}")]
+    Input(String),
+    #[error("job {id} is still {status} after {waited:?}; read it later with `certport jobs get {id}`")]
+    Timeout {
+        id: String,
+        status: String,
+        waited: Duration,
+    },
+}
+
+/// A certport endpoint and the key to call it with; the key never appears in errors.
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+    api_key: Zeroizing<String>,
+}
+
+impl ApiClient {
+    pub fn new(endpoint: &str, api_key: String) -> Result<ApiClient, ClientError> {
+        let bad = |reason: String| ClientError::BadEndpoint {
+            endpoint: endpoint.to_string(),
+            reason,
+        };
+        let url = reqwest::Url::parse(endpoint).map_err(|e| bad(e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("the scheme must be http or https".into()));
+        }
+        // TLS through the AWS SDK's provider, so no second crypto library is built.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(ApiClient {
+            http,
+            base: endpoint.trim_end_matches('/').to_string(),
+            api_key: Zeroizing::new(api_key),
+        })
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value, ClientError> {
+        self.send("GET", path, self.http.get(self.url(path))).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
+        self.send("POST", path, self.http.post(self.url(path)).json(body))
+            .await
+    }
+
+    pub async fn post_form(&self, path: &str, form: reqwest::multipart::Form) -> Result<Value, ClientError> {
+        self.send("POST", path, self.http.post(self.url(path)).multipart(form))
+            .await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(
+        &self,
+        method: &'static str,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Value, ClientError> {
+        let response = request
+            .header("x-api-key", self.api_key.as_str())
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url: self.url(path),
+                reason: e.without_url().to_string(),
+            })?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(|e| ClientError::Unreachable {
+            url: self.url(path),
+            reason: e.without_url().to_string(),
+        })?;
+        let body: Option<Value> = serde_json::from_str(&text).ok();
+        if !(200..300).contains(&status) {
+            let message = body
+                .as_ref()
+                .and_then(|b| b["errors"][0]["message"].as_str())
+                .map(str::to_string)
+                .unwrap_or_else(|| text.chars().take(200).collect());
+            return Err(ClientError::Refused {
+                method,
+                path: path.to_string(),
+                status,
+                message,
+            });
+        }
+        body.ok_or_else(|| ClientError::InvalidResponse {
+            path: path.to_string(),
+            reason: "the body is not JSON".into(),
+        })
+    }
+}
+
+/// A required string field of a response.
+pub fn field<'a>(value: &'a Value, path: &str, name: &str) -> Result<&'a str, ClientError> {
+    value[name].as_str().ok_or_else(|| ClientError::InvalidResponse {
+        path: path.to_string(),
+        reason: format!("no `{name}`"),
+    })
+}

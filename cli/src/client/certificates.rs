@@ -1,0 +1,249 @@
+//! `certport import-certificates`: builds the zip the profile expects (PEM files, or one
+//! XML document), uploads it, waits for the job, and reports each failure.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use certport_core::parsing::pem::certificate_blocks;
+use serde_json::Value;
+
+use super::api::{field, ApiClient, ClientError};
+use super::jobs::{self, JobKind};
+use super::output::{print_json, table, text, Output};
+use super::Outcome;
+
+#[derive(clap::Args, Debug)]
+pub struct ImportCertificatesArgs {
+    /// The enrollment profile to import into (its mapping decides PEM or XML).
+    #[arg(long)]
+    pub profile: String,
+    /// Give up waiting for the job after this many seconds (it keeps running).
+    #[arg(long, default_value_t = 900)]
+    pub wait_seconds: u64,
+    /// Certificate files (.pem bundles, or one .xml), directories of them, or one ready .zip.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+pub async fn run(
+    client: &ApiClient,
+    output: Output,
+    args: ImportCertificatesArgs,
+) -> Result<Outcome, ClientError> {
+    let profile_path = format!("/iot/api/v1/enrollment-profile/{}", args.profile);
+    let profile = client.get(&profile_path).await?;
+    let format = profile["format"].as_str().ok_or_else(|| {
+        ClientError::Input(format!(
+            "profile {} has no source fields mapping yet: map it first with `certport profiles map {} --sample FILE --map device_identifier=subject.common_name`",
+            args.profile, args.profile
+        ))
+    })?;
+    let (file_name, zip) = build_upload(&args.paths, format)?;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(zip)
+            .file_name(file_name)
+            .mime_str("application/zip")
+            .map_err(|e| ClientError::Input(e.to_string()))?,
+    );
+    let path = format!("/iot/api/v1/certificate-import/{}", args.profile);
+    let created = client.post_form(&path, form).await?;
+    let id = field(&created, &path, "id")?;
+    let job = jobs::wait(
+        client,
+        JobKind::Certificates,
+        id,
+        Duration::from_secs(args.wait_seconds),
+    )
+    .await?;
+    if output == Output::Json {
+        print_json(&job);
+    }
+    Ok(report(&job, output))
+}
+
+/// Prints a finished certificate job (table mode) and says how it went.
+pub fn report(job: &Value, output: Output) -> Outcome {
+    let failures: Vec<Value> = job["status_message"]
+        .as_str()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    if output == Output::Table {
+        println!(
+            "job {}: {} {} — {} certificates, {} failed",
+            text(&job["id"]),
+            text(&job["status"]),
+            text(&job["result"]),
+            text(&job["total_certificates"]),
+            text(&job["failed_certificates"]),
+        );
+        if !failures.is_empty() {
+            let rows: Vec<Vec<String>> = failures
+                .iter()
+                .map(|f| {
+                    vec![
+                        text(&f["file_name"]),
+                        text(&f["index"]),
+                        text(&f["reason"]),
+                        text(&f["message"]),
+                    ]
+                })
+                .collect();
+            println!("{}", table(&["file", "index", "reason", "message"], &rows));
+        }
+    }
+    if job["status"] == "FAILED" {
+        return Outcome::Failed;
+    }
+    // Already imported is where the user wanted to be: not a failure for the exit status.
+    let failed = failures.iter().filter(|f| f["reason"] != "DUPLICATE").count() as u64;
+    Outcome::from_counts(job["total_certificates"].as_u64().unwrap_or(0), failed)
+}
+
+/// The zip to upload and its name: a given .zip as is, or one built for the profile's format.
+fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, Vec<u8>), ClientError> {
+    if let [single] = paths {
+        if has_extension(single, "zip") {
+            let name = single
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            return Ok((name, read(single)?));
+        }
+    }
+    let files = collect_files(paths)?;
+    if files.is_empty() {
+        return Err(ClientError::Input(
+            "no certificate files found (.pem, .crt, .cer or .xml)".into(),
+        ));
+    }
+    let entries = match format {
+        "XML" => vec![("certificates.xml".to_string(), xml_document(&files)?)],
+        _ => pem_entries(&files)?,
+    };
+    Ok(("certificates.zip".into(), zip_of(&entries)?))
+}
+
+fn has_extension(path: &Path, extension: &str) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ClientError> {
+    std::fs::read(path).map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Files named on the command line, and certificate files found under directories.
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ClientError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if has_extension(path, "zip") {
+            return Err(ClientError::Input(format!(
+                "{} is a zip: give it alone, or give the certificate files instead",
+                path.display()
+            )));
+        }
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found)
+                .map_err(|e| ClientError::Input(format!("cannot list {}: {e}", path.display())))?;
+            found.retain(|p| ["pem", "crt", "cer", "xml"].iter().any(|e| has_extension(p, e)));
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            walk(&entry.path(), found)?;
+        } else {
+            found.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// One `.pem` entry per file (names made unique); XML files do not belong in a PEM import.
+fn pem_entries(files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, ClientError> {
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for file in files {
+        if has_extension(file, "xml") {
+            return Err(ClientError::Input(format!(
+                "{}: this profile imports PEM files, not XML",
+                file.display()
+            )));
+        }
+        let stem = file
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let mut name = format!("{stem}.pem");
+        let mut n = 1;
+        while entries.iter().any(|(existing, _)| *existing == name) {
+            n += 1;
+            name = format!("{stem}-{n}.pem");
+        }
+        entries.push((name, read(file)?));
+    }
+    Ok(entries)
+}
+
+/// One XML document: a given .xml file as is, or every PEM certificate of the files.
+fn xml_document(files: &[PathBuf]) -> Result<Vec<u8>, ClientError> {
+    if let [single] = files {
+        if has_extension(single, "xml") {
+            return read(single);
+        }
+    }
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<certificates>\n");
+    for file in files {
+        if has_extension(file, "xml") {
+            return Err(ClientError::Input(format!(
+                "{}: give one .xml file alone, or PEM files to build one from",
+                file.display()
+            )));
+        }
+        let blocks = certificate_blocks(&read(file)?);
+        if blocks.is_empty() {
+            return Err(ClientError::Input(format!(
+                "{}: no PEM certificate in it",
+                file.display()
+            )));
+        }
+        for (index, block) in blocks.into_iter().enumerate() {
+            let der = block
+                .map_err(|e| ClientError::Input(format!("{} (certificate {index}): {e}", file.display())))?;
+            xml.push_str(&format!(
+                "  <certificate><pem>{}</pem></certificate>\n",
+                B64.encode(der)
+            ));
+        }
+    }
+    xml.push_str("</certificates>\n");
+    Ok(xml.into_bytes())
+}
+
+fn zip_of(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ClientError> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let failed = |e: String| ClientError::Input(format!("cannot build the zip: {e}"));
+    for (name, data) in entries {
+        writer
+            .start_file(name.as_str(), options)
+            .map_err(|e| failed(e.to_string()))?;
+        writer.write_all(data).map_err(|e| failed(e.to_string()))?;
+    }
+    Ok(writer.finish().map_err(|e| failed(e.to_string()))?.into_inner())
+}

@@ -1,0 +1,212 @@
+//! `certport import-keystores` and `certport trusted-ca`: API B from the terminal. The
+//! password is sealed here to the edge instance's DEK, so it never leaves in the clear.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use certport_core::crypto::seal_to;
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use super::api::{field, ApiClient, ClientError};
+use super::jobs::{self, JobKind};
+use super::output::{print_json, table, text, Output};
+use super::Outcome;
+
+/// The most items API B takes in one request.
+const BATCH: usize = 100;
+
+#[derive(clap::Args, Debug)]
+pub struct ImportKeystoresArgs {
+    /// The edge instance whose encryption key seals the password.
+    #[arg(long)]
+    pub edge_instance: String,
+    /// A file whose first line is the keystores' password; without it, you are prompted.
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
+    /// Give up waiting for a batch after this many seconds (it keeps running).
+    #[arg(long, default_value_t = 900)]
+    pub wait_seconds: u64,
+    /// PKCS#12 files (.p12 / .pfx), all with the same password.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum TrustedCaCommand {
+    /// Trusts a CA certificate (PEM) as the end of keystore chains.
+    Add { file: PathBuf },
+    /// Lists the trusted CA certificates.
+    List,
+}
+
+pub async fn import(
+    client: &ApiClient,
+    output: Output,
+    args: ImportKeystoresArgs,
+) -> Result<Outcome, ClientError> {
+    let public_key = edge_public_key(client, &args.edge_instance).await?;
+    let password = read_password(args.password_file.as_ref())?;
+    // One sealed password serves every item (SPEC §3).
+    let sealed = B64.encode(seal_to(&public_key.1, password.as_bytes()));
+    drop(password);
+    let mut jobs = Vec::new();
+    for chunk in args.files.chunks(BATCH) {
+        let mut items = Vec::with_capacity(chunk.len());
+        for file in chunk {
+            let keystore = std::fs::read(file)
+                .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", file.display())))?;
+            items.push(json!({"pkcs12Keystore": B64.encode(keystore), "dekEncryptedPassword": sealed}));
+        }
+        let path = "/outagedetection/v1/certificates/imports";
+        let body = json!({"edgeInstanceId": args.edge_instance, "encryptionKeyId": public_key.0, "importInformation": items});
+        let created = client.post_json(path, &body).await?;
+        let id = field(&created, path, "id")?;
+        let job = jobs::wait(
+            client,
+            JobKind::Keystores,
+            id,
+            Duration::from_secs(args.wait_seconds),
+        )
+        .await?;
+        let names = chunk.iter().map(|f| f.display().to_string()).collect();
+        jobs.push((Some(names), job));
+    }
+    if output == Output::Json {
+        print_json(&Value::Array(jobs.iter().map(|(_, job)| job.clone()).collect()));
+    }
+    Ok(report(&jobs, output))
+}
+
+/// The edge instance's encryption key id and its X25519 public key.
+async fn edge_public_key(client: &ApiClient, edge_id: &str) -> Result<(String, [u8; 32]), ClientError> {
+    let edges = client.get("/v1/edgeinstances").await?;
+    let listed = edges["edgeinstances"].as_array().cloned().unwrap_or_default();
+    let Some(edge) = listed.iter().find(|e| e["id"] == edge_id) else {
+        let known: Vec<String> = listed.iter().map(|e| text(&e["id"])).collect();
+        return Err(ClientError::Input(format!(
+            "no edge instance {edge_id}; this API key has: {}",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
+    };
+    let key_id = field(edge, "/v1/edgeinstances", "encryptionKeyId")?.to_string();
+    let path = format!("/v1/edgeencryptionkeys/{key_id}");
+    let key = client.get(&path).await?;
+    let public = B64
+        .decode(field(&key, &path, "key")?)
+        .ok()
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .ok_or_else(|| ClientError::InvalidResponse {
+            path,
+            reason: "`key` is not a base64 32-byte public key".into(),
+        })?;
+    Ok((key_id, public))
+}
+
+fn read_password(file: Option<&PathBuf>) -> Result<Zeroizing<String>, ClientError> {
+    let password = match file {
+        Some(path) => {
+            let content = Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))?,
+            );
+            Zeroizing::new(content.lines().next().unwrap_or_default().to_string())
+        }
+        None => Zeroizing::new(rpassword::prompt_password("Keystore password: ").map_err(|e| {
+            ClientError::Input(format!(
+                "cannot prompt for the password ({e}); use --password-file"
+            ))
+        })?),
+    };
+    Ok(password)
+}
+
+/// Prints finished keystore jobs (table mode): one row per item, named by file when known.
+pub fn report(jobs: &[(Option<Vec<String>>, Value)], output: Output) -> Outcome {
+    let mut rows = Vec::new();
+    let (mut total, mut failed, mut job_failed) = (0u64, 0u64, false);
+    for (names, job) in jobs {
+        job_failed |= job["status"] == "FAILED";
+        for (i, result) in job["results"].as_array().into_iter().flatten().enumerate() {
+            total += 1;
+            if result["status"] == "FAILED" {
+                failed += 1;
+            }
+            let name = names
+                .as_ref()
+                .and_then(|n| n.get(i).cloned())
+                .unwrap_or_else(|| format!("item {}", i + 1));
+            let reason = match (text(&result["reasonCode"]), text(&result["reason"])) {
+                (code, reason) if code.is_empty() => reason,
+                (code, reason) => format!("{code}: {reason}"),
+            };
+            rows.push(vec![
+                name,
+                text(&result["fingerprint"]),
+                text(&result["status"]),
+                reason,
+            ]);
+        }
+    }
+    if output == Output::Table {
+        for (_, job) in jobs {
+            println!("job {}: {}", text(&job["id"]), text(&job["status"]));
+        }
+        println!("{}", table(&["file", "fingerprint", "status", "reason"], &rows));
+    }
+    if job_failed {
+        return Outcome::Failed;
+    }
+    Outcome::from_counts(total, failed)
+}
+
+pub async fn trusted_ca(
+    client: &ApiClient,
+    output: Output,
+    command: TrustedCaCommand,
+) -> Result<Outcome, ClientError> {
+    let path = "/v1/trustedcacertificates";
+    match command {
+        TrustedCaCommand::Add { file } => {
+            let pem = std::fs::read_to_string(&file)
+                .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", file.display())))?;
+            let ca = client.post_json(path, &json!({"certificate": pem})).await?;
+            match output {
+                Output::Json => print_json(&ca),
+                Output::Table => println!(
+                    "{}",
+                    table(
+                        &["id", "fingerprint", "subject"],
+                        &[vec![
+                            text(&ca["id"]),
+                            text(&ca["fingerprint"]),
+                            text(&ca["subject"])
+                        ]]
+                    )
+                ),
+            }
+        }
+        TrustedCaCommand::List => {
+            let listed = client.get(path).await?;
+            match output {
+                Output::Json => print_json(&listed),
+                Output::Table => {
+                    let rows: Vec<Vec<String>> = listed["trustedCaCertificates"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|ca| vec![text(&ca["id"]), text(&ca["fingerprint"]), text(&ca["subject"])])
+                        .collect();
+                    println!("{}", table(&["id", "fingerprint", "subject"], &rows));
+                }
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
