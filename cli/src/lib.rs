@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod client;
+mod local_uploads;
 pub mod logging;
 pub mod serve;
 mod upload_dispatcher;

@@ -11,6 +11,7 @@ use certport_core::http::{handle, Serves};
 use certport_embedded::{FsObjectStore, LocalKeyService, SqliteRecordStore};
 use serde::{Deserialize, Serialize};
 
+use crate::local_uploads::{self, LocalUploadUrls};
 use crate::upload_dispatcher::{self, NotifyingObjectStore};
 
 #[derive(clap::Args, Debug)]
@@ -56,10 +57,17 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let keys = Arc::new(
         LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| data_dir_error(&e))?,
     );
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| ServeError::Listen(args.addr, e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| ServeError::Listen(args.addr, e))?;
     let files = Arc::new(FsObjectStore::open(dir.join("objects")).map_err(|e| data_dir_error(&e))?);
     let (objects, created) = NotifyingObjectStore::new(files);
+    let uploads = Arc::new(LocalUploadUrls::new(Arc::new(objects), format!("http://{local}")));
     let deps = Deps {
-        objects: Arc::new(objects),
+        objects: uploads.clone(),
         records: records.clone(),
         keystores: records.clone(),
         keys: KeyServices {
@@ -76,16 +84,10 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         .map_err(|e| data_dir_error(&e))?;
     tokio::spawn(upload_dispatcher::run(deps.clone(), created));
 
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .map_err(|e| ServeError::Listen(args.addr, e))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| ServeError::Listen(args.addr, e))?;
     println!("certport listening on http://{local}");
     let app = axum::Router::new()
         .fallback(route)
-        .with_state(Arc::new(deps))
+        .with_state(Arc::new(ServerState { deps, uploads }))
         .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).await.map_err(ServeError::Server)
 }
@@ -145,16 +147,25 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// The API's OpenAPI document, served at `/openapi.yaml` without a key.
 pub const OPENAPI_YAML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"));
 
+struct ServerState {
+    deps: Deps,
+    uploads: Arc<LocalUploadUrls>,
+}
+
 async fn route(
-    State(deps): State<Arc<Deps>>,
+    State(state): State<Arc<ServerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: http::Request<Body>,
 ) -> http::Response<Body> {
+    let deps = &state.deps;
     if request.uri().path() == "/openapi.yaml" && request.method() == http::Method::GET {
         return http::Response::builder()
             .header(http::header::CONTENT_TYPE, "application/yaml")
             .body(Body::from(OPENAPI_YAML))
             .unwrap_or_default();
+    }
+    if request.uri().path().starts_with(local_uploads::PATH_PREFIX) && request.method() == http::Method::PUT {
+        return local_upload(&state, request).await;
     }
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, deps.limits.max_body_bytes).await {
@@ -165,7 +176,51 @@ async fn route(
         }
     };
     let request = http::Request::from_parts(parts, body);
-    handle(&deps, Serves::All, request, Some(peer.ip().to_string()))
+    handle(deps, Serves::All, request, Some(peer.ip().to_string()))
         .await
         .map(Body::from)
+}
+
+/// A PUT to an upload URL: stored (and so processed) only if the URL holds for it.
+async fn local_upload(state: &ServerState, request: http::Request<Body>) -> http::Response<Body> {
+    let refuse = |status: u16, message: &str| {
+        http::Response::builder()
+            .status(status)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({"errors": [{"code": "upload_refused", "message": message}]}).to_string(),
+            ))
+            .unwrap_or_default()
+    };
+    let (parts, body) = request.into_parts();
+    let limit = usize::try_from(state.deps.limits.max_upload_bytes).unwrap_or(usize::MAX);
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return refuse(413, "the upload is larger than this server accepts");
+    };
+    let content_type = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let attempt = local_uploads::UploadAttempt {
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or_default(),
+        content_type,
+        body_len: body.len() as u64,
+        now_unix: chrono::Utc::now().timestamp(),
+    };
+    let key = match state.uploads.check(&attempt) {
+        Ok(key) => key,
+        Err(refused) => return refuse(403, &refused.to_string()),
+    };
+    match state.deps.objects.put(&key, body).await {
+        Ok(()) => http::Response::builder()
+            .status(200)
+            .body(Body::empty())
+            .unwrap_or_default(),
+        Err(e) => {
+            tracing::error!(error = %e, "storing an upload failed");
+            refuse(503, "the upload could not be stored; try again")
+        }
+    }
 }

@@ -228,6 +228,40 @@ fn certificates_from_files_directories_and_both_formats() {
         xml.stdout
     );
 
+    // Larger than a request body may be (6 MB): the command goes through an upload URL.
+    // Random text around the PEM block keeps the zip from compressing below that.
+    let mut noise = vec![0u8; 7 * 1024 * 1024];
+    rand_bytes(&mut noise);
+    let noise: String = noise
+        .chunks(48)
+        .map(|chunk| format!("{}\n", hex_encode(chunk)))
+        .collect();
+    std::fs::write(
+        w.join("big.pem"),
+        format!("{noise}{}", self_signed(KeyType::EcP256, "/CN=m-big", None).pem),
+    )
+    .unwrap();
+    let big = certport(
+        &server,
+        w,
+        &["import-certificates", "--profile", &profile, "big.pem"],
+    );
+    assert_eq!(big.code, 0, "{}{}", big.stdout, big.stderr);
+    assert!(
+        big.stdout
+            .contains("COMPLETED SUCCESS — 1 certificates, 0 failed"),
+        "{}",
+        big.stdout
+    );
+    let job_id = big
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':');
+    let job = certport(&server, w, &["jobs", "get", job_id, "--output", "json"]).json();
+    assert!(job["original_size"].as_u64().unwrap() > 6 * 1024 * 1024, "{job}");
+
     // A wrong key is refused with the service's message.
     let refused = Command::new(env!("CARGO_BIN_EXE_certport"))
         .args([
@@ -327,6 +361,24 @@ fn keystores_sealed_locally_in_batches_with_a_table_per_item() {
     assert_eq!(jobs[0]["results"].as_array().unwrap().len(), 100);
     assert_eq!(jobs[1]["results"][0]["status"], "SKIPPED");
 
+    // Through an upload URL on request.
+    let via_url = certport(
+        &server,
+        w,
+        &[
+            "import-keystores",
+            "--edge-instance",
+            edge,
+            "--password-file",
+            "password",
+            "--upload",
+            "url",
+            good.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(via_url.code, 0, "{}{}", via_url.stdout, via_url.stderr);
+    assert!(via_url.stdout.contains("SKIPPED"), "{}", via_url.stdout);
+
     // `jobs get` finds keystore jobs too.
     let read = certport(&server, w, &["jobs", "get", &job_id]);
     assert_eq!(read.code, 3, "{}", read.stderr);
@@ -354,4 +406,19 @@ fn keystores_sealed_locally_in_batches_with_a_table_per_item() {
         "names the edge instances there are: {}",
         unknown.stderr
     );
+}
+
+fn rand_bytes(buf: &mut [u8]) {
+    // xorshift: incompressible enough for deflate, no extra dependency.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for b in buf {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -167,7 +167,7 @@ async fn pem_and_xml_imports_end_to_end() {
         printed.iter().any(|l| l.contains(&server.api_key)),
         "first start prints the API key"
     );
-    let client = reqwest::Client::new();
+    let client = certport_tests::http_client();
     let c = certs();
 
     // Profile and mapping from a PEM sample.
@@ -375,7 +375,7 @@ async fn pem_and_xml_imports_end_to_end() {
 async fn client_mistakes_are_clear_4xx_and_tenants_are_isolated() {
     let dir = tempfile::tempdir().unwrap();
     let (server, _) = start_server(dir.path());
-    let client = reqwest::Client::new();
+    let client = certport_tests::http_client();
     let cert = self_signed(KeyType::EcP256, "/CN=dev-1", None);
 
     // Auth: missing or wrong key is 401 with a JSON error.

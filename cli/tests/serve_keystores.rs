@@ -128,7 +128,7 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
         serde_json::from_slice(&std::fs::read(data_dir.path().join("credentials.json")).unwrap()).unwrap();
     let edge_id = credentials["edge_instance_id"].as_str().unwrap();
     let key_id = credentials["encryption_key_id"].as_str().unwrap();
-    let client = reqwest::Client::new();
+    let client = certport_tests::http_client();
     let get = reqwest::Method::GET;
 
     let (status, edges) = server

@@ -3,3 +3,11 @@
 
 pub mod fixtures;
 pub mod moto;
+
+/// An HTTP client for tests. The workspace's reqwest has TLS on rustls without a built-in
+/// provider (the `certport` client uses aws-lc-rs, as the AWS SDK does), so building any
+/// reqwest client needs a process-wide provider first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::new()
+}

@@ -431,3 +431,125 @@ async fn keystore_import_through_the_lambda_handlers() {
     .await;
     assert_eq!(code, 404, "{body}");
 }
+
+/// PUTs `body` to an upload URL as a client would: the URL and the headers it came with.
+async fn put_to_upload_url(upload: &Value, body: Vec<u8>) -> u16 {
+    let mut request = certport_tests::http_client()
+        .put(upload["url"].as_str().unwrap())
+        .body(body);
+    for (name, value) in upload["headers"].as_object().unwrap() {
+        request = request.header(name.as_str(), value.as_str().unwrap());
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_uploads_go_through_presigned_s3_urls() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed_keystores(&deps).await;
+    let key = fixtures::API_KEY;
+
+    // A mapped profile, then an upload URL for a zip from the upload function.
+    let profile = answered(enrollment_profiles::http_handler::function_handler(
+        &deps,
+        http_request("enrollment-profile-create.json", &[]),
+    ))
+    .await
+    .1["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _) = answered(enrollment_profiles::http_handler::function_handler(
+        &deps,
+        http_request(
+            "enrollment-profile-source-fields-mapping.json",
+            &[(fixtures::PROFILE, &profile)],
+        ),
+    ))
+    .await;
+    assert_eq!(code, 200);
+    let certs: String = (1..=3)
+        .map(|i| self_signed(KeyType::EcP256, &format!("/CN=big-{i}"), None).pem)
+        .collect();
+    let zip = zip_of(&[("big.pem", certs.as_bytes())]);
+    let request = http_request_with_body(
+        "certificate-import-upload.json",
+        &[(
+            &format!("certificate-import/{}\"", fixtures::PROFILE),
+            &format!("certificate-import/{profile}/upload-url\""),
+        )],
+        "application/json",
+        serde_json::json!({"file_name": "big batch.zip", "size": zip.len()})
+            .to_string()
+            .as_bytes(),
+    );
+    let (code, job) = answered(certificate_import_upload::http_handler::function_handler(
+        &deps, request,
+    ))
+    .await;
+    assert_eq!(code, 200, "{job}");
+    assert_eq!(job["status"], "PENDING");
+    let upload = &job["upload"];
+    assert!(
+        upload["url"].as_str().unwrap().contains("X-Amz-Signature"),
+        "{upload}"
+    );
+    assert_eq!(upload["headers"]["content-type"], "application/zip", "{upload}");
+    assert_eq!(put_to_upload_url(upload, zip.clone()).await, 200);
+
+    // The object S3 now holds starts the processor as any upload does.
+    let job_id = job["id"].as_str().unwrap();
+    let object_key = stored_key(&stack, fixtures::TENANT, job_id).await;
+    assert!(object_key.ends_with("/big batch.zip"));
+    let outcome = process(&deps, &object_key).await;
+    assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
+    let (_, done) = status(&deps, key, job_id).await;
+    assert_eq!(
+        (done["result"].as_str(), done["total_certificates"].as_u64()),
+        (Some("SUCCESS"), Some(3)),
+        "{done}"
+    );
+
+    // A keystore batch the same way: the items are counted when it arrives.
+    let batch = fixtures::event_body("keystore-import-upload.json");
+    let request = http_request_with_body(
+        "keystore-import-upload.json",
+        &[("certificates/imports\"", "certificates/imports/upload-url\"")],
+        "application/json",
+        serde_json::json!({"edgeInstanceId": fixtures::EDGE, "encryptionKeyId": fixtures::DEK_ID, "size": batch.len()})
+            .to_string()
+            .as_bytes(),
+    );
+    let (code, created) = keystore_upload(&deps, request).await;
+    assert_eq!(code, 201, "{created}");
+    let job_id = created["id"].as_str().unwrap();
+    assert_eq!(put_to_upload_url(&created["upload"], batch).await, 200);
+    let outcome = keystore_process(&deps, s3_event(&keystore_import_key(fixtures::TENANT, job_id))).await;
+    assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
+    let (_, done) = keystore_status(
+        &deps,
+        http_request("keystore-import-status.json", &[(fixtures::KEYSTORE_JOB, job_id)]),
+    )
+    .await;
+    assert_eq!(done["results"].as_array().unwrap().len(), 1, "{done}");
+    assert_eq!(done["results"][0]["status"], "IMPORTED", "{done}");
+
+    // A URL for another tenant's edge instance is never issued.
+    let other = create_tenant_with_key(deps.records.as_ref(), "other")
+        .await
+        .unwrap();
+    let request = http_request_with_body(
+        "keystore-import-upload.json",
+        &[
+            ("certificates/imports\"", "certificates/imports/upload-url\""),
+            (fixtures::API_KEY, other.api_key.expose()),
+        ],
+        "application/json",
+        serde_json::json!({"edgeInstanceId": fixtures::EDGE, "encryptionKeyId": fixtures::DEK_ID, "size": 10})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(keystore_upload(&deps, request).await.0, 404);
+}

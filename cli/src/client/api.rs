@@ -74,6 +74,42 @@ impl ApiClient {
             .await
     }
 
+    /// PUTs a body to an upload URL from the service, with exactly the headers it gave
+    /// (never the API key: the URL is its own authorization).
+    pub async fn upload_to(&self, upload: &Value, body: Vec<u8>) -> Result<(), ClientError> {
+        let url = upload["url"]
+            .as_str()
+            .ok_or_else(|| ClientError::InvalidResponse {
+                path: "upload URL".into(),
+                reason: "no `upload.url`".into(),
+            })?;
+        let mut request = self.http.put(url).body(body);
+        for (name, value) in upload["headers"].as_object().into_iter().flatten() {
+            if let Some(value) = value.as_str() {
+                request = request.header(name.as_str(), value);
+            }
+        }
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let response = request.send().await.map_err(|e| ClientError::Unreachable {
+            url: host.clone(),
+            reason: e.without_url().to_string(),
+        })?;
+        if !response.status().is_success() {
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap_or_default();
+            return Err(ClientError::Refused {
+                method: "PUT",
+                path: format!("the upload URL on {host}"),
+                status,
+                message: text.chars().take(300).collect(),
+            });
+        }
+        Ok(())
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -13,13 +13,16 @@ use serde_json::Value;
 use super::api::{field, ApiClient, ClientError};
 use super::jobs::{self, JobKind};
 use super::output::{print_json, table, text, Output};
-use super::Outcome;
+use super::{Outcome, UploadMode};
 
 #[derive(clap::Args, Debug)]
 pub struct ImportCertificatesArgs {
     /// The enrollment profile to import into (its mapping decides PEM or XML).
     #[arg(long)]
     pub profile: String,
+    /// How the zip is sent.
+    #[arg(long, value_enum, default_value_t = UploadMode::Auto)]
+    pub upload: UploadMode,
     /// Give up waiting for the job after this many seconds (it keeps running).
     #[arg(long, default_value_t = 900)]
     pub wait_seconds: u64,
@@ -42,15 +45,23 @@ pub async fn run(
         ))
     })?;
     let (file_name, zip) = build_upload(&args.paths, format)?;
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(zip)
-            .file_name(file_name)
-            .mime_str("application/zip")
-            .map_err(|e| ClientError::Input(e.to_string()))?,
-    );
     let path = format!("/iot/api/v1/certificate-import/{}", args.profile);
-    let created = client.post_form(&path, form).await?;
+    let created = if args.upload.use_url(zip.len()) {
+        let url_path = format!("{path}/upload-url");
+        let body = serde_json::json!({"file_name": file_name, "size": zip.len()});
+        let created = client.post_json(&url_path, &body).await?;
+        client.upload_to(&created["upload"], zip).await?;
+        created
+    } else {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(zip)
+                .file_name(file_name)
+                .mime_str("application/zip")
+                .map_err(|e| ClientError::Input(e.to_string()))?,
+        );
+        client.post_form(&path, form).await?
+    };
     let id = field(&created, &path, "id")?;
     let job = jobs::wait(
         client,

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::api::{field, ApiClient, ClientError};
 use super::jobs::{self, JobKind};
 use super::output::{print_json, table, text, Output};
-use super::Outcome;
+use super::{Outcome, UploadMode};
 
 /// The most items API B takes in one request.
 const BATCH: usize = 100;
@@ -26,6 +26,9 @@ pub struct ImportKeystoresArgs {
     /// A file whose first line is the keystores' password; without it, you are prompted.
     #[arg(long)]
     pub password_file: Option<PathBuf>,
+    /// How each batch is sent.
+    #[arg(long, value_enum, default_value_t = UploadMode::Auto)]
+    pub upload: UploadMode,
     /// Give up waiting for a batch after this many seconds (it keeps running).
     #[arg(long, default_value_t = 900)]
     pub wait_seconds: u64,
@@ -62,7 +65,15 @@ pub async fn import(
         }
         let path = "/outagedetection/v1/certificates/imports";
         let body = json!({"edgeInstanceId": args.edge_instance, "encryptionKeyId": public_key.0, "importInformation": items});
-        let created = client.post_json(path, &body).await?;
+        let batch = body.to_string().into_bytes();
+        let created = if args.upload.use_url(batch.len()) {
+            let request = json!({"edgeInstanceId": args.edge_instance, "encryptionKeyId": public_key.0, "size": batch.len()});
+            let created = client.post_json(&format!("{path}/upload-url"), &request).await?;
+            client.upload_to(&created["upload"], batch).await?;
+            created
+        } else {
+            client.post_json(path, &body).await?
+        };
         let id = field(&created, path, "id")?;
         let job = jobs::wait(
             client,

@@ -17,6 +17,30 @@ pub use keystores::{ImportKeystoresArgs, TrustedCaCommand};
 pub use output::Output;
 pub use profiles::ProfilesCommand;
 
+/// How an upload reaches the service.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadMode {
+    /// In the request body up to 5 MiB (Lambda takes 6 MB), through an upload URL above.
+    Auto,
+    /// Always in the request body.
+    Direct,
+    /// Always through an upload URL.
+    Url,
+}
+
+impl UploadMode {
+    /// Bodies this large go through an upload URL in `Auto` mode.
+    const DIRECT_LIMIT: usize = 5 * 1024 * 1024;
+
+    pub fn use_url(self, size: usize) -> bool {
+        match self {
+            UploadMode::Auto => size > Self::DIRECT_LIMIT,
+            UploadMode::Direct => false,
+            UploadMode::Url => true,
+        }
+    }
+}
+
 /// Where the API is and who is calling; shared by every client command.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Connection {

@@ -1,7 +1,8 @@
 use async_trait::async_trait;
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
-use certport_core::ports::{InfraError, InfraResult, ObjectStore};
+use certport_core::ports::{InfraError, InfraResult, ObjectStore, PresignedPut, UploadConstraints};
 
 use crate::errors::infra_error;
 
@@ -54,5 +55,30 @@ impl ObjectStore for S3ObjectStore {
             .await
             .map_err(|e| InfraError::transient("s3 read object", e))?;
         Ok(Some(body.into_bytes()))
+    }
+
+    /// A SigV4 presigned PUT; content type and length are signed headers, so S3
+    /// refuses any other body. The object's creation notifies the processor as usual.
+    async fn presign_put(&self, key: &str, upload: &UploadConstraints) -> InfraResult<PresignedPut> {
+        let config = PresigningConfig::expires_in(upload.expires_in)
+            .map_err(|e| InfraError::permanent("s3 presign put", e))?;
+        let size = i64::try_from(upload.size).map_err(|e| InfraError::permanent("s3 presign put", e))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(&upload.content_type)
+            .content_length(size)
+            .presigned(config)
+            .await
+            .map_err(|e| infra_error("s3 presign put", e))?;
+        Ok(PresignedPut {
+            url: request.uri().to_string(),
+            headers: request
+                .headers()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+        })
     }
 }

@@ -133,6 +133,19 @@ const CHECKS: &[Check] = &[
         },
     ),
     (
+        "certificate-import-upload",
+        "certificate-import-upload-url.json",
+        "issues an upload URL",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200 && body["status"] == "PENDING" && body["upload"]["url"].is_string(),
+                "200 PENDING job with an upload URL",
+                v,
+            )
+        },
+    ),
+    (
         "certificate-import-processor",
         "certificate-import-processor.json",
         "processes the URL-encoded key",
@@ -225,6 +238,19 @@ const CHECKS: &[Check] = &[
             expect(
                 status == 201 && body["id"].is_string() && body["creationDate"].is_string(),
                 "201 with id and creationDate",
+                v,
+            )
+        },
+    ),
+    (
+        "keystore-import-upload",
+        "keystore-import-upload-url.json",
+        "issues an upload URL",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 201 && body["upload"]["url"].is_string(),
+                "201 with an upload URL",
                 v,
             )
         },

@@ -149,6 +149,16 @@ impl<'a> Run<'a> {
             Ok(archive) => archive,
             Err(e) => return Ok(Err(e.to_string())),
         };
+        // Uploads through an upload URL were not checked against the profile yet.
+        if Some(archive.format()) != self.profile.format {
+            return Ok(Err(format!(
+                "the zip holds .{} files but the enrollment profile expects {}",
+                archive.format().extension(),
+                self.profile
+                    .format
+                    .map_or("none".to_string(), |f| format!(".{} files", f.extension()))
+            )));
+        }
         for n in 0..archive.file_count() {
             let file = match archive.read_file(n) {
                 Ok(file) => file,

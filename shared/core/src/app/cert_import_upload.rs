@@ -1,7 +1,10 @@
 use bytes::Bytes;
 use rand::Rng;
 
-use crate::domain::{format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, JobStatus};
+use crate::domain::{
+    format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, EnrollmentProfile, JobStatus,
+    UploadFormat,
+};
 use crate::parsing::UploadArchive;
 
 use super::{certificate_import_key, get_profile, AppError, Caller, Deps};
@@ -20,20 +23,7 @@ pub async fn upload_certificate_import(
     caller: &Caller,
     upload: CertImportUpload,
 ) -> Result<CertImportJob, AppError> {
-    let profile = get_profile(deps, caller, &upload.profile_id).await?;
-    if profile.enrollment_method != EnrollmentMethod::CertificateImport {
-        return Err(AppError::invalid(format!(
-            "enrollment profile {} uses enrollment method {}; certificate import needs a CERTIFICATE_IMPORT profile",
-            profile.id,
-            profile.enrollment_method.as_str()
-        )));
-    }
-    let Some(expected) = profile.format else {
-        return Err(AppError::invalid(format!(
-            "enrollment profile {} has no source fields mapping yet; POST a sample .pem or .xml to /iot/api/v1/enrollment-profile/{}/source-fields-mapping first",
-            profile.id, profile.id
-        )));
-    };
+    let (profile, expected) = importable_profile(deps, caller, &upload.profile_id).await?;
 
     let mut archive = UploadArchive::open(&upload.zip, deps.limits.zip)
         .map_err(|e| AppError::invalid(format!("`file`: {e}")))?;
@@ -53,33 +43,15 @@ pub async fn upload_certificate_import(
         return Err(AppError::invalid("the zip holds no certificates"));
     }
 
-    let id = uuid::Uuid::new_v4().to_string();
-    let random_id = rand::rng()
-        .random_range(100_000_000_000u64..1_000_000_000_000)
-        .to_string();
-    let mut job = CertImportJob {
-        object_key: certificate_import_key(&caller.tenant.id, &id, &upload.file_name),
-        id,
-        tenant_id: caller.tenant.id.clone(),
-        random_id,
-        profile_id: profile.id.clone(),
-        profile_name: profile.name.clone(),
-        original_file_name: upload.file_name,
-        format: expected,
-        original_size: upload.zip.len() as u64,
-        created_at: format_timestamp(chrono::Utc::now()),
-        status: JobStatus::Pending,
-        enrollment_context: EnrollmentContext {
-            ip_address: upload.ip_address,
-            authorization: caller.api_key_id.clone(),
-            auth_type: "API_KEY".to_string(),
-        },
-        total_certificates: total,
-        failed_certificates: 0,
-        processing_time_ms: 0,
-        result: None,
-        failure_message: None,
-    };
+    let mut job = new_job(
+        caller,
+        &profile,
+        expected,
+        upload.file_name,
+        upload.zip.len() as u64,
+        total,
+        upload.ip_address,
+    );
     deps.records.put_job(&job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, upload.zip).await {
         // Without its object the job would never be processed: end it now.
@@ -93,4 +65,66 @@ pub async fn upload_certificate_import(
         return Err(e.into());
     }
     Ok(job)
+}
+
+/// The caller's profile, if certificates can be imported into it, and the format it takes.
+pub(super) async fn importable_profile(
+    deps: &Deps,
+    caller: &Caller,
+    profile_id: &str,
+) -> Result<(EnrollmentProfile, UploadFormat), AppError> {
+    let profile = get_profile(deps, caller, profile_id).await?;
+    if profile.enrollment_method != EnrollmentMethod::CertificateImport {
+        return Err(AppError::invalid(format!(
+            "enrollment profile {} uses enrollment method {}; certificate import needs a CERTIFICATE_IMPORT profile",
+            profile.id,
+            profile.enrollment_method.as_str()
+        )));
+    }
+    let Some(format) = profile.format else {
+        return Err(AppError::invalid(format!(
+            "enrollment profile {} has no source fields mapping yet; POST a sample .pem or .xml to /iot/api/v1/enrollment-profile/{}/source-fields-mapping first",
+            profile.id, profile.id
+        )));
+    };
+    Ok((profile, format))
+}
+
+/// A PENDING job for an upload of `size` bytes holding `total` certificates (0: not counted yet).
+pub(super) fn new_job(
+    caller: &Caller,
+    profile: &EnrollmentProfile,
+    format: UploadFormat,
+    file_name: String,
+    size: u64,
+    total: u64,
+    ip_address: Option<String>,
+) -> CertImportJob {
+    let id = uuid::Uuid::new_v4().to_string();
+    let random_id = rand::rng()
+        .random_range(100_000_000_000u64..1_000_000_000_000)
+        .to_string();
+    CertImportJob {
+        object_key: certificate_import_key(&caller.tenant.id, &id, &file_name),
+        id,
+        tenant_id: caller.tenant.id.clone(),
+        random_id,
+        profile_id: profile.id.clone(),
+        profile_name: profile.name.clone(),
+        original_file_name: file_name,
+        format,
+        original_size: size,
+        created_at: format_timestamp(chrono::Utc::now()),
+        status: JobStatus::Pending,
+        enrollment_context: EnrollmentContext {
+            ip_address,
+            authorization: caller.api_key_id.clone(),
+            auth_type: "API_KEY".to_string(),
+        },
+        total_certificates: total,
+        failed_certificates: 0,
+        processing_time_ms: 0,
+        result: None,
+        failure_message: None,
+    }
 }

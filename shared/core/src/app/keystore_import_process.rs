@@ -63,8 +63,29 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
     let Some(batch) = deps.objects.get(&job.object_key).await? else {
         return fail_keystore_job(deps, job, "the stored batch is missing; submit it again").await;
     };
-    let Ok(request) = serde_json::from_slice::<KeystoreImportRequest>(&batch) else {
-        return fail_keystore_job(deps, job, "the stored batch is unreadable; submit it again").await;
+    // A batch PUT to an upload URL was never checked: check it as the upload would have.
+    let request = match KeystoreImportRequest::parse(&batch) {
+        Ok(request) => request,
+        Err(e) => return fail_keystore_job(deps, job, &format!("the uploaded batch is invalid: {e}")).await,
+    };
+    if (
+        request.edge_instance_id.as_str(),
+        request.encryption_key_id.as_str(),
+    ) != (job.edge_instance_id.as_str(), job.encryption_key_id.as_str())
+    {
+        let message = format!(
+            "the uploaded batch names edge instance {} and encryption key {}, but its upload URL was issued for {} and {}",
+            request.edge_instance_id, request.encryption_key_id, job.edge_instance_id, job.encryption_key_id
+        );
+        return fail_keystore_job(deps, job, &message).await;
+    }
+    let item_count = request.import_information.len() as u32;
+    let job = if job.item_count == item_count {
+        job
+    } else {
+        let counted = KeystoreImportJob { item_count, ..job };
+        deps.keystores.put_keystore_job(&counted).await?;
+        counted
     };
     let Some(dek) = deps
         .keystores

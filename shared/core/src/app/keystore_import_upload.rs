@@ -1,4 +1,4 @@
-use crate::domain::{format_timestamp, KeystoreImportJob, KeystoreJobStatus};
+use crate::domain::{format_timestamp, EdgeInstance, KeystoreImportJob, KeystoreJobStatus};
 
 use super::keystore_batch::{keystore_import_key, KeystoreImportRequest};
 use super::keystore_import_process::fail_keystore_job;
@@ -11,38 +11,14 @@ pub async fn upload_keystore_import(
     body: &[u8],
 ) -> Result<KeystoreImportJob, AppError> {
     let request = KeystoreImportRequest::parse(body)?;
-    let tenant_id = &caller.tenant.id;
-    let edge = deps
-        .keystores
-        .get_edge_instance(tenant_id, &request.edge_instance_id)
-        .await?
-        .ok_or(AppError::NotFound("edge instance"))?;
-    if deps
-        .keystores
-        .get_encryption_key(tenant_id, &request.encryption_key_id)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::NotFound("encryption key"));
-    }
-    if edge.encryption_key_id != request.encryption_key_id {
-        return Err(AppError::Precondition(format!(
-            "encryption key {} does not belong to edge instance {}; use {}",
-            request.encryption_key_id, edge.id, edge.encryption_key_id
-        )));
-    }
-    let id = uuid::Uuid::new_v4().to_string();
-    let job = KeystoreImportJob {
-        object_key: keystore_import_key(tenant_id, &id),
-        id,
-        tenant_id: tenant_id.clone(),
-        edge_instance_id: edge.id,
-        encryption_key_id: request.encryption_key_id.clone(),
-        item_count: request.import_information.len() as u32,
-        status: KeystoreJobStatus::Processing,
-        creation_date: format_timestamp(chrono::Utc::now()),
-        failure_message: None,
-    };
+    let edge = usable_edge_instance(
+        deps,
+        caller,
+        &request.edge_instance_id,
+        &request.encryption_key_id,
+    )
+    .await?;
+    let job = new_keystore_job(caller, edge, request.import_information.len() as u32);
     let batch = serde_json::to_vec(&request).map_err(|e| AppError::invalid(e.to_string()))?;
     // The job first, so it is readable the instant its id is returned.
     deps.keystores.put_keystore_job(&job).await?;
@@ -51,4 +27,50 @@ pub async fn upload_keystore_import(
         return Err(e.into());
     }
     Ok(job)
+}
+
+/// The caller's edge instance, if `encryption_key_id` is its encryption key.
+pub(super) async fn usable_edge_instance(
+    deps: &Deps,
+    caller: &Caller,
+    edge_instance_id: &str,
+    encryption_key_id: &str,
+) -> Result<EdgeInstance, AppError> {
+    let tenant_id = &caller.tenant.id;
+    let edge = deps
+        .keystores
+        .get_edge_instance(tenant_id, edge_instance_id)
+        .await?
+        .ok_or(AppError::NotFound("edge instance"))?;
+    if deps
+        .keystores
+        .get_encryption_key(tenant_id, encryption_key_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound("encryption key"));
+    }
+    if edge.encryption_key_id != encryption_key_id {
+        return Err(AppError::Precondition(format!(
+            "encryption key {encryption_key_id} does not belong to edge instance {}; use {}",
+            edge.id, edge.encryption_key_id
+        )));
+    }
+    Ok(edge)
+}
+
+/// A PROCESSING job for a batch of `item_count` items (0: not counted yet).
+pub(super) fn new_keystore_job(caller: &Caller, edge: EdgeInstance, item_count: u32) -> KeystoreImportJob {
+    let id = uuid::Uuid::new_v4().to_string();
+    KeystoreImportJob {
+        object_key: keystore_import_key(&caller.tenant.id, &id),
+        id,
+        tenant_id: caller.tenant.id.clone(),
+        edge_instance_id: edge.id,
+        encryption_key_id: edge.encryption_key_id,
+        item_count,
+        status: KeystoreJobStatus::Processing,
+        creation_date: format_timestamp(chrono::Utc::now()),
+        failure_message: None,
+    }
 }

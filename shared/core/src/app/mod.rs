@@ -16,6 +16,7 @@ mod object_keys;
 mod profiles;
 mod trusted_cas;
 mod upload_processor;
+mod upload_urls;
 
 use std::sync::Arc;
 
@@ -38,6 +39,7 @@ pub use object_keys::{certificate_import_key, parse_certificate_import_key, CERT
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
 pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
 pub use upload_processor::{ProcessOutcome, UploadProcessor};
+pub use upload_urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};
 
 use crate::parsing::keystore::Pkcs12Limits;
 use crate::parsing::ZipLimits;
@@ -54,6 +56,10 @@ pub struct Limits {
     pub pkcs12: Pkcs12Limits,
     /// Keystore items opened at once (KDFs are CPU-bound; one per core is enough).
     pub keystore_workers: usize,
+    /// Largest file accepted through an upload URL.
+    pub max_upload_bytes: u64,
+    /// How long an upload URL stays valid.
+    pub upload_url_ttl: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -65,6 +71,8 @@ impl Default for Limits {
             device_batch_size: 500,
             pkcs12: Pkcs12Limits::default(),
             keystore_workers: std::thread::available_parallelism().map_or(2, usize::from),
+            max_upload_bytes: 1024 * 1024 * 1024,
+            upload_url_ttl: std::time::Duration::from_secs(15 * 60),
         }
     }
 }

@@ -57,6 +57,19 @@ pub async fn dispatch(
             let job = app::upload_certificate_import(deps, caller, upload).await?;
             Ok(views::json(200, &views::cert_import_job(&job)))
         }
+        Route::CertificateUploadUrl { profile_id } => {
+            let body = json_body(&request.body)?;
+            let (job, upload) = app::request_certificate_upload_url(
+                deps,
+                caller,
+                &profile_id,
+                &string_field(&body, "file_name")?,
+                size_field(&body, "size")?,
+                request.source_ip,
+            )
+            .await?;
+            Ok(views::json(200, &views::cert_import_upload_url(&job, &upload)))
+        }
         Route::GetCertificateImport { job_id } => {
             let status = app::get_certificate_import(deps, caller, &job_id).await?;
             Ok(views::json(
@@ -67,6 +80,21 @@ pub async fn dispatch(
         Route::UploadKeystoreImport => {
             let job = app::upload_keystore_import(deps, caller, &request.body).await?;
             Ok(views::json(201, &keystore_views::import_created(&job)))
+        }
+        Route::KeystoreUploadUrl => {
+            let body = json_body(&request.body)?;
+            let (job, upload) = app::request_keystore_upload_url(
+                deps,
+                caller,
+                &string_field(&body, "edgeInstanceId")?,
+                &string_field(&body, "encryptionKeyId")?,
+                size_field(&body, "size")?,
+            )
+            .await?;
+            Ok(views::json(
+                201,
+                &keystore_views::import_upload_url(&job, &upload),
+            ))
         }
         Route::GetKeystoreImport { id } => {
             let status = app::get_keystore_import(deps, caller, &id).await?;
@@ -106,4 +134,12 @@ fn string_field(body: &Value, name: &str) -> Result<String, AppError> {
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| AppError::invalid(format!("`{name}` is required and must be a string")))
+}
+
+fn size_field(body: &Value, name: &str) -> Result<u64, AppError> {
+    body.get(name).and_then(Value::as_u64).ok_or_else(|| {
+        AppError::invalid(format!(
+            "`{name}` is required and must be a whole number of bytes"
+        ))
+    })
 }

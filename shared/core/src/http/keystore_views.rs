@@ -2,11 +2,24 @@
 
 use serde_json::{json, Value};
 
-use crate::app::KeystoreImportStatus;
+use crate::app::{KeystoreImportStatus, UploadUrl};
 use crate::domain::{EdgeInstance, EncryptionKey, ItemResult, KeystoreImportJob, TrustedCa};
 
 pub fn import_created(job: &KeystoreImportJob) -> Value {
     json!({"id": job.id, "creationDate": job.creation_date})
+}
+
+pub fn import_upload_url(job: &KeystoreImportJob, upload: &UploadUrl) -> Value {
+    json!({
+        "id": job.id,
+        "creationDate": job.creation_date,
+        "upload": {
+            "url": upload.url,
+            "method": "PUT",
+            "headers": super::views::headers(upload),
+            "expiresAt": upload.expires_at,
+        },
+    })
 }
 
 pub fn import_status(status: &KeystoreImportStatus) -> Value {

@@ -15,14 +15,32 @@ pub enum Function {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     CreateProfile,
-    GetProfile { id: String },
-    SetSourceFieldsMapping { id: String },
-    UploadCertificateImport { profile_id: String },
-    GetCertificateImport { job_id: String },
+    GetProfile {
+        id: String,
+    },
+    SetSourceFieldsMapping {
+        id: String,
+    },
+    UploadCertificateImport {
+        profile_id: String,
+    },
+    /// An upload URL for a zip too large for a request body.
+    CertificateUploadUrl {
+        profile_id: String,
+    },
+    GetCertificateImport {
+        job_id: String,
+    },
     UploadKeystoreImport,
-    GetKeystoreImport { id: String },
+    /// An upload URL for a batch too large for a request body.
+    KeystoreUploadUrl,
+    GetKeystoreImport {
+        id: String,
+    },
     ListEdgeInstances,
-    GetEncryptionKey { id: String },
+    GetEncryptionKey {
+        id: String,
+    },
     AddTrustedCa,
     ListTrustedCas,
 }
@@ -46,7 +64,12 @@ impl Route {
                 vec![(Method::POST, Route::UploadKeystoreImport)]
             }
             ["outagedetection", "v1", "certificates", "imports", i] => {
-                vec![(Method::GET, Route::GetKeystoreImport { id: id(i) })]
+                // Import ids are UUIDs: `upload-url` is never one.
+                if *i == "upload-url" {
+                    vec![(Method::POST, Route::KeystoreUploadUrl)]
+                } else {
+                    vec![(Method::GET, Route::GetKeystoreImport { id: id(i) })]
+                }
             }
             ["v1", "edgeinstances"] => vec![(Method::GET, Route::ListEdgeInstances)],
             ["v1", "edgeencryptionkeys", k] => vec![(Method::GET, Route::GetEncryptionKey { id: id(k) })],
@@ -67,6 +90,9 @@ impl Route {
             ["iot", "api", "v1", "certificate-import", p] => {
                 vec![(Method::POST, Route::UploadCertificateImport { profile_id: id(p) })]
             }
+            ["iot", "api", "v1", "certificate-import", p, "upload-url"] => {
+                vec![(Method::POST, Route::CertificateUploadUrl { profile_id: id(p) })]
+            }
             _ => return Err(RouteError::NotFound),
         };
         let style = methods[0].1.error_style();
@@ -84,9 +110,11 @@ impl Route {
             Route::CreateProfile | Route::GetProfile { .. } | Route::SetSourceFieldsMapping { .. } => {
                 Function::EnrollmentProfiles
             }
-            Route::UploadCertificateImport { .. } => Function::CertificateImportUpload,
+            Route::UploadCertificateImport { .. } | Route::CertificateUploadUrl { .. } => {
+                Function::CertificateImportUpload
+            }
             Route::GetCertificateImport { .. } => Function::CertificateImportStatus,
-            Route::UploadKeystoreImport => Function::KeystoreImportUpload,
+            Route::UploadKeystoreImport | Route::KeystoreUploadUrl => Function::KeystoreImportUpload,
             Route::GetKeystoreImport { .. } => Function::KeystoreImportStatus,
             Route::ListEdgeInstances
             | Route::GetEncryptionKey { .. }
@@ -151,6 +179,26 @@ mod tests {
                 style: crate::http::ErrorStyle::Venafi
             })
         );
+        assert_eq!(
+            Route::resolve(&Method::POST, "/iot/api/v1/certificate-import/p1/upload-url")
+                .unwrap()
+                .owner(),
+            Function::CertificateImportUpload
+        );
+        assert_eq!(
+            Route::resolve(
+                &Method::POST,
+                "/outagedetection/v1/certificates/imports/upload-url"
+            ),
+            Ok(Route::KeystoreUploadUrl)
+        );
+        assert!(matches!(
+            Route::resolve(
+                &Method::GET,
+                "/outagedetection/v1/certificates/imports/upload-url"
+            ),
+            Err(RouteError::MethodNotAllowed { .. })
+        ));
         let r = Route::resolve(&Method::GET, "/outagedetection/v1/certificates/imports/j").unwrap();
         assert_eq!(r.owner(), Function::KeystoreImportStatus);
         assert_eq!(r.error_style(), crate::http::ErrorStyle::Venafi);

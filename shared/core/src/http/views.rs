@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use crate::app::{CertImportStatus, MappingPreview};
+use crate::app::{CertImportStatus, MappingPreview, UploadUrl};
 use crate::domain::{CertImportJob, EnrollmentProfile, JobStatus, Tenant};
 
 pub fn json(status: u16, body: &Value) -> http::Response<Bytes> {
@@ -103,4 +103,26 @@ pub fn cert_import_status(status: &CertImportStatus, tenant: &Tenant) -> Value {
         obj.insert("status_message".into(), json!(Value::Array(messages).to_string()));
     }
     body
+}
+
+/// The job (PENDING, 0 certificates until processed) and where to PUT the zip.
+pub fn cert_import_upload_url(job: &CertImportJob, upload: &UploadUrl) -> Value {
+    let mut body = cert_import_job(job);
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert(
+            "upload".into(),
+            json!({"url": upload.url, "method": "PUT", "headers": headers(upload), "expires_at": upload.expires_at}),
+        );
+    }
+    body
+}
+
+pub fn headers(upload: &UploadUrl) -> Value {
+    Value::Object(
+        upload
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
+            .collect(),
+    )
 }

@@ -1,7 +1,9 @@
+use std::time::Duration;
+
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::InfraResult;
+use super::{InfraError, InfraResult};
 
 /// Where uploads are kept (S3 bucket, or a directory).
 #[async_trait]
@@ -9,4 +11,28 @@ pub trait ObjectStore: Send + Sync {
     async fn put(&self, key: &str, body: Bytes) -> InfraResult<()>;
     /// `None` when no object has that key.
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>>;
+
+    /// A URL a client can PUT exactly `size` bytes of `content_type` to, once stored
+    /// under `key` (and announced like any stored upload), until it expires.
+    async fn presign_put(&self, key: &str, upload: &UploadConstraints) -> InfraResult<PresignedPut> {
+        let _ = (key, upload);
+        Err(InfraError::permanent(
+            "presign put",
+            "this object store cannot issue upload URLs",
+        ))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadConstraints {
+    pub content_type: String,
+    pub size: u64,
+    pub expires_in: Duration,
+}
+
+/// How to upload: PUT to `url` with exactly these headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresignedPut {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
 }

@@ -1,0 +1,103 @@
+//! Uploads too large for a request body (Lambda takes 6 MB): the job is created as for a
+//! direct upload, and the client PUTs the file to a short-lived URL bound to its size and
+//! content type. Storing the object starts the same processor.
+
+use crate::domain::{format_timestamp, CertImportJob, KeystoreImportJob};
+use crate::ports::{PresignedPut, UploadConstraints};
+
+use super::cert_import_upload::{importable_profile, new_job};
+use super::keystore_import_process::fail_keystore_job;
+use super::keystore_import_upload::{new_keystore_job, usable_edge_instance};
+use super::{AppError, Caller, Deps};
+
+/// Where and how to PUT the upload.
+#[derive(Debug, Clone)]
+pub struct UploadUrl {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub expires_at: String,
+}
+
+pub async fn request_certificate_upload_url(
+    deps: &Deps,
+    caller: &Caller,
+    profile_id: &str,
+    file_name: &str,
+    size: u64,
+    ip_address: Option<String>,
+) -> Result<(CertImportJob, UploadUrl), AppError> {
+    if !file_name.to_ascii_lowercase().ends_with(".zip") || file_name.chars().count() > 255 {
+        return Err(AppError::invalid(
+            "`file_name` must be a .zip file name of at most 255 characters",
+        ));
+    }
+    check_size(deps, size)?;
+    let (profile, format) = importable_profile(deps, caller, profile_id).await?;
+    let mut job = new_job(
+        caller,
+        &profile,
+        format,
+        file_name.to_string(),
+        size,
+        0,
+        ip_address,
+    );
+    deps.records.put_job(&job).await?;
+    match presign(deps, &job.object_key, "application/zip", size).await {
+        Ok(url) => Ok((job, url)),
+        Err(e) => {
+            job.status = crate::domain::JobStatus::Failed;
+            job.result = Some(crate::domain::JobResult::Failure);
+            job.failure_message = Some("no upload URL could be issued; ask for one again".into());
+            deps.records.put_job(&job).await?;
+            Err(e)
+        }
+    }
+}
+
+pub async fn request_keystore_upload_url(
+    deps: &Deps,
+    caller: &Caller,
+    edge_instance_id: &str,
+    encryption_key_id: &str,
+    size: u64,
+) -> Result<(KeystoreImportJob, UploadUrl), AppError> {
+    check_size(deps, size)?;
+    let edge = usable_edge_instance(deps, caller, edge_instance_id, encryption_key_id).await?;
+    // The items are counted when the batch arrives.
+    let job = new_keystore_job(caller, edge, 0);
+    deps.keystores.put_keystore_job(&job).await?;
+    match presign(deps, &job.object_key, "application/json", size).await {
+        Ok(url) => Ok((job, url)),
+        Err(e) => {
+            fail_keystore_job(deps, job, "no upload URL could be issued; ask for one again").await?;
+            Err(e)
+        }
+    }
+}
+
+fn check_size(deps: &Deps, size: u64) -> Result<(), AppError> {
+    if size == 0 || size > deps.limits.max_upload_bytes {
+        return Err(AppError::invalid(format!(
+            "`size` must be 1 to {} bytes (the exact size of the file to upload)",
+            deps.limits.max_upload_bytes
+        )));
+    }
+    Ok(())
+}
+
+async fn presign(deps: &Deps, key: &str, content_type: &str, size: u64) -> Result<UploadUrl, AppError> {
+    let ttl = deps.limits.upload_url_ttl;
+    let constraints = UploadConstraints {
+        content_type: content_type.to_string(),
+        size,
+        expires_in: ttl,
+    };
+    let PresignedPut { url, headers } = deps.objects.presign_put(key, &constraints).await?;
+    let expires_at = chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default();
+    Ok(UploadUrl {
+        url,
+        headers,
+        expires_at: format_timestamp(expires_at),
+    })
+}
