@@ -17,6 +17,31 @@ struct Run {
 }
 
 impl Run {
+    /// Asserts the exit status and a piece of the printed output.
+    fn expect(&self, code: i32, says: &str) -> &Run {
+        assert_eq!(self.code, code, "{}{}", self.stdout, self.stderr);
+        assert!(
+            self.stdout.contains(says),
+            "expected {says:?} in:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    /// The job id of a table report (`job <id>: ...`).
+    fn job_id(&self) -> String {
+        let line = self
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("job "))
+            .expect("a job line");
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(':')
+            .to_string()
+    }
+
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
@@ -125,26 +150,13 @@ fn certificates_from_files_directories_and_both_formats() {
         w,
         &["import-certificates", "--profile", &profile, "certs"],
     );
-    assert_eq!(partial.code, 3, "{}{}", partial.stdout, partial.stderr);
-    assert!(
-        partial
-            .stdout
-            .contains("COMPLETED PARTIAL_SUCCESS — 4 certificates, 1 failed"),
-        "{}",
-        partial.stdout
-    );
+    partial.expect(3, "COMPLETED PARTIAL_SUCCESS — 4 certificates, 1 failed");
     assert!(
         partial.stdout.contains("bad.pem") && partial.stdout.contains("MALFORMED_CERTIFICATE"),
         "{}",
         partial.stdout
     );
-    let job_id = partial
-        .stdout
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .trim_end_matches(':')
-        .to_string();
+    let job_id = partial.job_id();
 
     // Again, as JSON: already imported is not a failure for the exit status.
     let again = certport(
@@ -220,13 +232,7 @@ fn certificates_from_files_directories_and_both_formats() {
         w,
         &["import-certificates", "--profile", &xml_profile, "x.pem"],
     );
-    assert_eq!(xml.code, 0, "{}{}", xml.stdout, xml.stderr);
-    assert!(
-        xml.stdout
-            .contains("COMPLETED SUCCESS — 2 certificates, 0 failed"),
-        "{}",
-        xml.stdout
-    );
+    xml.expect(0, "COMPLETED SUCCESS — 2 certificates, 0 failed");
 
     // Larger than a request body may be (6 MB): the command goes through an upload URL.
     // Random text around the PEM block keeps the zip from compressing below that.
@@ -246,20 +252,9 @@ fn certificates_from_files_directories_and_both_formats() {
         w,
         &["import-certificates", "--profile", &profile, "big.pem"],
     );
-    assert_eq!(big.code, 0, "{}{}", big.stdout, big.stderr);
-    assert!(
-        big.stdout
-            .contains("COMPLETED SUCCESS — 1 certificates, 0 failed"),
-        "{}",
-        big.stdout
-    );
-    let job_id = big
-        .stdout
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .trim_end_matches(':');
-    let job = certport(&server, w, &["jobs", "get", job_id, "--output", "json"]).json();
+    big.expect(0, "COMPLETED SUCCESS — 1 certificate, 0 failed");
+    let job_id = big.job_id();
+    let job = certport(&server, w, &["jobs", "get", &job_id, "--output", "json"]).json();
     assert!(job["original_size"].as_u64().unwrap() > 6 * 1024 * 1024, "{job}");
 
     // A wrong key is refused with the service's message.
@@ -327,13 +322,7 @@ fn keystores_sealed_locally_in_batches_with_a_table_per_item() {
     );
     assert!(rows[1].contains("KEY_MISMATCH"), "{}", run.stdout);
     assert!(rows[2].contains("WRONG_PASSWORD"), "{}", run.stdout);
-    let job_id = run
-        .stdout
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .trim_end_matches(':')
-        .to_string();
+    let job_id = run.job_id();
 
     // 101 files: two batches (API B takes at most 100); all already present, so exit 0.
     let many: Vec<String> = (0..101)

@@ -83,12 +83,13 @@ pub fn report(job: &Value, output: Output) -> Outcome {
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_default();
     if output == Output::Table {
+        let total = job["total_certificates"].as_u64().unwrap_or(0);
         println!(
-            "job {}: {} {} — {} certificates, {} failed",
+            "job {}: {} {} — {total} certificate{}, {} failed",
             text(&job["id"]),
             text(&job["status"]),
             text(&job["result"]),
-            text(&job["total_certificates"]),
+            if total == 1 { "" } else { "s" },
             text(&job["failed_certificates"]),
         );
         if !failures.is_empty() {

@@ -1,11 +1,8 @@
-use certport_aws::{load_sdk_config, FunctionConfig};
 use keystore_admin::http_handler::function_handler;
-use lambda_http::{run, service_fn, tracing, Error};
+use lambda_http::{run, service_fn, Error};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
-    let config = FunctionConfig::from_env()?;
-    let deps = config.deps(&load_sdk_config().await);
+    let deps = certport_aws::cold_start().await?;
     run(service_fn(|event| function_handler(&deps, event))).await
 }

@@ -55,3 +55,11 @@ impl FunctionConfig {
         }
     }
 }
+
+/// A function's cold start: JSON-or-text tracing as Lambda asks, the configuration from
+/// the environment (refusing to start without it), and the ports on AWS.
+pub async fn cold_start() -> Result<Deps, ConfigError> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = FunctionConfig::from_env()?;
+    Ok(config.deps(&crate::load_sdk_config().await))
+}

@@ -12,6 +12,6 @@ mod s3_object_store;
 
 pub use config::{load_sdk_config, required_env, s3_client, ConfigError};
 pub use dynamodb_record_store::DynamoRecordStore;
-pub use function_config::FunctionConfig;
+pub use function_config::{cold_start, FunctionConfig};
 pub use kms_key_service::KmsKeyService;
 pub use s3_object_store::S3ObjectStore;
