@@ -22,6 +22,9 @@ pub struct ServeArgs {
     /// Where records, uploads and the local key live.
     #[arg(long, default_value = "./.certport", env = "CERTPORT_DATA_DIR")]
     pub data_dir: PathBuf,
+    /// Seconds a job may stay unfinished before it is failed (upload never arrived, ...).
+    #[arg(long, default_value_t = 2 * 60 * 60, env = "CERTPORT_JOB_DEADLINE_SECS")]
+    pub job_deadline_secs: u64,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 32 * 1024 * 1024, env = "CERTPORT_MAX_BODY_BYTES")]
     pub max_body_bytes: usize,
@@ -76,6 +79,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         },
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
+            job_deadline: std::time::Duration::from_secs(args.job_deadline_secs.max(1)),
             ..Limits::default()
         },
     };
@@ -83,6 +87,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         .await
         .map_err(|e| data_dir_error(&e))?;
     tokio::spawn(upload_dispatcher::run(deps.clone(), created));
+    tokio::spawn(upload_dispatcher::sweep(deps.clone()));
 
     println!("certport listening on http://{local}");
     let app = axum::Router::new()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use certport_core::app::{Deps, UploadProcessor};
+use certport_core::app::{abandon_upload, sweep_stale_jobs, Deps, UploadProcessor};
 use certport_core::ports::{InfraResult, ObjectStore};
 use tokio::sync::mpsc;
 
@@ -59,10 +59,29 @@ pub async fn run(deps: Deps, mut created: mpsc::UnboundedReceiver<String>) {
                     tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt))).await;
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "processing failed; the job stays pending");
+                    // As Lambda's on-failure destination does: the job ends FAILED.
+                    tracing::error!(error = %e, "processing failed after every retry");
+                    if let Err(e) = abandon_upload(&deps, &key).await {
+                        tracing::error!(error = %e, "the job could not be failed; the sweeper will");
+                    }
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Fails jobs unfinished past the deadline, as the scheduled sweeper function does on AWS.
+pub async fn sweep(deps: Deps) {
+    let every = (deps.limits.job_deadline / 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    loop {
+        tokio::time::sleep(every).await;
+        match sweep_stale_jobs(&deps, deps.limits.job_deadline).await {
+            Ok(outcomes) if !outcomes.is_empty() => {
+                tracing::warn!(count = outcomes.len(), "stale jobs failed")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "sweeping stale jobs failed; trying again later"),
         }
     }
 }

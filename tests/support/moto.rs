@@ -2,7 +2,8 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_s3::config::Credentials;
 use certport_aws::FunctionConfig;
@@ -51,8 +52,23 @@ impl Stack {
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(attribute("pk"))
             .attribute_definitions(attribute("sk"))
+            .attribute_definitions(attribute("open_pk"))
+            .attribute_definitions(attribute("open_sk"))
             .key_schema(key("pk", KeyType::Hash))
             .key_schema(key("sk", KeyType::Range))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(certport_aws::OPEN_JOBS_INDEX)
+                    .key_schema(key("open_pk", KeyType::Hash))
+                    .key_schema(key("open_sk", KeyType::Range))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
+                            .build(),
+                    )
+                    .build()
+                    .expect("open-jobs index"),
+            )
             .send()
             .await
             .expect("create table on moto");

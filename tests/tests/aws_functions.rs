@@ -553,3 +553,106 @@ async fn large_uploads_go_through_presigned_s3_urls() {
     );
     assert_eq!(keystore_upload(&deps, request).await.0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_and_abandoned_jobs_end_failed_with_a_reason() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed_keystores(&deps).await;
+    let now = certport_core::domain::format_timestamp(chrono::Utc::now());
+
+    // Created long ago and never processed: both seeded jobs are stale. A fresh one is not.
+    let mut stale = deps
+        .records
+        .get_job(fixtures::TENANT, fixtures::JOB)
+        .await
+        .unwrap()
+        .unwrap();
+    stale.created_at = "2026-01-01T00:00:00.000000Z".into();
+    deps.records.put_job(&stale).await.unwrap();
+    let mut fresh = stale.clone();
+    fresh.id = uuid::Uuid::new_v4().to_string();
+    fresh.created_at = now.clone();
+    fresh.object_key = format!("certificate-import/{}/{}/x.zip", fixtures::TENANT, fresh.id);
+    deps.records.put_job(&fresh).await.unwrap();
+    let mut stale_keystore_job = deps
+        .keystores
+        .get_keystore_job(fixtures::TENANT, fixtures::KEYSTORE_JOB)
+        .await
+        .unwrap()
+        .unwrap();
+    stale_keystore_job.creation_date = "2026-01-01T00:00:00.000000Z".into();
+    deps.keystores
+        .put_keystore_job(&stale_keystore_job)
+        .await
+        .unwrap();
+
+    let swept = job_sweeper::event_handler::function_handler(
+        &deps,
+        LambdaEvent::new(
+            serde_json::from_str(&fixtures::event_text("job-sweeper.json")).unwrap(),
+            Context::default(),
+        ),
+    )
+    .await
+    .unwrap();
+    let mut failed: Vec<&str> = swept["failed_jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    failed.sort();
+    assert_eq!(failed, vec![fixtures::JOB, fixtures::KEYSTORE_JOB], "{swept}");
+    let (_, job) = status(&deps, fixtures::API_KEY, fixtures::JOB).await;
+    assert_eq!(
+        (job["status"].as_str(), job["result"].as_str()),
+        (Some("FAILED"), Some("FAILURE"))
+    );
+    assert!(
+        job["status_message"].as_str().unwrap().contains("NOT_PROCESSED"),
+        "{job}"
+    );
+    let (_, keystore_job) = keystore_status(&deps, http_request("keystore-import-status.json", &[])).await;
+    assert_eq!(keystore_job["status"], "FAILED", "{keystore_job}");
+    assert_eq!(
+        keystore_job["results"][0]["reasonCode"], "JOB_FAILED",
+        "{keystore_job}"
+    );
+    assert!(keystore_job["results"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("did not finish within 120 minutes"));
+
+    // Swept again: nothing left to do.
+    let again = job_sweeper::event_handler::function_handler(
+        &deps,
+        LambdaEvent::new(Value::Null, Context::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again["failed_jobs"], serde_json::json!([]));
+
+    // The processor's on-failure destination ends the fresh job: the fixture's record, for its key.
+    let mut event: Value = serde_json::from_str(&fixtures::event_text("processor-failures.json")).unwrap();
+    let mut record: Value = serde_json::from_str(event["Records"][0]["body"].as_str().unwrap()).unwrap();
+    record["requestPayload"] = serde_json::to_value(s3_event(&fresh.object_key)).unwrap();
+    event["Records"][0]["body"] = Value::from(record.to_string());
+    let outcome = processor_failures::event_handler::function_handler(
+        &deps,
+        LambdaEvent::new(serde_json::from_value(event).unwrap(), Context::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome["outcomes"][0]["outcome"], "FAILED", "{outcome}");
+    let (_, job) = status(&deps, fixtures::API_KEY, &fresh.id).await;
+    assert_eq!(job["status"], "FAILED");
+    assert!(
+        job["status_message"]
+            .as_str()
+            .unwrap()
+            .contains("after every retry"),
+        "{job}"
+    );
+}

@@ -21,25 +21,28 @@ impl Drop for Server {
 }
 
 pub fn start_server(data_dir: &Path) -> (Server, Vec<String>) {
-    spawn_server(
-        data_dir,
-        Command::new(env!("CARGO_BIN_EXE_certport")).stderr(Stdio::null()),
-    )
+    start_server_with(data_dir, &[])
+}
+
+/// The server with extra `serve` options.
+pub fn start_server_with(data_dir: &Path, options: &[&str]) -> (Server, Vec<String>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_certport"));
+    command.stderr(Stdio::null());
+    spawn_server(data_dir, &mut command, options)
 }
 
 /// The server with every log level on, its log (stderr) written to `log`.
 pub fn start_server_logging_to(data_dir: &Path, log: std::fs::File) -> (Server, Vec<String>) {
-    spawn_server(
-        data_dir,
-        Command::new(env!("CARGO_BIN_EXE_certport"))
-            .env("RUST_LOG", "trace")
-            .stderr(log),
-    )
+    let mut command = Command::new(env!("CARGO_BIN_EXE_certport"));
+    command.env("RUST_LOG", "trace").stderr(log);
+    spawn_server(data_dir, &mut command, &[])
 }
 
-fn spawn_server(data_dir: &Path, command: &mut Command) -> (Server, Vec<String>) {
+fn spawn_server(data_dir: &Path, command: &mut Command, options: &[&str]) -> (Server, Vec<String>) {
     let mut child = command
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg("serve")
+        .args(options)
+        .args(["--addr", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .stdout(Stdio::piped())
         .spawn()

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use certport_core::domain::{
-    EdgeInstance, EncryptionKey, ItemResult, KeystoreImportJob, StoredKeyRecord, TrustedCa,
+    EdgeInstance, EncryptionKey, ItemResult, KeystoreImportJob, KeystoreJobStatus, StoredKeyRecord, TrustedCa,
 };
 use certport_core::ports::{InfraResult, KeyInsert, KeystoreStore};
 
@@ -76,8 +76,16 @@ impl KeystoreStore for DynamoRecordStore {
     }
 
     async fn put_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
-        let item = key(tenant_pk(&job.tenant_id), format!("KSJOB#{}", job.id));
+        let mut item = key(tenant_pk(&job.tenant_id), format!("KSJOB#{}", job.id));
+        if job.status == KeystoreJobStatus::Processing {
+            item = Self::open_job(item, "KSJOB", &job.creation_date, &job.tenant_id, &job.id);
+        }
         self.put("put keystore job", with_doc(item, job)?).await
+    }
+
+    async fn open_keystore_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {
+        self.query_open_jobs("open keystore jobs", "KSJOB", created_before)
+            .await
     }
 
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {

@@ -17,6 +17,11 @@
 //! | stored key        | `KEY#<tenant>#<sha256>`             | `KEY`              |
 //!
 //! Devices and certificate guards have a partition each, so a large tenant spreads.
+//!
+//! Jobs not yet finished also carry `open_pk` (`OPEN#CERTJOB` or `OPEN#KSJOB`) and
+//! `open_sk` (creation time, tenant, id): the sparse index `open-jobs` holds exactly the
+//! unfinished jobs, which the sweeper reads oldest first. Finishing a job rewrites it
+//! without them, which takes it out of the index.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -34,6 +39,8 @@ use crate::errors::infra_error;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
+/// The sparse global secondary index of unfinished jobs (see the module docs).
+pub const OPEN_JOBS_INDEX: &str = "open-jobs";
 const BATCH_GET_MAX: usize = 100;
 const BATCH_WRITE_MAX: usize = 25;
 /// Batch writes in flight at once per `insert_devices` call.
@@ -242,6 +249,50 @@ impl DynamoRecordStore {
         Ok(docs)
     }
 
+    /// Marks a job item as unfinished, so it appears in the `open-jobs` index.
+    pub(crate) fn open_job(mut item: Item, kind: &str, created_at: &str, tenant_id: &str, id: &str) -> Item {
+        item.insert("open_pk".into(), s(format!("OPEN#{kind}")));
+        item.insert("open_sk".into(), s(format!("{created_at}#{tenant_id}#{id}")));
+        item
+    }
+
+    /// (tenant id, job id) of the unfinished jobs of `kind` created before `created_before`.
+    pub(crate) async fn query_open_jobs(
+        &self,
+        operation: &'static str,
+        kind: &str,
+        created_before: &str,
+    ) -> InfraResult<Vec<(String, String)>> {
+        let mut ids = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(OPEN_JOBS_INDEX)
+                .key_condition_expression("open_pk = :pk AND open_sk < :before")
+                .expression_attribute_values(":pk", s(format!("OPEN#{kind}")))
+                .expression_attribute_values(":before", s(created_before))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| infra_error(operation, e))?;
+            for item in output.items.unwrap_or_default() {
+                let tenant = attr(&item, "pk").and_then(|pk| pk.strip_prefix("TENANT#"));
+                let id = attr(&item, "sk").and_then(|sk| sk.strip_prefix(&format!("{kind}#")));
+                if let (Some(tenant), Some(id)) = (tenant, id) {
+                    ids.push((tenant.to_string(), id.to_string()));
+                }
+            }
+            match output.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => break,
+            }
+        }
+        Ok(ids)
+    }
+
     /// Puts `item` unless an item with its key exists; `false` when one did.
     pub(crate) async fn put_new(&self, operation: &'static str, item: Item) -> InfraResult<bool> {
         let result = self
@@ -315,8 +366,15 @@ impl RecordStore for DynamoRecordStore {
     }
 
     async fn put_job(&self, job: &CertImportJob) -> InfraResult<()> {
-        let item = key(format!("TENANT#{}", job.tenant_id), format!("CERTJOB#{}", job.id));
+        let mut item = key(format!("TENANT#{}", job.tenant_id), format!("CERTJOB#{}", job.id));
+        if !job.status.is_terminal() {
+            item = Self::open_job(item, "CERTJOB", &job.created_at, &job.tenant_id, &job.id);
+        }
         self.put("put job", with_doc(item, job)?).await
+    }
+
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {
+        self.query_open_jobs("open jobs", "CERTJOB", created_before).await
     }
 
     async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {

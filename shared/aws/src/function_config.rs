@@ -24,6 +24,13 @@ impl FunctionConfig {
                 .parse()
                 .map_err(|_| ConfigError("CERTPORT_MAX_BODY_BYTES", "a number of bytes"))?;
         }
+        if let Ok(value) = std::env::var("CERTPORT_JOB_DEADLINE_SECS") {
+            let seconds: u64 = value.parse().ok().filter(|s| *s > 0).ok_or(ConfigError(
+                "CERTPORT_JOB_DEADLINE_SECS",
+                "a positive number of seconds",
+            ))?;
+            limits.job_deadline = std::time::Duration::from_secs(seconds);
+        }
         Ok(FunctionConfig {
             table: required_env("CERTPORT_TABLE", "the DynamoDB table name")?,
             bucket: required_env("CERTPORT_BUCKET", "the upload bucket name")?,

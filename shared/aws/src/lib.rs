@@ -4,6 +4,7 @@ mod config;
 mod dynamodb_keystore_store;
 mod dynamodb_record_store;
 mod errors;
+pub mod failure_destination;
 mod function_config;
 pub mod http_function;
 mod kms_key_service;
@@ -11,7 +12,7 @@ pub mod s3_function;
 mod s3_object_store;
 
 pub use config::{load_sdk_config, required_env, s3_client, ConfigError};
-pub use dynamodb_record_store::DynamoRecordStore;
+pub use dynamodb_record_store::{DynamoRecordStore, OPEN_JOBS_INDEX};
 pub use function_config::{cold_start, FunctionConfig};
 pub use kms_key_service::KmsKeyService;
 pub use s3_object_store::S3ObjectStore;

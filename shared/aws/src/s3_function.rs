@@ -34,7 +34,7 @@ pub fn decode_s3_key(raw: &str) -> String {
         .into_owned()
 }
 
-fn outcome_json(key: &str, outcome: &ProcessOutcome) -> Value {
+pub(crate) fn outcome_json(key: &str, outcome: &ProcessOutcome) -> Value {
     match outcome {
         ProcessOutcome::Completed {
             job_id,

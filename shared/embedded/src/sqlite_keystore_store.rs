@@ -94,6 +94,14 @@ impl KeystoreStore for SqliteRecordStore {
             .await
     }
 
+    async fn open_keystore_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {
+        let sql = "SELECT tenant_id, id FROM keystore_jobs
+            WHERE json_extract(doc, '$.status') = 'PROCESSING' AND json_extract(doc, '$.creation_date') < ?1
+            ORDER BY json_extract(doc, '$.creation_date')";
+        self.list_ids("open keystore jobs", sql, vec![created_before.to_string()])
+            .await
+    }
+
     async fn put_item_results(
         &self,
         tenant_id: &str,

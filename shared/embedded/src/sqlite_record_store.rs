@@ -145,6 +145,28 @@ impl SqliteRecordStore {
     }
 }
 
+impl SqliteRecordStore {
+    /// (tenant id, id) pairs a query selects.
+    pub(crate) async fn list_ids(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        keys: Vec<String>,
+    ) -> InfraResult<Vec<(String, String)>> {
+        self.with(operation, move |conn| {
+            let values: Vec<&dyn rusqlite::ToSql> = keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+            let mut query = conn.prepare_cached(sql).map_err(db_error(operation))?;
+            let ids = query
+                .query_map(values.as_slice(), |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(db_error(operation))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error(operation))?;
+            Ok(ids)
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl RecordStore for SqliteRecordStore {
     async fn put_tenant(&self, tenant: &Tenant) -> InfraResult<()> {
@@ -190,6 +212,14 @@ impl RecordStore for SqliteRecordStore {
     async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
         let sql = "SELECT doc FROM cert_import_jobs WHERE tenant_id = ?1 AND id = ?2";
         self.get_doc("get job", sql, vec![tenant_id.to_string(), id.to_string()])
+            .await
+    }
+
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {
+        let sql = "SELECT tenant_id, id FROM cert_import_jobs
+            WHERE json_extract(doc, '$.status') = 'PENDING' AND json_extract(doc, '$.created_at') < ?1
+            ORDER BY json_extract(doc, '$.created_at')";
+        self.list_ids("open jobs", sql, vec![created_before.to_string()])
             .await
     }
 

@@ -281,6 +281,25 @@ const CHECKS: &[Check] = &[
             )
         },
     ),
+    (
+        "processor-failures",
+        "processor-failures.json",
+        "leaves a finished job alone",
+        |v| {
+            expect(
+                v["outcomes"][0]["outcome"] == "ALREADY_FINISHED",
+                "ALREADY_FINISHED for the fixture's completed job",
+                v,
+            )
+        },
+    ),
+    ("job-sweeper", "job-sweeper.json", "finds nothing stale", |v| {
+        expect(
+            v["failed_jobs"].as_array().is_some_and(|a| a.is_empty()),
+            "no job failed",
+            v,
+        )
+    }),
 ];
 
 #[tokio::main]

@@ -80,7 +80,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     })
 }
 
-async fn fail_job(
+pub(super) async fn fail_job(
     deps: &Deps,
     mut job: CertImportJob,
     reason: FailureReason,

@@ -14,6 +14,7 @@ mod keystore_import_status;
 mod keystore_import_upload;
 mod object_keys;
 mod profiles;
+mod stale_jobs;
 mod trusted_cas;
 mod upload_processor;
 mod upload_urls;
@@ -37,6 +38,7 @@ pub use keystore_import_status::{get_keystore_import, KeystoreImportStatus};
 pub use keystore_import_upload::upload_keystore_import;
 pub use object_keys::{certificate_import_key, parse_certificate_import_key, CERTIFICATE_IMPORT_PREFIX};
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
+pub use stale_jobs::{abandon_upload, sweep_stale_jobs};
 pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
 pub use upload_processor::{ProcessOutcome, UploadProcessor};
 pub use upload_urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};
@@ -60,6 +62,8 @@ pub struct Limits {
     pub max_upload_bytes: u64,
     /// How long an upload URL stays valid.
     pub upload_url_ttl: std::time::Duration,
+    /// How long a job may stay unfinished before the sweeper fails it.
+    pub job_deadline: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -73,6 +77,8 @@ impl Default for Limits {
             keystore_workers: std::thread::available_parallelism().map_or(2, usize::from),
             max_upload_bytes: 1024 * 1024 * 1024,
             upload_url_ttl: std::time::Duration::from_secs(15 * 60),
+            // Past the processors' retries (their events expire after an hour) and upload URLs.
+            job_deadline: std::time::Duration::from_secs(2 * 60 * 60),
         }
     }
 }

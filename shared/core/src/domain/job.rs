@@ -53,6 +53,9 @@ pub enum FailureReason {
     DeviceIdentifierConflict,
     /// The stored upload could not be read as a whole.
     UnreadableUpload,
+    /// The job was never processed to the end: its upload never arrived, or processing
+    /// failed after every retry.
+    NotProcessed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

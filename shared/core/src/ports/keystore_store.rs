@@ -33,6 +33,9 @@ pub trait KeystoreStore: Send + Sync {
     /// Creates or replaces the job record (without its item results).
     async fn put_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()>;
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>>;
+    /// (tenant id, job id) of every PROCESSING keystore job created before
+    /// `created_before`, oldest first: what the sweeper looks at.
+    async fn open_keystore_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>>;
     /// Idempotent: a result is keyed by its job and ordinal.
     async fn put_item_results(
         &self,

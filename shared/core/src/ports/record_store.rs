@@ -33,6 +33,9 @@ pub trait RecordStore: Send + Sync {
     /// Creates or replaces the job record (without its failures).
     async fn put_job(&self, job: &CertImportJob) -> InfraResult<()>;
     async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>>;
+    /// (tenant id, job id) of every PENDING job created before `created_before` (a
+    /// timestamp as jobs store it), oldest first: what the sweeper looks at.
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>>;
     /// Idempotent: a failure is keyed by its job and ordinal.
     async fn put_job_failures(
         &self,

@@ -98,12 +98,33 @@ pub async fn record_store_contract(store: &dyn RecordStore) {
     store.put_job(&j).await.unwrap();
     assert_eq!(store.get_job(&tenant.id, &j.id).await.unwrap(), Some(j.clone()));
     assert_eq!(store.get_job(&other.id, &j.id).await.unwrap(), None);
+    // Unfinished jobs are listed for the sweeper by creation time; finished ones are not.
+    let mut newer = job(&tenant, &p);
+    newer.created_at = "2026-01-01T00:30:00.000000Z".into();
+    store.put_job(&newer).await.unwrap();
+    assert_eq!(
+        store.open_jobs("2026-01-01T01:00:00.000000Z").await.unwrap(),
+        vec![
+            (tenant.id.clone(), j.id.clone()),
+            (tenant.id.clone(), newer.id.clone())
+        ]
+    );
+    assert_eq!(
+        store.open_jobs("2026-01-01T00:10:00.000000Z").await.unwrap(),
+        vec![(tenant.id.clone(), j.id.clone())]
+    );
+    newer.status = JobStatus::Failed;
+    store.put_job(&newer).await.unwrap();
     j.status = JobStatus::Completed;
     j.failed_certificates = 2;
     j.result = Some(JobResult::PartialSuccess);
     j.processing_time_ms = 17;
     store.put_job(&j).await.unwrap();
     assert_eq!(store.get_job(&tenant.id, &j.id).await.unwrap(), Some(j.clone()));
+    assert_eq!(
+        store.open_jobs("2026-01-02T00:00:00.000000Z").await.unwrap(),
+        vec![]
+    );
     let failures: Vec<CertFailure> = [12u32, 3]
         .iter()
         .map(|&ordinal| CertFailure {

@@ -121,6 +121,33 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
         Some(job.clone())
     );
     assert_eq!(store.get_keystore_job(&b, &job.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .open_keystore_jobs("2026-01-01T00:00:01.000000Z")
+            .await
+            .unwrap(),
+        vec![(a.clone(), job.id.clone())]
+    );
+    assert_eq!(
+        store
+            .open_keystore_jobs("2026-01-01T00:00:00.000000Z")
+            .await
+            .unwrap(),
+        vec![]
+    );
+    let finished = KeystoreImportJob {
+        status: KeystoreJobStatus::Completed,
+        ..job.clone()
+    };
+    store.put_keystore_job(&finished).await.unwrap();
+    assert_eq!(
+        store
+            .open_keystore_jobs("2026-01-02T00:00:00.000000Z")
+            .await
+            .unwrap(),
+        vec![]
+    );
+    store.put_keystore_job(&job).await.unwrap();
     let results: Vec<ItemResult> = (0..30)
         .rev()
         .map(|i| {

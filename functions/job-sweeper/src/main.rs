@@ -1,0 +1,8 @@
+use job_sweeper::event_handler::function_handler;
+use lambda_runtime::{run, service_fn, Error};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let deps = certport_aws::cold_start().await?;
+    run(service_fn(|event| function_handler(&deps, event))).await
+}
