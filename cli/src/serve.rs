@@ -44,6 +44,8 @@ pub struct Credentials {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    #[error("{0}")]
+    Limit(String),
     #[error("cannot use data directory {0}: {1}")]
     DataDir(PathBuf, String),
     #[error("cannot listen on {0}: {1}")]
@@ -80,7 +82,9 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             job_deadline: std::time::Duration::from_secs(args.job_deadline_secs.max(1)),
-            ..Limits::default()
+            // The rest as on Lambda: defaults, or the CERTPORT_* limit variables.
+            ..Limits::from_env(|name| std::env::var(name).ok())
+                .map_err(|e| ServeError::Limit(e.to_string()))?
         },
     };
     ensure_credentials(&deps, dir)

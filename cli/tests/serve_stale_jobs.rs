@@ -11,7 +11,7 @@ mod support;
 #[tokio::test]
 async fn a_job_whose_upload_never_arrives_fails_after_the_deadline() {
     let data_dir = tempfile::tempdir().unwrap();
-    let (server, _) = start_server_with(data_dir.path(), &["--job-deadline-secs", "2"]);
+    let (server, _) = start_server_with(data_dir.path(), &["--job-deadline-secs", "2"], &[]);
     let credentials: Value =
         serde_json::from_slice(&std::fs::read(data_dir.path().join("credentials.json")).unwrap()).unwrap();
     let client = certport_tests::http_client();

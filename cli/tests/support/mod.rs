@@ -21,13 +21,13 @@ impl Drop for Server {
 }
 
 pub fn start_server(data_dir: &Path) -> (Server, Vec<String>) {
-    start_server_with(data_dir, &[])
+    start_server_with(data_dir, &[], &[])
 }
 
-/// The server with extra `serve` options.
-pub fn start_server_with(data_dir: &Path, options: &[&str]) -> (Server, Vec<String>) {
+/// The server with extra `serve` options and environment variables.
+pub fn start_server_with(data_dir: &Path, options: &[&str], env: &[(&str, &str)]) -> (Server, Vec<String>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_certport"));
-    command.stderr(Stdio::null());
+    command.stderr(Stdio::null()).envs(env.iter().copied());
     spawn_server(data_dir, &mut command, options)
 }
 

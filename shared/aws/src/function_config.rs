@@ -18,19 +18,8 @@ pub struct FunctionConfig {
 
 impl FunctionConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let mut limits = Limits::default();
-        if let Ok(value) = std::env::var("CERTPORT_MAX_BODY_BYTES") {
-            limits.max_body_bytes = value
-                .parse()
-                .map_err(|_| ConfigError("CERTPORT_MAX_BODY_BYTES", "a number of bytes"))?;
-        }
-        if let Ok(value) = std::env::var("CERTPORT_JOB_DEADLINE_SECS") {
-            let seconds: u64 = value.parse().ok().filter(|s| *s > 0).ok_or(ConfigError(
-                "CERTPORT_JOB_DEADLINE_SECS",
-                "a positive number of seconds",
-            ))?;
-            limits.job_deadline = std::time::Duration::from_secs(seconds);
-        }
+        let limits = Limits::from_env(|name| std::env::var(name).ok())
+            .map_err(|e| ConfigError(e.name, "a whole number above 0"))?;
         Ok(FunctionConfig {
             table: required_env("CERTPORT_TABLE", "the DynamoDB table name")?,
             bucket: required_env("CERTPORT_BUCKET", "the upload bucket name")?,

@@ -12,6 +12,7 @@ mod keystore_batch;
 mod keystore_import_process;
 mod keystore_import_status;
 mod keystore_import_upload;
+mod limits;
 mod object_keys;
 mod profiles;
 mod stale_jobs;
@@ -36,6 +37,7 @@ pub use keystore_import_process::{
 };
 pub use keystore_import_status::{get_keystore_import, KeystoreImportStatus};
 pub use keystore_import_upload::upload_keystore_import;
+pub use limits::{LimitError, Limits, LIMIT_VARIABLES};
 pub use object_keys::{certificate_import_key, parse_certificate_import_key, CERTIFICATE_IMPORT_PREFIX};
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
 pub use stale_jobs::{abandon_upload, sweep_stale_jobs};
@@ -43,45 +45,7 @@ pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
 pub use upload_processor::{ProcessOutcome, UploadProcessor};
 pub use upload_urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};
 
-use crate::parsing::keystore::Pkcs12Limits;
-use crate::parsing::ZipLimits;
 use crate::ports::{KeyService, KeystoreStore, ObjectStore, RecordStore};
-
-/// Limits on what one request or upload may hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest request body accepted.
-    pub max_body_bytes: usize,
-    pub zip: ZipLimits,
-    /// Devices handed to the record store per `insert_devices` call.
-    pub device_batch_size: usize,
-    pub pkcs12: Pkcs12Limits,
-    /// Keystore items opened at once (KDFs are CPU-bound; one per core is enough).
-    pub keystore_workers: usize,
-    /// Largest file accepted through an upload URL.
-    pub max_upload_bytes: u64,
-    /// How long an upload URL stays valid.
-    pub upload_url_ttl: std::time::Duration,
-    /// How long a job may stay unfinished before the sweeper fails it.
-    pub job_deadline: std::time::Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            // API Gateway and Lambda cap synchronous payloads at 6 MB.
-            max_body_bytes: 6 * 1024 * 1024,
-            zip: ZipLimits::default(),
-            device_batch_size: 500,
-            pkcs12: Pkcs12Limits::default(),
-            keystore_workers: std::thread::available_parallelism().map_or(2, usize::from),
-            max_upload_bytes: 1024 * 1024 * 1024,
-            upload_url_ttl: std::time::Duration::from_secs(15 * 60),
-            // Past the processors' retries (their events expire after an hour) and upload URLs.
-            job_deadline: std::time::Duration::from_secs(2 * 60 * 60),
-        }
-    }
-}
 
 /// The ports a use case runs on.
 #[derive(Clone)]

@@ -1,0 +1,162 @@
+//! Limits on what one request, upload or job may hold or take, with safe defaults; each
+//! can be set through the environment (Lambda function configuration, or `certport serve`).
+
+use std::time::Duration;
+
+use crate::parsing::keystore::Pkcs12Limits;
+use crate::parsing::ZipLimits;
+
+/// Limits on what one request or upload may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    pub zip: ZipLimits,
+    /// Devices handed to the record store per `insert_devices` call.
+    pub device_batch_size: usize,
+    pub pkcs12: Pkcs12Limits,
+    /// Keystore items opened at once (KDFs are CPU-bound; one per core is enough).
+    pub keystore_workers: usize,
+    /// Largest file accepted through an upload URL.
+    pub max_upload_bytes: u64,
+    /// How long an upload URL stays valid.
+    pub upload_url_ttl: std::time::Duration,
+    /// How long a job may stay unfinished before the sweeper fails it.
+    pub job_deadline: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            // API Gateway and Lambda cap synchronous payloads at 6 MB.
+            max_body_bytes: 6 * 1024 * 1024,
+            zip: ZipLimits::default(),
+            device_batch_size: 500,
+            pkcs12: Pkcs12Limits::default(),
+            keystore_workers: std::thread::available_parallelism().map_or(2, usize::from),
+            max_upload_bytes: 1024 * 1024 * 1024,
+            upload_url_ttl: std::time::Duration::from_secs(15 * 60),
+            // Past the processors' retries (their events expire after an hour) and upload URLs.
+            job_deadline: std::time::Duration::from_secs(2 * 60 * 60),
+        }
+    }
+}
+
+/// A limit set in the environment to something unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("environment variable {name} must be a whole number above 0 ({what})")]
+pub struct LimitError {
+    pub name: &'static str,
+    pub what: &'static str,
+}
+
+type Setter = fn(&mut Limits, u64);
+
+/// Every limit's environment variable, what it limits, and how it is set.
+pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
+    (
+        "CERTPORT_MAX_BODY_BYTES",
+        "largest request body, bytes",
+        |l, v| l.max_body_bytes = v as usize,
+    ),
+    (
+        "CERTPORT_MAX_UPLOAD_BYTES",
+        "largest file through an upload URL, bytes",
+        |l, v| l.max_upload_bytes = v,
+    ),
+    (
+        "CERTPORT_UPLOAD_URL_TTL_SECS",
+        "seconds an upload URL stays valid",
+        |l, v| l.upload_url_ttl = Duration::from_secs(v),
+    ),
+    ("CERTPORT_ZIP_MAX_ENTRIES", "entries in a zip", |l, v| {
+        l.zip.max_entries = v as usize
+    }),
+    (
+        "CERTPORT_ZIP_MAX_ENTRY_BYTES",
+        "uncompressed size of one zip entry, bytes",
+        |l, v| l.zip.max_entry_size = v,
+    ),
+    (
+        "CERTPORT_ZIP_MAX_TOTAL_BYTES",
+        "uncompressed size of a whole zip, bytes",
+        |l, v| l.zip.max_total_size = v,
+    ),
+    (
+        "CERTPORT_DEVICE_BATCH_SIZE",
+        "devices written per store call",
+        |l, v| l.device_batch_size = v as usize,
+    ),
+    (
+        "CERTPORT_PKCS12_MAX_BYTES",
+        "size of one keystore or key item, bytes",
+        |l, v| l.pkcs12.max_bytes = v as usize,
+    ),
+    (
+        "CERTPORT_PKCS12_MAX_ITERATIONS",
+        "KDF or MAC iterations a keystore may ask for",
+        |l, v| l.pkcs12.max_iterations = v,
+    ),
+    (
+        "CERTPORT_KEYSTORE_WORKERS",
+        "keystore items opened at once",
+        |l, v| l.keystore_workers = v as usize,
+    ),
+    (
+        "CERTPORT_JOB_DEADLINE_SECS",
+        "seconds before an unfinished job is failed",
+        |l, v| l.job_deadline = Duration::from_secs(v),
+    ),
+];
+
+impl Limits {
+    /// The defaults, with every variable of `LIMIT_VARIABLES` that `lookup` finds applied.
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Limits, LimitError> {
+        let mut limits = Limits::default();
+        for (name, what, set) in LIMIT_VARIABLES {
+            let Some(value) = lookup(name) else {
+                continue;
+            };
+            let value: u64 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or(LimitError { name, what })?;
+            set(&mut limits, value);
+        }
+        Ok(limits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Limits, LimitError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Limits::from_env(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn variables_override_defaults_and_bad_values_are_named() {
+        assert_eq!(from(&[]).unwrap(), Limits::default());
+        let limits = from(&[
+            ("CERTPORT_ZIP_MAX_ENTRIES", "5"),
+            ("CERTPORT_PKCS12_MAX_ITERATIONS", " 1000 "),
+            ("CERTPORT_JOB_DEADLINE_SECS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(limits.zip.max_entries, 5);
+        assert_eq!(limits.pkcs12.max_iterations, 1000);
+        assert_eq!(limits.job_deadline, Duration::from_secs(60));
+        assert_eq!(limits.max_body_bytes, Limits::default().max_body_bytes);
+        for bad in ["0", "-3", "lots", ""] {
+            let error = from(&[("CERTPORT_ZIP_MAX_TOTAL_BYTES", bad)]).unwrap_err();
+            assert_eq!(error.name, "CERTPORT_ZIP_MAX_TOTAL_BYTES");
+        }
+    }
+}
