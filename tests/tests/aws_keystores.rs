@@ -149,7 +149,53 @@ async fn keystore_import_runs_on_s3_dynamodb_and_kms() {
         private_key_aad(&tenant_id, &fingerprint).as_bytes(),
     )
     .unwrap();
+    let secrets: Vec<Vec<u8>> = vec![
+        pkcs8.to_vec(),
+        B64.encode(&pkcs8).into_bytes(),
+        b"changeit".to_vec(),
+        b"PRIVATE KEY".to_vec(),
+    ];
     assert!(PrivateKey::from_pkcs8(pkcs8).unwrap().matches(&leaf));
+
+    // At rest, nowhere in the bucket or the table: the key (DER or base64), or the password.
+    let mut stored: Vec<(String, Vec<u8>)> = Vec::new();
+    let listed = stack
+        .s3()
+        .list_objects_v2()
+        .bucket(&stack.bucket)
+        .send()
+        .await
+        .unwrap();
+    for object in listed.contents.unwrap_or_default() {
+        let key = object.key.unwrap();
+        let body = stack
+            .s3()
+            .get_object()
+            .bucket(&stack.bucket)
+            .key(&key)
+            .send()
+            .await
+            .unwrap();
+        stored.push((key, body.body.collect().await.unwrap().into_bytes().to_vec()));
+    }
+    let scanned = aws_sdk_dynamodb::Client::new(&stack.sdk)
+        .scan()
+        .table_name(&stack.table)
+        .send()
+        .await
+        .unwrap();
+    for item in scanned.items.unwrap_or_default() {
+        stored.push((format!("{:?}", item.get("pk")), format!("{item:?}").into_bytes()));
+    }
+    assert!(stored.len() > 5, "objects and items were read");
+    for (place, bytes) in &stored {
+        for secret in &secrets {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_slice()),
+                "{place} holds a secret in the clear"
+            );
+        }
+    }
     assert!(deps
         .keys
         .data

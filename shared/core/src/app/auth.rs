@@ -1,5 +1,6 @@
 use crate::domain::{ApiKey, Tenant};
 use crate::ports::RecordStore;
+use subtle::ConstantTimeEq;
 
 use super::AppError;
 
@@ -20,6 +21,10 @@ pub async fn authenticate(records: &dyn RecordStore, presented: Option<&str>) ->
     };
     let hash = ApiKey::from_presented(presented).hash();
     let record = records.find_api_key(&hash).await?.ok_or(AppError::Unauthorized)?;
+    // The store found it by hash; confirm in constant time, whatever the store's collation.
+    if !bool::from(record.hash.0.as_bytes().ct_eq(hash.0.as_bytes())) {
+        return Err(AppError::Unauthorized);
+    }
     let tenant = records
         .get_tenant(&record.tenant_id)
         .await?
