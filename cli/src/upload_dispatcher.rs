@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use certport_core::app::{abandon_upload, sweep_stale_jobs, Deps, UploadProcessor};
+use certport_core::app::{abandon_upload, sweep_stale_jobs, Deps, UploadProcessor, RETRIES_EXHAUSTED};
 use certport_core::ports::{InfraResult, ObjectStore};
 use tokio::sync::mpsc;
 
@@ -61,7 +61,7 @@ pub async fn run(deps: Deps, mut created: mpsc::UnboundedReceiver<String>) {
                 Err(e) => {
                     // As Lambda's on-failure destination does: the job ends FAILED.
                     tracing::error!(error = %e, "processing failed after every retry");
-                    if let Err(e) = abandon_upload(&deps, &key).await {
+                    if let Err(e) = abandon_upload(&deps, &key, RETRIES_EXHAUSTED).await {
                         tracing::error!(error = %e, "the job could not be failed; the sweeper will");
                     }
                     break;

@@ -3,15 +3,13 @@
 //! through the HTTP layer on the embedded adapters (the AWS ones pass the same store
 //! contracts, where every read is scoped by tenant).
 
-use std::sync::Arc;
-
 use base64::Engine;
 use bytes::Bytes;
-use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, KeyServices, Limits};
+use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, Limits};
 use certport_core::http::{handle, Serves};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
-use certport_embedded::{FsObjectStore, LocalKeyService, SqliteRecordStore};
+use certport_tests::embedded::embedded_deps;
 use certport_tests::fixtures::{multipart, repo_root};
 use serde_json::{json, Value};
 
@@ -56,18 +54,7 @@ enum Body {
 #[tokio::test]
 async fn another_tenant_sees_and_touches_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let records = Arc::new(SqliteRecordStore::open(&dir.path().join("records.db")).unwrap());
-    let keys = Arc::new(LocalKeyService::open_or_create(&dir.path().join("key")).unwrap());
-    let deps = Deps {
-        objects: Arc::new(FsObjectStore::open(dir.path().join("objects")).unwrap()),
-        records: records.clone(),
-        keystores: records,
-        keys: KeyServices {
-            dek: keys.clone(),
-            data: keys,
-        },
-        limits: Limits::default(),
-    };
+    let deps = embedded_deps(dir.path(), Limits::default());
     let api = Api { deps: deps.clone() };
     let a = create_tenant_with_key(deps.records.as_ref(), "a").await.unwrap();
     let b = create_tenant_with_key(deps.records.as_ref(), "b").await.unwrap();

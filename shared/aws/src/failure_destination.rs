@@ -4,7 +4,7 @@
 
 use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::SqsEvent;
-use certport_core::app::{abandon_upload, Deps};
+use certport_core::app::{abandon_upload, Deps, RETRIES_EXHAUSTED};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 
@@ -24,7 +24,7 @@ pub async fn respond(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<Value,
                 continue;
             };
             let key = decode_s3_key(&raw_key);
-            let outcome = abandon_upload(deps, &key).await?;
+            let outcome = abandon_upload(deps, &key, RETRIES_EXHAUSTED).await?;
             tracing::warn!(key = %key, ?outcome, "upload abandoned after failed processing");
             outcomes.push(outcome_json(&key, &outcome));
         }

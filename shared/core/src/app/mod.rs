@@ -40,7 +40,7 @@ pub use keystore_import_upload::upload_keystore_import;
 pub use limits::{LimitError, Limits, LIMIT_VARIABLES};
 pub use object_keys::{certificate_import_key, parse_certificate_import_key, CERTIFICATE_IMPORT_PREFIX};
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
-pub use stale_jobs::{abandon_upload, sweep_stale_jobs};
+pub use stale_jobs::{abandon_upload, sweep_stale_jobs, RETRIES_EXHAUSTED};
 pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
 pub use upload_processor::{ProcessOutcome, UploadProcessor};
 pub use upload_urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};

@@ -29,9 +29,11 @@ pub async fn sweep_stale_jobs(deps: &Deps, max_age: Duration) -> Result<Vec<Proc
     Ok(outcomes)
 }
 
-/// Fails the job of an upload whose processing failed every retry.
-pub async fn abandon_upload(deps: &Deps, key: &str) -> Result<ProcessOutcome, InfraError> {
-    let message = "processing failed after every retry; upload the file again";
+/// Why a job ends when Lambda gave up on its processor invocation.
+pub const RETRIES_EXHAUSTED: &str = "processing failed after every retry; upload the file again";
+
+/// Fails the job of an upload whose processing cannot succeed, with `message`.
+pub async fn abandon_upload(deps: &Deps, key: &str, message: &str) -> Result<ProcessOutcome, InfraError> {
     let ignored = || ProcessOutcome::Ignored {
         reason: "not an upload key".into(),
     };

@@ -3,9 +3,12 @@
 use crate::ports::InfraError;
 
 use super::{
-    process_certificate_import, process_keystore_import, Deps, CERTIFICATE_IMPORT_PREFIX,
+    abandon_upload, process_certificate_import, process_keystore_import, Deps, CERTIFICATE_IMPORT_PREFIX,
     KEYSTORE_IMPORT_PREFIX,
 };
+
+const STORAGE_REFUSED: &str =
+    "the job could not be processed: storage refused an operation that retrying will not fix; upload the file again";
 
 /// What one S3 ObjectCreated notification led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,9 +61,17 @@ impl UploadProcessor {
     /// Processes the upload at `key` (already URL-decoded). `Err` only for
     /// infrastructure failures worth retrying; permanent ones end the job FAILED.
     pub async fn process(self, deps: &Deps, key: &str) -> Result<ProcessOutcome, InfraError> {
-        match self {
+        let result = match self {
             UploadProcessor::CertificateImport => process_certificate_import(deps, key).await,
             UploadProcessor::KeystoreImport => process_keystore_import(deps, key).await,
+        };
+        match result {
+            // Retrying cannot help: end the job now, with a reason the user can act on.
+            Err(e) if !e.transient => {
+                tracing::error!(key, error = %e, "permanent storage failure; the job ends FAILED");
+                abandon_upload(deps, key, STORAGE_REFUSED).await
+            }
+            other => other,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod certs;
 pub mod contracts;
+pub mod faults;
 pub mod keystore_contract;
 
 use std::io::{Cursor, Write};

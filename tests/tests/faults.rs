@@ -1,0 +1,245 @@
+//! Faults and re-deliveries (issue: nothing is lost, nothing is counted twice): a processor
+//! dying half-way and retried, the same event processed twice at once, and permanent
+//! storage errors, with fault-injecting adapters behind the real embedded ones.
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use certport_core::app::{
+    add_trusted_ca, create_edge_instance, create_profile, create_tenant_with_key, set_source_fields_mapping,
+    upload_certificate_import, upload_keystore_import, Caller, CertImportUpload, Deps, Limits, NewProfile,
+    ProcessOutcome, UploadProcessor,
+};
+use certport_core::crypto::seal_to;
+use certport_core::domain::{ItemStatus, JobStatus, KeystoreJobStatus};
+use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::faults::{DeviceWritesFailAfter, ReadsRefused};
+use certport_core::testing::zip_of;
+use certport_tests::embedded::embedded_deps;
+use certport_tests::fixtures::repo_root;
+use serde_json::json;
+
+async fn caller(deps: &Deps) -> Caller {
+    let created = create_tenant_with_key(deps.records.as_ref(), "faults")
+        .await
+        .unwrap();
+    Caller {
+        tenant: created.tenant,
+        api_key_id: "faults".into(),
+    }
+}
+
+/// A mapped profile and an uploaded zip of `count` fresh certificates: (job id, object key).
+async fn certificate_upload(deps: &Deps, caller: &Caller, prefix: &str, count: usize) -> (String, String) {
+    let new = NewProfile {
+        name: prefix.into(),
+        enrollment_method: "CERTIFICATE_IMPORT".into(),
+    };
+    let profile = create_profile(deps, caller, new).await.unwrap();
+    let sample = self_signed(KeyType::EcP256, &format!("/CN={prefix}-sample"), None);
+    let mapping = json!({"device_identifier": "subject.common_name"});
+    set_source_fields_mapping(
+        deps,
+        caller,
+        &profile.id,
+        "s.pem",
+        sample.pem.as_bytes(),
+        &mapping,
+    )
+    .await
+    .unwrap();
+    let bundle: String = (0..count)
+        .map(|i| self_signed(KeyType::EcP256, &format!("/CN={prefix}-{i}"), None).pem)
+        .collect();
+    let upload = CertImportUpload {
+        profile_id: profile.id,
+        file_name: "devices.zip".into(),
+        zip: zip_of(&[("devices.pem", bundle.as_bytes())]).into(),
+        ip_address: None,
+    };
+    let job = upload_certificate_import(deps, caller, upload).await.unwrap();
+    (job.id, job.object_key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_processor_dying_half_way_is_retried_without_double_counting() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        device_batch_size: 3,
+        ..Limits::default()
+    };
+    let deps = embedded_deps(dir.path(), limits);
+    let caller = caller(&deps).await;
+    let (job_id, key) = certificate_upload(&deps, &caller, "crash", 10).await;
+    let tenant = &caller.tenant.id;
+    let processor = UploadProcessor::CertificateImport;
+
+    // Two batches of three devices are written, then the writer dies: a transient error.
+    let dying = Deps {
+        records: Arc::new(DeviceWritesFailAfter::new(deps.records.clone(), 2)),
+        ..deps.clone()
+    };
+    let error = processor.process(&dying, &key).await.unwrap_err();
+    assert!(error.transient, "{error}");
+    let job = deps.records.get_job(tenant, &job_id).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Pending, "a retry can still finish it");
+    assert!(deps
+        .records
+        .get_device(tenant, "crash-5")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(deps
+        .records
+        .get_device(tenant, "crash-6")
+        .await
+        .unwrap()
+        .is_none());
+
+    // The retry recognises what the first attempt wrote.
+    let outcome = processor.process(&deps, &key).await.unwrap();
+    assert_eq!(
+        outcome,
+        ProcessOutcome::Completed {
+            job_id: job_id.clone(),
+            total: 10,
+            failed: 0
+        }
+    );
+    assert!(deps
+        .records
+        .job_failures(tenant, &job_id)
+        .await
+        .unwrap()
+        .is_empty());
+    for i in 0..10 {
+        let device = deps
+            .records
+            .get_device(tenant, &format!("crash-{i}"))
+            .await
+            .unwrap();
+        assert_eq!(device.map(|d| d.job_id), Some(job_id.clone()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_event_twice_at_once_gives_one_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = embedded_deps(
+        dir.path(),
+        Limits {
+            device_batch_size: 2,
+            ..Limits::default()
+        },
+    );
+    let caller = caller(&deps).await;
+    let tenant = caller.tenant.id.clone();
+
+    // Certificates: both deliveries succeed, and the job counts each certificate once.
+    let (job_id, key) = certificate_upload(&deps, &caller, "twice", 8).await;
+    let processor = UploadProcessor::CertificateImport;
+    let (first, second) = tokio::join!(processor.process(&deps, &key), processor.process(&deps, &key));
+    for outcome in [first.unwrap(), second.unwrap()] {
+        assert!(
+            matches!(
+                outcome,
+                ProcessOutcome::Completed {
+                    total: 8,
+                    failed: 0,
+                    ..
+                } | ProcessOutcome::AlreadyFinished { .. }
+            ),
+            "{outcome:?}"
+        );
+    }
+    let job = deps.records.get_job(&tenant, &job_id).await.unwrap().unwrap();
+    assert_eq!(
+        (job.status, job.total_certificates, job.failed_certificates),
+        (JobStatus::Completed, 8, 0)
+    );
+    assert!(deps
+        .records
+        .job_failures(&tenant, &job_id)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Keystores: one stored key, and the item IMPORTED (not SKIPPED by its own twin).
+    let (edge, dek) = create_edge_instance(deps.keystores.as_ref(), deps.keys.dek.as_ref(), &tenant, "edge")
+        .await
+        .unwrap();
+    let root =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/keystores/trusted-root.pem")).unwrap();
+    add_trusted_ca(&deps, &caller, &root).await.unwrap();
+    let public: [u8; 32] = B64.decode(&dek.public_key).unwrap().try_into().unwrap();
+    let p12 =
+        std::fs::read(repo_root().join("tests/fixtures/keystores/openssl3-default-p256-chain.p12")).unwrap();
+    let batch = json!({
+        "edgeInstanceId": edge.id, "encryptionKeyId": dek.id,
+        "importInformation": [{"pkcs12Keystore": B64.encode(&p12), "dekEncryptedPassword": B64.encode(seal_to(&public, b"changeit"))}]
+    });
+    let job = upload_keystore_import(&deps, &caller, batch.to_string().as_bytes())
+        .await
+        .unwrap();
+    let processor = UploadProcessor::KeystoreImport;
+    let (first, second) = tokio::join!(
+        processor.process(&deps, &job.object_key),
+        processor.process(&deps, &job.object_key)
+    );
+    first.unwrap();
+    second.unwrap();
+    let results = deps.keystores.item_results(&tenant, &job.id).await.unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].status, ItemStatus::Imported, "{:?}", results[0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_storage_errors_end_the_job_failed_with_every_item_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = embedded_deps(dir.path(), Limits::default());
+    let caller = caller(&deps).await;
+    let tenant = caller.tenant.id.clone();
+    let refusing = Deps {
+        objects: Arc::new(ReadsRefused {
+            inner: deps.objects.clone(),
+        }),
+        ..deps.clone()
+    };
+
+    let (job_id, key) = certificate_upload(&deps, &caller, "refused", 2).await;
+    let outcome = UploadProcessor::CertificateImport
+        .process(&refusing, &key)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
+    let job = deps.records.get_job(&tenant, &job_id).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Failed);
+    assert!(job.failure_message.unwrap().contains("retrying will not fix"));
+
+    let (edge, dek) = create_edge_instance(deps.keystores.as_ref(), deps.keys.dek.as_ref(), &tenant, "edge")
+        .await
+        .unwrap();
+    let item = json!({"pkcs12Keystore": B64.encode(b"x"), "dekEncryptedPassword": B64.encode(b"y")});
+    let batch = json!({"edgeInstanceId": edge.id, "encryptionKeyId": dek.id, "importInformation": [item.clone(), item.clone(), item]});
+    let job = upload_keystore_import(&deps, &caller, batch.to_string().as_bytes())
+        .await
+        .unwrap();
+    let outcome = UploadProcessor::KeystoreImport
+        .process(&refusing, &job.object_key)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
+    let job = deps
+        .keystores
+        .get_keystore_job(&tenant, &job.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.status, KeystoreJobStatus::Failed);
+    let results = deps.keystores.item_results(&tenant, &job.id).await.unwrap();
+    assert_eq!(results.len(), 3);
+    assert!(results
+        .iter()
+        .all(|r| r.status == ItemStatus::Failed && r.reason.contains("retrying will not fix")));
+}
