@@ -1,0 +1,362 @@
+//! Hostile uploads through the real HTTP API of `certport serve`: each is refused with a
+//! clear 4xx, or fails on its own as an item with a stable reason, never a 500 or a hang;
+//! entry names never touch the filesystem; and the server still imports normally after.
+//! The hostile files are made here (`hostile_zips`), so anyone can rebuild them.
+
+use std::io::Write;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::zip_of;
+use serde_json::{json, Value};
+use support::{start_server_with, Server};
+use zip::write::SimpleFileOptions;
+
+mod support;
+
+const LIMITS: &[(&str, &str)] = &[
+    ("CERTPORT_ZIP_MAX_ENTRIES", "50"),
+    ("CERTPORT_ZIP_MAX_ENTRY_BYTES", "1048576"),
+    ("CERTPORT_ZIP_MAX_TOTAL_BYTES", "4194304"),
+];
+
+fn zip_with(build: impl FnOnce(&mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>)) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    build(&mut writer);
+    writer.finish().unwrap().into_inner()
+}
+
+/// (what, zip, expected status, a piece of the expected message).
+fn hostile_zips(pem: &str) -> Vec<(&'static str, Vec<u8>, u16, &'static str)> {
+    let deflated = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let bomb = zip_with(|w| {
+        w.start_file("bomb.pem", deflated).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..50 {
+            w.write_all(&zeros).unwrap();
+        }
+    });
+    let many = zip_with(|w| {
+        for i in 0..51 {
+            w.start_file(format!("{i}.pem"), deflated).unwrap();
+            w.write_all(pem.as_bytes()).unwrap();
+        }
+    });
+    let large_total = zip_with(|w| {
+        for i in 0..5 {
+            w.start_file(format!("{i}.pem"), deflated).unwrap();
+            w.write_all(&vec![b'A'; 1_000_000]).unwrap();
+        }
+    });
+    let symlink = zip_with(|w| {
+        w.add_symlink("link.pem", "/etc/passwd", SimpleFileOptions::default())
+            .unwrap();
+    });
+    // The encrypted flag (bit 0 of the general purpose flags) on the entry, in both headers.
+    let mut encrypted = zip_of(&[("secret.pem", pem.as_bytes())]);
+    for signature in [&b"PK\x03\x04"[..], &b"PK\x01\x02"[..]] {
+        let at = encrypted.windows(4).position(|w| w == signature).unwrap();
+        let flags = at + if signature == b"PK\x03\x04" { 6 } else { 8 };
+        encrypted[flags] |= 1;
+    }
+    vec![
+        ("a zip bomb", bomb, 400, "larger than 1048576 bytes uncompressed"),
+        ("too many entries", many, 400, "more than 50 entries"),
+        (
+            "too much in all",
+            large_total,
+            400,
+            "larger than 4194304 bytes uncompressed",
+        ),
+        (
+            "a nested zip",
+            zip_of(&[("inner.zip", &zip_of(&[("a.pem", pem.as_bytes())]))]),
+            400,
+            "`inner.zip`",
+        ),
+        ("a symlink entry", symlink, 400, "symbolic link"),
+        ("an encrypted entry", encrypted, 400, "encrypted"),
+        (
+            "not a zip at all",
+            b"PK\x03\x04 nothing more".to_vec(),
+            400,
+            "not a readable zip",
+        ),
+        ("an empty zip", zip_of(&[]), 400, "no .pem or .xml file"),
+    ]
+}
+
+impl Server {
+    async fn upload(&self, client: &reqwest::Client, profile: &str, zip: Vec<u8>) -> (u16, Value) {
+        let part = reqwest::multipart::Part::bytes(zip).file_name("upload.zip");
+        let response = client
+            .post(self.url(&format!("/iot/api/v1/certificate-import/{profile}")))
+            .header("x-api-key", &self.api_key)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    async fn json(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = client
+            .request(method, self.url(path))
+            .header("x-api-key", &self.api_key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    async fn mapped_profile(
+        &self,
+        client: &reqwest::Client,
+        sample_name: &'static str,
+        sample: Vec<u8>,
+    ) -> String {
+        let (_, profile) = self
+            .json(
+                client,
+                reqwest::Method::POST,
+                "/iot/api/v1/enrollment-profile",
+                Some(json!({"name": sample_name, "enrollment_method": "CERTIFICATE_IMPORT"})),
+            )
+            .await;
+        let id = profile["id"].as_str().unwrap().to_string();
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(sample).file_name(sample_name),
+            )
+            .text("mapping", r#"{"device_identifier": "subject.common_name"}"#);
+        let response = client
+            .post(self.url(&format!(
+                "/iot/api/v1/enrollment-profile/{id}/source-fields-mapping"
+            )))
+            .header("x-api-key", &self.api_key)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        id
+    }
+
+    async fn wait_for(&self, client: &reqwest::Client, job: &str) -> Value {
+        for _ in 0..600 {
+            let (_, body) = self
+                .json(
+                    client,
+                    reqwest::Method::GET,
+                    &format!("/iot/api/v1/certificate-import/job/{job}"),
+                    None,
+                )
+                .await;
+            if body["status"] != "PENDING" {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("job {job} still pending");
+    }
+}
+
+#[tokio::test]
+async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server_with(data_dir.path(), &[], LIMITS);
+    let client = certport_tests::http_client();
+    let cert = self_signed(KeyType::EcP256, "/CN=hostile-ok-1", None);
+    let profile = server
+        .mapped_profile(&client, "sample.pem", cert.pem.clone().into_bytes())
+        .await;
+
+    for (what, zip, status, says) in hostile_zips(&cert.pem) {
+        let (code, body) = server.upload(&client, &profile, zip).await;
+        assert_eq!(code, status, "{what}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{what}: {message}");
+    }
+
+    // Entry names are labels, never paths: traversal and absolute names import as files
+    // of the zip, and nothing is written where they point.
+    let names = ["../../escaped.pem", "/tmp/absolute-certport.pem", "dir\\back.pem"];
+    let certs: Vec<_> = (2..5)
+        .map(|i| self_signed(KeyType::EcP256, &format!("/CN=hostile-ok-{i}"), None).pem)
+        .collect();
+    let entries: Vec<(&str, &[u8])> = names
+        .iter()
+        .copied()
+        .zip(certs.iter().map(|c| c.as_bytes()))
+        .collect();
+    let (code, job) = server.upload(&client, &profile, zip_of(&entries)).await;
+    assert_eq!(code, 200, "{job}");
+    let done = server.wait_for(&client, job["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (done["status"].as_str(), done["failed_certificates"].as_u64()),
+        (Some("COMPLETED"), Some(0)),
+        "{done}"
+    );
+    assert!(!data_dir.path().join("../../escaped.pem").exists());
+    assert!(!data_dir.path().parent().unwrap().join("escaped.pem").exists());
+    assert!(!std::path::Path::new("/tmp/absolute-certport.pem").exists());
+
+    // Broken certificates inside a good zip fail one by one, with their reason.
+    let truncated = {
+        let body = B64.encode(&cert.der[..cert.der.len() / 2]);
+        format!("-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n")
+    };
+    let trailing = {
+        let mut der = cert.der.clone();
+        der.extend_from_slice(b"trailing");
+        format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            B64.encode(der)
+        )
+    };
+    let good = self_signed(KeyType::Rsa2048, "/CN=hostile-ok-5", None).pem;
+    let bundle =
+        format!("{truncated}{trailing}-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n{good}");
+    let (code, job) = server
+        .upload(&client, &profile, zip_of(&[("mixed.pem", bundle.as_bytes())]))
+        .await;
+    assert_eq!(code, 200, "{job}");
+    let done = server.wait_for(&client, job["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (
+            done["total_certificates"].as_u64(),
+            done["failed_certificates"].as_u64()
+        ),
+        (Some(4), Some(3)),
+        "{done}"
+    );
+    let failures: Vec<Value> = serde_json::from_str(done["status_message"].as_str().unwrap()).unwrap();
+    let reasons: Vec<&str> = failures.iter().map(|f| f["reason"].as_str().unwrap()).collect();
+    assert_eq!(
+        reasons,
+        vec!["MALFORMED_CERTIFICATE", "MALFORMED_CERTIFICATE", "MALFORMED_PEM"],
+        "{failures:?}"
+    );
+
+    // XML: DTDs and entities are refused, never expanded; deep nesting and non-UTF-8 too.
+    let b64 = B64.encode(&cert.der);
+    let xml_profile = server
+        .mapped_profile(
+            &client,
+            "sample.xml",
+            format!("<certificates><certificate><pem>{b64}</pem></certificate></certificates>").into_bytes(),
+        )
+        .await;
+    let entity = format!(
+        "<?xml version=\"1.0\"?><!DOCTYPE c [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><certificates><certificate><pem>&x;{b64}</pem></certificate></certificates>"
+    );
+    let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    let latin1: Vec<u8> =
+        b"<certificates><certificate><pem>\xff\xfe</pem></certificate></certificates>".to_vec();
+    for (what, xml) in [
+        ("an entity", entity.into_bytes()),
+        ("deep nesting", deep.into_bytes()),
+        ("not UTF-8", latin1),
+    ] {
+        let (code, body) = server
+            .upload(&client, &xml_profile, zip_of(&[("c.xml", &xml)]))
+            .await;
+        assert_eq!(code, 400, "{what}: {body}");
+        assert!(body["errors"][0]["message"].as_str().is_some(), "{what}: {body}");
+    }
+
+    // The keystore batch body: too many items, bad base64, wrong types, a huge item.
+    let credentials: Value =
+        serde_json::from_slice(&std::fs::read(data_dir.path().join("credentials.json")).unwrap()).unwrap();
+    let (edge, key) = (
+        credentials["edge_instance_id"].clone(),
+        credentials["encryption_key_id"].clone(),
+    );
+    let item = json!({"pkcs12Keystore": B64.encode(b"x"), "dekEncryptedPassword": B64.encode([0u8; 48])});
+    let imports = "/outagedetection/v1/certificates/imports";
+    for (what, body) in [
+        (
+            "101 items",
+            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": vec![item.clone(); 101]}),
+        ),
+        (
+            "bad base64",
+            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [{"pkcs12Keystore": "%%%", "dekEncryptedPassword": "AA=="}]}),
+        ),
+        (
+            "wrong types",
+            json!({"edgeInstanceId": 7, "encryptionKeyId": key, "importInformation": "all of them"}),
+        ),
+        (
+            "no items field",
+            json!({"edgeInstanceId": edge, "encryptionKeyId": key}),
+        ),
+    ] {
+        let (code, body) = server
+            .json(&client, reqwest::Method::POST, imports, Some(body))
+            .await;
+        assert_eq!(
+            (code, body["errors"][0]["code"].as_i64()),
+            (400, Some(10400)),
+            "{what}: {body}"
+        );
+    }
+    let (_, dek) = server
+        .json(
+            &client,
+            reqwest::Method::GET,
+            &format!("/v1/edgeencryptionkeys/{}", key.as_str().unwrap()),
+            None,
+        )
+        .await;
+    let public: [u8; 32] = B64
+        .decode(dek["key"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let sealed = B64.encode(certport_core::crypto::seal_to(&public, b"changeit"));
+    let huge = json!({"pkcs12Keystore": B64.encode(vec![0x30u8; 2 << 20]), "dekEncryptedPassword": sealed});
+    let (code, created) = server
+        .json(
+            &client,
+            reqwest::Method::POST,
+            imports,
+            Some(json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [huge, item]})),
+        )
+        .await;
+    assert_eq!(code, 201, "{created}");
+    let path = format!("{imports}/{}", created["id"].as_str().unwrap());
+    let job = loop {
+        let (_, job) = server.json(&client, reqwest::Method::GET, &path, None).await;
+        if job["status"] != "PROCESSING" {
+            break job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(job["results"][0]["reasonCode"], "TOO_LARGE", "{job}");
+    assert_eq!(job["results"][1]["status"], "FAILED", "{job}");
+
+    // After all of it, a normal import still works.
+    let fine = self_signed(KeyType::EcP256, "/CN=hostile-after", None);
+    let (code, job) = server
+        .upload(&client, &profile, zip_of(&[("fine.pem", fine.pem.as_bytes())]))
+        .await;
+    assert_eq!(code, 200, "{job}");
+    let done = server.wait_for(&client, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["result"], "SUCCESS", "{done}");
+}
