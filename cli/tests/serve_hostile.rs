@@ -60,7 +60,23 @@ fn hostile_zips(pem: &str) -> Vec<(&'static str, Vec<u8>, u16, &'static str)> {
         let flags = at + if signature == b"PK\x03\x04" { 6 } else { 8 };
         encrypted[flags] |= 1;
     }
+    // Two entries under one name: the second name patched to the first in both headers.
+    let mut duplicate = zip_of(&[("a.pem", pem.as_bytes()), ("b.pem", pem.as_bytes())]);
+    replace_all(&mut duplicate, b"b.pem", b"a.pem");
+    // Overlapping entries (a non-recursive bomb): every central directory entry points at
+    // the first entry's data, 1 MiB of zeros, so 40 entries inflate to 40 MiB.
+    let mut overlapping = zip_with(|w| {
+        w.start_file("0.pem", deflated).unwrap();
+        w.write_all(&vec![0u8; 1 << 20]).unwrap();
+        for i in 1..40 {
+            w.start_file(format!("{i}.pem"), deflated).unwrap();
+            w.write_all(&vec![0u8; 1 << 20]).unwrap();
+        }
+    });
+    point_all_entries_at_the_first(&mut overlapping);
     vec![
+        ("duplicate names", duplicate, 400, "same name"),
+        ("overlapping entries", overlapping, 400, "bytes uncompressed"),
         ("a zip bomb", bomb, 400, "larger than 1048576 bytes uncompressed"),
         ("too many entries", many, 400, "more than 50 entries"),
         (
@@ -85,6 +101,31 @@ fn hostile_zips(pem: &str) -> Vec<(&'static str, Vec<u8>, u16, &'static str)> {
         ),
         ("an empty zip", zip_of(&[]), 400, "no .pem or .xml file"),
     ]
+}
+
+fn replace_all(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    let mut at = 0;
+    while let Some(found) = bytes[at..].windows(from.len()).position(|w| w == from) {
+        bytes[at + found..at + found + to.len()].copy_from_slice(to);
+        at += found + from.len();
+    }
+}
+
+/// Sets every central directory entry's local header offset (and sizes) to the first's.
+fn point_all_entries_at_the_first(zip: &mut [u8]) {
+    let entries: Vec<usize> = zip
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"PK\x01\x02")
+        .map(|(i, _)| i)
+        .collect();
+    let first = entries[0];
+    let (sizes, offset) = (first + 16..first + 28, first + 42..first + 46);
+    let (sizes_of_first, offset_of_first) = (zip[sizes.clone()].to_vec(), zip[offset.clone()].to_vec());
+    for entry in entries {
+        zip[entry + 16..entry + 28].copy_from_slice(&sizes_of_first);
+        zip[entry + 42..entry + 46].copy_from_slice(&offset_of_first);
+    }
 }
 
 impl Server {

@@ -45,6 +45,8 @@ pub enum ZipError {
     TotalTooLarge(u64),
     #[error("`{0}` is encrypted; upload a zip without a password")]
     Encrypted(String),
+    #[error("the zip holds several entries with the same name; give each file its own name")]
+    DuplicateNames,
     #[error("`{0}` is a symbolic link; put the certificate files themselves in the zip")]
     Symlink(String),
     #[error("`{name}` cannot be read from the zip ({detail})")]
@@ -73,6 +75,17 @@ pub struct UploadArchive<'a> {
     total_read: u64,
 }
 
+/// The entry count the end-of-central-directory record declares (`None` for zip64's
+/// placeholder, or when there is no such record).
+fn declared_entries(bytes: &[u8]) -> Option<usize> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    let search_from = bytes.len().saturating_sub(22 + u16::MAX as usize);
+    let at = bytes[search_from..].windows(4).rposition(|w| w == EOCD)? + search_from;
+    let total = bytes.get(at + 10..at + 12)?;
+    let total = u16::from_le_bytes([total[0], total[1]]);
+    (total != u16::MAX).then_some(usize::from(total))
+}
+
 impl<'a> UploadArchive<'a> {
     /// Reads the central directory and checks what the zip holds, without inflating anything.
     pub fn open(bytes: &'a [u8], limits: ZipLimits) -> Result<Self, ZipError> {
@@ -80,6 +93,11 @@ impl<'a> UploadArchive<'a> {
             ZipArchive::new(Cursor::new(bytes)).map_err(|e| ZipError::NotAZip(e.to_string()))?;
         if archive.len() > limits.max_entries {
             return Err(ZipError::TooManyEntries(limits.max_entries));
+        }
+        // The zip reader keeps one entry per name: more entries declared than it kept
+        // means names repeat, and a file would be silently dropped.
+        if declared_entries(bytes).is_some_and(|declared| declared > archive.len()) {
+            return Err(ZipError::DuplicateNames);
         }
         let mut files = Vec::new();
         let (mut pem_files, mut xml_files) = (0usize, 0usize);
@@ -230,6 +248,17 @@ mod tests {
             Some(ZipError::UnsupportedFile("notes.txt".into()))
         );
         assert_eq!(open(&[]), Some(ZipError::NoCertificateFiles));
+        // A repeated name (patched in, as writers refuse to make one).
+        let mut repeated = zip_of(&[("a.pem", b"x"), ("b.pem", b"y")]);
+        for at in 0..repeated.len() - 5 {
+            if &repeated[at..at + 5] == b"b.pem" {
+                repeated[at..at + 5].copy_from_slice(b"a.pem");
+            }
+        }
+        assert_eq!(
+            UploadArchive::open(&repeated, ZipLimits::default()).err(),
+            Some(ZipError::DuplicateNames)
+        );
         assert!(matches!(
             UploadArchive::open(b"PK\x03\x04 not really", ZipLimits::default()),
             Err(ZipError::NotAZip(_))
