@@ -19,6 +19,8 @@ const LIMITS: &[(&str, &str)] = &[
     ("CERTPORT_ZIP_MAX_ENTRIES", "50"),
     ("CERTPORT_ZIP_MAX_ENTRY_BYTES", "1048576"),
     ("CERTPORT_ZIP_MAX_TOTAL_BYTES", "4194304"),
+    ("CERTPORT_MAX_CERTIFICATES", "20"),
+    ("CERTPORT_MAX_CERTIFICATE_BYTES", "2000"),
 ];
 
 fn zip_with(build: impl FnOnce(&mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>)) -> Vec<u8> {
@@ -74,7 +76,14 @@ fn hostile_zips(pem: &str) -> Vec<(&'static str, Vec<u8>, u16, &'static str)> {
         }
     });
     point_all_entries_at_the_first(&mut overlapping);
+    let crowded = pem.repeat(21);
     vec![
+        (
+            "too many certificates",
+            zip_of(&[("crowd.pem", crowded.as_bytes())]),
+            400,
+            "at most 20",
+        ),
         ("duplicate names", duplicate, 400, "same name"),
         ("overlapping entries", overlapping, 400, "bytes uncompressed"),
         ("a zip bomb", bomb, 400, "larger than 1048576 bytes uncompressed"),
@@ -271,8 +280,11 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
         )
     };
     let good = self_signed(KeyType::Rsa2048, "/CN=hostile-ok-5", None).pem;
-    let bundle =
-        format!("{truncated}{trailing}-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n{good}");
+    let sans: Vec<String> = (0..80).map(|i| format!("DNS:host-{i}.large.example")).collect();
+    let oversized = self_signed(KeyType::EcP256, "/CN=hostile-big", Some(&sans.join(","))).pem;
+    let bundle = format!(
+        "{truncated}{trailing}-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n{oversized}{good}"
+    );
     let (code, job) = server
         .upload(&client, &profile, zip_of(&[("mixed.pem", bundle.as_bytes())]))
         .await;
@@ -283,14 +295,19 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
             done["total_certificates"].as_u64(),
             done["failed_certificates"].as_u64()
         ),
-        (Some(4), Some(3)),
+        (Some(5), Some(4)),
         "{done}"
     );
     let failures: Vec<Value> = serde_json::from_str(done["status_message"].as_str().unwrap()).unwrap();
     let reasons: Vec<&str> = failures.iter().map(|f| f["reason"].as_str().unwrap()).collect();
     assert_eq!(
         reasons,
-        vec!["MALFORMED_CERTIFICATE", "MALFORMED_CERTIFICATE", "MALFORMED_PEM"],
+        vec![
+            "MALFORMED_CERTIFICATE",
+            "MALFORMED_CERTIFICATE",
+            "MALFORMED_PEM",
+            "CERTIFICATE_TOO_LARGE"
+        ],
         "{failures:?}"
     );
 

@@ -149,6 +149,21 @@ impl<'a> Run<'a> {
             Ok(archive) => archive,
             Err(e) => return Ok(Err(e.to_string())),
         };
+        // Uploads through an upload URL were not counted yet: count before writing anything.
+        if self.job.total_certificates == 0 {
+            let counted =
+                UploadArchive::open(zip, self.deps.limits.zip).and_then(|mut a| a.count_certificates());
+            match counted {
+                Ok(n) if n > self.deps.limits.max_certificates => {
+                    return Ok(Err(format!(
+                        "the zip holds {n} certificates; one upload may hold at most {}: split it",
+                        self.deps.limits.max_certificates
+                    )))
+                }
+                Ok(_) => {}
+                Err(e) => return Ok(Err(e.to_string())),
+            }
+        }
         // Uploads through an upload URL were not checked against the profile yet.
         if Some(archive.format()) != self.profile.format {
             return Ok(Err(format!(
@@ -192,6 +207,15 @@ impl<'a> Run<'a> {
     }
 
     async fn certificate(&mut self, at: Position, der: Vec<u8>) -> Result<(), InfraError> {
+        if der.len() > self.deps.limits.max_certificate_bytes {
+            let message = format!(
+                "the certificate is {} bytes; at most {} are accepted",
+                der.len(),
+                self.deps.limits.max_certificate_bytes
+            );
+            self.fail(&at, FailureReason::CertificateTooLarge, message);
+            return Ok(());
+        }
         let parsed = match parse_certificate(der) {
             Ok(parsed) => parsed,
             Err(e) => {

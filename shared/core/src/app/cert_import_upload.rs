@@ -42,6 +42,12 @@ pub async fn upload_certificate_import(
     if total == 0 {
         return Err(AppError::invalid("the zip holds no certificates"));
     }
+    if total > deps.limits.max_certificates {
+        return Err(AppError::invalid(format!(
+            "the zip holds {total} certificates; one upload may hold at most {}: split it",
+            deps.limits.max_certificates
+        )));
+    }
 
     let mut job = new_job(
         caller,

@@ -12,6 +12,10 @@ pub struct Limits {
     /// Largest request body accepted.
     pub max_body_bytes: usize,
     pub zip: ZipLimits,
+    /// Certificates one upload may hold.
+    pub max_certificates: u64,
+    /// DER size of one certificate.
+    pub max_certificate_bytes: usize,
     /// Devices handed to the record store per `insert_devices` call.
     pub device_batch_size: usize,
     pub pkcs12: Pkcs12Limits,
@@ -31,6 +35,8 @@ impl Default for Limits {
             // API Gateway and Lambda cap synchronous payloads at 6 MB.
             max_body_bytes: 6 * 1024 * 1024,
             zip: ZipLimits::default(),
+            max_certificates: 1_000_000,
+            max_certificate_bytes: 64 * 1024,
             device_batch_size: 500,
             pkcs12: Pkcs12Limits::default(),
             keystore_workers: std::thread::available_parallelism().map_or(2, usize::from),
@@ -81,6 +87,16 @@ pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
         "CERTPORT_ZIP_MAX_TOTAL_BYTES",
         "uncompressed size of a whole zip, bytes",
         |l, v| l.zip.max_total_size = v,
+    ),
+    (
+        "CERTPORT_MAX_CERTIFICATES",
+        "certificates in one upload",
+        |l, v| l.max_certificates = v,
+    ),
+    (
+        "CERTPORT_MAX_CERTIFICATE_BYTES",
+        "DER size of one certificate, bytes",
+        |l, v| l.max_certificate_bytes = v as usize,
     ),
     (
         "CERTPORT_DEVICE_BATCH_SIZE",

@@ -45,6 +45,8 @@ pub enum FailureReason {
     MalformedPem,
     /// Bytes that are not a DER X.509 certificate.
     MalformedCertificate,
+    /// A certificate larger than the configured limit.
+    CertificateTooLarge,
     /// A source field the mapping needs is absent from the certificate.
     MissingRequiredField,
     /// The same certificate is already in the inventory.
