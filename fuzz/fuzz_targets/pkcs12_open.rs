@@ -13,8 +13,8 @@ fuzz_target!(|data: &[u8]| {
     let (password, file) = rest.split_at(len);
     let password = String::from_utf8_lossy(password);
     let limits = Pkcs12Limits {
-        max_bytes: 1 << 20,
         max_iterations: 2048,
+        ..Pkcs12Limits::default()
     };
     if let Ok(contents) = open_pkcs12(file, &password, &limits) {
         // Key parsing, leaf matching and chain ordering, trusting the file's own certificates.

@@ -114,6 +114,11 @@ pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
         |l, v| l.pkcs12.max_iterations = v,
     ),
     (
+        "CERTPORT_PKCS12_MAX_ENTRIES",
+        "safes, keys and certificates in one keystore",
+        |l, v| l.pkcs12.max_entries = v as usize,
+    ),
+    (
         "CERTPORT_KEYSTORE_WORKERS",
         "keystore items opened at once",
         |l, v| l.keystore_workers = v as usize,

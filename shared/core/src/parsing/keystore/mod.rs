@@ -39,6 +39,8 @@ pub enum KeystoreError {
     Expired(String),
     #[error("the keystore is larger than {0} bytes")]
     TooLarge(usize),
+    #[error("the keystore holds more than {0} entries (safes, keys and certificates); import one key with its chain per item")]
+    TooManyEntries(usize),
 }
 
 impl KeystoreError {
@@ -66,7 +68,7 @@ impl KeystoreError {
             KeystoreError::KeyMismatch(_) => R::KeyMismatch,
             KeystoreError::ChainNotTrusted(_) => R::ChainNotTrusted,
             KeystoreError::Expired(_) => R::Expired,
-            KeystoreError::TooLarge(_) => R::TooLarge,
+            KeystoreError::TooLarge(_) | KeystoreError::TooManyEntries(_) => R::TooLarge,
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct Pkcs12Limits {
     pub max_bytes: usize,
     /// For the MAC and every PBKDF2/PKCS#12 KDF; OpenSSL 3 uses 2048, keytool 10000.
     pub max_iterations: u64,
+    /// Safes, and keys plus certificates: a key with its chain needs a handful.
+    pub max_entries: usize,
 }
 
 impl Default for Pkcs12Limits {
@@ -29,6 +31,7 @@ impl Default for Pkcs12Limits {
         Pkcs12Limits {
             max_bytes: 1024 * 1024,
             max_iterations: 600_000,
+            max_entries: 64,
         }
     }
 }
@@ -120,6 +123,9 @@ pub fn open_pkcs12(
         Err(P12Error::MacError(_)) if password.is_empty() => open_with_null_password(pfx)?,
         Err(e) => return Err(classify(e)),
     };
+    if archive.keys.len() + archive.certs.len() > limits.max_entries {
+        return Err(KeystoreError::TooManyEntries(limits.max_entries));
+    }
     if archive.keys.is_empty() && archive.certs.is_empty() {
         // What a wrong password looks like on files without MAC and with unencrypted-looking bags.
         return Err(KeystoreError::NoPrivateKey);
@@ -222,6 +228,10 @@ fn prescan(pfx: &Pfx, limits: &Pkcs12Limits) -> Result<(), KeystoreError> {
     .map_err(|e| KeystoreError::malformed("PKCS#12 file", e))?;
     let safes = Vec::<ContentInfo>::from_der(safes_der.as_bytes())
         .map_err(|e| KeystoreError::malformed("PKCS#12 authenticated safe", e))?;
+    if safes.len() > limits.max_entries {
+        return Err(KeystoreError::TooManyEntries(limits.max_entries));
+    }
+    let mut visible_bags = 0usize;
     for safe in &safes {
         let content = safe
             .content
@@ -232,6 +242,10 @@ fn prescan(pfx: &Pfx, limits: &Pkcs12Limits) -> Result<(), KeystoreError> {
                 let bags = OctetString::from_der(&content)
                     .and_then(|octets| SafeContents::from_der(octets.as_bytes()))
                     .map_err(|e| KeystoreError::malformed("PKCS#12 safe contents", e))?;
+                visible_bags += bags.len();
+                if visible_bags > limits.max_entries {
+                    return Err(KeystoreError::TooManyEntries(limits.max_entries));
+                }
                 for bag in bags.iter().filter(|b| b.bag_id.to_string() == SHROUDED_KEY_BAG) {
                     // A shrouded key bag: [0] EncryptedPrivateKeyInfo { algorithm, data }.
                     der::asn1::ContextSpecific::<RawEncryptedKeyInfo>::from_der(&bag.bag_value)

@@ -114,6 +114,26 @@ fn iteration_cap_is_configurable_and_checked_before_any_kdf() {
         open_pkcs12(&data, "changeit", &small).err(),
         Some(KeystoreError::TooLarge(100))
     );
+    // Leaf, intermediate and root plus the key: four entries.
+    let few = Pkcs12Limits {
+        max_entries: 3,
+        ..Pkcs12Limits::default()
+    };
+    assert_eq!(
+        open_pkcs12(&data, "changeit", &few).err(),
+        Some(KeystoreError::TooManyEntries(3))
+    );
+    let unencrypted = read("openssl3-nopbe-p256-chain.p12");
+    assert_eq!(
+        open_pkcs12(&unencrypted, "changeit", &few).err(),
+        Some(KeystoreError::TooManyEntries(3)),
+        "visible bags are counted before any decryption"
+    );
+    let enough = Pkcs12Limits {
+        max_entries: 4,
+        ..Pkcs12Limits::default()
+    };
+    assert!(open_pkcs12(&data, "changeit", &enough).is_ok());
 }
 
 #[test]
