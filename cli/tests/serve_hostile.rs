@@ -153,26 +153,6 @@ impl Server {
         )
     }
 
-    async fn json(
-        &self,
-        client: &reqwest::Client,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut request = client
-            .request(method, self.url(path))
-            .header("x-api-key", &self.api_key);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        (
-            response.status().as_u16(),
-            response.json().await.unwrap_or(Value::Null),
-        )
-    }
-
     async fn mapped_profile(
         &self,
         client: &reqwest::Client,
@@ -180,7 +160,7 @@ impl Server {
         sample: Vec<u8>,
     ) -> String {
         let (_, profile) = self
-            .json(
+            .call(
                 client,
                 reqwest::Method::POST,
                 "/iot/api/v1/enrollment-profile",
@@ -210,7 +190,7 @@ impl Server {
     async fn wait_for(&self, client: &reqwest::Client, job: &str) -> Value {
         for _ in 0..600 {
             let (_, body) = self
-                .json(
+                .call(
                     client,
                     reqwest::Method::GET,
                     &format!("/iot/api/v1/certificate-import/job/{job}"),
@@ -366,7 +346,7 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
         ),
     ] {
         let (code, body) = server
-            .json(&client, reqwest::Method::POST, imports, Some(body))
+            .call(&client, reqwest::Method::POST, imports, Some(body))
             .await;
         assert_eq!(
             (code, body["errors"][0]["code"].as_i64()),
@@ -375,7 +355,7 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
         );
     }
     let (_, dek) = server
-        .json(
+        .call(
             &client,
             reqwest::Method::GET,
             &format!("/v1/edgeencryptionkeys/{}", key.as_str().unwrap()),
@@ -390,7 +370,7 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
     let sealed = B64.encode(certport_core::crypto::seal_to(&public, b"changeit"));
     let huge = json!({"pkcs12Keystore": B64.encode(vec![0x30u8; 2 << 20]), "dekEncryptedPassword": sealed});
     let (code, created) = server
-        .json(
+        .call(
             &client,
             reqwest::Method::POST,
             imports,
@@ -400,7 +380,7 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
     assert_eq!(code, 201, "{created}");
     let path = format!("{imports}/{}", created["id"].as_str().unwrap());
     let job = loop {
-        let (_, job) = server.json(&client, reqwest::Method::GET, &path, None).await;
+        let (_, job) = server.call(&client, reqwest::Method::GET, &path, None).await;
         if job["status"] != "PROCESSING" {
             break job;
         }

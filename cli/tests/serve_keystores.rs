@@ -53,28 +53,10 @@ fn seal_with_pynacl(public_key: &str, plaintexts: &[Vec<u8>]) -> Vec<String> {
 }
 
 impl Server {
-    async fn venafi(
-        &self,
-        client: &reqwest::Client,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut request = client
-            .request(method, self.url(path))
-            .header("tppl-api-key", &self.api_key);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
     /// Submits a batch and polls until it leaves PROCESSING; the deadline only guards a hang.
     async fn import(&self, client: &reqwest::Client, batch: Value) -> Value {
         let (status, created) = self
-            .venafi(
+            .call(
                 client,
                 reqwest::Method::POST,
                 "/outagedetection/v1/certificates/imports",
@@ -89,7 +71,7 @@ impl Server {
         );
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
-            let (status, job) = self.venafi(client, reqwest::Method::GET, &path, None).await;
+            let (status, job) = self.call(client, reqwest::Method::GET, &path, None).await;
             assert_eq!(status, 200, "{job}");
             if job["status"] != "PROCESSING" {
                 return job;
@@ -131,16 +113,14 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
     let client = certport_tests::http_client();
     let get = reqwest::Method::GET;
 
-    let (status, edges) = server
-        .venafi(&client, get.clone(), "/v1/edgeinstances", None)
-        .await;
+    let (status, edges) = server.call(&client, get.clone(), "/v1/edgeinstances", None).await;
     assert_eq!(status, 200);
     assert_eq!(
         edges["edgeinstances"],
         json!([{"id": edge_id, "name": "local", "encryptionKeyId": key_id, "edgeStatus": "ACTIVE"}])
     );
     let (status, dek) = server
-        .venafi(
+        .call(
             &client,
             get.clone(),
             &format!("/v1/edgeencryptionkeys/{key_id}"),
@@ -153,7 +133,7 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
     let public_key = dek["key"].as_str().unwrap().to_string();
     assert_eq!(B64.decode(&public_key).unwrap().len(), 32);
     let (status, missing) = server
-        .venafi(&client, get.clone(), "/v1/edgeencryptionkeys/nope", None)
+        .call(&client, get.clone(), "/v1/edgeencryptionkeys/nope", None)
         .await;
     assert_eq!(status, 404);
     assert_eq!(missing["errors"][0]["code"], 10404);
@@ -163,7 +143,7 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
     let root = corpus_text("trusted-root.pem");
     let post = reqwest::Method::POST;
     let (status, ca) = server
-        .venafi(
+        .call(
             &client,
             post.clone(),
             "/v1/trustedcacertificates",
@@ -174,7 +154,7 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
     assert!(ca["subject"].as_str().unwrap().contains("certport test root"));
     assert_eq!(ca["fingerprint"].as_str().unwrap().len(), 40);
     let (status, again) = server
-        .venafi(
+        .call(
             &client,
             post.clone(),
             "/v1/trustedcacertificates",
@@ -183,7 +163,7 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
         .await;
     assert_eq!((status, again["errors"][0]["code"].clone()), (409, json!(10409)));
     let (status, bad) = server
-        .venafi(
+        .call(
             &client,
             post.clone(),
             "/v1/trustedcacertificates",
@@ -192,7 +172,7 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
         .await;
     assert_eq!((status, bad["errors"][0]["code"].clone()), (400, json!(10400)));
     let (_, listed) = server
-        .venafi(&client, get.clone(), "/v1/trustedcacertificates", None)
+        .call(&client, get.clone(), "/v1/trustedcacertificates", None)
         .await;
     assert_eq!(listed["trustedCaCertificates"][0]["id"], ca["id"]);
 
@@ -328,7 +308,7 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
     ];
     for (body, expected) in cases {
         let (status, error) = server
-            .venafi(
+            .call(
                 &client,
                 post.clone(),
                 "/outagedetection/v1/certificates/imports",
@@ -340,7 +320,7 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
         assert!(!error["errors"][0]["message"].as_str().unwrap().is_empty());
     }
     let (status, _) = server
-        .venafi(
+        .call(
             &client,
             get.clone(),
             "/outagedetection/v1/certificates/imports/nope",

@@ -66,6 +66,26 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// A JSON request with the API key (in API B's header, which every route takes):
+    /// the status and the JSON body.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = client
+            .request(method, self.url(path))
+            .header("tppl-api-key", &self.api_key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
 }
 
 /// The Python of the test virtualenv (PyNaCl, cryptography): `CERTPORT_TEST_PYTHON`, or

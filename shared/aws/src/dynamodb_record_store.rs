@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use certport_core::domain::{
     ApiKeyHash, ApiKeyRecord, CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, Tenant,
@@ -223,30 +224,39 @@ impl DynamoRecordStore {
         pk: String,
         prefix: &str,
     ) -> InfraResult<Vec<T>> {
-        let mut docs = Vec::new();
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true);
+        self.query_all(operation, query)
+            .await?
+            .iter()
+            .map(doc_of)
+            .collect()
+    }
+
+    /// Every item a query selects, page after page.
+    async fn query_all(&self, operation: &'static str, query: QueryFluentBuilder) -> InfraResult<Vec<Item>> {
+        let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":prefix", s(prefix))
-                .consistent_read(true)
+            let output = query
+                .clone()
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(|e| infra_error(operation, e))?;
-            for item in output.items.unwrap_or_default() {
-                docs.push(doc_of(&item)?);
-            }
+            items.extend(output.items.unwrap_or_default());
             match output.last_evaluated_key {
                 Some(next) if !next.is_empty() => start = Some(next),
                 _ => break,
             }
         }
-        Ok(docs)
+        Ok(items)
     }
 
     /// Marks a job item as unfinished, so it appears in the `open-jobs` index.
@@ -263,33 +273,24 @@ impl DynamoRecordStore {
         kind: &str,
         created_before: &str,
     ) -> InfraResult<Vec<(String, String)>> {
-        let mut ids = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(OPEN_JOBS_INDEX)
-                .key_condition_expression("open_pk = :pk AND open_sk < :before")
-                .expression_attribute_values(":pk", s(format!("OPEN#{kind}")))
-                .expression_attribute_values(":before", s(created_before))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| infra_error(operation, e))?;
-            for item in output.items.unwrap_or_default() {
-                let tenant = attr(&item, "pk").and_then(|pk| pk.strip_prefix("TENANT#"));
-                let id = attr(&item, "sk").and_then(|sk| sk.strip_prefix(&format!("{kind}#")));
-                if let (Some(tenant), Some(id)) = (tenant, id) {
-                    ids.push((tenant.to_string(), id.to_string()));
-                }
-            }
-            match output.last_evaluated_key {
-                Some(next) if !next.is_empty() => start = Some(next),
-                _ => break,
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(OPEN_JOBS_INDEX)
+            .key_condition_expression("open_pk = :pk AND open_sk < :before")
+            .expression_attribute_values(":pk", s(format!("OPEN#{kind}")))
+            .expression_attribute_values(":before", s(created_before));
+        let ids = self
+            .query_all(operation, query)
+            .await?
+            .iter()
+            .filter_map(|item| {
+                let tenant = attr(item, "pk")?.strip_prefix("TENANT#")?;
+                let id = attr(item, "sk")?.strip_prefix(&format!("{kind}#"))?;
+                Some((tenant.to_string(), id.to_string()))
+            })
+            .collect();
         Ok(ids)
     }
 
