@@ -3,6 +3,7 @@
 
 pub mod embedded;
 pub mod fixtures;
+pub mod flaky_aws;
 pub mod moto;
 
 /// An HTTP client for tests. The workspace's reqwest has TLS on rustls without a built-in

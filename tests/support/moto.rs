@@ -27,6 +27,17 @@ pub fn environment(endpoint: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The SDK's default configuration (retries included, as the functions load it), with
+/// moto's credentials and region, talking to `endpoint`.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .load()
+        .await
+}
+
 pub struct Stack {
     pub sdk: SdkConfig,
     pub table: String,
@@ -37,13 +48,7 @@ pub struct Stack {
 impl Stack {
     /// Resources with unique names, so tests sharing one moto server never meet.
     pub async fn create() -> Stack {
-        let endpoint = endpoint();
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(&endpoint)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-            .load()
-            .await;
+        let sdk = sdk_config(&endpoint()).await;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let (table, bucket) = (format!("certport-{suffix}"), format!("certport-{suffix}"));
         aws_sdk_dynamodb::Client::new(&sdk)

@@ -1,6 +1,8 @@
 //! Faults and re-deliveries (issue: nothing is lost, nothing is counted twice): a processor
-//! dying half-way and retried, the same event processed twice at once, and permanent
-//! storage errors, with fault-injecting adapters behind the real embedded ones.
+//! dying half-way and retried, the same event processed twice at once, permanent storage
+//! errors, and throttling. Fault-injecting adapters wrap the real embedded ones; on AWS a
+//! proxy in front of moto answers with the errors AWS gives, so the real adapters and the
+//! SDK's retries meet them over the wire.
 
 use std::sync::Arc;
 
@@ -12,12 +14,14 @@ use certport_core::app::{
     ProcessOutcome, UploadProcessor,
 };
 use certport_core::crypto::seal_to;
-use certport_core::domain::{ItemStatus, JobStatus, KeystoreJobStatus};
+use certport_core::domain::{ItemStatus, JobStatus, KeystoreImportJob, KeystoreJobStatus};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::faults::{DeviceWritesFailAfter, ReadsRefused};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
 use certport_tests::fixtures::repo_root;
+use certport_tests::flaky_aws::{self, Fault, FlakyAws, Service};
+use certport_tests::moto::{self, Stack};
 use serde_json::json;
 
 async fn caller(deps: &Deps) -> Caller {
@@ -123,23 +127,15 @@ async fn a_processor_dying_half_way_is_retried_without_double_counting() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_event_twice_at_once_gives_one_result() {
-    let dir = tempfile::tempdir().unwrap();
-    let deps = embedded_deps(
-        dir.path(),
-        Limits {
-            device_batch_size: 2,
-            ..Limits::default()
-        },
-    );
-    let caller = caller(&deps).await;
+/// Both deliveries of one event succeed, and the job counts each certificate once; a
+/// keystore is stored once and its item IMPORTED (not SKIPPED by its own twin).
+async fn the_same_event_twice_at_once(deps: &Deps) {
+    let caller = caller(deps).await;
     let tenant = caller.tenant.id.clone();
 
-    // Certificates: both deliveries succeed, and the job counts each certificate once.
-    let (job_id, key) = certificate_upload(&deps, &caller, "twice", 8).await;
+    let (job_id, key) = certificate_upload(deps, &caller, "twice", 8).await;
     let processor = UploadProcessor::CertificateImport;
-    let (first, second) = tokio::join!(processor.process(&deps, &key), processor.process(&deps, &key));
+    let (first, second) = tokio::join!(processor.process(deps, &key), processor.process(deps, &key));
     for outcome in [first.unwrap(), second.unwrap()] {
         assert!(
             matches!(
@@ -164,28 +160,20 @@ async fn the_same_event_twice_at_once_gives_one_result() {
         .await
         .unwrap()
         .is_empty());
+    for i in 0..8 {
+        let device = deps
+            .records
+            .get_device(&tenant, &format!("twice-{i}"))
+            .await
+            .unwrap();
+        assert_eq!(device.map(|d| d.job_id), Some(job_id.clone()));
+    }
 
-    // Keystores: one stored key, and the item IMPORTED (not SKIPPED by its own twin).
-    let (edge, dek) = create_edge_instance(deps.keystores.as_ref(), deps.keys.dek.as_ref(), &tenant, "edge")
-        .await
-        .unwrap();
-    let root =
-        std::fs::read_to_string(repo_root().join("tests/fixtures/keystores/trusted-root.pem")).unwrap();
-    add_trusted_ca(&deps, &caller, &root).await.unwrap();
-    let public: [u8; 32] = B64.decode(&dek.public_key).unwrap().try_into().unwrap();
-    let p12 =
-        std::fs::read(repo_root().join("tests/fixtures/keystores/openssl3-default-p256-chain.p12")).unwrap();
-    let batch = json!({
-        "edgeInstanceId": edge.id, "encryptionKeyId": dek.id,
-        "importInformation": [{"pkcs12Keystore": B64.encode(&p12), "dekEncryptedPassword": B64.encode(seal_to(&public, b"changeit"))}]
-    });
-    let job = upload_keystore_import(&deps, &caller, batch.to_string().as_bytes())
-        .await
-        .unwrap();
+    let job = keystore_upload(deps, &caller).await;
     let processor = UploadProcessor::KeystoreImport;
     let (first, second) = tokio::join!(
-        processor.process(&deps, &job.object_key),
-        processor.process(&deps, &job.object_key)
+        processor.process(deps, &job.object_key),
+        processor.process(deps, &job.object_key)
     );
     first.unwrap();
     second.unwrap();
@@ -194,22 +182,54 @@ async fn the_same_event_twice_at_once_gives_one_result() {
     assert_eq!(results[0].status, ItemStatus::Imported, "{:?}", results[0]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn permanent_storage_errors_end_the_job_failed_with_every_item_filled() {
-    let dir = tempfile::tempdir().unwrap();
-    let deps = embedded_deps(dir.path(), Limits::default());
-    let caller = caller(&deps).await;
-    let tenant = caller.tenant.id.clone();
-    let refusing = Deps {
-        objects: Arc::new(ReadsRefused {
-            inner: deps.objects.clone(),
-        }),
-        ..deps.clone()
-    };
+/// A batch of one trusted OpenSSL 3 keystore, its password sealed to a new edge instance's DEK.
+async fn keystore_upload(deps: &Deps, caller: &Caller) -> KeystoreImportJob {
+    let tenant = &caller.tenant.id;
+    let (edge, dek) = create_edge_instance(deps.keystores.as_ref(), deps.keys.dek.as_ref(), tenant, "edge")
+        .await
+        .unwrap();
+    let root =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/keystores/trusted-root.pem")).unwrap();
+    add_trusted_ca(deps, caller, &root).await.unwrap();
+    let public: [u8; 32] = B64.decode(&dek.public_key).unwrap().try_into().unwrap();
+    let p12 =
+        std::fs::read(repo_root().join("tests/fixtures/keystores/openssl3-default-p256-chain.p12")).unwrap();
+    let batch = json!({
+        "edgeInstanceId": edge.id, "encryptionKeyId": dek.id,
+        "importInformation": [{"pkcs12Keystore": B64.encode(&p12), "dekEncryptedPassword": B64.encode(seal_to(&public, b"changeit"))}]
+    });
+    upload_keystore_import(deps, caller, batch.to_string().as_bytes())
+        .await
+        .unwrap()
+}
 
-    let (job_id, key) = certificate_upload(&deps, &caller, "refused", 2).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_event_twice_at_once_gives_one_result_on_embedded_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        device_batch_size: 2,
+        ..Limits::default()
+    };
+    the_same_event_twice_at_once(&embedded_deps(dir.path(), limits)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_event_twice_at_once_gives_one_result_on_aws() {
+    let stack = Stack::create().await;
+    let mut config = stack.function_config();
+    config.limits.device_batch_size = 2;
+    the_same_event_twice_at_once(&config.deps(&stack.sdk)).await;
+}
+
+/// Processing through `refusing`, whose object reads are denied for good, ends both kinds
+/// of job FAILED at once, every keystore item filled, instead of leaving them to retries.
+async fn permanent_storage_errors(deps: &Deps, refusing: &Deps) {
+    let caller = caller(deps).await;
+    let tenant = caller.tenant.id.clone();
+
+    let (job_id, key) = certificate_upload(deps, &caller, "refused", 2).await;
     let outcome = UploadProcessor::CertificateImport
-        .process(&refusing, &key)
+        .process(refusing, &key)
         .await
         .unwrap();
     assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
@@ -222,11 +242,11 @@ async fn permanent_storage_errors_end_the_job_failed_with_every_item_filled() {
         .unwrap();
     let item = json!({"pkcs12Keystore": B64.encode(b"x"), "dekEncryptedPassword": B64.encode(b"y")});
     let batch = json!({"edgeInstanceId": edge.id, "encryptionKeyId": dek.id, "importInformation": [item.clone(), item.clone(), item]});
-    let job = upload_keystore_import(&deps, &caller, batch.to_string().as_bytes())
+    let job = upload_keystore_import(deps, &caller, batch.to_string().as_bytes())
         .await
         .unwrap();
     let outcome = UploadProcessor::KeystoreImport
-        .process(&refusing, &job.object_key)
+        .process(refusing, &job.object_key)
         .await
         .unwrap();
     assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
@@ -242,4 +262,98 @@ async fn permanent_storage_errors_end_the_job_failed_with_every_item_filled() {
     assert!(results
         .iter()
         .all(|r| r.status == ItemStatus::Failed && r.reason.contains("retrying will not fix")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_storage_errors_end_the_job_failed_on_embedded_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = embedded_deps(dir.path(), Limits::default());
+    let refusing = Deps {
+        objects: Arc::new(ReadsRefused {
+            inner: deps.objects.clone(),
+        }),
+        ..deps.clone()
+    };
+    permanent_storage_errors(&deps, &refusing).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_storage_errors_end_the_job_failed_on_aws() {
+    let stack = Stack::create().await;
+    let deny_s3_reads: flaky_aws::Rule =
+        Box::new(|call| (call.service == Service::S3 && call.operation == "GET").then_some(Fault::Denied));
+    let proxy = FlakyAws::start(&moto::endpoint(), deny_s3_reads).await;
+    let config = stack.function_config();
+    let refusing = config.deps(&proxy.sdk_config().await);
+    permanent_storage_errors(&config.deps(&stack.sdk), &refusing).await;
+    let denied = proxy
+        .calls()
+        .into_iter()
+        .filter(|c| c.answered_with == Some(Fault::Denied));
+    assert_eq!(
+        denied.map(|c| c.attempt).max(),
+        Some(1),
+        "access denied is not retried"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_unprocessed_batches_on_aws_are_retried_and_nothing_is_lost() {
+    let stack = Stack::create().await;
+    let proxy = FlakyAws::start(&moto::endpoint(), flaky_aws::throttle_first_attempts()).await;
+    let mut config = stack.function_config();
+    config.limits.device_batch_size = 3;
+    let deps = config.deps(&proxy.sdk_config().await);
+    let caller = caller(&deps).await;
+    let tenant = caller.tenant.id.clone();
+
+    let (job_id, key) = certificate_upload(&deps, &caller, "throttled", 10).await;
+    let outcome = UploadProcessor::CertificateImport
+        .process(&deps, &key)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        ProcessOutcome::Completed {
+            job_id: job_id.clone(),
+            total: 10,
+            failed: 0
+        }
+    );
+    for i in 0..10 {
+        let device = deps
+            .records
+            .get_device(&tenant, &format!("throttled-{i}"))
+            .await
+            .unwrap();
+        assert_eq!(device.map(|d| d.job_id), Some(job_id.clone()));
+    }
+    let job = keystore_upload(&deps, &caller).await;
+    UploadProcessor::KeystoreImport
+        .process(&deps, &job.object_key)
+        .await
+        .unwrap();
+    let results = deps.keystores.item_results(&tenant, &job.id).await.unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].status, ItemStatus::Imported, "{:?}", results[0]);
+
+    // Every service threw at us, and every throttled call went through on the SDK's retry.
+    let calls = proxy.calls();
+    for service in [Service::S3, Service::DynamoDb, Service::Kms] {
+        let throttled = calls
+            .iter()
+            .filter(|c| c.service == service && c.answered_with == Some(Fault::Throttled))
+            .count();
+        let retried = calls
+            .iter()
+            .filter(|c| c.service == service && c.attempt == 2 && c.answered_with.is_none())
+            .count();
+        assert!(throttled > 0, "{service:?} was never throttled: {calls:?}");
+        assert_eq!(throttled, retried, "{service:?}: {calls:?}");
+    }
+    let unprocessed = calls
+        .iter()
+        .filter(|c| c.answered_with == Some(Fault::Unprocessed))
+        .count();
+    assert!(unprocessed > 0, "no batch came back unprocessed: {calls:?}");
 }
