@@ -318,7 +318,7 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
         assert!(body["errors"][0]["message"].as_str().is_some(), "{what}: {body}");
     }
 
-    // The keystore batch body: too many items, bad base64, wrong types, a huge item.
+    // The keystore batch body: too many items, bad base64, wrong types, unknown fields, a huge item.
     let credentials: Value =
         serde_json::from_slice(&std::fs::read(data_dir.path().join("credentials.json")).unwrap()).unwrap();
     let (edge, key) = (
@@ -343,6 +343,14 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
         (
             "no items field",
             json!({"edgeInstanceId": edge, "encryptionKeyId": key}),
+        ),
+        (
+            "unknown item field",
+            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [{"pkcs12Keystore": "AA==", "dekEncryptedPassword": "AA==", "password": "changeit"}]}),
+        ),
+        (
+            "unknown top-level field",
+            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [item.clone()], "x": "y".repeat(1 << 20)}),
         ),
     ] {
         let (code, body) = server

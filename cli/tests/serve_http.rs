@@ -505,6 +505,22 @@ async fn client_mistakes_are_clear_4xx_and_tenants_are_isolated() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+    let response = client
+        .post(server.url("/iot/api/v1/enrollment-profile"))
+        .header("x-api-key", &server.api_key)
+        .json(&json!({"name": "x", "enrolment_method": "CERTIFICATE_IMPORT"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `enrolment_method`"),
+        "{body}"
+    );
 
     // A profile of another enrollment method cannot import.
     let est = server.create_profile(&client, "EST devices", "EST").await;

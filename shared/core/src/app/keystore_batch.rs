@@ -10,8 +10,9 @@ use super::AppError;
 pub const KEYSTORE_IMPORT_PREFIX: &str = "keystore-import/";
 pub const MAX_ITEMS: usize = 100;
 
+/// Unknown fields are refused: a misspelt field would otherwise be silently dropped.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeystoreImportRequest {
     pub edge_instance_id: String,
     pub encryption_key_id: String,
@@ -20,7 +21,7 @@ pub struct KeystoreImportRequest {
 
 /// One item in any of its three forms; `form()` says which.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pkcs12_keystore: Option<String>,
@@ -144,6 +145,18 @@ mod tests {
         assert!(e.to_string().contains("expected"), "{e}");
         let e = KeystoreImportRequest::parse(br#"{"edgeInstanceId":1}"#).unwrap_err();
         assert!(e.to_string().contains("invalid type"), "{e}");
+        let e = KeystoreImportRequest::parse(
+            body(r#"{"pkcs12Keystore":"AAEC","dekEncryptedPassword":"AAEC","pkcs12Password":"x"}"#)
+                .as_bytes(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("unknown field `pkcs12Password`"), "{e}");
+        let extra = r#"{"edgeInstanceId":"e","encryptionKeyId":"k","importInformation":[],"tags":[]}"#;
+        let e = KeystoreImportRequest::parse(extra.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("unknown field `tags`"), "{e}");
+        // Clients that send every field, unused ones as null, still work.
+        let nulls = r#"{"pkcs12Keystore":"AAEC","dekEncryptedPassword":"AAEC","certificate":null,"passwordEncryptedPrivateKey":null,"dekEncryptedPrivateKey":null}"#;
+        assert!(KeystoreImportRequest::parse(body(nulls).as_bytes()).is_ok());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub async fn dispatch(
 ) -> Result<http::Response<Bytes>, AppError> {
     match route {
         Route::CreateProfile => {
-            let body = json_body(&request.body)?;
+            let body = json_body(&request.body, &["name", "enrollment_method"])?;
             let new = app::NewProfile {
                 name: string_field(&body, "name")?,
                 enrollment_method: string_field(&body, "enrollment_method")?,
@@ -58,7 +58,7 @@ pub async fn dispatch(
             Ok(views::json(200, &views::cert_import_job(&job)))
         }
         Route::CertificateUploadUrl { profile_id } => {
-            let body = json_body(&request.body)?;
+            let body = json_body(&request.body, &["file_name", "size"])?;
             let (job, upload) = app::request_certificate_upload_url(
                 deps,
                 caller,
@@ -82,7 +82,7 @@ pub async fn dispatch(
             Ok(views::json(201, &keystore_views::import_created(&job)))
         }
         Route::KeystoreUploadUrl => {
-            let body = json_body(&request.body)?;
+            let body = json_body(&request.body, &["edgeInstanceId", "encryptionKeyId", "size"])?;
             let (job, upload) = app::request_keystore_upload_url(
                 deps,
                 caller,
@@ -109,7 +109,7 @@ pub async fn dispatch(
             Ok(views::json(200, &keystore_views::encryption_key(&key)))
         }
         Route::AddTrustedCa => {
-            let body = json_body(&request.body)?;
+            let body = json_body(&request.body, &["certificate"])?;
             let ca = app::add_trusted_ca(deps, caller, &string_field(&body, "certificate")?).await?;
             Ok(views::json(201, &keystore_views::trusted_ca(&ca)))
         }
@@ -120,11 +120,19 @@ pub async fn dispatch(
     }
 }
 
-fn json_body(body: &[u8]) -> Result<Value, AppError> {
+/// The body as a JSON object holding only `fields`: an unknown field (often a misspelt
+/// one, which would otherwise be dropped silently) is refused by name.
+fn json_body(body: &[u8], fields: &[&str]) -> Result<Value, AppError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| AppError::invalid(format!("the body is not valid JSON: {e}")))?;
-    if !value.is_object() {
+    let Some(object) = value.as_object() else {
         return Err(AppError::invalid("the body must be a JSON object"));
+    };
+    if let Some(unknown) = object.keys().find(|k| !fields.contains(&k.as_str())) {
+        return Err(AppError::invalid(format!(
+            "unknown field `{unknown}`; this request takes {}",
+            fields.join(", ")
+        )));
     }
     Ok(value)
 }
