@@ -1,8 +1,12 @@
 use async_trait::async_trait;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
-use certport_core::ports::{InfraError, InfraResult, ObjectStore, PresignedPut, UploadConstraints};
+use certport_core::ports::{
+    spool_error, InfraError, InfraResult, ObjectStore, PresignedPut, UploadConstraints,
+};
+use tokio::io::AsyncWriteExt;
 
 use crate::errors::infra_error;
 
@@ -18,6 +22,22 @@ impl S3ObjectStore {
         S3ObjectStore {
             client,
             bucket: bucket.into(),
+        }
+    }
+
+    /// The object's response, body not yet read; `None` when no object has that key.
+    async fn get_object(&self, key: &str) -> InfraResult<Option<GetObjectOutput>> {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(output)),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(infra_error("s3 get object", e)),
         }
     }
 }
@@ -37,17 +57,8 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
-        let output = match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-            Err(e) => return Err(infra_error("s3 get object", e)),
+        let Some(output) = self.get_object(key).await? else {
+            return Ok(None);
         };
         let body = output
             .body
@@ -55,6 +66,22 @@ impl ObjectStore for S3ObjectStore {
             .await
             .map_err(|e| InfraError::transient("s3 read object", e))?;
         Ok(Some(body.into_bytes()))
+    }
+
+    /// Streams the body to `to` chunk by chunk: memory stays flat whatever the object's size.
+    async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
+        let Some(output) = self.get_object(key).await? else {
+            return Ok(false);
+        };
+        let mut body = output.body;
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .map_err(|e| InfraError::transient("s3 read object", e))?
+        {
+            to.write_all(&chunk).await.map_err(spool_error)?;
+        }
+        Ok(true)
     }
 
     /// A SigV4 presigned PUT; content type and length are signed headers, so S3

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use certport_core::ports::{InfraError, InfraResult, ObjectStore};
+use certport_core::ports::{spool_error, InfraError, InfraResult, ObjectStore};
 use sha2::{Digest, Sha256};
 
 /// Objects as files in one directory. A file is named by the SHA-256 of its key, so
@@ -40,6 +40,16 @@ impl ObjectStore for FsObjectStore {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(InfraError::permanent("object get", e)),
         }
+    }
+
+    async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
+        let mut from = match tokio::fs::File::open(self.dir.join(file_name_for(key))).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(InfraError::permanent("object get", e)),
+        };
+        tokio::io::copy(&mut from, to).await.map_err(spool_error)?;
+        Ok(true)
     }
 }
 

@@ -1,14 +1,18 @@
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
 use std::time::Instant;
 
 use base64::Engine;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use crate::domain::{
     CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobResult, JobStatus,
     UploadFormat,
 };
 use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
-use crate::ports::{DeviceInsert, InfraError};
+use crate::ports::{spool_error, DeviceInsert, InfraError};
 
 use super::{parse_certificate_import_key, Deps, ProcessOutcome};
 
@@ -48,7 +52,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         )
         .await;
     }
-    let Some(zip) = deps.objects.get(&job.object_key).await? else {
+    let Some(zip) = spool(deps, &job.object_key).await? else {
         return fail_job(
             deps,
             job,
@@ -61,11 +65,8 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     if let Err(message) = run.import(&zip).await? {
         return fail_job(deps, job, FailureReason::UnreadableUpload, &message).await;
     }
-    let Run { failures, total, .. } = run;
-    deps.records
-        .put_job_failures(&job.tenant_id, &job.id, &failures)
-        .await?;
-    let failed = failures.len() as u64;
+    run.flush_failures().await?;
+    let Run { total, failed, .. } = run;
     job.status = JobStatus::Completed;
     job.total_certificates = total;
     job.failed_certificates = failed;
@@ -78,6 +79,18 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         total,
         failed,
     })
+}
+
+/// The upload copied to an anonymous temporary file (gone when closed): the zip is read
+/// from disk, so memory does not grow with the upload's size.
+async fn spool(deps: &Deps, key: &str) -> Result<Option<File>, InfraError> {
+    let file = tempfile::tempfile().map_err(spool_error)?;
+    let mut writer = tokio::fs::File::from_std(file.try_clone().map_err(spool_error)?);
+    if !deps.objects.download(key, &mut writer).await? {
+        return Ok(None);
+    }
+    writer.flush().await.map_err(spool_error)?;
+    Ok(Some(file))
 }
 
 pub(super) async fn fail_job(
@@ -108,24 +121,39 @@ pub(super) async fn fail_job(
     })
 }
 
-/// Where a certificate sits in the upload.
-#[derive(Clone)]
+/// Where a certificate sits in the upload: its file is an index into `Run::file_names`.
+#[derive(Clone, Copy)]
 struct Position {
     ordinal: u32,
-    file_name: String,
+    file: u32,
     index: u32,
 }
 
-/// One processing run over an upload: certificates in upload order, devices written in batches.
+/// What the run remembers of each certificate: 16 bytes of SHA-256 instead of the whole
+/// string, so a million certificates fit in tens of megabytes. (A collision among a
+/// million 128-bit digests has a chance around 10^-27.)
+type SeenKey = [u8; 16];
+
+fn seen_key(value: &str) -> SeenKey {
+    let digest = Sha256::digest(value.as_bytes());
+    let mut key = [0; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
+}
+
+/// One processing run over an upload: certificates in upload order, devices and
+/// failures written in batches, so memory stays bounded whatever the upload's size.
 struct Run<'a> {
     deps: &'a Deps,
     job: &'a CertImportJob,
     profile: &'a EnrollmentProfile,
     total: u64,
+    failed: u64,
+    file_names: Vec<String>,
     failures: Vec<CertFailure>,
     /// Fingerprints and identifiers seen earlier in this upload, with where.
-    seen_fingerprints: HashMap<String, Position>,
-    seen_identifiers: HashMap<String, Position>,
+    seen_fingerprints: HashMap<SeenKey, Position>,
+    seen_identifiers: HashMap<SeenKey, Position>,
     pending: Vec<(Position, DeviceRecord)>,
 }
 
@@ -136,6 +164,8 @@ impl<'a> Run<'a> {
             job,
             profile,
             total: 0,
+            failed: 0,
+            file_names: Vec::new(),
             failures: Vec::new(),
             seen_fingerprints: HashMap::new(),
             seen_identifiers: HashMap::new(),
@@ -144,15 +174,12 @@ impl<'a> Run<'a> {
     }
 
     /// `Ok(Err(message))` when the upload itself is unusable.
-    async fn import(&mut self, zip: &[u8]) -> Result<Result<(), String>, InfraError> {
-        let mut archive = match UploadArchive::open(zip, self.deps.limits.zip) {
-            Ok(archive) => archive,
-            Err(e) => return Ok(Err(e.to_string())),
-        };
+    async fn import(&mut self, zip: &File) -> Result<Result<(), String>, InfraError> {
+        let limits = self.deps.limits.zip;
         // Uploads through an upload URL were not counted yet: count before writing anything.
         if self.job.total_certificates == 0 {
-            let counted =
-                UploadArchive::open(zip, self.deps.limits.zip).and_then(|mut a| a.count_certificates());
+            let counted = UploadArchive::from_reader(BufReader::new(zip), limits)
+                .and_then(|mut a| a.count_certificates());
             match counted {
                 Ok(n) if n > self.deps.limits.max_certificates => {
                     return Ok(Err(format!(
@@ -164,6 +191,10 @@ impl<'a> Run<'a> {
                 Err(e) => return Ok(Err(e.to_string())),
             }
         }
+        let mut archive = match UploadArchive::from_reader(BufReader::new(zip), limits) {
+            Ok(archive) => archive,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
         // Uploads through an upload URL were not checked against the profile yet.
         if Some(archive.format()) != self.profile.format {
             return Ok(Err(format!(
@@ -189,21 +220,39 @@ impl<'a> Run<'a> {
                     Err(e) => return Ok(Err(format!("`{}`: {e}", file.name))),
                 },
             };
+            drop(file.contents);
+            self.file_names.push(file.name);
+            let file_at = (self.file_names.len() - 1) as u32;
             for (index, item) in items.into_iter().enumerate() {
                 self.total += 1;
                 let at = Position {
                     ordinal: self.total as u32,
-                    file_name: file.name.clone(),
+                    file: file_at,
                     index: index as u32,
                 };
                 match item {
                     Ok(der) => self.certificate(at, der).await?,
-                    Err(message) => self.fail(&at, FailureReason::MalformedPem, message),
+                    Err(message) => self.fail(at, FailureReason::MalformedPem, message),
                 }
+            }
+            if self.failures.len() >= self.deps.limits.device_batch_size.max(1) {
+                self.flush_failures().await?;
             }
         }
         self.flush().await?;
         Ok(Ok(()))
+    }
+
+    /// Writes the failures gathered so far (by ordinal, so a retry rewrites the same ones).
+    async fn flush_failures(&mut self) -> Result<(), InfraError> {
+        if !self.failures.is_empty() {
+            self.deps
+                .records
+                .put_job_failures(&self.job.tenant_id, &self.job.id, &self.failures)
+                .await?;
+            self.failures.clear();
+        }
+        Ok(())
     }
 
     async fn certificate(&mut self, at: Position, der: Vec<u8>) -> Result<(), InfraError> {
@@ -213,13 +262,13 @@ impl<'a> Run<'a> {
                 der.len(),
                 self.deps.limits.max_certificate_bytes
             );
-            self.fail(&at, FailureReason::CertificateTooLarge, message);
+            self.fail(at, FailureReason::CertificateTooLarge, message);
             return Ok(());
         }
         let parsed = match parse_certificate(der) {
             Ok(parsed) => parsed,
             Err(e) => {
-                self.fail(&at, FailureReason::MalformedCertificate, e.to_string());
+                self.fail(at, FailureReason::MalformedCertificate, e.to_string());
                 return Ok(());
             }
         };
@@ -231,30 +280,30 @@ impl<'a> Run<'a> {
             Err(missing) => {
                 let message =
                     format!("the certificate has no `{missing}`, which `device_identifier` is mapped to");
-                self.fail(&at, FailureReason::MissingRequiredField, message);
+                self.fail(at, FailureReason::MissingRequiredField, message);
                 return Ok(());
             }
         };
-        if let Some(first) = self.seen_fingerprints.get(&parsed.fingerprint_sha256) {
+        let (fingerprint_key, identifier_key) =
+            (seen_key(&parsed.fingerprint_sha256), seen_key(&device_identifier));
+        if let Some(first) = self.seen_fingerprints.get(&fingerprint_key) {
             let message = format!(
                 "the same certificate appears earlier in this upload ({} #{})",
-                first.file_name, first.index
+                self.file_names[first.file as usize], first.index
             );
-            self.fail(&at, FailureReason::Duplicate, message);
+            self.fail(at, FailureReason::Duplicate, message);
             return Ok(());
         }
-        if let Some(first) = self.seen_identifiers.get(&device_identifier) {
+        if let Some(first) = self.seen_identifiers.get(&identifier_key) {
             let message = format!(
                 "device identifier `{device_identifier}` is already used by another certificate earlier in this upload ({} #{})",
-                first.file_name, first.index
+                self.file_names[first.file as usize], first.index
             );
-            self.fail(&at, FailureReason::DeviceIdentifierConflict, message);
+            self.fail(at, FailureReason::DeviceIdentifierConflict, message);
             return Ok(());
         }
-        self.seen_fingerprints
-            .insert(parsed.fingerprint_sha256.clone(), at.clone());
-        self.seen_identifiers
-            .insert(device_identifier.clone(), at.clone());
+        self.seen_fingerprints.insert(fingerprint_key, at);
+        self.seen_identifiers.insert(identifier_key, at);
         let device = DeviceRecord {
             tenant_id: self.job.tenant_id.clone(),
             device_identifier,
@@ -279,7 +328,7 @@ impl<'a> Run<'a> {
         let (positions, devices): (Vec<Position>, Vec<DeviceRecord>) =
             std::mem::take(&mut self.pending).into_iter().unzip();
         let outcomes = self.deps.records.insert_devices(&devices).await?;
-        for ((at, device), outcome) in positions.iter().zip(&devices).zip(outcomes) {
+        for ((&at, device), outcome) in positions.iter().zip(&devices).zip(outcomes) {
             match outcome {
                 DeviceInsert::Inserted | DeviceInsert::AlreadyWrittenByThisJob => {}
                 DeviceInsert::DuplicateCertificate => self.fail(
@@ -300,10 +349,11 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn fail(&mut self, at: &Position, reason: FailureReason, message: String) {
+    fn fail(&mut self, at: Position, reason: FailureReason, message: String) {
+        self.failed += 1;
         self.failures.push(CertFailure {
             ordinal: at.ordinal,
-            file_name: Some(at.file_name.clone()),
+            file_name: Some(self.file_names[at.file as usize].clone()),
             index: Some(at.index),
             reason,
             message,

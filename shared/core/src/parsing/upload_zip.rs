@@ -1,7 +1,7 @@
 //! The zip of a certificate import: one or more `.pem` files, or one `.xml` file.
 //! Entry names are only ever compared and reported, never used as paths.
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use zip::ZipArchive;
 
@@ -66,8 +66,9 @@ pub struct UploadFile {
     pub contents: Vec<u8>,
 }
 
-pub struct UploadArchive<'a> {
-    archive: ZipArchive<Cursor<&'a [u8]>>,
+/// An upload's zip, read from memory or (for large uploads) from a spooled file.
+pub struct UploadArchive<R> {
+    archive: ZipArchive<R>,
     /// (entry index, name) of each certificate file, in archive order.
     files: Vec<(usize, String)>,
     format: UploadFormat,
@@ -76,27 +77,41 @@ pub struct UploadArchive<'a> {
 }
 
 /// The entry count the end-of-central-directory record declares (`None` for zip64's
-/// placeholder, or when there is no such record).
-fn declared_entries(bytes: &[u8]) -> Option<usize> {
+/// placeholder, or when there is no such record). Leaves `reader` at its start.
+fn declared_entries<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<usize>> {
     const EOCD: &[u8] = b"PK\x05\x06";
-    let search_from = bytes.len().saturating_sub(22 + u16::MAX as usize);
-    let at = bytes[search_from..].windows(4).rposition(|w| w == EOCD)? + search_from;
-    let total = bytes.get(at + 10..at + 12)?;
-    let total = u16::from_le_bytes([total[0], total[1]]);
-    (total != u16::MAX).then_some(usize::from(total))
+    let len = reader.seek(SeekFrom::End(0))?;
+    let tail_len = len.min(22 + u64::from(u16::MAX));
+    reader.seek(SeekFrom::Start(len - tail_len))?;
+    let mut tail = vec![0; tail_len as usize];
+    reader.read_exact(&mut tail)?;
+    reader.seek(SeekFrom::Start(0))?;
+    let declared = tail.windows(4).rposition(|w| w == EOCD).and_then(|at| {
+        let total = tail.get(at + 10..at + 12)?;
+        let total = u16::from_le_bytes([total[0], total[1]]);
+        (total != u16::MAX).then_some(usize::from(total))
+    });
+    Ok(declared)
 }
 
-impl<'a> UploadArchive<'a> {
-    /// Reads the central directory and checks what the zip holds, without inflating anything.
+impl<'a> UploadArchive<Cursor<&'a [u8]>> {
+    /// A zip held in memory; see [`UploadArchive::from_reader`].
     pub fn open(bytes: &'a [u8], limits: ZipLimits) -> Result<Self, ZipError> {
-        let mut archive =
-            ZipArchive::new(Cursor::new(bytes)).map_err(|e| ZipError::NotAZip(e.to_string()))?;
+        Self::from_reader(Cursor::new(bytes), limits)
+    }
+}
+
+impl<R: Read + Seek> UploadArchive<R> {
+    /// Reads the central directory and checks what the zip holds, without inflating anything.
+    pub fn from_reader(mut reader: R, limits: ZipLimits) -> Result<Self, ZipError> {
+        let declared = declared_entries(&mut reader).map_err(|e| ZipError::NotAZip(e.to_string()))?;
+        let mut archive = ZipArchive::new(reader).map_err(|e| ZipError::NotAZip(e.to_string()))?;
         if archive.len() > limits.max_entries {
             return Err(ZipError::TooManyEntries(limits.max_entries));
         }
         // The zip reader keeps one entry per name: more entries declared than it kept
         // means names repeat, and a file would be silently dropped.
-        if declared_entries(bytes).is_some_and(|declared| declared > archive.len()) {
+        if declared.is_some_and(|declared| declared > archive.len()) {
             return Err(ZipError::DuplicateNames);
         }
         let mut files = Vec::new();

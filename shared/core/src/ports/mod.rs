@@ -9,7 +9,7 @@ mod record_store;
 
 pub use key_service::{DataKey, EncryptionContext, KeyService};
 pub use keystore_store::{KeyInsert, KeystoreStore};
-pub use object_store::{ObjectStore, PresignedPut, UploadConstraints};
+pub use object_store::{spool_error, ObjectStore, PresignedPut, UploadConstraints};
 pub use record_store::{DeviceInsert, RecordStore};
 
 /// A failure of the infrastructure behind a port (not of the user's input).

@@ -3,7 +3,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use tokio::io::AsyncWriteExt;
+
 use super::{InfraError, InfraResult};
+
+/// Local disk refusing a spooled upload (full, or read-only): retrying will not help.
+pub fn spool_error(e: std::io::Error) -> InfraError {
+    InfraError::permanent("spool upload to local disk", e)
+}
 
 /// Where uploads are kept (S3 bucket, or a directory).
 #[async_trait]
@@ -11,6 +18,16 @@ pub trait ObjectStore: Send + Sync {
     async fn put(&self, key: &str, body: Bytes) -> InfraResult<()>;
     /// `None` when no object has that key.
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>>;
+
+    /// Writes the object to `to`, for uploads too large to hold in memory; the caller
+    /// flushes `to`. `false` when no object has that key. Stores override this to stream.
+    async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
+        let Some(body) = self.get(key).await? else {
+            return Ok(false);
+        };
+        to.write_all(&body).await.map_err(spool_error)?;
+        Ok(true)
+    }
 
     /// A URL a client can PUT exactly `size` bytes of `content_type` to, once stored
     /// under `key` (and announced like any stored upload), until it expires.

@@ -233,4 +233,21 @@ pub async fn object_store_contract(objects: &dyn ObjectStore) {
         objects.get("certificate-import/t1/j1/other.zip").await.unwrap(),
         None
     );
+
+    // Downloads stream the whole object, however many chunks it arrives in.
+    let large: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    objects.put(key, Bytes::from(large.clone())).await.unwrap();
+    let spool = tempfile::tempfile().unwrap();
+    let mut writer = tokio::fs::File::from_std(spool.try_clone().unwrap());
+    assert!(objects.download(key, &mut writer).await.unwrap());
+    tokio::io::AsyncWriteExt::flush(&mut writer).await.unwrap();
+    let mut downloaded = Vec::new();
+    std::io::Seek::rewind(&mut &spool).unwrap();
+    std::io::Read::read_to_end(&mut &spool, &mut downloaded).unwrap();
+    assert!(downloaded == large, "the download differs from the object");
+    let mut writer = tokio::fs::File::from_std(tempfile::tempfile().unwrap());
+    assert!(!objects
+        .download("certificate-import/t1/j1/other.zip", &mut writer)
+        .await
+        .unwrap());
 }
