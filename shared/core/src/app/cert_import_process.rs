@@ -121,7 +121,7 @@ pub(super) async fn fail_job(
     })
 }
 
-/// Where a certificate sits in the upload: its file is an index into `Run::file_names`.
+/// Where a certificate sits in the upload: its file is an index into `Run::files`.
 #[derive(Clone, Copy)]
 struct Position {
     ordinal: u32,
@@ -129,15 +129,16 @@ struct Position {
     index: u32,
 }
 
-/// What the run remembers of each certificate: 16 bytes of SHA-256 instead of the whole
-/// string, so a million certificates fit in tens of megabytes. (A collision among a
-/// million 128-bit digests has a chance around 10^-27.)
-type SeenKey = [u8; 16];
+/// What the run remembers of a certificate's fingerprint or device identifier: 12 bytes
+/// of its SHA-256, with the certificate's ordinal, so a million certificates take tens of
+/// megabytes, not hundreds. (A collision among a few million 96-bit digests has a chance
+/// under 10^-16.)
+type SeenKey = [u8; 12];
 
 fn seen_key(value: &str) -> SeenKey {
     let digest = Sha256::digest(value.as_bytes());
-    let mut key = [0; 16];
-    key.copy_from_slice(&digest[..16]);
+    let mut key = [0; 12];
+    key.copy_from_slice(&digest[..12]);
     key
 }
 
@@ -149,11 +150,12 @@ struct Run<'a> {
     profile: &'a EnrollmentProfile,
     total: u64,
     failed: u64,
-    file_names: Vec<String>,
+    /// Each certificate file's name and the ordinal of its first certificate.
+    files: Vec<(String, u32)>,
     failures: Vec<CertFailure>,
     /// Fingerprints and identifiers seen earlier in this upload, with where.
-    seen_fingerprints: HashMap<SeenKey, Position>,
-    seen_identifiers: HashMap<SeenKey, Position>,
+    seen_fingerprints: HashMap<SeenKey, u32>,
+    seen_identifiers: HashMap<SeenKey, u32>,
     pending: Vec<(Position, DeviceRecord)>,
 }
 
@@ -165,7 +167,7 @@ impl<'a> Run<'a> {
             profile,
             total: 0,
             failed: 0,
-            file_names: Vec::new(),
+            files: Vec::new(),
             failures: Vec::new(),
             seen_fingerprints: HashMap::new(),
             seen_identifiers: HashMap::new(),
@@ -221,8 +223,8 @@ impl<'a> Run<'a> {
                 },
             };
             drop(file.contents);
-            self.file_names.push(file.name);
-            let file_at = (self.file_names.len() - 1) as u32;
+            self.files.push((file.name, self.total as u32 + 1));
+            let file_at = (self.files.len() - 1) as u32;
             for (index, item) in items.into_iter().enumerate() {
                 self.total += 1;
                 let at = Position {
@@ -286,24 +288,22 @@ impl<'a> Run<'a> {
         };
         let (fingerprint_key, identifier_key) =
             (seen_key(&parsed.fingerprint_sha256), seen_key(&device_identifier));
-        if let Some(first) = self.seen_fingerprints.get(&fingerprint_key) {
-            let message = format!(
-                "the same certificate appears earlier in this upload ({} #{})",
-                self.file_names[first.file as usize], first.index
-            );
+        if let Some(&first) = self.seen_fingerprints.get(&fingerprint_key) {
+            let (file, index) = self.file_and_index(first);
+            let message = format!("the same certificate appears earlier in this upload ({file} #{index})");
             self.fail(at, FailureReason::Duplicate, message);
             return Ok(());
         }
-        if let Some(first) = self.seen_identifiers.get(&identifier_key) {
+        if let Some(&first) = self.seen_identifiers.get(&identifier_key) {
+            let (file, index) = self.file_and_index(first);
             let message = format!(
-                "device identifier `{device_identifier}` is already used by another certificate earlier in this upload ({} #{})",
-                self.file_names[first.file as usize], first.index
+                "device identifier `{device_identifier}` is already used by another certificate earlier in this upload ({file} #{index})"
             );
             self.fail(at, FailureReason::DeviceIdentifierConflict, message);
             return Ok(());
         }
-        self.seen_fingerprints.insert(fingerprint_key, at);
-        self.seen_identifiers.insert(identifier_key, at);
+        self.seen_fingerprints.insert(fingerprint_key, at.ordinal);
+        self.seen_identifiers.insert(identifier_key, at.ordinal);
         let device = DeviceRecord {
             tenant_id: self.job.tenant_id.clone(),
             device_identifier,
@@ -349,11 +349,18 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// The file and index within it of the certificate numbered `ordinal`.
+    fn file_and_index(&self, ordinal: u32) -> (&str, u32) {
+        let file = self.files.partition_point(|(_, first)| *first <= ordinal) - 1;
+        let (name, first) = &self.files[file];
+        (name, ordinal - first)
+    }
+
     fn fail(&mut self, at: Position, reason: FailureReason, message: String) {
         self.failed += 1;
         self.failures.push(CertFailure {
             ordinal: at.ordinal,
-            file_name: Some(self.file_names[at.file as usize].clone()),
+            file_name: Some(self.files[at.file as usize].0.clone()),
             index: Some(at.index),
             reason,
             message,
