@@ -48,7 +48,12 @@ pub struct Stack {
 impl Stack {
     /// Resources with unique names, so tests sharing one moto server never meet.
     pub async fn create() -> Stack {
-        let sdk = sdk_config(&endpoint()).await;
+        Stack::create_at(&endpoint()).await
+    }
+
+    /// The same on the moto server at `endpoint`.
+    pub async fn create_at(endpoint: &str) -> Stack {
+        let sdk = sdk_config(endpoint).await;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let (table, bucket) = (format!("certport-{suffix}"), format!("certport-{suffix}"));
         aws_sdk_dynamodb::Client::new(&sdk)
@@ -139,4 +144,45 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .key_type(key_type)
         .build()
         .expect("key schema")
+}
+
+/// A moto server of its own, from the virtualenv `scripts/test` makes under `.build/`,
+/// for commands run outside the test command (the moto benchmark). Stops when dropped.
+pub struct OwnMotoServer {
+    pub endpoint: String,
+    child: std::process::Child,
+}
+
+impl OwnMotoServer {
+    pub fn start() -> OwnMotoServer {
+        let moto = crate::fixtures::repo_root().join(".build/venv/bin/moto_server");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(&moto)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} ({e}): run scripts/test once to install it", moto.display()));
+        let server = OwnMotoServer {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("moto server did not start on {}", server.endpoint);
+    }
+}
+
+impl Drop for OwnMotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -9,14 +9,13 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::app::{
-    add_trusted_ca, create_edge_instance, create_profile, create_tenant_with_key, set_source_fields_mapping,
-    upload_certificate_import, upload_keystore_import, Caller, CertImportUpload, Deps, Limits, NewProfile,
-    ProcessOutcome, UploadProcessor,
+    create_edge_instance, upload_certificate_import, upload_keystore_import, Caller, CertImportUpload, Deps,
+    Limits, ProcessOutcome, UploadProcessor,
 };
-use certport_core::crypto::seal_to;
 use certport_core::domain::{ItemStatus, JobStatus, KeystoreImportJob, KeystoreJobStatus};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::faults::{DeviceWritesFailAfter, ReadsRefused};
+use certport_core::testing::scenarios::{keystore_batch, new_caller, pem_profile};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
 use certport_tests::fixtures::repo_root;
@@ -25,39 +24,18 @@ use certport_tests::moto::{self, Stack};
 use serde_json::json;
 
 async fn caller(deps: &Deps) -> Caller {
-    let created = create_tenant_with_key(deps.records.as_ref(), "faults")
-        .await
-        .unwrap();
-    Caller {
-        tenant: created.tenant,
-        api_key_id: "faults".into(),
-    }
+    new_caller(deps, "faults").await
 }
 
-/// A mapped profile and an uploaded zip of `count` fresh certificates: (job id, object key).
+/// A mapped profile and an uploaded zip of `count` fresh certificates named
+/// `{prefix}-{i}`: (job id, object key).
 async fn certificate_upload(deps: &Deps, caller: &Caller, prefix: &str, count: usize) -> (String, String) {
-    let new = NewProfile {
-        name: prefix.into(),
-        enrollment_method: "CERTIFICATE_IMPORT".into(),
-    };
-    let profile = create_profile(deps, caller, new).await.unwrap();
-    let sample = self_signed(KeyType::EcP256, &format!("/CN={prefix}-sample"), None);
-    let mapping = json!({"device_identifier": "subject.common_name"});
-    set_source_fields_mapping(
-        deps,
-        caller,
-        &profile.id,
-        "s.pem",
-        sample.pem.as_bytes(),
-        &mapping,
-    )
-    .await
-    .unwrap();
+    let profile_id = pem_profile(deps, caller).await;
     let bundle: String = (0..count)
         .map(|i| self_signed(KeyType::EcP256, &format!("/CN={prefix}-{i}"), None).pem)
         .collect();
     let upload = CertImportUpload {
-        profile_id: profile.id,
+        profile_id,
         file_name: "devices.zip".into(),
         zip: zip_of(&[("devices.pem", bundle.as_bytes())]).into(),
         ip_address: None,
@@ -184,23 +162,11 @@ async fn the_same_event_twice_at_once(deps: &Deps) {
 
 /// A batch of one trusted OpenSSL 3 keystore, its password sealed to a new edge instance's DEK.
 async fn keystore_upload(deps: &Deps, caller: &Caller) -> KeystoreImportJob {
-    let tenant = &caller.tenant.id;
-    let (edge, dek) = create_edge_instance(deps.keystores.as_ref(), deps.keys.dek.as_ref(), tenant, "edge")
-        .await
-        .unwrap();
-    let root =
-        std::fs::read_to_string(repo_root().join("tests/fixtures/keystores/trusted-root.pem")).unwrap();
-    add_trusted_ca(deps, caller, &root).await.unwrap();
-    let public: [u8; 32] = B64.decode(&dek.public_key).unwrap().try_into().unwrap();
-    let p12 =
-        std::fs::read(repo_root().join("tests/fixtures/keystores/openssl3-default-p256-chain.p12")).unwrap();
-    let batch = json!({
-        "edgeInstanceId": edge.id, "encryptionKeyId": dek.id,
-        "importInformation": [{"pkcs12Keystore": B64.encode(&p12), "dekEncryptedPassword": B64.encode(seal_to(&public, b"changeit"))}]
-    });
-    upload_keystore_import(deps, caller, batch.to_string().as_bytes())
-        .await
-        .unwrap()
+    let keystores = repo_root().join("tests/fixtures/keystores");
+    let root = std::fs::read_to_string(keystores.join("trusted-root.pem")).unwrap();
+    let p12 = std::fs::read(keystores.join("openssl3-default-p256-chain.p12")).unwrap();
+    let batch = keystore_batch(deps, caller, &root, &[p12], "changeit").await;
+    upload_keystore_import(deps, caller, &batch).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,13 +2,12 @@
 //! failures in batches: nothing is lost at batch boundaries.
 
 use certport_core::app::{
-    create_profile, create_tenant_with_key, set_source_fields_mapping, upload_certificate_import, Caller,
-    CertImportUpload, Limits, NewProfile, ProcessOutcome, UploadProcessor,
+    upload_certificate_import, CertImportUpload, Limits, ProcessOutcome, UploadProcessor,
 };
 use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::scenarios::{new_caller, pem_profile};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
-use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_across_many_batches_are_all_recorded_once() {
@@ -18,30 +17,8 @@ async fn failures_across_many_batches_are_all_recorded_once() {
         ..Limits::default()
     };
     let deps = embedded_deps(dir.path(), limits);
-    let created = create_tenant_with_key(deps.records.as_ref(), "batches")
-        .await
-        .unwrap();
-    let caller = Caller {
-        tenant: created.tenant,
-        api_key_id: "batches".into(),
-    };
-    let new = NewProfile {
-        name: "batches".into(),
-        enrollment_method: "CERTIFICATE_IMPORT".into(),
-    };
-    let profile = create_profile(&deps, &caller, new).await.unwrap();
-    let sample = self_signed(KeyType::EcP256, "/CN=sample", None);
-    let mapping = json!({"device_identifier": "subject.common_name"});
-    set_source_fields_mapping(
-        &deps,
-        &caller,
-        &profile.id,
-        "s.pem",
-        sample.pem.as_bytes(),
-        &mapping,
-    )
-    .await
-    .unwrap();
+    let caller = new_caller(&deps, "batches").await;
+    let profile_id = pem_profile(&deps, &caller).await;
 
     let good: Vec<String> = (0..3)
         .map(|i| self_signed(KeyType::EcP256, &format!("/CN=batch-{i}"), None).pem)
@@ -56,7 +33,7 @@ async fn failures_across_many_batches_are_all_recorded_once() {
         ("c.pem", c.as_bytes()),
     ]);
     let upload = CertImportUpload {
-        profile_id: profile.id,
+        profile_id,
         file_name: "batches.zip".into(),
         zip: zip.into(),
         ip_address: None,

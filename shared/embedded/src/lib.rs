@@ -21,3 +21,26 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| InfraError::permanent(operation, e))?
 }
+
+/// Every port on embedded storage under `dir` (created if need be: `records.db`, `objects/`, `local-kms.key`),
+/// the layout `certport serve` uses; serve adds its upload notifications on top.
+pub fn open_deps(
+    dir: &std::path::Path,
+    limits: certport_core::app::Limits,
+) -> Result<certport_core::app::Deps, String> {
+    use std::sync::Arc;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let records = Arc::new(SqliteRecordStore::open(&dir.join("records.db")).map_err(|e| e.to_string())?);
+    let keys =
+        Arc::new(LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| e.to_string())?);
+    Ok(certport_core::app::Deps {
+        objects: Arc::new(FsObjectStore::open(dir.join("objects")).map_err(|e| e.to_string())?),
+        records: records.clone(),
+        keystores: records,
+        keys: certport_core::app::KeyServices {
+            dek: keys.clone(),
+            data: keys,
+        },
+        limits,
+    })
+}

@@ -5,6 +5,7 @@ pub mod certs;
 pub mod contracts;
 pub mod faults;
 pub mod keystore_contract;
+pub mod scenarios;
 
 use std::io::{Cursor, Write};
 

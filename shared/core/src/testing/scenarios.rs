@@ -1,0 +1,161 @@
+//! Whole imports through the use cases, on whatever storage `Deps` holds: what the
+//! benchmarks time, on embedded storage and on moto alike.
+
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use bytes::Bytes;
+use serde_json::json;
+
+use super::certs::{numbered_copy, pem_of, self_signed, KeyType};
+use super::zip_of;
+use crate::app::{
+    add_trusted_ca, create_edge_instance, create_profile, create_tenant_with_key, set_source_fields_mapping,
+    upload_certificate_import, upload_keystore_import, Caller, CertImportUpload, Deps, NewProfile,
+    ProcessOutcome, UploadProcessor,
+};
+use crate::crypto::seal_to;
+use crate::domain::ItemStatus;
+
+/// The text in the templates' subject and SAN that numbered copies replace.
+pub const MARKER: &str = "XXXXXXXXXX";
+
+/// A new tenant, and a caller acting for it.
+pub async fn new_caller(deps: &Deps, name: &str) -> Caller {
+    let created = create_tenant_with_key(deps.records.as_ref(), name)
+        .await
+        .expect("create tenant");
+    Caller {
+        tenant: created.tenant,
+        api_key_id: name.into(),
+    }
+}
+
+/// A PEM profile mapping the common name to the device identifier, plus two custom fields.
+pub async fn pem_profile(deps: &Deps, caller: &Caller) -> String {
+    let new = NewProfile {
+        name: "bench".into(),
+        enrollment_method: "CERTIFICATE_IMPORT".into(),
+    };
+    let profile = create_profile(deps, caller, new).await.expect("create profile");
+    let sample = self_signed(
+        KeyType::EcP256,
+        "/CN=sample/L=Oslo",
+        Some("DNS:sample.example.com"),
+    );
+    let mapping = json!({"device_identifier": "subject.common_name", "site": "subject.locality", "dns": "san.dns_name"});
+    set_source_fields_mapping(
+        deps,
+        caller,
+        &profile.id,
+        "s.pem",
+        sample.pem.as_bytes(),
+        &mapping,
+    )
+    .await
+    .expect("map profile");
+    profile.id
+}
+
+/// The two templates of the realistic mix: RSA-2048 and P-256, with `MARKER` in their
+/// common name and DNS name.
+pub fn certificate_templates() -> [Vec<u8>; 2] {
+    [KeyType::Rsa2048, KeyType::EcP256].map(|key| {
+        let subject = format!("/CN=device-{MARKER}/O=Bench Inc/L=Oslo");
+        self_signed(key, &subject, Some(&format!("DNS:device-{MARKER}.example.com"))).der
+    })
+}
+
+/// A zip of `files` PEM files of `per_file` distinct certificates, RSA and EC alternating.
+pub fn certificate_zip(templates: &[Vec<u8>; 2], files: usize, per_file: usize) -> Vec<u8> {
+    let bundles: Vec<(String, Vec<u8>)> = (0..files)
+        .map(|f| {
+            let bundle: String = (0..per_file)
+                .map(|i| {
+                    let n = (f * per_file + i) as u64;
+                    pem_of(&numbered_copy(&templates[(n % 2) as usize], MARKER.as_bytes(), n))
+                })
+                .collect();
+            (format!("devices-{f}.pem"), bundle.into_bytes())
+        })
+        .collect();
+    let entries: Vec<(&str, &[u8])> = bundles.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    zip_of(&entries)
+}
+
+/// Uploads `zip` and runs the processor on it: the outcome, and the time from upload to
+/// COMPLETED.
+pub async fn import_certificates(
+    deps: &Deps,
+    caller: &Caller,
+    profile_id: &str,
+    zip: Bytes,
+) -> (ProcessOutcome, Duration) {
+    let started = Instant::now();
+    let upload = CertImportUpload {
+        profile_id: profile_id.into(),
+        file_name: "devices.zip".into(),
+        zip,
+        ip_address: None,
+    };
+    let job = upload_certificate_import(deps, caller, upload)
+        .await
+        .expect("upload");
+    let outcome = UploadProcessor::CertificateImport
+        .process(deps, &job.object_key)
+        .await
+        .expect("process");
+    (outcome, started.elapsed())
+}
+
+/// A new edge instance trusting `ca`, and the import body of `keystores` (all with
+/// `password`, one sealed password reused by every item, as clients do).
+pub async fn keystore_batch(
+    deps: &Deps,
+    caller: &Caller,
+    ca: &str,
+    keystores: &[Vec<u8>],
+    password: &str,
+) -> Vec<u8> {
+    let (edge, dek) = create_edge_instance(
+        deps.keystores.as_ref(),
+        deps.keys.dek.as_ref(),
+        &caller.tenant.id,
+        "bench",
+    )
+    .await
+    .expect("edge instance");
+    add_trusted_ca(deps, caller, ca).await.expect("trust CA");
+    let public: [u8; 32] = B64
+        .decode(&dek.public_key)
+        .expect("DEK")
+        .try_into()
+        .expect("32 bytes");
+    let sealed = B64.encode(seal_to(&public, password.as_bytes()));
+    let items: Vec<_> = keystores
+        .iter()
+        .map(|k| json!({"pkcs12Keystore": B64.encode(k), "dekEncryptedPassword": sealed}))
+        .collect();
+    json!({"edgeInstanceId": edge.id, "encryptionKeyId": dek.id, "importInformation": items})
+        .to_string()
+        .into_bytes()
+}
+
+/// Uploads a keystore batch and runs the processor: every item's status, and the time
+/// from upload to COMPLETED.
+pub async fn import_keystores(deps: &Deps, caller: &Caller, body: &[u8]) -> (Vec<ItemStatus>, Duration) {
+    let started = Instant::now();
+    let job = upload_keystore_import(deps, caller, body).await.expect("upload");
+    UploadProcessor::KeystoreImport
+        .process(deps, &job.object_key)
+        .await
+        .expect("process");
+    let elapsed = started.elapsed();
+    let results = deps
+        .keystores
+        .item_results(&caller.tenant.id, &job.id)
+        .await
+        .expect("results");
+    (results.into_iter().map(|r| r.status).collect(), elapsed)
+}

@@ -1,0 +1,64 @@
+//! The end-to-end imports of `certport-embedded`'s `end_to_end` benchmark, on S3, DynamoDB
+//! and KMS over the wire (moto server): `cargo bench -p certport-tests --bench moto_end_to_end`.
+//! Uses the moto server `CERTPORT_TEST_MOTO_ENDPOINT` names, or starts its own from
+//! `.build/venv` (made by `scripts/test`). moto is a single-threaded Python server, far
+//! slower than AWS: this shows what the storage round trips cost, not what AWS does.
+
+use certport_core::app::{Limits, ProcessOutcome};
+use certport_core::domain::ItemStatus;
+use certport_core::testing::certs::ca_signed_keystores;
+use certport_core::testing::scenarios::{
+    certificate_templates, certificate_zip, import_certificates, import_keystores, keystore_batch,
+    new_caller, pem_profile,
+};
+use certport_tests::moto::{OwnMotoServer, Stack, ENDPOINT_VAR};
+
+fn main() {
+    let own = std::env::var(ENDPOINT_VAR).is_err().then(OwnMotoServer::start);
+    let endpoint = own.as_ref().map_or_else(
+        || std::env::var(ENDPOINT_VAR).expect("endpoint"),
+        |o| o.endpoint.clone(),
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let stack = Stack::create_at(&endpoint).await;
+        let deps = stack.function_config().deps(&stack.sdk);
+        assert_eq!(deps.limits, Limits::default());
+
+        eprintln!("certificates: making 10,000 certificates from two openssl templates...");
+        let zip = bytes::Bytes::from(certificate_zip(&certificate_templates(), 100, 100));
+        let caller = new_caller(&deps, "bench").await;
+        let profile = pem_profile(&deps, &caller).await;
+        let (outcome, took) = import_certificates(&deps, &caller, &profile, zip).await;
+        assert!(
+            matches!(
+                outcome,
+                ProcessOutcome::Completed {
+                    total: 10_000,
+                    failed: 0,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        println!(
+            "moto: 10,000-certificate zip, upload to COMPLETED: {:.1} s, {:.0} certificates/s",
+            took.as_secs_f64(),
+            10_000.0 / took.as_secs_f64()
+        );
+
+        eprintln!("keystores: making 100 RSA-2048 keystores with openssl...");
+        let (ca, keystores) = ca_signed_keystores(100, "changeit");
+        let body = keystore_batch(&deps, &caller, &ca, &keystores, "changeit").await;
+        let (statuses, took) = import_keystores(&deps, &caller, &body).await;
+        assert!(
+            statuses.iter().all(|s| *s == ItemStatus::Imported),
+            "{statuses:?}"
+        );
+        println!(
+            "moto: 100-keystore batch, upload to COMPLETED: {:.2} s, {:.0} keystores/s",
+            took.as_secs_f64(),
+            100.0 / took.as_secs_f64()
+        );
+    });
+}
