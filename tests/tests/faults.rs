@@ -44,6 +44,18 @@ async fn certificate_upload(deps: &Deps, caller: &Caller, prefix: &str, count: u
     (job.id, job.object_key)
 }
 
+/// Devices `{prefix}-0` to `{prefix}-{count - 1}` exist, each written by `job_id`.
+async fn assert_devices_of_job(deps: &Deps, tenant: &str, prefix: &str, count: usize, job_id: &str) {
+    for i in 0..count {
+        let device = deps
+            .records
+            .get_device(tenant, &format!("{prefix}-{i}"))
+            .await
+            .unwrap();
+        assert_eq!(device.map(|d| d.job_id).as_deref(), Some(job_id), "{prefix}-{i}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_processor_dying_half_way_is_retried_without_double_counting() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,14 +107,7 @@ async fn a_processor_dying_half_way_is_retried_without_double_counting() {
         .await
         .unwrap()
         .is_empty());
-    for i in 0..10 {
-        let device = deps
-            .records
-            .get_device(tenant, &format!("crash-{i}"))
-            .await
-            .unwrap();
-        assert_eq!(device.map(|d| d.job_id), Some(job_id.clone()));
-    }
+    assert_devices_of_job(&deps, tenant, "crash", 10, &job_id).await;
 }
 
 /// Both deliveries of one event succeed, and the job counts each certificate once; a
@@ -138,14 +143,7 @@ async fn the_same_event_twice_at_once(deps: &Deps) {
         .await
         .unwrap()
         .is_empty());
-    for i in 0..8 {
-        let device = deps
-            .records
-            .get_device(&tenant, &format!("twice-{i}"))
-            .await
-            .unwrap();
-        assert_eq!(device.map(|d| d.job_id), Some(job_id.clone()));
-    }
+    assert_devices_of_job(deps, &tenant, "twice", 8, &job_id).await;
 
     let job = keystore_upload(deps, &caller).await;
     let processor = UploadProcessor::KeystoreImport;
@@ -286,14 +284,7 @@ async fn throttling_and_unprocessed_batches_on_aws_are_retried_and_nothing_is_lo
             failed: 0
         }
     );
-    for i in 0..10 {
-        let device = deps
-            .records
-            .get_device(&tenant, &format!("throttled-{i}"))
-            .await
-            .unwrap();
-        assert_eq!(device.map(|d| d.job_id), Some(job_id.clone()));
-    }
+    assert_devices_of_job(&deps, &tenant, "throttled", 10, &job_id).await;
     let job = keystore_upload(&deps, &caller).await;
     UploadProcessor::KeystoreImport
         .process(&deps, &job.object_key)
