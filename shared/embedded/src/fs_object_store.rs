@@ -24,8 +24,9 @@ impl FsObjectStore {
 impl ObjectStore for FsObjectStore {
     async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
         let path = self.dir.join(file_name_for(key));
-        let tmp = path.with_extension("tmp");
-        // Write then rename, so a reader never sees half an object.
+        // Write then rename, so a reader never sees half an object; a temp name of its
+        // own per put, so concurrent puts of one key (a redelivered event) never collide.
+        let tmp = path.with_extension(format!("{:016x}.tmp", rand::random::<u64>()));
         tokio::fs::write(&tmp, &body)
             .await
             .map_err(|e| InfraError::permanent("object put", e))?;

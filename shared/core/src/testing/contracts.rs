@@ -234,6 +234,21 @@ pub async fn object_store_contract(objects: &dyn ObjectStore) {
         None
     );
 
+    // Concurrent puts of one key (the same event processed twice at once) all succeed,
+    // and one of them wins whole.
+    let bodies = [b"first".as_slice(), b"second", b"third", b"fourth"];
+    let (a, b, c, d) = tokio::join!(
+        objects.put(key, Bytes::from_static(bodies[0])),
+        objects.put(key, Bytes::from_static(bodies[1])),
+        objects.put(key, Bytes::from_static(bodies[2])),
+        objects.put(key, Bytes::from_static(bodies[3])),
+    );
+    for put in [a, b, c, d] {
+        put.unwrap();
+    }
+    let winner = objects.get(key).await.unwrap().unwrap();
+    assert!(bodies.contains(&winner.as_ref()), "{winner:?}");
+
     // Downloads stream the whole object, however many chunks it arrives in.
     let large: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
     objects.put(key, Bytes::from(large.clone())).await.unwrap();
