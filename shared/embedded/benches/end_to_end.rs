@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use certport_core::app::{Limits, ProcessOutcome, UploadProcessor};
 use certport_core::domain::ItemStatus;
-use certport_core::parsing::ZipLimits;
 use certport_core::testing::certs::{
     ca_signed_keystores, numbered_copy, pem_of, scramble_rsa2048, self_signed, KeyType,
 };
@@ -126,19 +125,6 @@ async fn keystores() {
     );
 }
 
-/// Limits raised for the large zip: it holds more than the default 1 GiB uncompressed and
-/// 1,000,000 certificates.
-fn large_limits() -> Limits {
-    Limits {
-        zip: ZipLimits {
-            max_total_size: 16 << 30,
-            ..ZipLimits::default()
-        },
-        max_certificates: 100_000_000,
-        ..Limits::default()
-    }
-}
-
 async fn large() {
     let dir = tempfile::tempdir().expect("temp dir");
     let zip_path = dir.path().join("large.zip");
@@ -153,7 +139,7 @@ async fn large() {
         started.elapsed().as_secs_f64()
     );
     let data = dir.path().join("data");
-    let deps = open_deps(&data, large_limits()).expect("embedded storage");
+    let deps = open_deps(&data, Limits::default()).expect("embedded storage");
     let caller = new_caller(&deps, "bench").await;
     let profile = pem_profile(&deps, &caller).await;
     let upload = certport_core::app::CertImportUpload {
@@ -201,7 +187,7 @@ async fn large() {
 
 /// The processor alone, on the upload `large` stored: what `/usr/bin/time` measures.
 async fn process_large(data: &Path, key: &str) {
-    let deps = open_deps(data, large_limits()).expect("embedded storage");
+    let deps = open_deps(data, Limits::default()).expect("embedded storage");
     let started = Instant::now();
     let outcome = UploadProcessor::CertificateImport
         .process(&deps, key)

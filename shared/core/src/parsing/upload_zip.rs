@@ -20,7 +20,8 @@ impl Default for ZipLimits {
         ZipLimits {
             max_entries: 10_000,
             max_entry_size: 64 * 1024 * 1024,
-            max_total_size: 1024 * 1024 * 1024,
+            // Room for the largest upload URL file (1 GiB) of PEM, which inflates ~2x.
+            max_total_size: 4 * 1024 * 1024 * 1024,
         }
     }
 }
