@@ -84,29 +84,32 @@ pub fn certificate_zip(templates: &[Vec<u8>; 2], files: usize, per_file: usize) 
     zip_of(&entries)
 }
 
-/// Uploads `zip` and runs the processor on it: the outcome, and the time from upload to
+/// Uploads `zip` of `count` good certificates into a new tenant's PEM profile and runs the
+/// processor on it; checks every certificate imported and gives the time from upload to
 /// COMPLETED.
-pub async fn import_certificates(
-    deps: &Deps,
-    caller: &Caller,
-    profile_id: &str,
-    zip: Bytes,
-) -> (ProcessOutcome, Duration) {
+pub async fn import_certificates(deps: &Deps, zip: Bytes, count: u64) -> Duration {
+    let caller = new_caller(deps, "bench").await;
+    let profile_id = pem_profile(deps, &caller).await;
     let started = Instant::now();
     let upload = CertImportUpload {
-        profile_id: profile_id.into(),
+        profile_id,
         file_name: "devices.zip".into(),
         zip,
         ip_address: None,
     };
-    let job = upload_certificate_import(deps, caller, upload)
+    let job = upload_certificate_import(deps, &caller, upload)
         .await
         .expect("upload");
     let outcome = UploadProcessor::CertificateImport
         .process(deps, &job.object_key)
         .await
         .expect("process");
-    (outcome, started.elapsed())
+    let took = started.elapsed();
+    assert!(
+        matches!(outcome, ProcessOutcome::Completed { total, failed: 0, .. } if total == count),
+        "{outcome:?}"
+    );
+    took
 }
 
 /// A new edge instance trusting `ca`, and the import body of `keystores` (all with
