@@ -166,8 +166,9 @@ pub async fn seed(records: &dyn RecordStore, objects: &dyn ObjectStore) {
         processing_time_ms: 0,
         result: None,
         failure_message: None,
+        failure_reason: None,
     };
-    records.put_job(&job).await.unwrap();
+    records.create_job(&job).await.unwrap();
     objects
         .put(&object_key, fixture_upload_zip().into())
         .await
@@ -244,7 +245,7 @@ pub async fn seed_keystores(deps: &Deps) {
         creation_date: created_at,
         failure_message: None,
     };
-    deps.keystores.put_keystore_job(&job).await.unwrap();
+    deps.keystores.create_keystore_job(&job).await.unwrap();
     deps.objects
         .put(&job.object_key, serde_json::to_vec(&request).unwrap().into())
         .await

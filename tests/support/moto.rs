@@ -155,17 +155,19 @@ pub struct OwnMotoServer {
 
 impl OwnMotoServer {
     pub fn start() -> OwnMotoServer {
-        let moto = crate::fixtures::repo_root().join(".build/venv/bin/moto_server");
+        let root = crate::fixtures::repo_root();
+        let python = root.join(".build/venv/bin/python");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = std::process::Command::new(&moto)
+        let child = std::process::Command::new(&python)
+            .arg(root.join("scripts/moto-server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{} ({e}): run scripts/test once to install it", moto.display()));
+            .unwrap_or_else(|e| panic!("{} ({e}): run scripts/test once to install it", python.display()));
         let server = OwnMotoServer {
             endpoint: format!("http://127.0.0.1:{port}"),
             child,

@@ -1,14 +1,19 @@
 //! The port contract suites, run against DynamoDB, S3 and KMS over the wire (moto server).
 
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
 use certport_aws::{DynamoRecordStore, KmsKeyService, S3ObjectStore};
-use certport_core::testing::contracts;
+use certport_core::testing::{concurrent_contracts, contracts};
 use certport_tests::moto::Stack;
 
-#[tokio::test]
-async fn dynamodb_record_store_passes_the_contract() {
-    let stack = Stack::create().await;
-    let store = DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&stack.sdk), &stack.table);
-    contracts::record_store_contract(&store).await;
+mod dynamodb {
+    use super::*;
+
+    certport_core::store_contract_tests!({
+        let stack = Stack::create().await;
+        DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&stack.sdk), &stack.table)
+    });
 }
 
 #[tokio::test]
@@ -24,9 +29,42 @@ async fn kms_key_service_passes_the_contract() {
     contracts::key_service_contract(&keys).await;
 }
 
-#[tokio::test]
-async fn dynamodb_keystore_store_passes_the_contract() {
+fn text<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map_or("", String::as_str)
+}
+
+/// After racing inserts, every certificate guard item names a device that holds that
+/// certificate, and every device has its guard: nothing was half-written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_device_inserts_leave_no_orphan_guard_items() {
     let stack = Stack::create().await;
-    let store = DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&stack.sdk), &stack.table);
-    certport_core::testing::keystore_contract::keystore_store_contract(&store).await;
+    let client = aws_sdk_dynamodb::Client::new(&stack.sdk);
+    let store = DynamoRecordStore::new(client.clone(), &stack.table);
+    concurrent_contracts::concurrent_overlapping_device_inserts_insert_each_device_once(&store).await;
+    concurrent_contracts::concurrent_jobs_with_one_identifier_make_one_device(&store).await;
+
+    let items = client
+        .scan()
+        .table_name(&stack.table)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    let devices: HashMap<&str, &str> = items
+        .iter()
+        .filter(|i| text(i, "sk") == "DEVICE")
+        .map(|i| (text(i, "pk"), text(i, "fingerprint_sha256")))
+        .collect();
+    let guards: Vec<_> = items.iter().filter(|i| text(i, "sk") == "CERT").collect();
+    assert_eq!(guards.len(), devices.len(), "one guard per device");
+    for guard in guards {
+        let tenant_and_fingerprint = text(guard, "pk").trim_start_matches("CERT#");
+        let (tenant, fingerprint) = tenant_and_fingerprint.split_once('#').unwrap();
+        let device_pk = format!("DEVICE#{tenant}#{}", text(guard, "device_identifier"));
+        assert_eq!(devices.get(device_pk.as_str()), Some(&fingerprint), "{device_pk}");
+    }
 }

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use certport_core::app::{create_tenant_with_key, dek_context, keystore_import_key, Deps};
-use certport_core::domain::JobStatus;
+use certport_core::domain::{FailureReason, JobStatus};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use certport_tests::fixtures::{self, http_request, http_request_with_body, multipart, s3_event};
@@ -155,23 +155,6 @@ async fn certificate_import_through_the_lambda_handlers() {
     assert_eq!(again["outcomes"][0]["outcome"], "ALREADY_FINISHED");
     assert_eq!(status(&deps, &key, &job_id).await.1, done);
 
-    // A retry after a crash between the device writes and the job update: same result.
-    let mut job_record = deps.records.get_job(&tenant_id, &job_id).await.unwrap().unwrap();
-    job_record.status = JobStatus::Pending;
-    deps.records.put_job(&job_record).await.unwrap();
-    let retried = process(&deps, &object_key).await;
-    assert_eq!(retried["outcomes"][0]["outcome"], "COMPLETED");
-    let (_, after_retry) = status(&deps, &key, &job_id).await;
-    assert_eq!(
-        (
-            after_retry["total_certificates"].as_u64(),
-            after_retry["failed_certificates"].as_u64(),
-            after_retry["result"].as_str()
-        ),
-        (Some(4), Some(1), Some("PARTIAL_SUCCESS"))
-    );
-    assert_eq!(after_retry["status_message"], done["status_message"]);
-
     // Uploading the same zip again: every good certificate is a DUPLICATE.
     let (_, second) = upload(&deps, &key, &profile_id, &zip).await;
     let second_id = second["id"].as_str().unwrap();
@@ -222,19 +205,15 @@ async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
         .unwrap()
         .unwrap();
     assert_eq!(job.status, JobStatus::Failed);
-    let failures = deps
-        .records
-        .job_failures(fixtures::TENANT, fixtures::JOB)
-        .await
-        .unwrap();
-    assert_eq!(failures.len(), 1);
+    assert_eq!(job.failure_reason, Some(FailureReason::UnreadableUpload));
 
     // Not a zip: FAILED with the reason, not an error for Lambda to retry.
     let mut broken = job.clone();
     broken.id = uuid::Uuid::new_v4().to_string();
     broken.status = JobStatus::Pending;
+    (broken.result, broken.failure_reason, broken.failure_message) = (None, None, None);
     broken.object_key = format!("certificate-import/{}/{}/broken.zip", fixtures::TENANT, broken.id);
-    deps.records.put_job(&broken).await.unwrap();
+    deps.records.create_job(&broken).await.unwrap();
     deps.objects
         .put(&broken.object_key, bytes::Bytes::from_static(b"not a zip"))
         .await
@@ -562,31 +541,17 @@ async fn stale_and_abandoned_jobs_end_failed_with_a_reason() {
     fixtures::seed_keystores(&deps).await;
     let now = certport_core::domain::format_timestamp(chrono::Utc::now());
 
-    // Created long ago and never processed: both seeded jobs are stale. A fresh one is not.
-    let mut stale = deps
+    // The seeded jobs were created days ago and never processed: stale. A fresh one is not.
+    let mut fresh = deps
         .records
         .get_job(fixtures::TENANT, fixtures::JOB)
         .await
         .unwrap()
         .unwrap();
-    stale.created_at = "2026-01-01T00:00:00.000000Z".into();
-    deps.records.put_job(&stale).await.unwrap();
-    let mut fresh = stale.clone();
     fresh.id = uuid::Uuid::new_v4().to_string();
     fresh.created_at = now.clone();
     fresh.object_key = format!("certificate-import/{}/{}/x.zip", fixtures::TENANT, fresh.id);
-    deps.records.put_job(&fresh).await.unwrap();
-    let mut stale_keystore_job = deps
-        .keystores
-        .get_keystore_job(fixtures::TENANT, fixtures::KEYSTORE_JOB)
-        .await
-        .unwrap()
-        .unwrap();
-    stale_keystore_job.creation_date = "2026-01-01T00:00:00.000000Z".into();
-    deps.keystores
-        .put_keystore_job(&stale_keystore_job)
-        .await
-        .unwrap();
+    deps.records.create_job(&fresh).await.unwrap();
 
     let swept = job_sweeper::event_handler::function_handler(
         &deps,

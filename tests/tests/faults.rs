@@ -9,12 +9,12 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::app::{
-    create_edge_instance, upload_certificate_import, upload_keystore_import, Caller, CertImportUpload, Deps,
-    Limits, ProcessOutcome, UploadProcessor,
+    create_edge_instance, get_keystore_import, upload_certificate_import, upload_keystore_import, Caller,
+    CertImportUpload, Deps, Limits, ProcessOutcome, UploadProcessor,
 };
 use certport_core::domain::{ItemStatus, JobStatus, KeystoreImportJob, KeystoreJobStatus};
 use certport_core::testing::certs::{self_signed, KeyType};
-use certport_core::testing::faults::{DeviceWritesFailAfter, ReadsRefused};
+use certport_core::testing::faults::{ReadsRefused, RecordFaults};
 use certport_core::testing::scenarios::{keystore_batch, new_caller, pem_profile};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
@@ -71,7 +71,7 @@ async fn a_processor_dying_half_way_is_retried_without_double_counting() {
 
     // Two batches of three devices are written, then the writer dies: a transient error.
     let dying = Deps {
-        records: Arc::new(DeviceWritesFailAfter::new(deps.records.clone(), 2)),
+        records: Arc::new(RecordFaults::device_writes_fail_after(deps.records.clone(), 2)),
         ..deps.clone()
     };
     let error = processor.process(&dying, &key).await.unwrap_err();
@@ -108,6 +108,38 @@ async fn a_processor_dying_half_way_is_retried_without_double_counting() {
         .unwrap()
         .is_empty());
     assert_devices_of_job(&deps, tenant, "crash", 10, &job_id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_processor_dying_before_the_job_ends_is_retried_to_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = embedded_deps(dir.path(), Limits::default());
+    let caller = caller(&deps).await;
+    let (job_id, key) = certificate_upload(&deps, &caller, "late-crash", 4).await;
+    let processor = UploadProcessor::CertificateImport;
+
+    // Every device is written; the write that ends the job is the one that fails.
+    let dying = Deps {
+        records: Arc::new(RecordFaults::job_updates_fail_after(deps.records.clone(), 0)),
+        ..deps.clone()
+    };
+    assert!(processor.process(&dying, &key).await.unwrap_err().transient);
+    let job = deps
+        .records
+        .get_job(&caller.tenant.id, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.status, JobStatus::Pending);
+
+    let outcome = processor.process(&deps, &key).await.unwrap();
+    let expected = ProcessOutcome::Completed {
+        job_id: job_id.clone(),
+        total: 4,
+        failed: 0,
+    };
+    assert_eq!(outcome, expected);
+    assert_devices_of_job(&deps, &caller.tenant.id, "late-crash", 4, &job_id).await;
 }
 
 /// Both deliveries of one event succeed, and the job counts each certificate once; a
@@ -221,7 +253,8 @@ async fn permanent_storage_errors(deps: &Deps, refusing: &Deps) {
         .unwrap()
         .unwrap();
     assert_eq!(job.status, KeystoreJobStatus::Failed);
-    let results = deps.keystores.item_results(&tenant, &job.id).await.unwrap();
+    // Every item of the failed job reads as failed, with the job's reason.
+    let results = get_keystore_import(deps, &caller, &job.id).await.unwrap().results;
     assert_eq!(results.len(), 3);
     assert!(results
         .iter()

@@ -4,13 +4,23 @@ use async_trait::async_trait;
 use certport_core::domain::{
     EdgeInstance, EncryptionKey, ItemResult, KeystoreImportJob, KeystoreJobStatus, StoredKeyRecord, TrustedCa,
 };
-use certport_core::ports::{InfraResult, KeyInsert, KeystoreStore};
+use certport_core::ports::{InfraError, InfraResult, KeyInsert, KeystoreStore};
 
-use crate::dynamodb_record_store::{key, with_doc, Item};
+use crate::dynamodb_record_store::{backoff, key, with_doc, Item, OPEN_JOB_CONDITION};
+use crate::dynamodb_transactions::{Cancelled, TransactPut};
 use crate::DynamoRecordStore;
 
 fn tenant_pk(tenant_id: &str) -> String {
     format!("TENANT#{tenant_id}")
+}
+
+fn keystore_job_item(job: &KeystoreImportJob) -> Item {
+    let item = key(tenant_pk(&job.tenant_id), format!("KSJOB#{}", job.id));
+    if job.status == KeystoreJobStatus::Processing {
+        DynamoRecordStore::open_job(item, "KSJOB", &job.creation_date, &job.tenant_id, &job.id)
+    } else {
+        item
+    }
 }
 
 fn stored_key_key(tenant_id: &str, fingerprint: &str) -> Item {
@@ -25,9 +35,18 @@ impl KeystoreStore for DynamoRecordStore {
             tenant_pk(&edge.tenant_id),
             format!("EDGE#{}#{}", edge.created_at, edge.id),
         );
-        self.put("put edge instance", with_doc(item, edge)?).await?;
         let by_id = key(tenant_pk(&edge.tenant_id), format!("EDGEID#{}", edge.id));
-        self.put("put edge instance", with_doc(by_id, edge)?).await
+        let puts = vec![
+            TransactPut::new(with_doc(item, edge)?),
+            TransactPut::new(with_doc(by_id, edge)?),
+        ];
+        match self.transact("put edge instance", puts).await? {
+            None => Ok(()),
+            Some(_) => Err(InfraError::transient(
+                "put edge instance",
+                "another write to this edge instance was in progress; try again",
+            )),
+        }
     }
 
     async fn get_edge_instance(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EdgeInstance>> {
@@ -57,17 +76,28 @@ impl KeystoreStore for DynamoRecordStore {
     }
 
     async fn insert_trusted_ca(&self, ca: &TrustedCa) -> InfraResult<bool> {
-        let item = key(
+        // The guard item makes the fingerprint unique; the listing item keeps creation
+        // order. One transaction writes both, or neither.
+        let guard = key(tenant_pk(&ca.tenant_id), format!("TRUSTEDCA#{}", ca.fingerprint));
+        let listing = key(
             format!("TRUSTEDCA#{}", ca.tenant_id),
             format!("CA#{}#{}", ca.created_at, ca.fingerprint),
         );
-        // The guard item makes the fingerprint unique; the listing item keeps creation order.
-        let guard = key(tenant_pk(&ca.tenant_id), format!("TRUSTEDCA#{}", ca.fingerprint));
-        if !self.put_new("insert trusted ca", with_doc(guard, ca)?).await? {
-            return Ok(false);
+        let mut conflicts = 0;
+        loop {
+            let puts = vec![
+                TransactPut::new_key(with_doc(guard.clone(), ca)?),
+                TransactPut::new(with_doc(listing.clone(), ca)?),
+            ];
+            match self.transact("insert trusted ca", puts).await? {
+                None => return Ok(true),
+                Some(reasons) if matches!(reasons[0], Cancelled::ConditionFailed(_)) => return Ok(false),
+                Some(_) => {
+                    conflicts += 1;
+                    backoff("insert trusted ca", conflicts).await?;
+                }
+            }
         }
-        self.put("insert trusted ca", with_doc(item, ca)?).await?;
-        Ok(true)
     }
 
     async fn list_trusted_cas(&self, tenant_id: &str) -> InfraResult<Vec<TrustedCa>> {
@@ -75,12 +105,15 @@ impl KeystoreStore for DynamoRecordStore {
             .await
     }
 
-    async fn put_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
-        let mut item = key(tenant_pk(&job.tenant_id), format!("KSJOB#{}", job.id));
-        if job.status == KeystoreJobStatus::Processing {
-            item = Self::open_job(item, "KSJOB", &job.creation_date, &job.tenant_id, &job.id);
-        }
-        self.put("put keystore job", with_doc(item, job)?).await
+    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
+        let item = with_doc(keystore_job_item(job), job)?;
+        self.create("create keystore job", item).await
+    }
+
+    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool> {
+        let item = with_doc(keystore_job_item(job), job)?;
+        self.put_if("update open keystore job", item, OPEN_JOB_CONDITION)
+            .await
     }
 
     async fn open_keystore_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use certport_core::domain::{
     ApiKeyHash, ApiKeyRecord, CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, Tenant,
 };
@@ -42,16 +42,15 @@ pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// The sparse global secondary index of unfinished jobs (see the module docs).
 pub const OPEN_JOBS_INDEX: &str = "open-jobs";
-const BATCH_GET_MAX: usize = 100;
 const BATCH_WRITE_MAX: usize = 25;
 /// Batch writes in flight at once per `insert_devices` call.
-const WRITE_CONCURRENCY: usize = 4;
+pub(crate) const WRITE_CONCURRENCY: usize = 4;
 const UNPROCESSED_RETRIES: u32 = 8;
 
 #[derive(Clone)]
 pub struct DynamoRecordStore {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    pub(crate) client: aws_sdk_dynamodb::Client,
+    pub(crate) table: String,
 }
 
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
@@ -77,20 +76,27 @@ pub(crate) fn doc_of<T: DeserializeOwned>(item: &Item) -> InfraResult<T> {
     serde_json::from_str(doc).map_err(|e| InfraError::permanent("decode record", e))
 }
 
-fn device_key(tenant_id: &str, identifier: &str) -> Item {
+pub(crate) fn device_key(tenant_id: &str, identifier: &str) -> Item {
     key(format!("DEVICE#{tenant_id}#{identifier}"), "DEVICE")
 }
 
-fn cert_key(tenant_id: &str, fingerprint: &str) -> Item {
+pub(crate) fn cert_key(tenant_id: &str, fingerprint: &str) -> Item {
     key(format!("CERT#{tenant_id}#{fingerprint}"), "CERT")
 }
 
-fn key_id(item: &Item) -> (String, String) {
-    (
-        attr(item, "pk").unwrap_or_default().to_string(),
-        attr(item, "sk").unwrap_or_default().to_string(),
-    )
+/// A job item: marked open (see the module docs) until it ends.
+fn cert_job_item(job: &CertImportJob) -> Item {
+    let item = key(format!("TENANT#{}", job.tenant_id), format!("CERTJOB#{}", job.id));
+    if job.status.is_terminal() {
+        item
+    } else {
+        DynamoRecordStore::open_job(item, "CERTJOB", &job.created_at, &job.tenant_id, &job.id)
+    }
 }
+
+/// A job may be rewritten only while it is open: the first write of a terminal state
+/// drops the `open_pk` marker, and every later writer's condition fails.
+pub(crate) const OPEN_JOB_CONDITION: &str = "attribute_exists(open_pk)";
 
 impl DynamoRecordStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
@@ -111,11 +117,8 @@ impl DynamoRecordStore {
         Ok(())
     }
 
-    pub(crate) async fn get<T: DeserializeOwned>(
-        &self,
-        operation: &'static str,
-        key: Item,
-    ) -> InfraResult<Option<T>> {
+    /// The item with `key`, as stored.
+    pub(crate) async fn get_item(&self, operation: &'static str, key: Item) -> InfraResult<Option<Item>> {
         let output = self
             .client
             .get_item()
@@ -125,49 +128,19 @@ impl DynamoRecordStore {
             .send()
             .await
             .map_err(|e| infra_error(operation, e))?;
-        output.item.as_ref().map(doc_of).transpose()
+        Ok(output.item)
     }
 
-    /// Every existing item among `keys`, by (pk, sk); retries unprocessed keys.
-    async fn batch_get(&self, keys: Vec<Item>) -> InfraResult<HashMap<(String, String), Item>> {
-        let mut found = HashMap::new();
-        for chunk in keys.chunks(BATCH_GET_MAX) {
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.to_vec()))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| InfraError::permanent("batch get", e))?,
-            );
-            let mut attempt = 0;
-            while let Some(request) = pending.take() {
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| infra_error("batch get", e))?;
-                for item in output
-                    .responses
-                    .unwrap_or_default()
-                    .remove(&self.table)
-                    .unwrap_or_default()
-                {
-                    found.insert(key_id(&item), item);
-                }
-                pending = output
-                    .unprocessed_keys
-                    .unwrap_or_default()
-                    .remove(&self.table)
-                    .filter(|k| !k.keys.is_empty());
-                if pending.is_some() {
-                    attempt += 1;
-                    backoff("batch get", attempt).await?;
-                }
-            }
-        }
-        Ok(found)
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        key: Item,
+    ) -> InfraResult<Option<T>> {
+        self.get_item(operation, key)
+            .await?
+            .as_ref()
+            .map(doc_of)
+            .transpose()
     }
 
     /// Writes `items` with BatchWriteItem, a few batches at a time, retrying unprocessed items.
@@ -296,12 +269,35 @@ impl DynamoRecordStore {
 
     /// Puts `item` unless an item with its key exists; `false` when one did.
     pub(crate) async fn put_new(&self, operation: &'static str, item: Item) -> InfraResult<bool> {
+        self.put_if(operation, item, "attribute_not_exists(pk)").await
+    }
+
+    /// Puts a new record whose key must be unused (a fresh job id): an error if it is not.
+    pub(crate) async fn create(&self, operation: &'static str, item: Item) -> InfraResult<()> {
+        if self.put_new(operation, item).await? {
+            Ok(())
+        } else {
+            Err(InfraError::permanent(
+                operation,
+                "a record with this id already exists",
+            ))
+        }
+    }
+
+    /// Puts `item` if `condition` holds for the stored item; `false`, with nothing
+    /// written, when it does not.
+    pub(crate) async fn put_if(
+        &self,
+        operation: &'static str,
+        item: Item,
+        condition: &str,
+    ) -> InfraResult<bool> {
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression(condition)
             .send()
             .await;
         match result {
@@ -317,7 +313,7 @@ impl DynamoRecordStore {
     }
 }
 
-async fn backoff(operation: &'static str, attempt: u32) -> InfraResult<()> {
+pub(crate) async fn backoff(operation: &'static str, attempt: u32) -> InfraResult<()> {
     if attempt > UNPROCESSED_RETRIES {
         return Err(InfraError::transient(
             operation,
@@ -366,12 +362,14 @@ impl RecordStore for DynamoRecordStore {
         .await
     }
 
-    async fn put_job(&self, job: &CertImportJob) -> InfraResult<()> {
-        let mut item = key(format!("TENANT#{}", job.tenant_id), format!("CERTJOB#{}", job.id));
-        if !job.status.is_terminal() {
-            item = Self::open_job(item, "CERTJOB", &job.created_at, &job.tenant_id, &job.id);
-        }
-        self.put("put job", with_doc(item, job)?).await
+    async fn create_job(&self, job: &CertImportJob) -> InfraResult<()> {
+        let item = with_doc(cert_job_item(job), job)?;
+        self.create("create job", item).await
+    }
+
+    async fn update_open_job(&self, job: &CertImportJob) -> InfraResult<bool> {
+        let item = with_doc(cert_job_item(job), job)?;
+        self.put_if("update open job", item, OPEN_JOB_CONDITION).await
     }
 
     async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {
@@ -415,49 +413,7 @@ impl RecordStore for DynamoRecordStore {
     }
 
     async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
-        // BatchWriteItem has no conditions: read what exists, then write only what is new.
-        // Two different jobs racing on the same certificate can both see it absent; the
-        // last write wins and the inventory still holds one device for it.
-        let keys = devices
-            .iter()
-            .flat_map(|d| {
-                [
-                    device_key(&d.tenant_id, &d.device_identifier),
-                    cert_key(&d.tenant_id, &d.fingerprint_sha256),
-                ]
-            })
-            .collect();
-        let existing = self.batch_get(keys).await?;
-        let mut outcomes = Vec::with_capacity(devices.len());
-        let mut writes = Vec::new();
-        for device in devices {
-            let cert = existing.get(&key_id(&cert_key(&device.tenant_id, &device.fingerprint_sha256)));
-            let holder = existing.get(&key_id(&device_key(&device.tenant_id, &device.device_identifier)));
-            let ours = |item: &Item| attr(item, "job_id") == Some(device.job_id.as_str());
-            let same_cert =
-                |item: &Item| attr(item, "fingerprint_sha256") == Some(device.fingerprint_sha256.as_str());
-            let outcome = match (cert, holder) {
-                (Some(c), _) if ours(c) => DeviceInsert::AlreadyWrittenByThisJob,
-                (Some(_), _) => DeviceInsert::DuplicateCertificate,
-                // A crash between the two writes of an earlier run: finish them.
-                (None, Some(h)) if ours(h) && same_cert(h) => DeviceInsert::AlreadyWrittenByThisJob,
-                (None, Some(_)) => DeviceInsert::DeviceIdentifierTaken,
-                (None, None) => DeviceInsert::Inserted,
-            };
-            if cert.is_none() && outcome != DeviceInsert::DeviceIdentifierTaken {
-                let mut item = with_doc(device_key(&device.tenant_id, &device.device_identifier), device)?;
-                item.insert("job_id".into(), s(&device.job_id));
-                item.insert("fingerprint_sha256".into(), s(&device.fingerprint_sha256));
-                writes.push(item);
-                let mut guard = cert_key(&device.tenant_id, &device.fingerprint_sha256);
-                guard.insert("job_id".into(), s(&device.job_id));
-                guard.insert("device_identifier".into(), s(&device.device_identifier));
-                writes.push(guard);
-            }
-            outcomes.push(outcome);
-        }
-        self.batch_put(writes).await?;
-        Ok(outcomes)
+        self.claim_devices(devices).await
     }
 
     async fn get_device(

@@ -1,8 +1,10 @@
 //! AWS adapters for certport's ports: S3 objects, DynamoDB records, KMS keys.
 
 mod config;
+mod dynamodb_devices;
 mod dynamodb_keystore_store;
 mod dynamodb_record_store;
+mod dynamodb_transactions;
 mod errors;
 pub mod failure_destination;
 mod function_config;

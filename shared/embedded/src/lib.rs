@@ -4,6 +4,7 @@
 mod fs_object_store;
 mod local_key_service;
 mod sqlite_keystore_store;
+mod sqlite_migrations;
 mod sqlite_record_store;
 
 pub use fs_object_store::FsObjectStore;

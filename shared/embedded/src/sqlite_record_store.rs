@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS profiles (
     tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS cert_import_jobs (
-    tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+    tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT '',
+    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS cert_import_failures (
     tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, job_id, ordinal));
@@ -66,6 +67,7 @@ impl SqliteRecordStore {
         conn.execute_batch(SCHEMA).map_err(db_error("create schema"))?;
         conn.execute_batch(crate::sqlite_keystore_store::KEYSTORE_SCHEMA)
             .map_err(db_error("create schema"))?;
+        crate::sqlite_migrations::upgrade(&conn)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_error("configure database"))?;
         Ok(SqliteRecordStore {
@@ -145,7 +147,51 @@ impl SqliteRecordStore {
     }
 }
 
+/// A job as its table stores it: the columns queries use, and the document.
+pub(crate) struct JobRow {
+    tenant_id: String,
+    id: String,
+    created_at: String,
+    open: bool,
+    doc: String,
+}
+
+impl JobRow {
+    pub(crate) fn new<T: Serialize>(
+        tenant_id: &str,
+        id: &str,
+        created_at: &str,
+        open: bool,
+        job: &T,
+    ) -> InfraResult<JobRow> {
+        Ok(JobRow {
+            tenant_id: tenant_id.to_string(),
+            id: id.to_string(),
+            created_at: created_at.to_string(),
+            open,
+            doc: to_doc(job)?,
+        })
+    }
+}
+
 impl SqliteRecordStore {
+    /// Runs `sql` with a job row's columns as ?1..?5; the number of rows it changed.
+    pub(crate) async fn write_job(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        row: JobRow,
+    ) -> InfraResult<usize> {
+        self.with(operation, move |conn| {
+            conn.execute(
+                sql,
+                params![row.tenant_id, row.id, row.created_at, row.open, row.doc],
+            )
+            .map_err(db_error(operation))
+        })
+        .await
+    }
+
     /// (tenant id, id) pairs a query selects.
     pub(crate) async fn list_ids(
         &self,
@@ -203,10 +249,30 @@ impl RecordStore for SqliteRecordStore {
             .await
     }
 
-    async fn put_job(&self, job: &CertImportJob) -> InfraResult<()> {
-        let sql = "INSERT OR REPLACE INTO cert_import_jobs (tenant_id, id, doc) VALUES (?1, ?2, ?3)";
-        let keys = vec![job.tenant_id.clone(), job.id.clone()];
-        self.put_doc("put job", sql, keys, to_doc(job)?).await
+    async fn create_job(&self, job: &CertImportJob) -> InfraResult<()> {
+        let sql =
+            "INSERT INTO cert_import_jobs (tenant_id, id, created_at, open, doc) VALUES (?1, ?2, ?3, ?4, ?5)";
+        let row = JobRow::new(
+            &job.tenant_id,
+            &job.id,
+            &job.created_at,
+            !job.status.is_terminal(),
+            job,
+        )?;
+        self.write_job("create job", sql, row).await.map(|_| ())
+    }
+
+    async fn update_open_job(&self, job: &CertImportJob) -> InfraResult<bool> {
+        let sql = "UPDATE cert_import_jobs SET created_at = ?3, open = ?4, doc = ?5
+            WHERE tenant_id = ?1 AND id = ?2 AND open = 1";
+        let row = JobRow::new(
+            &job.tenant_id,
+            &job.id,
+            &job.created_at,
+            !job.status.is_terminal(),
+            job,
+        )?;
+        Ok(self.write_job("update open job", sql, row).await? == 1)
     }
 
     async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
@@ -217,8 +283,7 @@ impl RecordStore for SqliteRecordStore {
 
     async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {
         let sql = "SELECT tenant_id, id FROM cert_import_jobs
-            WHERE json_extract(doc, '$.status') = 'PENDING' AND json_extract(doc, '$.created_at') < ?1
-            ORDER BY json_extract(doc, '$.created_at')";
+            WHERE open = 1 AND created_at < ?1 ORDER BY created_at, tenant_id, id";
         self.list_ids("open jobs", sql, vec![created_before.to_string()])
             .await
     }
@@ -333,13 +398,12 @@ impl RecordStore for SqliteRecordStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod contract {
+    use crate::SqliteRecordStore;
 
-    #[tokio::test]
-    async fn passes_the_record_store_contract() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteRecordStore::open(&dir.path().join("records.db")).unwrap();
-        certport_core::testing::contracts::record_store_contract(&store).await;
-    }
+    certport_core::store_contract_tests!({
+        // Kept for the test's lifetime: the database lives in it.
+        let dir = tempfile::tempdir().unwrap().keep();
+        SqliteRecordStore::open(&dir.join("records.db")).unwrap()
+    });
 }

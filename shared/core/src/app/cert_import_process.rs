@@ -14,7 +14,7 @@ use crate::domain::{
 use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
-use super::{parse_certificate_import_key, Deps, ProcessOutcome};
+use super::{fail_job, parse_certificate_import_key, Deps, JobKind, ProcessOutcome};
 
 /// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
 /// of deliveries, or a retry after a crash part-way, give the same final job.
@@ -35,27 +35,27 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     }
     let started = Instant::now();
     let Some(profile) = deps.records.get_profile(tenant_id, &job.profile_id).await? else {
-        return fail_job(
+        return fail_this_job(
             deps,
-            job,
+            &job,
             FailureReason::UnreadableUpload,
             "the enrollment profile of this job no longer exists",
         )
         .await;
     };
     if profile.mapping.is_none() {
-        return fail_job(
+        return fail_this_job(
             deps,
-            job,
+            &job,
             FailureReason::UnreadableUpload,
             "the enrollment profile has no source fields mapping; set one and upload again",
         )
         .await;
     }
     let Some(zip) = spool(deps, &job.object_key).await? else {
-        return fail_job(
+        return fail_this_job(
             deps,
-            job,
+            &job,
             FailureReason::UnreadableUpload,
             "the uploaded file is missing from storage; upload it again",
         )
@@ -63,7 +63,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     };
     let mut run = Run::new(deps, &job, &profile);
     if let Err(message) = run.import(&zip).await? {
-        return fail_job(deps, job, FailureReason::UnreadableUpload, &message).await;
+        return fail_this_job(deps, &job, FailureReason::UnreadableUpload, &message).await;
     }
     run.flush_failures().await?;
     let Run { total, failed, .. } = run;
@@ -72,7 +72,10 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     job.failed_certificates = failed;
     job.result = Some(JobResult::from_counts(total, failed));
     job.processing_time_ms = started.elapsed().as_millis() as u64;
-    deps.records.put_job(&job).await?;
+    if !deps.records.update_open_job(&job).await? {
+        // The sweeper or the failure queue ended it while this run was under way.
+        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
+    }
     tracing::info!(job_id = %job.id, total, failed, ms = job.processing_time_ms, "certificate import completed");
     Ok(ProcessOutcome::Completed {
         job_id: job.id,
@@ -93,32 +96,22 @@ async fn spool(deps: &Deps, key: &str) -> Result<Option<File>, InfraError> {
     Ok(Some(file))
 }
 
-pub(super) async fn fail_job(
+/// Ends this job FAILED (unless something else ended it first).
+async fn fail_this_job(
     deps: &Deps,
-    mut job: CertImportJob,
+    job: &CertImportJob,
     reason: FailureReason,
     message: &str,
 ) -> Result<ProcessOutcome, InfraError> {
-    let failure = CertFailure {
-        ordinal: 0,
-        file_name: None,
-        index: None,
+    fail_job(
+        deps,
+        JobKind::CertificateImport,
+        &job.tenant_id,
+        &job.id,
         reason,
-        message: message.to_string(),
-    };
-    deps.records
-        .put_job_failures(&job.tenant_id, &job.id, std::slice::from_ref(&failure))
-        .await?;
-    job.status = JobStatus::Failed;
-    job.result = Some(JobResult::Failure);
-    job.failed_certificates = job.total_certificates;
-    job.failure_message = Some(message.to_string());
-    deps.records.put_job(&job).await?;
-    tracing::warn!(job_id = %job.id, reason = message, "certificate import failed");
-    Ok(ProcessOutcome::Failed {
-        job_id: job.id,
-        reason: message.to_string(),
-    })
+        message,
+    )
+    .await
 }
 
 /// Where a certificate sits in the upload: its file is an index into `Run::files`.

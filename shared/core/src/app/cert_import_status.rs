@@ -1,4 +1,4 @@
-use crate::domain::{CertFailure, CertImportJob};
+use crate::domain::{CertFailure, CertImportJob, JobStatus};
 
 use super::{AppError, Caller, Deps};
 
@@ -17,10 +17,17 @@ pub async fn get_certificate_import(
         .get_job(&caller.tenant.id, job_id)
         .await?
         .ok_or(AppError::NotFound("certificate import job"))?;
-    let failures = if job.status.is_terminal() {
-        deps.records.job_failures(&job.tenant_id, &job.id).await?
-    } else {
-        Vec::new()
+    let failures = match (job.status, job.failure_reason) {
+        (JobStatus::Pending, _) => Vec::new(),
+        // A failed job reports why it failed as a whole, from its record alone.
+        (JobStatus::Failed, Some(reason)) => vec![CertFailure {
+            ordinal: 0,
+            file_name: None,
+            index: None,
+            reason,
+            message: job.failure_message.clone().unwrap_or_default(),
+        }],
+        _ => deps.records.job_failures(&job.tenant_id, &job.id).await?,
     };
     Ok(CertImportStatus { job, failures })
 }

@@ -2,12 +2,12 @@ use bytes::Bytes;
 use rand::Rng;
 
 use crate::domain::{
-    format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, EnrollmentProfile, JobStatus,
-    UploadFormat,
+    format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, EnrollmentProfile, FailureReason,
+    JobStatus, UploadFormat,
 };
 use crate::parsing::UploadArchive;
 
-use super::{certificate_import_key, get_profile, AppError, Caller, Deps};
+use super::{certificate_import_key, fail_job, get_profile, AppError, Caller, Deps, JobKind};
 
 pub struct CertImportUpload {
     pub profile_id: String,
@@ -49,7 +49,7 @@ pub async fn upload_certificate_import(
         )));
     }
 
-    let mut job = new_job(
+    let job = new_job(
         caller,
         &profile,
         expected,
@@ -58,14 +58,22 @@ pub async fn upload_certificate_import(
         total,
         upload.ip_address,
     );
-    deps.records.put_job(&job).await?;
+    deps.records.create_job(&job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, upload.zip).await {
         // Without its object the job would never be processed: end it now.
-        job.status = JobStatus::Failed;
-        job.result = Some(crate::domain::JobResult::Failure);
-        job.failed_certificates = job.total_certificates;
-        job.failure_message = Some("the upload could not be stored; upload the file again".into());
-        if let Err(mark) = deps.records.put_job(&job).await {
+        let message = "the upload could not be stored; upload the file again";
+        let (tenant_id, job_id) = (&job.tenant_id, &job.id);
+        let kind = JobKind::CertificateImport;
+        if let Err(mark) = fail_job(
+            deps,
+            kind,
+            tenant_id,
+            job_id,
+            FailureReason::NotProcessed,
+            message,
+        )
+        .await
+        {
             tracing::error!(job_id = %job.id, error = %mark, "could not mark job failed after a failed store");
         }
         return Err(e.into());
@@ -132,5 +140,6 @@ pub(super) fn new_job(
         processing_time_ms: 0,
         result: None,
         failure_message: None,
+        failure_reason: None,
     }
 }

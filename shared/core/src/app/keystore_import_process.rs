@@ -1,4 +1,4 @@
-//! The keystore import processor (SPEC §3): per item, open the sealed password, open the
+//! The keystore import processor: per item, open the sealed password, open the
 //! keystore, check key and chain, and store the key envelope-encrypted. Idempotent.
 
 use std::collections::HashMap;
@@ -13,8 +13,8 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{open_sealed_box, seal_envelope};
 use crate::domain::{
-    format_timestamp, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob, KeystoreJobStatus,
-    StoredKeyRecord,
+    format_timestamp, FailureReason, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob,
+    KeystoreJobStatus, StoredKeyRecord,
 };
 use crate::parsing::keystore::{
     decrypt_pkcs8_pem, find_leaf, open_pkcs12, order_trusted_chain, read_pem_certificate, read_pkcs8_key,
@@ -25,7 +25,7 @@ use crate::ports::{EncryptionContext, InfraError, KeyInsert};
 
 use super::edge_instances::dek_context;
 use super::keystore_batch::{parse_keystore_import_key, ImportItem, ItemForm, KeystoreImportRequest};
-use super::{Deps, ProcessOutcome};
+use super::{fail_job, Deps, JobKind, ProcessOutcome};
 
 pub const PRIVATE_KEY_PREFIX: &str = "private-keys/";
 
@@ -61,12 +61,12 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
     let Some(batch) = deps.objects.get(&job.object_key).await? else {
-        return fail_keystore_job(deps, job, "the stored batch is missing; submit it again").await;
+        return fail_keystore_job(deps, &job, "the stored batch is missing; submit it again").await;
     };
     // A batch PUT to an upload URL was never checked: check it as the upload would have.
     let request = match KeystoreImportRequest::parse(&batch) {
         Ok(request) => request,
-        Err(e) => return fail_keystore_job(deps, job, &format!("the uploaded batch is invalid: {e}")).await,
+        Err(e) => return fail_keystore_job(deps, &job, &format!("the uploaded batch is invalid: {e}")).await,
     };
     if (
         request.edge_instance_id.as_str(),
@@ -77,14 +77,16 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
             "the uploaded batch names edge instance {} and encryption key {}, but its upload URL was issued for {} and {}",
             request.edge_instance_id, request.encryption_key_id, job.edge_instance_id, job.encryption_key_id
         );
-        return fail_keystore_job(deps, job, &message).await;
+        return fail_keystore_job(deps, &job, &message).await;
     }
     let item_count = request.import_information.len() as u32;
     let job = if job.item_count == item_count {
         job
     } else {
         let counted = KeystoreImportJob { item_count, ..job };
-        deps.keystores.put_keystore_job(&counted).await?;
+        if !deps.keystores.update_open_keystore_job(&counted).await? {
+            return Ok(ProcessOutcome::AlreadyFinished { job_id: counted.id });
+        }
         counted
     };
     let Some(dek) = deps
@@ -92,7 +94,7 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
         .get_encryption_key(tenant_id, &job.encryption_key_id)
         .await?
     else {
-        return fail_keystore_job(deps, job, "the encryption key of this job no longer exists").await;
+        return fail_keystore_job(deps, &job, "the encryption key of this job no longer exists").await;
     };
     let secret = match B64.decode(&dek.wrapped_private_key) {
         Ok(wrapped) => match deps
@@ -105,13 +107,13 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
             Err(e) if e.transient => return Err(e),
             Err(e) => {
                 tracing::error!(job_id = %job.id, error = %e, "DEK private key could not be unwrapped");
-                return fail_keystore_job(deps, job, "the encryption key could not be unwrapped").await;
+                return fail_keystore_job(deps, &job, "the encryption key could not be unwrapped").await;
             }
         },
-        Err(_) => return fail_keystore_job(deps, job, "the encryption key record is damaged").await,
+        Err(_) => return fail_keystore_job(deps, &job, "the encryption key record is damaged").await,
     };
     let Ok(secret) = <[u8; 32]>::try_from(secret.as_slice()) else {
-        return fail_keystore_job(deps, job, "the encryption key record is damaged").await;
+        return fail_keystore_job(deps, &job, "the encryption key record is damaged").await;
     };
     let secret = Arc::new(Zeroizing::new(secret));
     let trusted: Arc<Vec<Vec<u8>>> = Arc::new(
@@ -138,12 +140,14 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
     let failed = results.iter().filter(|r| r.status == ItemStatus::Failed).count() as u64;
     let total = results.len() as u64;
     let job_id = job.id.clone();
-    deps.keystores
-        .put_keystore_job(&KeystoreImportJob {
-            status: KeystoreJobStatus::Completed,
-            ..job
-        })
-        .await?;
+    let completed = KeystoreImportJob {
+        status: KeystoreJobStatus::Completed,
+        ..job
+    };
+    if !deps.keystores.update_open_keystore_job(&completed).await? {
+        // The sweeper or the failure queue ended it while this run was under way.
+        return Ok(ProcessOutcome::AlreadyFinished { job_id });
+    }
     tracing::info!(%job_id, total, failed, "keystore import completed");
     Ok(ProcessOutcome::Completed {
         job_id,
@@ -381,34 +385,21 @@ fn failed(ordinal: u32, failure: ItemFailure) -> ItemResult {
     }
 }
 
-/// The job could not run: FAILED, with every item's result saying why.
+/// The job could not run: FAILED (unless something else ended it first); every item's
+/// result then says why.
 pub(super) async fn fail_keystore_job(
     deps: &Deps,
-    job: KeystoreImportJob,
+    job: &KeystoreImportJob,
     message: &str,
 ) -> Result<ProcessOutcome, InfraError> {
-    let results: Vec<ItemResult> = (0..job.item_count)
-        .map(|ordinal| ItemResult {
-            status: ItemStatus::Failed,
-            reason_code: Some(ItemFailureReason::JobFailed),
-            reason: message.to_string(),
-            ..ItemResult::processing(ordinal)
-        })
-        .collect();
-    deps.keystores
-        .put_item_results(&job.tenant_id, &job.id, &results)
-        .await?;
-    let job_id = job.id.clone();
-    deps.keystores
-        .put_keystore_job(&KeystoreImportJob {
-            status: KeystoreJobStatus::Failed,
-            failure_message: Some(message.to_string()),
-            ..job
-        })
-        .await?;
-    tracing::warn!(%job_id, reason = message, "keystore import failed");
-    Ok(ProcessOutcome::Failed {
+    let (tenant_id, job_id) = (&job.tenant_id, &job.id);
+    fail_job(
+        deps,
+        JobKind::KeystoreImport,
+        tenant_id,
         job_id,
-        reason: message.to_string(),
-    })
+        FailureReason::NotProcessed,
+        message,
+    )
+    .await
 }

@@ -1,4 +1,4 @@
-use crate::domain::{ItemResult, KeystoreImportJob};
+use crate::domain::{ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob, KeystoreJobStatus};
 
 use super::{AppError, Caller, Deps};
 
@@ -18,6 +18,19 @@ pub async fn get_keystore_import(
         .get_keystore_job(&caller.tenant.id, id)
         .await?
         .ok_or(AppError::NotFound("keystore import"))?;
+    if job.status == KeystoreJobStatus::Failed {
+        // A failed job's items all say why it failed, from its record alone.
+        let reason = job.failure_message.clone().unwrap_or_default();
+        let results = (0..job.item_count)
+            .map(|ordinal| ItemResult {
+                status: ItemStatus::Failed,
+                reason_code: Some(ItemFailureReason::JobFailed),
+                reason: reason.clone(),
+                ..ItemResult::processing(ordinal)
+            })
+            .collect();
+        return Ok(KeystoreImportStatus { job, results });
+    }
     let mut recorded = deps
         .keystores
         .item_results(&caller.tenant.id, id)

@@ -21,9 +21,9 @@ pub async fn upload_keystore_import(
     let job = new_keystore_job(caller, edge, request.import_information.len() as u32);
     let batch = serde_json::to_vec(&request).map_err(|e| AppError::invalid(e.to_string()))?;
     // The job first, so it is readable the instant its id is returned.
-    deps.keystores.put_keystore_job(&job).await?;
+    deps.keystores.create_keystore_job(&job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, batch.into()).await {
-        fail_keystore_job(deps, job, "the batch could not be stored; submit it again").await?;
+        fail_keystore_job(deps, &job, "the batch could not be stored; submit it again").await?;
         return Err(e.into());
     }
     Ok(job)

@@ -8,6 +8,7 @@ mod cert_import_status;
 mod cert_import_upload;
 mod edge_instances;
 mod error;
+mod job_lifecycle;
 mod keystore_batch;
 mod keystore_import_process;
 mod keystore_import_status;
@@ -29,6 +30,7 @@ pub use cert_import_status::{get_certificate_import, CertImportStatus};
 pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
 pub use edge_instances::{create_edge_instance, dek_context, get_encryption_key, list_edge_instances};
 pub use error::AppError;
+pub use job_lifecycle::{fail_job, JobKind};
 pub use keystore_batch::{
     keystore_import_key, parse_keystore_import_key, ImportItem, KeystoreImportRequest, KEYSTORE_IMPORT_PREFIX,
 };
@@ -57,8 +59,8 @@ pub struct Deps {
     pub limits: Limits,
 }
 
-/// The two keys of SPEC §3: one wraps DEK private keys, one makes the data keys that
-/// encrypt stored private keys. Separate so each can have its own key policy.
+/// The two keys: one wraps DEK private keys, one makes the data keys that encrypt
+/// stored private keys. Separate so each can have its own key policy.
 #[derive(Clone)]
 pub struct KeyServices {
     pub dek: Arc<dyn KeyService>,

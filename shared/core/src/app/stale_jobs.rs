@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
-use crate::domain::{format_timestamp, FailureReason, KeystoreJobStatus};
+use crate::domain::{format_timestamp, FailureReason};
 use crate::ports::InfraError;
 
-use super::cert_import_process::fail_job;
-use super::keystore_import_process::fail_keystore_job;
-use super::{parse_certificate_import_key, parse_keystore_import_key, Deps, ProcessOutcome, UploadProcessor};
+use super::{
+    fail_job, parse_certificate_import_key, parse_keystore_import_key, Deps, JobKind, ProcessOutcome,
+    UploadProcessor,
+};
 
 /// Fails every job still unfinished `max_age` after its creation, both kinds.
 pub async fn sweep_stale_jobs(deps: &Deps, max_age: Duration) -> Result<Vec<ProcessOutcome>, InfraError> {
@@ -19,12 +20,26 @@ pub async fn sweep_stale_jobs(deps: &Deps, max_age: Duration) -> Result<Vec<Proc
         "the job did not finish within {} minutes (its upload never arrived, or processing kept failing); upload it again",
         max_age.as_secs() / 60
     );
-    let mut outcomes = Vec::new();
+    let mut stale: Vec<(JobKind, String, String)> = Vec::new();
     for (tenant_id, job_id) in deps.records.open_jobs(&cutoff).await? {
-        outcomes.push(abandon_certificate_job(deps, &tenant_id, &job_id, &message).await?);
+        stale.push((JobKind::CertificateImport, tenant_id, job_id));
     }
     for (tenant_id, job_id) in deps.keystores.open_keystore_jobs(&cutoff).await? {
-        outcomes.push(abandon_keystore_job(deps, &tenant_id, &job_id, &message).await?);
+        stale.push((JobKind::KeystoreImport, tenant_id, job_id));
+    }
+    let mut outcomes = Vec::with_capacity(stale.len());
+    for (kind, tenant_id, job_id) in stale {
+        outcomes.push(
+            fail_job(
+                deps,
+                kind,
+                &tenant_id,
+                &job_id,
+                FailureReason::NotProcessed,
+                &message,
+            )
+            .await?,
+        );
     }
     Ok(outcomes)
 }
@@ -34,50 +49,29 @@ pub const RETRIES_EXHAUSTED: &str = "processing failed after every retry; upload
 
 /// Fails the job of an upload whose processing cannot succeed, with `message`.
 pub async fn abandon_upload(deps: &Deps, key: &str, message: &str) -> Result<ProcessOutcome, InfraError> {
-    let ignored = || ProcessOutcome::Ignored {
-        reason: "not an upload key".into(),
-    };
-    match UploadProcessor::for_key(key) {
-        Some(UploadProcessor::CertificateImport) => match parse_certificate_import_key(key) {
-            Some((tenant_id, job_id)) => abandon_certificate_job(deps, tenant_id, job_id, message).await,
-            None => Ok(ignored()),
-        },
-        Some(UploadProcessor::KeystoreImport) => match parse_keystore_import_key(key) {
-            Some((tenant_id, job_id)) => abandon_keystore_job(deps, tenant_id, job_id, message).await,
-            None => Ok(ignored()),
-        },
-        None => Ok(ignored()),
-    }
-}
-
-async fn abandon_certificate_job(
-    deps: &Deps,
-    tenant_id: &str,
-    job_id: &str,
-    message: &str,
-) -> Result<ProcessOutcome, InfraError> {
-    match deps.records.get_job(tenant_id, job_id).await? {
-        None => Ok(ProcessOutcome::Ignored {
-            reason: "no such job".into(),
-        }),
-        Some(job) if job.status.is_terminal() => Ok(ProcessOutcome::AlreadyFinished { job_id: job.id }),
-        Some(job) => fail_job(deps, job, FailureReason::NotProcessed, message).await,
-    }
-}
-
-async fn abandon_keystore_job(
-    deps: &Deps,
-    tenant_id: &str,
-    job_id: &str,
-    message: &str,
-) -> Result<ProcessOutcome, InfraError> {
-    match deps.keystores.get_keystore_job(tenant_id, job_id).await? {
-        None => Ok(ProcessOutcome::Ignored {
-            reason: "no such job".into(),
-        }),
-        Some(job) if job.status != KeystoreJobStatus::Processing => {
-            Ok(ProcessOutcome::AlreadyFinished { job_id: job.id })
+    let job = match UploadProcessor::for_key(key) {
+        Some(UploadProcessor::CertificateImport) => {
+            parse_certificate_import_key(key).map(|ids| (JobKind::CertificateImport, ids))
         }
-        Some(job) => fail_keystore_job(deps, job, message).await,
+        Some(UploadProcessor::KeystoreImport) => {
+            parse_keystore_import_key(key).map(|ids| (JobKind::KeystoreImport, ids))
+        }
+        None => None,
+    };
+    match job {
+        Some((kind, (tenant_id, job_id))) => {
+            fail_job(
+                deps,
+                kind,
+                tenant_id,
+                job_id,
+                FailureReason::NotProcessed,
+                message,
+            )
+            .await
+        }
+        None => Ok(ProcessOutcome::Ignored {
+            reason: "not an upload key".into(),
+        }),
     }
 }

@@ -2,13 +2,13 @@
 //! direct upload, and the client PUTs the file to a short-lived URL bound to its size and
 //! content type. Storing the object starts the same processor.
 
-use crate::domain::{format_timestamp, CertImportJob, KeystoreImportJob};
+use crate::domain::{format_timestamp, CertImportJob, FailureReason, KeystoreImportJob};
 use crate::ports::{PresignedPut, UploadConstraints};
 
 use super::cert_import_upload::{importable_profile, new_job};
 use super::keystore_import_process::fail_keystore_job;
 use super::keystore_import_upload::{new_keystore_job, usable_edge_instance};
-use super::{AppError, Caller, Deps};
+use super::{fail_job, AppError, Caller, Deps, JobKind};
 
 /// Where and how to PUT the upload.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ pub async fn request_certificate_upload_url(
     }
     check_size(deps, size)?;
     let (profile, format) = importable_profile(deps, caller, profile_id).await?;
-    let mut job = new_job(
+    let job = new_job(
         caller,
         &profile,
         format,
@@ -42,14 +42,21 @@ pub async fn request_certificate_upload_url(
         0,
         ip_address,
     );
-    deps.records.put_job(&job).await?;
+    deps.records.create_job(&job).await?;
     match presign(deps, &job.object_key, "application/zip", size).await {
         Ok(url) => Ok((job, url)),
         Err(e) => {
-            job.status = crate::domain::JobStatus::Failed;
-            job.result = Some(crate::domain::JobResult::Failure);
-            job.failure_message = Some("no upload URL could be issued; ask for one again".into());
-            deps.records.put_job(&job).await?;
+            let message = "no upload URL could be issued; ask for one again";
+            let (tenant_id, job_id) = (&job.tenant_id, &job.id);
+            fail_job(
+                deps,
+                JobKind::CertificateImport,
+                tenant_id,
+                job_id,
+                FailureReason::NotProcessed,
+                message,
+            )
+            .await?;
             Err(e)
         }
     }
@@ -66,11 +73,11 @@ pub async fn request_keystore_upload_url(
     let edge = usable_edge_instance(deps, caller, edge_instance_id, encryption_key_id).await?;
     // The items are counted when the batch arrives.
     let job = new_keystore_job(caller, edge, 0);
-    deps.keystores.put_keystore_job(&job).await?;
+    deps.keystores.create_keystore_job(&job).await?;
     match presign(deps, &job.object_key, "application/json", size).await {
         Ok(url) => Ok((job, url)),
         Err(e) => {
-            fail_keystore_job(deps, job, "no upload URL could be issued; ask for one again").await?;
+            fail_keystore_job(deps, &job, "no upload URL could be issued; ask for one again").await?;
             Err(e)
         }
     }

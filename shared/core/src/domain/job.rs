@@ -49,7 +49,7 @@ pub enum FailureReason {
     CertificateTooLarge,
     /// A source field the mapping needs is absent from the certificate.
     MissingRequiredField,
-    /// The same certificate is already in the inventory.
+    /// A device in the inventory already holds the same certificate.
     Duplicate,
     /// The mapped device identifier already holds a different certificate.
     DeviceIdentifierConflict,
@@ -100,6 +100,9 @@ pub struct CertImportJob {
     pub result: Option<JobResult>,
     /// Why the whole job failed, when it did.
     pub failure_message: Option<String>,
+    /// The reason code of a failed job; absent on jobs recorded before it was kept.
+    #[serde(default)]
+    pub failure_reason: Option<FailureReason>,
 }
 
 impl CertImportJob {

@@ -13,8 +13,8 @@ pub enum KeyInsert {
     AlreadyPresent,
 }
 
-/// SPEC §3 records: edge instances, DEKs, trusted CAs, keystore jobs and their item
-/// results, and the private-key inventory. Every read is scoped by tenant.
+/// Keystore-import records: edge instances, DEKs, trusted CAs, keystore jobs and their
+/// item results, and the private-key inventory. Every read is scoped by tenant.
 #[async_trait]
 pub trait KeystoreStore: Send + Sync {
     async fn put_edge_instance(&self, edge: &EdgeInstance) -> InfraResult<()>;
@@ -25,13 +25,18 @@ pub trait KeystoreStore: Send + Sync {
     async fn put_encryption_key(&self, key: &EncryptionKey) -> InfraResult<()>;
     async fn get_encryption_key(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EncryptionKey>>;
 
-    /// `false` (and nothing written) when the tenant already trusts a CA with that fingerprint.
+    /// `false` (and nothing written) when the tenant already trusts a CA with that
+    /// fingerprint. One atomic step: a CA is either wholly added (trusted and listed) or not.
     async fn insert_trusted_ca(&self, ca: &TrustedCa) -> InfraResult<bool>;
     /// Ordered by creation time.
     async fn list_trusted_cas(&self, tenant_id: &str) -> InfraResult<Vec<TrustedCa>>;
 
-    /// Creates or replaces the job record (without its item results).
-    async fn put_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()>;
+    /// Creates the job record (without its item results); an error if a job with its id exists.
+    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()>;
+    /// Writes `job` over the stored job only while that one is unfinished (PROCESSING);
+    /// `false`, with nothing written, once it has ended or when there is none. Every move
+    /// to a terminal state goes through here, so of two racing writers the first wins.
+    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool>;
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>>;
     /// (tenant id, job id) of every PROCESSING keystore job created before
     /// `created_before`, oldest first: what the sweeper looks at.
@@ -46,7 +51,8 @@ pub trait KeystoreStore: Send + Sync {
     /// Ordered by ordinal.
     async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>>;
 
-    /// Adds a certificate with its key, unique per tenant by SHA-256 fingerprint.
+    /// Adds a certificate with its key, unique per tenant by SHA-256 fingerprint, in one
+    /// conditional step: of racing inserts exactly one is `Inserted`.
     async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert>;
     async fn get_stored_key(
         &self,

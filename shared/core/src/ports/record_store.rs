@@ -30,8 +30,12 @@ pub trait RecordStore: Send + Sync {
     async fn put_profile(&self, profile: &EnrollmentProfile) -> InfraResult<()>;
     async fn get_profile(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EnrollmentProfile>>;
 
-    /// Creates or replaces the job record (without its failures).
-    async fn put_job(&self, job: &CertImportJob) -> InfraResult<()>;
+    /// Creates the job record (without its failures); an error if a job with its id exists.
+    async fn create_job(&self, job: &CertImportJob) -> InfraResult<()>;
+    /// Writes `job` over the stored job only while that one is unfinished (PENDING);
+    /// `false`, with nothing written, once it has ended or when there is none. Every move
+    /// to a terminal state goes through here, so of two racing writers the first wins.
+    async fn update_open_job(&self, job: &CertImportJob) -> InfraResult<bool>;
     async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>>;
     /// (tenant id, job id) of every PENDING job created before `created_before` (a
     /// timestamp as jobs store it), oldest first: what the sweeper looks at.
@@ -47,8 +51,9 @@ pub trait RecordStore: Send + Sync {
     async fn job_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>>;
 
     /// Adds devices (all of one tenant and job), unique by device identifier and by
-    /// certificate fingerprint. One outcome per device, in order. The batch holds no
-    /// two devices with the same identifier or fingerprint.
+    /// certificate fingerprint, however many callers insert at once: a device and its
+    /// certificate are claimed together or not at all. One outcome per device, in order.
+    /// The batch holds no two devices with the same identifier or fingerprint.
     async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>>;
     async fn get_device(&self, tenant_id: &str, device_identifier: &str)
         -> InfraResult<Option<DeviceRecord>>;

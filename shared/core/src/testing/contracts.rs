@@ -7,7 +7,7 @@ use bytes::Bytes;
 use crate::domain::*;
 use crate::ports::{DeviceInsert, EncryptionContext, KeyService, ObjectStore, RecordStore};
 
-fn profile(tenant: &Tenant, name: &str) -> EnrollmentProfile {
+pub(crate) fn profile(tenant: &Tenant, name: &str) -> EnrollmentProfile {
     EnrollmentProfile {
         id: uuid::Uuid::new_v4().to_string(),
         tenant_id: tenant.id.clone(),
@@ -19,7 +19,7 @@ fn profile(tenant: &Tenant, name: &str) -> EnrollmentProfile {
     }
 }
 
-fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> CertImportJob {
+pub(crate) fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> CertImportJob {
     let id = uuid::Uuid::new_v4().to_string();
     CertImportJob {
         object_key: format!("certificate-import/{}/{id}/a b+c.zip", tenant.id),
@@ -43,10 +43,11 @@ fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> CertImportJob {
         processing_time_ms: 0,
         result: None,
         failure_message: None,
+        failure_reason: None,
     }
 }
 
-fn device(tenant: &Tenant, job_id: &str, identifier: &str, fingerprint: &str) -> DeviceRecord {
+pub(crate) fn device(tenant: &Tenant, job_id: &str, identifier: &str, fingerprint: &str) -> DeviceRecord {
     DeviceRecord {
         tenant_id: tenant.id.clone(),
         device_identifier: identifier.into(),
@@ -95,13 +96,14 @@ pub async fn record_store_contract(store: &dyn RecordStore) {
 
     // Jobs and their failures.
     let mut j = job(&tenant, &p);
-    store.put_job(&j).await.unwrap();
+    store.create_job(&j).await.unwrap();
     assert_eq!(store.get_job(&tenant.id, &j.id).await.unwrap(), Some(j.clone()));
     assert_eq!(store.get_job(&other.id, &j.id).await.unwrap(), None);
+    assert!(store.create_job(&j).await.is_err(), "a job is created once");
     // Unfinished jobs are listed for the sweeper by creation time; finished ones are not.
     let mut newer = job(&tenant, &p);
     newer.created_at = "2026-01-01T00:30:00.000000Z".into();
-    store.put_job(&newer).await.unwrap();
+    store.create_job(&newer).await.unwrap();
     assert_eq!(
         store.open_jobs("2026-01-01T01:00:00.000000Z").await.unwrap(),
         vec![
@@ -114,12 +116,25 @@ pub async fn record_store_contract(store: &dyn RecordStore) {
         vec![(tenant.id.clone(), j.id.clone())]
     );
     newer.status = JobStatus::Failed;
-    store.put_job(&newer).await.unwrap();
+    newer.failure_reason = Some(FailureReason::NotProcessed);
+    assert!(store.update_open_job(&newer).await.unwrap());
     j.status = JobStatus::Completed;
     j.failed_certificates = 2;
     j.result = Some(JobResult::PartialSuccess);
     j.processing_time_ms = 17;
-    store.put_job(&j).await.unwrap();
+    assert!(store.update_open_job(&j).await.unwrap());
+    assert_eq!(store.get_job(&tenant.id, &j.id).await.unwrap(), Some(j.clone()));
+    assert_eq!(
+        store.get_job(&tenant.id, &newer.id).await.unwrap(),
+        Some(newer.clone())
+    );
+    // An ended job stays ended; a job that does not exist is not created by an update.
+    let reopened = CertImportJob {
+        status: JobStatus::Pending,
+        ..j.clone()
+    };
+    assert!(!store.update_open_job(&reopened).await.unwrap());
+    assert!(!store.update_open_job(&job(&tenant, &p)).await.unwrap());
     assert_eq!(store.get_job(&tenant.id, &j.id).await.unwrap(), Some(j.clone()));
     assert_eq!(
         store.open_jobs("2026-01-02T00:00:00.000000Z").await.unwrap(),

@@ -13,24 +13,44 @@ use crate::ports::{
     DeviceInsert, InfraError, InfraResult, ObjectStore, PresignedPut, RecordStore, UploadConstraints,
 };
 
-/// A record store whose `insert_devices` fails (transiently, as a throttled or crashed
-/// writer would) after letting `allowed` calls through: a processor dying half-way.
-pub struct DeviceWritesFailAfter {
+/// A record store whose writes fail (transiently, as a throttled or crashed writer
+/// would) after letting some calls through: a processor dying half-way.
+pub struct RecordFaults {
     inner: Arc<dyn RecordStore>,
-    allowed: AtomicUsize,
+    device_writes_allowed: AtomicUsize,
+    job_updates_allowed: AtomicUsize,
 }
 
-impl DeviceWritesFailAfter {
-    pub fn new(inner: Arc<dyn RecordStore>, allowed: usize) -> Self {
-        DeviceWritesFailAfter {
+impl RecordFaults {
+    /// `insert_devices` fails after `allowed` calls.
+    pub fn device_writes_fail_after(inner: Arc<dyn RecordStore>, allowed: usize) -> Self {
+        RecordFaults {
             inner,
-            allowed: AtomicUsize::new(allowed),
+            device_writes_allowed: AtomicUsize::new(allowed),
+            job_updates_allowed: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// `update_open_job` (ending a job, among others) fails after `allowed` calls.
+    pub fn job_updates_fail_after(inner: Arc<dyn RecordStore>, allowed: usize) -> Self {
+        RecordFaults {
+            inner,
+            device_writes_allowed: AtomicUsize::new(usize::MAX),
+            job_updates_allowed: AtomicUsize::new(allowed),
         }
     }
 }
 
+/// Takes one call from `allowed`; an injected transient error once none are left.
+fn let_through(allowed: &AtomicUsize, operation: &'static str) -> InfraResult<()> {
+    allowed
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .map(|_| ())
+        .map_err(|_| InfraError::transient(operation, "injected fault: the writer died"))
+}
+
 #[async_trait]
-impl RecordStore for DeviceWritesFailAfter {
+impl RecordStore for RecordFaults {
     async fn put_tenant(&self, tenant: &Tenant) -> InfraResult<()> {
         self.inner.put_tenant(tenant).await
     }
@@ -49,8 +69,12 @@ impl RecordStore for DeviceWritesFailAfter {
     async fn get_profile(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EnrollmentProfile>> {
         self.inner.get_profile(tenant_id, id).await
     }
-    async fn put_job(&self, job: &CertImportJob) -> InfraResult<()> {
-        self.inner.put_job(job).await
+    async fn create_job(&self, job: &CertImportJob) -> InfraResult<()> {
+        self.inner.create_job(job).await
+    }
+    async fn update_open_job(&self, job: &CertImportJob) -> InfraResult<bool> {
+        let_through(&self.job_updates_allowed, "update open job")?;
+        self.inner.update_open_job(job).await
     }
     async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
         self.inner.get_job(tenant_id, id).await
@@ -70,16 +94,7 @@ impl RecordStore for DeviceWritesFailAfter {
         self.inner.job_failures(tenant_id, job_id).await
     }
     async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
-        let let_through = self
-            .allowed
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if !let_through {
-            return Err(InfraError::transient(
-                "insert devices",
-                "injected fault: the writer died",
-            ));
-        }
+        let_through(&self.device_writes_allowed, "insert devices")?;
         self.inner.insert_devices(devices).await
     }
     async fn get_device(

@@ -3,11 +3,11 @@
 use crate::domain::*;
 use crate::ports::{KeyInsert, KeystoreStore};
 
-fn id() -> String {
+pub(crate) fn id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn edge(tenant: &str, n: u32) -> EdgeInstance {
+pub(crate) fn edge(tenant: &str, n: u32) -> EdgeInstance {
     EdgeInstance {
         id: id(),
         tenant_id: tenant.into(),
@@ -29,7 +29,7 @@ fn result(ordinal: u32, status: ItemStatus) -> ItemResult {
     }
 }
 
-fn stored_key(tenant: &str, fp: &str, job: &str, ordinal: u32) -> StoredKeyRecord {
+pub(crate) fn stored_key(tenant: &str, fp: &str, job: &str, ordinal: u32) -> StoredKeyRecord {
     StoredKeyRecord {
         tenant_id: tenant.into(),
         fingerprint_sha256: fp.into(),
@@ -115,7 +115,11 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
         creation_date: "2026-01-01T00:00:00.000000Z".into(),
         failure_message: None,
     };
-    store.put_keystore_job(&job).await.unwrap();
+    store.create_keystore_job(&job).await.unwrap();
+    assert!(
+        store.create_keystore_job(&job).await.is_err(),
+        "a job is created once"
+    );
     assert_eq!(
         store.get_keystore_job(&a, &job.id).await.unwrap(),
         Some(job.clone())
@@ -139,7 +143,20 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
         status: KeystoreJobStatus::Completed,
         ..job.clone()
     };
-    store.put_keystore_job(&finished).await.unwrap();
+    let counted = KeystoreImportJob {
+        item_count: 30,
+        ..job.clone()
+    };
+    assert!(store.update_open_keystore_job(&counted).await.unwrap());
+    assert_eq!(
+        store
+            .open_keystore_jobs("2026-01-02T00:00:00.000000Z")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store.update_open_keystore_job(&finished).await.unwrap());
     assert_eq!(
         store
             .open_keystore_jobs("2026-01-02T00:00:00.000000Z")
@@ -147,7 +164,11 @@ pub async fn keystore_store_contract(store: &dyn KeystoreStore) {
             .unwrap(),
         vec![]
     );
-    store.put_keystore_job(&job).await.unwrap();
+    assert!(
+        !store.update_open_keystore_job(&job).await.unwrap(),
+        "an ended job stays ended"
+    );
+    assert_eq!(store.get_keystore_job(&a, &job.id).await.unwrap(), Some(finished));
     let results: Vec<ItemResult> = (0..30)
         .rev()
         .map(|i| {

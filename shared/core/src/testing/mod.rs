@@ -2,6 +2,7 @@
 //! (made with the OpenSSL CLI), zips, and the contract suites every adapter of a port passes.
 
 pub mod certs;
+pub mod concurrent_contracts;
 pub mod contracts;
 pub mod faults;
 pub mod keystore_contract;

@@ -1,0 +1,254 @@
+//! Contract cases that race: many callers at once against one store, exactly one winner
+//! each time, and nothing half-written left behind. Every adapter runs them (see
+//! `store_contract_tests!`).
+
+use futures_util::future::join_all;
+
+use super::contracts::{device, job, profile};
+use super::keystore_contract::{id, stored_key};
+use crate::domain::*;
+use crate::ports::{DeviceInsert, KeyInsert, KeystoreStore, RecordStore};
+
+const RACERS: usize = 6;
+
+async fn tenant(store: &dyn RecordStore) -> Tenant {
+    let tenant = Tenant::new("racing");
+    store.put_tenant(&tenant).await.unwrap();
+    tenant
+}
+
+/// Six jobs insert overlapping ranges of the same devices (same identifiers, same
+/// certificates) at once: each device is inserted exactly once, by the job it names.
+pub async fn concurrent_overlapping_device_inserts_insert_each_device_once(store: &dyn RecordStore) {
+    let tenant = tenant(store).await;
+    let batches: Vec<Vec<DeviceRecord>> = (0..RACERS)
+        .map(|k| {
+            (k * 10..k * 10 + 40)
+                .map(|i| {
+                    device(
+                        &tenant,
+                        &format!("job-{k}"),
+                        &format!("dev-{i}"),
+                        &format!("fp-{i}"),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let outcomes = join_all(batches.iter().map(|b| store.insert_devices(b))).await;
+    let mut winners = std::collections::BTreeMap::new();
+    for (batch, outcome) in batches.iter().zip(outcomes) {
+        for (device, outcome) in batch.iter().zip(outcome.unwrap()) {
+            match outcome {
+                DeviceInsert::Inserted => {
+                    let earlier = winners.insert(device.device_identifier.clone(), device.job_id.clone());
+                    assert_eq!(earlier, None, "{} inserted twice", device.device_identifier);
+                }
+                DeviceInsert::DuplicateCertificate => {}
+                other => panic!("{}: {other:?}", device.device_identifier),
+            }
+        }
+    }
+    assert_eq!(winners.len(), (RACERS - 1) * 10 + 40);
+    for (identifier, job_id) in &winners {
+        let stored = store.get_device(&tenant.id, identifier).await.unwrap().unwrap();
+        assert_eq!(&stored.job_id, job_id, "{identifier}");
+    }
+}
+
+/// Two jobs map one certificate to different identifiers at once: one device holds
+/// it, and the loser's identifier stays free.
+pub async fn concurrent_jobs_with_one_certificate_make_one_device(store: &dyn RecordStore) {
+    let tenant = tenant(store).await;
+    let a = [device(&tenant, "job-a", "dev-a", "fp-shared")];
+    let b = [device(&tenant, "job-b", "dev-b", "fp-shared")];
+    let (ra, rb) = tokio::join!(store.insert_devices(&a), store.insert_devices(&b));
+    let outcomes = [ra.unwrap()[0], rb.unwrap()[0]];
+    let loser = match outcomes {
+        [DeviceInsert::Inserted, DeviceInsert::DuplicateCertificate] => "dev-b",
+        [DeviceInsert::DuplicateCertificate, DeviceInsert::Inserted] => "dev-a",
+        other => panic!("expected one winner: {other:?}"),
+    };
+    assert_eq!(store.get_device(&tenant.id, loser).await.unwrap(), None);
+    let later = [device(&tenant, "job-c", loser, "fp-later")];
+    assert_eq!(
+        store.insert_devices(&later).await.unwrap(),
+        vec![DeviceInsert::Inserted]
+    );
+}
+
+/// Two jobs map different certificates to one identifier at once: the device holds
+/// the winner's, and the loser's certificate leaves no trace (it can be imported later).
+pub async fn concurrent_jobs_with_one_identifier_make_one_device(store: &dyn RecordStore) {
+    let tenant = tenant(store).await;
+    let a = [device(&tenant, "job-a", "dev-shared", "fp-a")];
+    let b = [device(&tenant, "job-b", "dev-shared", "fp-b")];
+    let (ra, rb) = tokio::join!(store.insert_devices(&a), store.insert_devices(&b));
+    let (winner, loser) = match [ra.unwrap()[0], rb.unwrap()[0]] {
+        [DeviceInsert::Inserted, DeviceInsert::DeviceIdentifierTaken] => (&a[0], &b[0]),
+        [DeviceInsert::DeviceIdentifierTaken, DeviceInsert::Inserted] => (&b[0], &a[0]),
+        other => panic!("expected one winner: {other:?}"),
+    };
+    let stored = store.get_device(&tenant.id, "dev-shared").await.unwrap();
+    assert_eq!(stored.as_ref(), Some(winner));
+    let later = [device(&tenant, "job-c", "dev-later", &loser.fingerprint_sha256)];
+    assert_eq!(
+        store.insert_devices(&later).await.unwrap(),
+        vec![DeviceInsert::Inserted]
+    );
+}
+
+/// A processor completing a job and the sweeper failing it at once: one of them ends
+/// it, the other changes nothing, and the job leaves the sweeper's list.
+pub async fn concurrent_job_ends_end_the_job_once(store: &dyn RecordStore) {
+    let tenant = tenant(store).await;
+    let p = profile(&tenant, "race");
+    let open = job(&tenant, &p);
+    store.create_job(&open).await.unwrap();
+    let completed = CertImportJob {
+        status: JobStatus::Completed,
+        result: Some(JobResult::Success),
+        ..open.clone()
+    };
+    let failed = CertImportJob {
+        status: JobStatus::Failed,
+        result: Some(JobResult::Failure),
+        failure_reason: Some(FailureReason::NotProcessed),
+        failure_message: Some("swept".into()),
+        ..open.clone()
+    };
+    let attempts = [completed.clone(), failed.clone(), completed, failed];
+    let won = join_all(attempts.iter().map(|j| store.update_open_job(j))).await;
+    let winners: Vec<&CertImportJob> = attempts
+        .iter()
+        .zip(won)
+        .filter_map(|(j, won)| won.unwrap().then_some(j))
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one writer ends the job");
+    let stored = store.get_job(&tenant.id, &open.id).await.unwrap();
+    assert_eq!(stored.as_ref(), Some(winners[0]));
+    let swept = store.open_jobs("2100-01-01T00:00:00.000000Z").await.unwrap();
+    assert!(!swept.contains(&(tenant.id.clone(), open.id.clone())));
+}
+
+/// The same keystore imported by several jobs at once is stored once.
+pub async fn concurrent_imports_of_one_keystore_store_it_once(store: &dyn KeystoreStore) {
+    let (tenant, fingerprint) = (id(), id());
+    let records: Vec<StoredKeyRecord> = (0..RACERS)
+        .map(|k| stored_key(&tenant, &fingerprint, &format!("job-{k}"), 0))
+        .collect();
+    let outcomes = join_all(records.iter().map(|r| store.insert_stored_key(r))).await;
+    let winners: Vec<&StoredKeyRecord> = records
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(r, outcome)| match outcome.unwrap() {
+            KeyInsert::Inserted => Some(r),
+            KeyInsert::AlreadyPresent => None,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one import stores the key");
+    let stored = store.get_stored_key(&tenant, &fingerprint).await.unwrap();
+    assert_eq!(stored.as_ref(), Some(winners[0]));
+}
+
+/// The same trusted CA added several times at once is added (and listed) once.
+pub async fn concurrent_adds_of_one_trusted_ca_add_it_once(store: &dyn KeystoreStore) {
+    let tenant = id();
+    let adds: Vec<TrustedCa> = (0..RACERS)
+        .map(|k| TrustedCa {
+            id: id(),
+            tenant_id: tenant.clone(),
+            fingerprint: "00FF".into(),
+            subject: "CN=root".into(),
+            certificate: "AAEC".into(),
+            created_at: format!("2026-01-01T00:00:0{k}.000000Z"),
+        })
+        .collect();
+    let added = join_all(adds.iter().map(|ca| store.insert_trusted_ca(ca))).await;
+    let winners: Vec<&TrustedCa> = adds
+        .iter()
+        .zip(added)
+        .filter_map(|(ca, added)| added.unwrap().then_some(ca))
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one add wins; the others are a 409");
+    assert_eq!(
+        store.list_trusted_cas(&tenant).await.unwrap(),
+        vec![winners[0].clone()]
+    );
+}
+
+/// A processor completing a keystore job and the sweeper failing it at once.
+pub async fn concurrent_keystore_job_ends_end_the_job_once(store: &dyn KeystoreStore) {
+    let tenant = id();
+    let open = KeystoreImportJob {
+        id: id(),
+        tenant_id: tenant.clone(),
+        edge_instance_id: id(),
+        encryption_key_id: id(),
+        object_key: "keystore-import/x.json".into(),
+        item_count: 2,
+        status: KeystoreJobStatus::Processing,
+        creation_date: "2026-01-01T00:00:00.000000Z".into(),
+        failure_message: None,
+    };
+    store.create_keystore_job(&open).await.unwrap();
+    let completed = KeystoreImportJob {
+        status: KeystoreJobStatus::Completed,
+        ..open.clone()
+    };
+    let failed = KeystoreImportJob {
+        status: KeystoreJobStatus::Failed,
+        failure_message: Some("swept".into()),
+        ..open.clone()
+    };
+    let attempts = [completed.clone(), failed.clone(), completed, failed];
+    let won = join_all(attempts.iter().map(|j| store.update_open_keystore_job(j))).await;
+    let winners: Vec<&KeystoreImportJob> = attempts
+        .iter()
+        .zip(won)
+        .filter_map(|(j, won)| won.unwrap().then_some(j))
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one writer ends the job");
+    let stored = store.get_keystore_job(&tenant, &open.id).await.unwrap();
+    assert_eq!(stored.as_ref(), Some(winners[0]));
+    let swept = store
+        .open_keystore_jobs("2100-01-01T00:00:00.000000Z")
+        .await
+        .unwrap();
+    assert!(!swept.contains(&(tenant, open.id.clone())));
+}
+
+/// One test per contract case for a store adapter. `$store` is an expression (it may
+/// `.await`) giving a fresh store that implements both `RecordStore` and `KeystoreStore`.
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($store:expr) => {
+        $crate::store_contract_tests!(@cases $store;
+            record_store_contract: contracts::record_store_contract,
+            keystore_store_contract: keystore_contract::keystore_store_contract,
+            concurrent_overlapping_device_inserts_insert_each_device_once,
+            concurrent_jobs_with_one_certificate_make_one_device,
+            concurrent_jobs_with_one_identifier_make_one_device,
+            concurrent_job_ends_end_the_job_once,
+            concurrent_imports_of_one_keystore_store_it_once,
+            concurrent_adds_of_one_trusted_ca_add_it_once,
+            concurrent_keystore_job_ends_end_the_job_once,
+        );
+    };
+    (@cases $store:expr; $($name:ident $(: $($path:ident)::+)?),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store = $store;
+                $crate::store_contract_tests!(@call store; $name $(: $($path)::+)?);
+            }
+        )+
+    };
+    (@call $store:ident; $name:ident : $($path:ident)::+) => {
+        $crate::testing::$($path)::+(&$store).await
+    };
+    (@call $store:ident; $name:ident) => {
+        $crate::testing::concurrent_contracts::$name(&$store).await
+    };
+}
