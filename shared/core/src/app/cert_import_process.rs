@@ -1,19 +1,18 @@
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::BufReader;
 use std::time::Instant;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
 
 use crate::domain::{
     CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobResult, JobStatus,
-    UploadFormat,
 };
-use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
+use super::cert_import_reader::{read_upload, MappedCertificate, Read, READ_AHEAD};
 use super::{fail_job, parse_certificate_import_key, Deps, JobKind, ProcessOutcome};
 
 /// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
@@ -168,71 +167,41 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// `Ok(Err(message))` when the upload itself is unusable.
+    /// `Ok(Err(message))` when the upload itself is unusable. The reader parses on the
+    /// blocking pool while this task writes what it has read.
     async fn import(&mut self, zip: &File) -> Result<Result<(), String>, InfraError> {
-        let limits = self.deps.limits.zip;
-        // Uploads through an upload URL were not counted yet: count before writing anything.
-        if self.job.total_certificates == 0 {
-            let counted = UploadArchive::from_reader(BufReader::new(zip), limits)
-                .and_then(|mut a| a.count_certificates());
-            match counted {
-                Ok(n) if n > self.deps.limits.max_certificates => {
-                    return Ok(Err(format!(
-                        "the zip holds {n} certificates; one upload may hold at most {}: split it",
-                        self.deps.limits.max_certificates
-                    )))
+        let zip = zip.try_clone().map_err(spool_error)?;
+        let (limits, profile) = (self.deps.limits, self.profile.clone());
+        let count_first = self.job.total_certificates == 0;
+        let (to, mut from) = mpsc::channel(READ_AHEAD);
+        let reader =
+            tokio::task::spawn_blocking(move || read_upload(zip, limits, &profile, count_first, &to));
+        while let Some(read) = from.recv().await {
+            match read {
+                Read::File(name) => {
+                    if self.failures.len() >= self.deps.limits.device_batch_size.max(1) {
+                        self.flush_failures().await?;
+                    }
+                    self.files.push((name, self.total as u32 + 1));
                 }
-                Ok(_) => {}
-                Err(e) => return Ok(Err(e.to_string())),
-            }
-        }
-        let mut archive = match UploadArchive::from_reader(BufReader::new(zip), limits) {
-            Ok(archive) => archive,
-            Err(e) => return Ok(Err(e.to_string())),
-        };
-        // Uploads through an upload URL were not checked against the profile yet.
-        if Some(archive.format()) != self.profile.format {
-            return Ok(Err(format!(
-                "the zip holds .{} files but the enrollment profile expects {}",
-                archive.format().extension(),
-                self.profile
-                    .format
-                    .map_or("none".to_string(), |f| format!(".{} files", f.extension()))
-            )));
-        }
-        for n in 0..archive.file_count() {
-            let file = match archive.read_file(n) {
-                Ok(file) => file,
-                Err(e) => return Ok(Err(e.to_string())),
-            };
-            let items: Vec<Result<Vec<u8>, String>> = match archive.format() {
-                UploadFormat::Pem => pem::certificate_blocks(&file.contents)
-                    .into_iter()
-                    .map(|r| r.map_err(|e| e.to_string()))
-                    .collect(),
-                UploadFormat::Xml => match xml::certificates(&file.contents) {
-                    Ok(items) => items.into_iter().map(|r| r.map_err(|e| e.to_string())).collect(),
-                    Err(e) => return Ok(Err(format!("`{}`: {e}", file.name))),
-                },
-            };
-            drop(file.contents);
-            self.files.push((file.name, self.total as u32 + 1));
-            let file_at = (self.files.len() - 1) as u32;
-            for (index, item) in items.into_iter().enumerate() {
-                self.total += 1;
-                let at = Position {
-                    ordinal: self.total as u32,
-                    file: file_at,
-                    index: index as u32,
-                };
-                match item {
-                    Ok(der) => self.certificate(at, der).await?,
-                    Err(message) => self.fail(at, FailureReason::MalformedPem, message),
+                Read::Certificate(certificate) => {
+                    self.total += 1;
+                    let at = Position {
+                        ordinal: self.total as u32,
+                        file: self.files.len().saturating_sub(1) as u32,
+                        index: self.total as u32 - self.files.last().map_or(1, |(_, first)| *first),
+                    };
+                    match certificate {
+                        Ok(certificate) => self.certificate(at, certificate).await?,
+                        Err((reason, message)) => self.fail(at, reason, message),
+                    }
                 }
             }
-            if self.failures.len() >= self.deps.limits.device_batch_size.max(1) {
-                self.flush_failures().await?;
-            }
+        }
+        match reader.await {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => return Ok(Err(message)),
+            Err(e) => return Err(InfraError::permanent("read upload", e)),
         }
         self.flush().await?;
         Ok(Ok(()))
@@ -250,37 +219,14 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    async fn certificate(&mut self, at: Position, der: Vec<u8>) -> Result<(), InfraError> {
-        if der.len() > self.deps.limits.max_certificate_bytes {
-            let message = format!(
-                "the certificate is {} bytes; at most {} are accepted",
-                der.len(),
-                self.deps.limits.max_certificate_bytes
-            );
-            self.fail(at, FailureReason::CertificateTooLarge, message);
-            return Ok(());
-        }
-        let parsed = match parse_certificate(der) {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                self.fail(at, FailureReason::MalformedCertificate, e.to_string());
-                return Ok(());
-            }
-        };
-        let Some(mapping) = self.profile.mapping.as_ref() else {
-            return Ok(()); // checked before the run starts
-        };
-        let (device_identifier, fields) = match mapping.apply(|f| parsed.field(f)) {
-            Ok(mapped) => mapped,
-            Err(missing) => {
-                let message =
-                    format!("the certificate has no `{missing}`, which `device_identifier` is mapped to");
-                self.fail(at, FailureReason::MissingRequiredField, message);
-                return Ok(());
-            }
-        };
-        let (fingerprint_key, identifier_key) =
-            (seen_key(&parsed.fingerprint_sha256), seen_key(&device_identifier));
+    async fn certificate(&mut self, at: Position, certificate: MappedCertificate) -> Result<(), InfraError> {
+        let MappedCertificate {
+            der,
+            fingerprint_sha256,
+            device_identifier,
+            fields,
+        } = certificate;
+        let (fingerprint_key, identifier_key) = (seen_key(&fingerprint_sha256), seen_key(&device_identifier));
         if let Some(&first) = self.seen_fingerprints.get(&fingerprint_key) {
             let (file, index) = self.file_and_index(first);
             let message = format!("the same certificate appears earlier in this upload ({file} #{index})");
@@ -300,8 +246,8 @@ impl<'a> Run<'a> {
         let device = DeviceRecord {
             tenant_id: self.job.tenant_id.clone(),
             device_identifier,
-            fingerprint_sha256: parsed.fingerprint_sha256,
-            certificate: base64::engine::general_purpose::STANDARD.encode(&parsed.der),
+            fingerprint_sha256,
+            certificate: base64::engine::general_purpose::STANDARD.encode(&der),
             fields,
             profile_id: self.profile.id.clone(),
             job_id: self.job.id.clone(),

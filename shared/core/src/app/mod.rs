@@ -4,6 +4,7 @@
 mod auth;
 mod bootstrap;
 mod cert_import_process;
+mod cert_import_reader;
 mod cert_import_status;
 mod cert_import_upload;
 mod edge_instances;
