@@ -1,4 +1,4 @@
-//! Keystore import (SPEC §3) end to end on `certport serve`: edge instance and DEK,
+//! Keystore import end to end on `certport serve`: edge instance and DEK,
 //! trusted CAs, the whole checked-in corpus sealed with PyNaCl (an independent libsodium),
 //! every item's exact outcome, and no private key or password in the clear at rest or in
 //! the server's log.

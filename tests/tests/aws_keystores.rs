@@ -1,4 +1,4 @@
-//! Keystore import (SPEC §3) on the AWS adapters over the wire (moto): DEK wrapped by KMS,
+//! Keystore import on the AWS adapters over the wire (moto): DEK wrapped by KMS,
 //! the batch in S3, results in DynamoDB, the private key envelope-encrypted with a KMS data key.
 
 use base64::engine::general_purpose::STANDARD as B64;

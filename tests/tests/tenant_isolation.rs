@@ -1,4 +1,4 @@
-//! Tenant isolation on every route (SPEC §4): another tenant's ids answer 404, lists show
+//! Tenant isolation on every route: another tenant's ids answer 404, lists show
 //! only the caller's records, and a missing or unknown key is 401 with a JSON error. Run
 //! through the HTTP layer on the embedded adapters (the AWS ones pass the same store
 //! contracts, where every read is scoped by tenant).

@@ -52,7 +52,7 @@ pub async fn import(
 ) -> Result<Outcome, ClientError> {
     let public_key = edge_public_key(client, &args.edge_instance).await?;
     let password = read_password(args.password_file.as_ref())?;
-    // One sealed password serves every item (SPEC §3).
+    // One sealed password serves every item, as the API allows.
     let sealed = B64.encode(seal_to(&public_key.1, password.as_bytes()));
     drop(password);
     let mut jobs = Vec::new();

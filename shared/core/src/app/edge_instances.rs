@@ -1,4 +1,4 @@
-//! Edge instances and their DEKs (SPEC §3): what clients seal passwords to.
+//! Edge instances and their DEKs: what clients seal passwords to.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;

@@ -1,4 +1,4 @@
-//! The keystore import request (SPEC §3) as received and as stored for the processor:
+//! The keystore import request as received and as stored for the processor:
 //! passwords and keys still sealed to the DEK, keystores still password-protected.
 
 use base64::engine::general_purpose::STANDARD as B64;

@@ -1,4 +1,4 @@
-//! SPEC §3 entities: edge instances and their DEKs, trusted CAs, keystore import jobs
+//! Keystore-import entities: edge instances and their DEKs, trusted CAs, keystore import jobs
 //! with one result per submitted item, and the private keys of the inventory.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The XML upload format (SPEC §2):
+//! The XML upload format:
 //! `<certificates><certificate><pem>base64 DER</pem></certificate>...</certificates>`.
 //! DOCTYPEs (and so entity declarations and external references) are refused, never expanded.
 

@@ -1,4 +1,4 @@
-//! Keystores (SPEC §3): PKCS#12 archives and PKCS#8 keys, opened, checked (key matches
+//! Keystores: PKCS#12 archives and PKCS#8 keys, opened, checked (key matches
 //! certificate, chain reaches a trusted CA) and reduced to what the inventory stores.
 
 mod chain;

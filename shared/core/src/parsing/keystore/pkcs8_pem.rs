@@ -1,4 +1,4 @@
-//! The PKCS#8 item forms of SPEC §3: a PEM certificate with an encrypted PKCS#8 key
+//! The PKCS#8 item forms of a keystore import: a PEM certificate with an encrypted PKCS#8 key
 //! (password sealed to the DEK), or with the key itself sealed to the DEK.
 
 use pkcs8::EncryptedPrivateKeyInfoRef;
