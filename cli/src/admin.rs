@@ -2,9 +2,9 @@
 //! key the functions use), for what the API itself does not offer: tenants with API keys,
 //! and edge instances with their DEKs.
 
-use certport_aws::{load_sdk_config, DynamoRecordStore, KmsKeyService};
+use certport_aws::{load_sdk_config, DynamoStore, KmsKeyService};
 use certport_core::app::{create_edge_instance, create_tenant_with_key};
-use certport_core::ports::RecordStore;
+use certport_core::ports::TenantStore;
 use serde_json::json;
 
 #[derive(clap::Args, Debug)]
@@ -47,7 +47,7 @@ pub enum AdminError {
 /// from the SDK's usual environment. Prints the result as JSON on stdout.
 pub async fn run(args: AdminArgs) -> Result<(), AdminError> {
     let sdk = load_sdk_config().await;
-    let store = DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&sdk), &args.table);
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &args.table);
     let output = match args.command {
         AdminCommand::CreateTenant { name } => {
             let created = create_tenant_with_key(&store, &name).await?;

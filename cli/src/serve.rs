@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, KeyServices, Limits};
 use certport_core::http::{handle, Serves};
-use certport_embedded::{FsObjectStore, LocalKeyService, SqliteRecordStore};
+use certport_embedded::{FsObjectStore, LocalKeyService, SqliteStore};
 use serde::{Deserialize, Serialize};
 
 use crate::local_uploads::{self, LocalUploadUrls};
@@ -58,7 +58,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let dir = &args.data_dir;
     let data_dir_error = |e: &dyn std::fmt::Display| ServeError::DataDir(dir.clone(), e.to_string());
     std::fs::create_dir_all(dir).map_err(|e| data_dir_error(&e))?;
-    let records = Arc::new(SqliteRecordStore::open(&dir.join("records.db")).map_err(|e| data_dir_error(&e))?);
+    let store = Arc::new(SqliteStore::open(&dir.join("records.db")).map_err(|e| data_dir_error(&e))?);
     let keys = Arc::new(
         LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| data_dir_error(&e))?,
     );
@@ -73,8 +73,9 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let uploads = Arc::new(LocalUploadUrls::new(Arc::new(objects), format!("http://{local}")));
     let deps = Deps {
         objects: uploads.clone(),
-        records: records.clone(),
-        keystores: records.clone(),
+        tenants: store.clone(),
+        jobs: store.clone(),
+        inventory: store,
         keys: KeyServices {
             dek: keys.clone(),
             data: keys,
@@ -110,7 +111,7 @@ async fn ensure_credentials(deps: &Deps, dir: &Path) -> Result<(), Box<dyn std::
         println!("tenant {} (API key in {})", existing.tenant_id, path.display());
         existing
     } else {
-        let created = create_tenant_with_key(deps.records.as_ref(), "local").await?;
+        let created = create_tenant_with_key(deps.tenants.as_ref(), "local").await?;
         let credentials = Credentials {
             tenant_id: created.tenant.id.clone(),
             api_key: created.api_key.expose().to_string(),
@@ -126,7 +127,7 @@ async fn ensure_credentials(deps: &Deps, dir: &Path) -> Result<(), Box<dyn std::
     };
     if credentials.edge_instance_id.is_none() {
         let (edge, key) = create_edge_instance(
-            deps.keystores.as_ref(),
+            deps.tenants.as_ref(),
             deps.keys.dek.as_ref(),
             &credentials.tenant_id,
             "local",

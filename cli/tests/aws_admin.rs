@@ -32,7 +32,7 @@ async fn admin_creates_tenants_and_edge_instances_on_aws() {
     let (ok, tenant, stderr) = admin(&stack, &["create-tenant", "--name", "acme"]);
     assert!(ok, "{stderr}");
     let tenant_id = tenant["tenant_id"].as_str().unwrap();
-    let caller = authenticate(deps.records.as_ref(), tenant["api_key"].as_str())
+    let caller = authenticate(deps.tenants.as_ref(), tenant["api_key"].as_str())
         .await
         .expect("the printed API key authenticates");
     assert_eq!(caller.tenant.id, tenant_id);
@@ -48,7 +48,7 @@ async fn admin_creates_tenants_and_edge_instances_on_aws() {
         edge["encryption_key_id"].as_str().unwrap(),
     );
     let stored_edge = deps
-        .keystores
+        .tenants
         .get_edge_instance(tenant_id, edge_id)
         .await
         .unwrap()
@@ -61,7 +61,7 @@ async fn admin_creates_tenants_and_edge_instances_on_aws() {
     // The DEK's private key is stored only wrapped; KMS opens it with its own context only,
     // and it is the secret of the printed public key.
     let dek = deps
-        .keystores
+        .tenants
         .get_encryption_key(tenant_id, key_id)
         .await
         .unwrap()

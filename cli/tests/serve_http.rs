@@ -575,7 +575,7 @@ async fn client_mistakes_are_clear_4xx_and_tenants_are_isolated() {
         .await
         .unwrap();
     let job_id = job["id"].as_str().unwrap();
-    let store = certport_embedded::SqliteRecordStore::open(&dir.path().join("records.db")).unwrap();
+    let store = certport_embedded::SqliteStore::open(&dir.path().join("records.db")).unwrap();
     let tenant_b = certport_core::app::create_tenant_with_key(&store, "B")
         .await
         .unwrap();

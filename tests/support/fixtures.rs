@@ -13,7 +13,7 @@ use certport_core::domain::{
     JobStatus, Tenant, UploadFormat,
 };
 use certport_core::domain::{EdgeInstance, EncryptionKey, KeystoreImportJob, KeystoreJobStatus};
-use certport_core::ports::{ObjectStore, RecordStore};
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -118,7 +118,7 @@ pub fn fixture_upload_zip() -> Vec<u8> {
 
 /// Seeds what the fixtures name: the tenant and its key, an unmapped profile, and a
 /// PENDING job whose upload is stored under the processor fixture's key.
-pub async fn seed(records: &dyn RecordStore, objects: &dyn ObjectStore) {
+pub async fn seed(deps: &Deps) {
     let tenant = Tenant {
         id: TENANT.into(),
         name: "fixture".into(),
@@ -127,9 +127,9 @@ pub async fn seed(records: &dyn RecordStore, objects: &dyn ObjectStore) {
             name: "Default division".into(),
         },
     };
-    records.put_tenant(&tenant).await.unwrap();
+    deps.tenants.put_tenant(&tenant).await.unwrap();
     let key = ApiKey::from_presented(API_KEY);
-    records
+    deps.tenants
         .put_api_key(&ApiKeyRecord::for_key(&key, TENANT, "fixture"))
         .await
         .unwrap();
@@ -142,7 +142,7 @@ pub async fn seed(records: &dyn RecordStore, objects: &dyn ObjectStore) {
         mapping: None,
         created_at: "2026-11-22T12:00:00.000000Z".into(),
     };
-    records.put_profile(&profile).await.unwrap();
+    deps.tenants.put_profile(&profile).await.unwrap();
     let object_key = format!("certificate-import/{TENANT}/{JOB}/{UPLOAD_NAME}");
     let job = CertImportJob {
         id: JOB.into(),
@@ -168,8 +168,8 @@ pub async fn seed(records: &dyn RecordStore, objects: &dyn ObjectStore) {
         failure_message: None,
         failure_reason: None,
     };
-    records.create_job(&job).await.unwrap();
-    objects
+    deps.jobs.create_certificate_job(&job).await.unwrap();
+    deps.objects
         .put(&object_key, fixture_upload_zip().into())
         .await
         .unwrap();
@@ -199,7 +199,7 @@ pub async fn seed_keystores(deps: &Deps) {
         .unwrap();
     let b64 = base64::engine::general_purpose::STANDARD;
     let created_at = "2026-11-22T12:00:00.000000Z".to_string();
-    deps.keystores
+    deps.tenants
         .put_encryption_key(&EncryptionKey {
             id: DEK_ID.into(),
             tenant_id: TENANT.into(),
@@ -210,7 +210,7 @@ pub async fn seed_keystores(deps: &Deps) {
         })
         .await
         .unwrap();
-    deps.keystores
+    deps.tenants
         .put_edge_instance(&EdgeInstance {
             id: EDGE.into(),
             tenant_id: TENANT.into(),
@@ -223,7 +223,7 @@ pub async fn seed_keystores(deps: &Deps) {
         .unwrap();
     let caller = Caller {
         tenant: deps
-            .records
+            .tenants
             .get_tenant(TENANT)
             .await
             .unwrap()
@@ -245,7 +245,7 @@ pub async fn seed_keystores(deps: &Deps) {
         creation_date: created_at,
         failure_message: None,
     };
-    deps.keystores.create_keystore_job(&job).await.unwrap();
+    deps.jobs.create_keystore_job(&job).await.unwrap();
     deps.objects
         .put(&job.object_key, serde_json::to_vec(&request).unwrap().into())
         .await

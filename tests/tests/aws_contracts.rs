@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use certport_aws::{DynamoRecordStore, KmsKeyService, S3ObjectStore};
+use certport_aws::{DynamoStore, KmsKeyService, S3ObjectStore};
 use certport_core::testing::{concurrent_contracts, contracts};
 use certport_tests::moto::Stack;
 
@@ -12,7 +12,7 @@ mod dynamodb {
 
     certport_core::store_contract_tests!({
         let stack = Stack::create().await;
-        DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&stack.sdk), &stack.table)
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&stack.sdk), &stack.table)
     });
 }
 
@@ -41,7 +41,7 @@ fn text<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
 async fn concurrent_device_inserts_leave_no_orphan_guard_items() {
     let stack = Stack::create().await;
     let client = aws_sdk_dynamodb::Client::new(&stack.sdk);
-    let store = DynamoRecordStore::new(client.clone(), &stack.table);
+    let store = DynamoStore::new(client.clone(), &stack.table);
     concurrent_contracts::concurrent_overlapping_device_inserts_insert_each_device_once(&store).await;
     concurrent_contracts::concurrent_jobs_with_one_identifier_make_one_device(&store).await;
 

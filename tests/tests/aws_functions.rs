@@ -68,7 +68,7 @@ async fn stored_key(stack: &Stack, tenant: &str, job: &str) -> String {
 async fn certificate_import_through_the_lambda_handlers() {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
-    let created = create_tenant_with_key(deps.records.as_ref(), "aws e2e")
+    let created = create_tenant_with_key(deps.tenants.as_ref(), "aws e2e")
         .await
         .unwrap();
     let (tenant_id, key) = (created.tenant.id.clone(), created.api_key.expose().to_string());
@@ -143,7 +143,7 @@ async fn certificate_import_through_the_lambda_handlers() {
     assert_eq!(failures[0]["reason"], "MALFORMED_CERTIFICATE");
     assert_eq!(failures[0]["file_name"], "bad.pem");
     let device = deps
-        .records
+        .inventory
         .get_device(&tenant_id, "aws-dev-2")
         .await
         .unwrap()
@@ -165,7 +165,7 @@ async fn certificate_import_through_the_lambda_handlers() {
     assert_eq!(failures.iter().filter(|f| f["reason"] == "DUPLICATE").count(), 3);
 
     // Another tenant sees none of it.
-    let other = create_tenant_with_key(deps.records.as_ref(), "other")
+    let other = create_tenant_with_key(deps.tenants.as_ref(), "other")
         .await
         .unwrap();
     let (code, body) = status(&deps, other.api_key.expose(), &job_id).await;
@@ -183,7 +183,7 @@ async fn certificate_import_through_the_lambda_handlers() {
 async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
-    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed(&deps).await;
 
     // The fixture event's own (URL-encoded) key reaches the seeded job.
     let event: aws_lambda_events::event::s3::S3Event =
@@ -199,8 +199,8 @@ async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
         "the fixture profile has no mapping: {outcome}"
     );
     let job = deps
-        .records
-        .get_job(fixtures::TENANT, fixtures::JOB)
+        .jobs
+        .get_certificate_job(fixtures::TENANT, fixtures::JOB)
         .await
         .unwrap()
         .unwrap();
@@ -213,7 +213,7 @@ async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
     broken.status = JobStatus::Pending;
     (broken.result, broken.failure_reason, broken.failure_message) = (None, None, None);
     broken.object_key = format!("certificate-import/{}/{}/broken.zip", fixtures::TENANT, broken.id);
-    deps.records.create_job(&broken).await.unwrap();
+    deps.jobs.create_certificate_job(&broken).await.unwrap();
     deps.objects
         .put(&broken.object_key, bytes::Bytes::from_static(b"not a zip"))
         .await
@@ -276,7 +276,7 @@ async fn keystore_process(deps: &Deps, event: aws_lambda_events::event::s3::S3Ev
 async fn keystore_import_through_the_lambda_handlers() {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
-    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed(&deps).await;
     fixtures::seed_keystores(&deps).await;
 
     // The admin function: edge instances, the DEK public key, trusted CAs.
@@ -357,7 +357,7 @@ async fn keystore_import_through_the_lambda_handlers() {
 
     // The DEK's private key opens through KMS only with its own encryption context.
     let dek = deps
-        .keystores
+        .tenants
         .get_encryption_key(fixtures::TENANT, fixtures::DEK_ID)
         .await
         .unwrap()
@@ -387,7 +387,7 @@ async fn keystore_import_through_the_lambda_handlers() {
     }
 
     // Another tenant: 404 for the edge instance's key and the job, 404 for uploads to it.
-    let other = create_tenant_with_key(deps.records.as_ref(), "other")
+    let other = create_tenant_with_key(deps.tenants.as_ref(), "other")
         .await
         .unwrap();
     let other_key = other.api_key.expose();
@@ -426,7 +426,7 @@ async fn put_to_upload_url(upload: &Value, body: Vec<u8>) -> u16 {
 async fn large_uploads_go_through_presigned_s3_urls() {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
-    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed(&deps).await;
     fixtures::seed_keystores(&deps).await;
     let key = fixtures::API_KEY;
 
@@ -516,7 +516,7 @@ async fn large_uploads_go_through_presigned_s3_urls() {
     assert_eq!(done["results"][0]["status"], "IMPORTED", "{done}");
 
     // A URL for another tenant's edge instance is never issued.
-    let other = create_tenant_with_key(deps.records.as_ref(), "other")
+    let other = create_tenant_with_key(deps.tenants.as_ref(), "other")
         .await
         .unwrap();
     let request = http_request_with_body(
@@ -537,21 +537,21 @@ async fn large_uploads_go_through_presigned_s3_urls() {
 async fn stale_and_abandoned_jobs_end_failed_with_a_reason() {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
-    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed(&deps).await;
     fixtures::seed_keystores(&deps).await;
     let now = certport_core::domain::format_timestamp(chrono::Utc::now());
 
     // The seeded jobs were created days ago and never processed: stale. A fresh one is not.
     let mut fresh = deps
-        .records
-        .get_job(fixtures::TENANT, fixtures::JOB)
+        .jobs
+        .get_certificate_job(fixtures::TENANT, fixtures::JOB)
         .await
         .unwrap()
         .unwrap();
     fresh.id = uuid::Uuid::new_v4().to_string();
     fresh.created_at = now.clone();
     fresh.object_key = format!("certificate-import/{}/{}/x.zip", fixtures::TENANT, fresh.id);
-    deps.records.create_job(&fresh).await.unwrap();
+    deps.jobs.create_certificate_job(&fresh).await.unwrap();
 
     let swept = job_sweeper::event_handler::function_handler(
         &deps,

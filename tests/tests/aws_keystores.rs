@@ -39,18 +39,13 @@ async fn call(deps: &Deps, api_key: &str, method: &str, path: &str, body: Option
 async fn keystore_import_runs_on_s3_dynamodb_and_kms() {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
-    let created = create_tenant_with_key(deps.records.as_ref(), "aws keystores")
+    let created = create_tenant_with_key(deps.tenants.as_ref(), "aws keystores")
         .await
         .unwrap();
     let (tenant_id, api_key) = (created.tenant.id.clone(), created.api_key.expose().to_string());
-    let (edge, dek) = create_edge_instance(
-        deps.keystores.as_ref(),
-        deps.keys.dek.as_ref(),
-        &tenant_id,
-        "edge",
-    )
-    .await
-    .unwrap();
+    let (edge, dek) = create_edge_instance(deps.tenants.as_ref(), deps.keys.dek.as_ref(), &tenant_id, "edge")
+        .await
+        .unwrap();
 
     let (status, ca) = call(
         &deps,
@@ -122,7 +117,7 @@ async fn keystore_import_runs_on_s3_dynamodb_and_kms() {
         hex::encode(sha2::Sha256::digest(&leaf))
     };
     let record = deps
-        .keystores
+        .inventory
         .get_stored_key(&tenant_id, &fingerprint)
         .await
         .unwrap()

@@ -14,7 +14,7 @@ use certport_core::app::{
 };
 use certport_core::domain::{ItemStatus, JobStatus, KeystoreImportJob, KeystoreJobStatus};
 use certport_core::testing::certs::{self_signed, KeyType};
-use certport_core::testing::faults::{ReadsRefused, RecordFaults};
+use certport_core::testing::faults::{DeviceWritesFailAfter, JobEndsFailAfter, ReadsRefused};
 use certport_core::testing::scenarios::{keystore_batch, new_caller, pem_profile};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
@@ -48,7 +48,7 @@ async fn certificate_upload(deps: &Deps, caller: &Caller, prefix: &str, count: u
 async fn assert_devices_of_job(deps: &Deps, tenant: &str, prefix: &str, count: usize, job_id: &str) {
     for i in 0..count {
         let device = deps
-            .records
+            .inventory
             .get_device(tenant, &format!("{prefix}-{i}"))
             .await
             .unwrap();
@@ -71,21 +71,26 @@ async fn a_processor_dying_half_way_is_retried_without_double_counting() {
 
     // Two batches of three devices are written, then the writer dies: a transient error.
     let dying = Deps {
-        records: Arc::new(RecordFaults::device_writes_fail_after(deps.records.clone(), 2)),
+        inventory: Arc::new(DeviceWritesFailAfter::new(deps.inventory.clone(), 2)),
         ..deps.clone()
     };
     let error = processor.process(&dying, &key).await.unwrap_err();
     assert!(error.transient, "{error}");
-    let job = deps.records.get_job(tenant, &job_id).await.unwrap().unwrap();
+    let job = deps
+        .jobs
+        .get_certificate_job(tenant, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.status, JobStatus::Pending, "a retry can still finish it");
     assert!(deps
-        .records
+        .inventory
         .get_device(tenant, "crash-5")
         .await
         .unwrap()
         .is_some());
     assert!(deps
-        .records
+        .inventory
         .get_device(tenant, "crash-6")
         .await
         .unwrap()
@@ -102,8 +107,8 @@ async fn a_processor_dying_half_way_is_retried_without_double_counting() {
         }
     );
     assert!(deps
-        .records
-        .job_failures(tenant, &job_id)
+        .jobs
+        .certificate_failures(tenant, &job_id)
         .await
         .unwrap()
         .is_empty());
@@ -120,13 +125,13 @@ async fn a_processor_dying_before_the_job_ends_is_retried_to_the_same_result() {
 
     // Every device is written; the write that ends the job is the one that fails.
     let dying = Deps {
-        records: Arc::new(RecordFaults::job_updates_fail_after(deps.records.clone(), 0)),
+        jobs: Arc::new(JobEndsFailAfter::new(deps.jobs.clone(), 0)),
         ..deps.clone()
     };
     assert!(processor.process(&dying, &key).await.unwrap_err().transient);
     let job = deps
-        .records
-        .get_job(&caller.tenant.id, &job_id)
+        .jobs
+        .get_certificate_job(&caller.tenant.id, &job_id)
         .await
         .unwrap()
         .unwrap();
@@ -164,14 +169,19 @@ async fn the_same_event_twice_at_once(deps: &Deps) {
             "{outcome:?}"
         );
     }
-    let job = deps.records.get_job(&tenant, &job_id).await.unwrap().unwrap();
+    let job = deps
+        .jobs
+        .get_certificate_job(&tenant, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (job.status, job.total_certificates, job.failed_certificates),
         (JobStatus::Completed, 8, 0)
     );
     assert!(deps
-        .records
-        .job_failures(&tenant, &job_id)
+        .jobs
+        .certificate_failures(&tenant, &job_id)
         .await
         .unwrap()
         .is_empty());
@@ -185,7 +195,7 @@ async fn the_same_event_twice_at_once(deps: &Deps) {
     );
     first.unwrap();
     second.unwrap();
-    let results = deps.keystores.item_results(&tenant, &job.id).await.unwrap();
+    let results = deps.jobs.item_results(&tenant, &job.id).await.unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].status, ItemStatus::Imported, "{:?}", results[0]);
 }
@@ -229,11 +239,16 @@ async fn permanent_storage_errors(deps: &Deps, refusing: &Deps) {
         .await
         .unwrap();
     assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
-    let job = deps.records.get_job(&tenant, &job_id).await.unwrap().unwrap();
+    let job = deps
+        .jobs
+        .get_certificate_job(&tenant, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.status, JobStatus::Failed);
     assert!(job.failure_message.unwrap().contains("retrying will not fix"));
 
-    let (edge, dek) = create_edge_instance(deps.keystores.as_ref(), deps.keys.dek.as_ref(), &tenant, "edge")
+    let (edge, dek) = create_edge_instance(deps.tenants.as_ref(), deps.keys.dek.as_ref(), &tenant, "edge")
         .await
         .unwrap();
     let item = json!({"pkcs12Keystore": B64.encode(b"x"), "dekEncryptedPassword": B64.encode(b"y")});
@@ -247,7 +262,7 @@ async fn permanent_storage_errors(deps: &Deps, refusing: &Deps) {
         .unwrap();
     assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
     let job = deps
-        .keystores
+        .jobs
         .get_keystore_job(&tenant, &job.id)
         .await
         .unwrap()
@@ -323,7 +338,7 @@ async fn throttling_and_unprocessed_batches_on_aws_are_retried_and_nothing_is_lo
         .process(&deps, &job.object_key)
         .await
         .unwrap();
-    let results = deps.keystores.item_results(&tenant, &job.id).await.unwrap();
+    let results = deps.jobs.item_results(&tenant, &job.id).await.unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].status, ItemStatus::Imported, "{:?}", results[0]);
 

@@ -53,7 +53,7 @@ async fn failures_across_many_batches_are_all_recorded_once() {
             failed: 6
         }
     );
-    let failures = deps.records.job_failures(tenant, &job.id).await.unwrap();
+    let failures = deps.jobs.certificate_failures(tenant, &job.id).await.unwrap();
     let listed: Vec<(u32, Option<String>, Option<u32>)> = failures
         .iter()
         .map(|f| (f.ordinal, f.file_name.clone(), f.index))
@@ -71,7 +71,7 @@ async fn failures_across_many_batches_are_all_recorded_once() {
     assert!(failures[5].message.contains("a.pem #2"), "{:?}", failures[5]);
     for i in 0..3 {
         let device = deps
-            .records
+            .inventory
             .get_device(tenant, &format!("batch-{i}"))
             .await
             .unwrap();

@@ -56,8 +56,8 @@ async fn another_tenant_sees_and_touches_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let deps = embedded_deps(dir.path(), Limits::default());
     let api = Api { deps: deps.clone() };
-    let a = create_tenant_with_key(deps.records.as_ref(), "a").await.unwrap();
-    let b = create_tenant_with_key(deps.records.as_ref(), "b").await.unwrap();
+    let a = create_tenant_with_key(deps.tenants.as_ref(), "a").await.unwrap();
+    let b = create_tenant_with_key(deps.tenants.as_ref(), "b").await.unwrap();
     let (ka, kb) = (a.api_key.expose().to_string(), b.api_key.expose().to_string());
 
     // Tenant A's records: a mapped profile, an import job, an edge instance, a trusted CA, a keystore job.
@@ -94,7 +94,7 @@ async fn another_tenant_sees_and_touches_nothing() {
     assert_eq!(code, 200, "{job}");
     let job = job["id"].as_str().unwrap().to_string();
     let (edge, dek) = create_edge_instance(
-        deps.keystores.as_ref(),
+        deps.tenants.as_ref(),
         deps.keys.dek.as_ref(),
         &a.tenant.id,
         "edge-a",

@@ -9,11 +9,9 @@
 use certport_core::domain::DeviceRecord;
 use certport_core::ports::{DeviceInsert, InfraError, InfraResult};
 
-use crate::dynamodb_record_store::{
-    attr, backoff, cert_key, device_key, s, with_doc, Item, WRITE_CONCURRENCY,
-};
+use crate::dynamodb_store::{attr, backoff, cert_key, device_key, s, with_doc, Item, WRITE_CONCURRENCY};
 use crate::dynamodb_transactions::{Cancelled, TransactPut};
-use crate::DynamoRecordStore;
+use crate::DynamoStore;
 
 /// 50 puts of a transaction's 100; at the 64 KiB certificate limit still under its 4 MB.
 const DEVICES_PER_TRANSACTION: usize = 25;
@@ -35,7 +33,7 @@ fn guard_item(device: &DeviceRecord) -> Item {
     guard
 }
 
-impl DynamoRecordStore {
+impl DynamoStore {
     pub(crate) async fn claim_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
         let chunks: Vec<&[DeviceRecord]> = devices.chunks(DEVICES_PER_TRANSACTION).collect();
         let mut outcomes = Vec::with_capacity(devices.len());

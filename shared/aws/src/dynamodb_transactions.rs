@@ -5,9 +5,9 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use certport_core::ports::{InfraError, InfraResult};
 
-use crate::dynamodb_record_store::Item;
+use crate::dynamodb_store::Item;
 use crate::errors::infra_error;
-use crate::DynamoRecordStore;
+use crate::DynamoStore;
 
 /// Why one put of a cancelled transaction did not happen.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +43,7 @@ impl TransactPut {
     }
 }
 
-impl DynamoRecordStore {
+impl DynamoStore {
     /// Writes every put or none. `Ok(None)` when written; `Ok(Some(reasons))`, one per
     /// put in order, when DynamoDB cancelled the transaction.
     pub(crate) async fn transact(

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use certport_core::app::{Deps, KeyServices, Limits};
 
-use crate::{required_env, s3_client, ConfigError, DynamoRecordStore, KmsKeyService, S3ObjectStore};
+use crate::{required_env, s3_client, ConfigError, DynamoStore, KmsKeyService, S3ObjectStore};
 
 /// What every certport Lambda function reads from its environment at cold start.
 #[derive(Debug, Clone)]
@@ -34,15 +34,13 @@ impl FunctionConfig {
 
     /// The ports on AWS: S3 for uploads, DynamoDB for records, KMS for keys.
     pub fn deps(&self, sdk: &aws_config::SdkConfig) -> Deps {
-        let records = Arc::new(DynamoRecordStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            &self.table,
-        ));
+        let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table));
         let kms = aws_sdk_kms::Client::new(sdk);
         Deps {
             objects: Arc::new(S3ObjectStore::new(s3_client(sdk), &self.bucket)),
-            records: records.clone(),
-            keystores: records,
+            tenants: store.clone(),
+            jobs: store.clone(),
+            inventory: store,
             keys: KeyServices {
                 dek: Arc::new(KmsKeyService::new(kms.clone(), &self.dek_kms_key_id)),
                 data: Arc::new(KmsKeyService::new(kms, &self.data_kms_key_id)),

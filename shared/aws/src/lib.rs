@@ -2,8 +2,10 @@
 
 mod config;
 mod dynamodb_devices;
-mod dynamodb_keystore_store;
-mod dynamodb_record_store;
+mod dynamodb_inventory;
+mod dynamodb_jobs;
+mod dynamodb_store;
+mod dynamodb_tenants;
 mod dynamodb_transactions;
 mod errors;
 pub mod failure_destination;
@@ -14,7 +16,7 @@ pub mod s3_function;
 mod s3_object_store;
 
 pub use config::{load_sdk_config, required_env, s3_client, ConfigError};
-pub use dynamodb_record_store::{DynamoRecordStore, OPEN_JOBS_INDEX};
+pub use dynamodb_store::{DynamoStore, OPEN_JOBS_INDEX};
 pub use function_config::{cold_start, FunctionConfig};
 pub use kms_key_service::KmsKeyService;
 pub use s3_object_store::S3ObjectStore;

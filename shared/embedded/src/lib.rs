@@ -3,13 +3,15 @@
 
 mod fs_object_store;
 mod local_key_service;
-mod sqlite_keystore_store;
+mod sqlite_inventory;
+mod sqlite_jobs;
 mod sqlite_migrations;
-mod sqlite_record_store;
+mod sqlite_store;
+mod sqlite_tenants;
 
 pub use fs_object_store::FsObjectStore;
 pub use local_key_service::LocalKeyService;
-pub use sqlite_record_store::SqliteRecordStore;
+pub use sqlite_store::SqliteStore;
 
 use certport_core::ports::InfraError;
 
@@ -31,13 +33,14 @@ pub fn open_deps(
 ) -> Result<certport_core::app::Deps, String> {
     use std::sync::Arc;
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let records = Arc::new(SqliteRecordStore::open(&dir.join("records.db")).map_err(|e| e.to_string())?);
+    let store = Arc::new(SqliteStore::open(&dir.join("records.db")).map_err(|e| e.to_string())?);
     let keys =
         Arc::new(LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| e.to_string())?);
     Ok(certport_core::app::Deps {
         objects: Arc::new(FsObjectStore::open(dir.join("objects")).map_err(|e| e.to_string())?),
-        records: records.clone(),
-        keystores: records,
+        tenants: store.clone(),
+        jobs: store.clone(),
+        inventory: store,
         keys: certport_core::app::KeyServices {
             dek: keys.clone(),
             data: keys,

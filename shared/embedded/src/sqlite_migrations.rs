@@ -3,7 +3,7 @@
 use certport_core::ports::InfraResult;
 use rusqlite::Connection;
 
-use crate::sqlite_record_store::db_error;
+use crate::sqlite_store::db_error;
 
 /// Job tables gained `created_at` and `open` columns (the sweeper's query used to read
 /// them out of the JSON document, under a different name for each kind of job).
@@ -63,9 +63,10 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> InfraResult<bool>
 
 #[cfg(test)]
 mod tests {
-    use certport_core::ports::{KeystoreStore, RecordStore};
+    use certport_core::domain::JobKind;
+    use certport_core::ports::{JobStore, OpenJob};
 
-    use crate::SqliteRecordStore;
+    use crate::SqliteStore;
 
     /// Job tables as the previous version created them, with one unfinished job each.
     fn write_old_database(path: &std::path::Path) {
@@ -90,19 +91,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("records.db");
         write_old_database(&path);
-        let store = SqliteRecordStore::open(&path).unwrap();
+        let store = SqliteStore::open(&path).unwrap();
         let later = "2026-02-01T00:00:00.000000Z";
+        let open = |kind, id: &str| OpenJob {
+            kind,
+            tenant_id: "t".into(),
+            job_id: id.into(),
+        };
         assert_eq!(
             store.open_jobs(later).await.unwrap(),
-            vec![("t".to_string(), "c1".to_string())]
-        );
-        assert_eq!(
-            store.open_keystore_jobs(later).await.unwrap(),
-            vec![("t".to_string(), "k1".to_string())]
+            vec![
+                open(JobKind::CertificateImport, "c1"),
+                open(JobKind::KeystoreImport, "k1")
+            ]
         );
         drop(store);
         // Opening again finds nothing left to do.
-        let store = SqliteRecordStore::open(&path).unwrap();
-        assert_eq!(store.open_jobs(later).await.unwrap().len(), 1);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.open_jobs(later).await.unwrap().len(), 2);
     }
 }

@@ -306,7 +306,7 @@ const CHECKS: &[Check] = &[
 async fn main() -> std::process::ExitCode {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
-    fixtures::seed(deps.records.as_ref(), deps.objects.as_ref()).await;
+    fixtures::seed(&deps).await;
     fixtures::seed_keystores(&deps).await;
 
     let port = free_port();

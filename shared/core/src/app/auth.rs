@@ -1,5 +1,5 @@
 use crate::domain::{ApiKey, Tenant};
-use crate::ports::RecordStore;
+use crate::ports::TenantStore;
 use subtle::ConstantTimeEq;
 
 use super::AppError;
@@ -12,7 +12,7 @@ pub struct Caller {
 }
 
 /// Resolves a presented API key to its tenant; anything else is `Unauthorized`.
-pub async fn authenticate(records: &dyn RecordStore, presented: Option<&str>) -> Result<Caller, AppError> {
+pub async fn authenticate(tenants: &dyn TenantStore, presented: Option<&str>) -> Result<Caller, AppError> {
     let presented = presented
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 256);
@@ -20,12 +20,12 @@ pub async fn authenticate(records: &dyn RecordStore, presented: Option<&str>) ->
         return Err(AppError::Unauthorized);
     };
     let hash = ApiKey::from_presented(presented).hash();
-    let record = records.find_api_key(&hash).await?.ok_or(AppError::Unauthorized)?;
+    let record = tenants.find_api_key(&hash).await?.ok_or(AppError::Unauthorized)?;
     // The store found it by hash; confirm in constant time, whatever the store's collation.
     if !bool::from(record.hash.0.as_bytes().ct_eq(hash.0.as_bytes())) {
         return Err(AppError::Unauthorized);
     }
-    let tenant = records
+    let tenant = tenants
         .get_tenant(&record.tenant_id)
         .await?
         .ok_or(AppError::Unauthorized)?;

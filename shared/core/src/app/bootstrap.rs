@@ -1,5 +1,5 @@
 use crate::domain::{ApiKey, ApiKeyRecord, Tenant};
-use crate::ports::{InfraResult, RecordStore};
+use crate::ports::{InfraResult, TenantStore};
 
 pub struct NewTenant {
     pub tenant: Tenant,
@@ -7,11 +7,11 @@ pub struct NewTenant {
     pub api_key: ApiKey,
 }
 
-pub async fn create_tenant_with_key(records: &dyn RecordStore, name: &str) -> InfraResult<NewTenant> {
+pub async fn create_tenant_with_key(tenants: &dyn TenantStore, name: &str) -> InfraResult<NewTenant> {
     let tenant = Tenant::new(name);
     let api_key = ApiKey::generate();
-    records.put_tenant(&tenant).await?;
-    records
+    tenants.put_tenant(&tenant).await?;
+    tenants
         .put_api_key(&ApiKeyRecord::for_key(&api_key, &tenant.id, "initial key"))
         .await?;
     Ok(NewTenant { tenant, api_key })

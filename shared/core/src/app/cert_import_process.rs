@@ -8,12 +8,12 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 use crate::domain::{
-    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobResult, JobStatus,
+    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobKind, JobResult, JobStatus,
 };
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
 use super::cert_import_reader::{read_upload, MappedCertificate, Read, READ_AHEAD};
-use super::{fail_job, parse_certificate_import_key, Deps, JobKind, ProcessOutcome};
+use super::{fail_job, parse_certificate_import_key, Deps, ProcessOutcome};
 
 /// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
 /// of deliveries, or a retry after a crash part-way, give the same final job.
@@ -24,7 +24,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
             reason: "not a certificate import key".into(),
         });
     };
-    let Some(mut job) = deps.records.get_job(tenant_id, job_id).await? else {
+    let Some(mut job) = deps.jobs.get_certificate_job(tenant_id, job_id).await? else {
         return Ok(ProcessOutcome::Ignored {
             reason: "no such job".into(),
         });
@@ -33,7 +33,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
     let started = Instant::now();
-    let Some(profile) = deps.records.get_profile(tenant_id, &job.profile_id).await? else {
+    let Some(profile) = deps.tenants.get_profile(tenant_id, &job.profile_id).await? else {
         return fail_this_job(
             deps,
             &job,
@@ -71,7 +71,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     job.failed_certificates = failed;
     job.result = Some(JobResult::from_counts(total, failed));
     job.processing_time_ms = started.elapsed().as_millis() as u64;
-    if !deps.records.update_open_job(&job).await? {
+    if !deps.jobs.update_open_certificate_job(&job).await? {
         // The sweeper or the failure queue ended it while this run was under way.
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
@@ -211,8 +211,8 @@ impl<'a> Run<'a> {
     async fn flush_failures(&mut self) -> Result<(), InfraError> {
         if !self.failures.is_empty() {
             self.deps
-                .records
-                .put_job_failures(&self.job.tenant_id, &self.job.id, &self.failures)
+                .jobs
+                .put_certificate_failures(&self.job.tenant_id, &self.job.id, &self.failures)
                 .await?;
             self.failures.clear();
         }
@@ -266,7 +266,7 @@ impl<'a> Run<'a> {
         }
         let (positions, devices): (Vec<Position>, Vec<DeviceRecord>) =
             std::mem::take(&mut self.pending).into_iter().unzip();
-        let outcomes = self.deps.records.insert_devices(&devices).await?;
+        let outcomes = self.deps.inventory.insert_devices(&devices).await?;
         for ((&at, device), outcome) in positions.iter().zip(&devices).zip(outcomes) {
             match outcome {
                 DeviceInsert::Inserted | DeviceInsert::AlreadyWrittenByThisJob => {}

@@ -13,8 +13,8 @@ pub async fn get_certificate_import(
     job_id: &str,
 ) -> Result<CertImportStatus, AppError> {
     let job = deps
-        .records
-        .get_job(&caller.tenant.id, job_id)
+        .jobs
+        .get_certificate_job(&caller.tenant.id, job_id)
         .await?
         .ok_or(AppError::NotFound("certificate import job"))?;
     let failures = match (job.status, job.failure_reason) {
@@ -27,7 +27,7 @@ pub async fn get_certificate_import(
             reason,
             message: job.failure_message.clone().unwrap_or_default(),
         }],
-        _ => deps.records.job_failures(&job.tenant_id, &job.id).await?,
+        _ => deps.jobs.certificate_failures(&job.tenant_id, &job.id).await?,
     };
     Ok(CertImportStatus { job, failures })
 }

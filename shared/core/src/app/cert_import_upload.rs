@@ -3,11 +3,11 @@ use rand::Rng;
 
 use crate::domain::{
     format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, EnrollmentProfile, FailureReason,
-    JobStatus, UploadFormat,
+    JobKind, JobStatus, UploadFormat,
 };
 use crate::parsing::UploadArchive;
 
-use super::{certificate_import_key, fail_job, get_profile, AppError, Caller, Deps, JobKind};
+use super::{certificate_import_key, fail_job, get_profile, AppError, Caller, Deps};
 
 pub struct CertImportUpload {
     pub profile_id: String,
@@ -58,7 +58,7 @@ pub async fn upload_certificate_import(
         total,
         upload.ip_address,
     );
-    deps.records.create_job(&job).await?;
+    deps.jobs.create_certificate_job(&job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, upload.zip).await {
         // Without its object the job would never be processed: end it now.
         let message = "the upload could not be stored; upload the file again";

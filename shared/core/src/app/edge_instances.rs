@@ -5,7 +5,7 @@ use base64::Engine;
 
 use crate::crypto::DekKeyPair;
 use crate::domain::{format_timestamp, EdgeInstance, EncryptionKey};
-use crate::ports::{EncryptionContext, InfraResult, KeyService, KeystoreStore};
+use crate::ports::{EncryptionContext, InfraResult, KeyService, TenantStore};
 
 use super::{AppError, Caller, Deps};
 
@@ -23,7 +23,7 @@ pub fn dek_context(tenant_id: &str, encryption_key_id: &str) -> EncryptionContex
 
 /// Creates an edge instance with a fresh DEK whose private key only the key service can unwrap.
 pub async fn create_edge_instance(
-    keystores: &dyn KeystoreStore,
+    tenants: &dyn TenantStore,
     dek_keys: &dyn KeyService,
     tenant_id: &str,
     name: &str,
@@ -52,17 +52,17 @@ pub async fn create_edge_instance(
         created_at: now,
     };
     // The key first: an edge instance is only listed once its key exists.
-    keystores.put_encryption_key(&key).await?;
-    keystores.put_edge_instance(&edge).await?;
+    tenants.put_encryption_key(&key).await?;
+    tenants.put_edge_instance(&edge).await?;
     Ok((edge, key))
 }
 
 pub async fn list_edge_instances(deps: &Deps, caller: &Caller) -> Result<Vec<EdgeInstance>, AppError> {
-    Ok(deps.keystores.list_edge_instances(&caller.tenant.id).await?)
+    Ok(deps.tenants.list_edge_instances(&caller.tenant.id).await?)
 }
 
 pub async fn get_encryption_key(deps: &Deps, caller: &Caller, id: &str) -> Result<EncryptionKey, AppError> {
-    deps.keystores
+    deps.tenants
         .get_encryption_key(&caller.tenant.id, id)
         .await?
         .ok_or(AppError::NotFound("encryption key"))

@@ -5,16 +5,10 @@
 //! job's per-item outcomes are read from its record (see the status use cases), so
 //! failing a job writes nothing but the record.
 
-use crate::domain::{FailureReason, JobResult, JobStatus, KeystoreJobStatus};
+use crate::domain::{FailureReason, JobKind, JobResult, JobStatus, KeystoreJobStatus};
 use crate::ports::InfraError;
 
 use super::{Deps, ProcessOutcome};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    CertificateImport,
-    KeystoreImport,
-}
 
 /// Ends the job FAILED with `message` if it is still open. `reason` is the code a
 /// certificate import reports; keystore items report `JOB_FAILED`.
@@ -28,7 +22,7 @@ pub async fn fail_job(
 ) -> Result<ProcessOutcome, InfraError> {
     let ended = match kind {
         JobKind::CertificateImport => {
-            let Some(mut job) = deps.records.get_job(tenant_id, job_id).await? else {
+            let Some(mut job) = deps.jobs.get_certificate_job(tenant_id, job_id).await? else {
                 return Ok(no_such_job());
             };
             if job.status.is_terminal() {
@@ -39,10 +33,10 @@ pub async fn fail_job(
             job.failed_certificates = job.total_certificates;
             job.failure_message = Some(message.to_string());
             job.failure_reason = Some(reason);
-            deps.records.update_open_job(&job).await?
+            deps.jobs.update_open_certificate_job(&job).await?
         }
         JobKind::KeystoreImport => {
-            let Some(mut job) = deps.keystores.get_keystore_job(tenant_id, job_id).await? else {
+            let Some(mut job) = deps.jobs.get_keystore_job(tenant_id, job_id).await? else {
                 return Ok(no_such_job());
             };
             if job.status != KeystoreJobStatus::Processing {
@@ -50,7 +44,7 @@ pub async fn fail_job(
             }
             job.status = KeystoreJobStatus::Failed;
             job.failure_message = Some(message.to_string());
-            deps.keystores.update_open_keystore_job(&job).await?
+            deps.jobs.update_open_keystore_job(&job).await?
         }
     };
     if !ended {

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{open_sealed_box, seal_envelope};
 use crate::domain::{
-    format_timestamp, FailureReason, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob,
+    format_timestamp, FailureReason, ItemFailureReason, ItemResult, ItemStatus, JobKind, KeystoreImportJob,
     KeystoreJobStatus, StoredKeyRecord,
 };
 use crate::parsing::keystore::{
@@ -25,7 +25,7 @@ use crate::ports::{EncryptionContext, InfraError, KeyInsert};
 
 use super::edge_instances::dek_context;
 use super::keystore_batch::{parse_keystore_import_key, ImportItem, ItemForm, KeystoreImportRequest};
-use super::{fail_job, Deps, JobKind, ProcessOutcome};
+use super::{fail_job, Deps, ProcessOutcome};
 
 pub const PRIVATE_KEY_PREFIX: &str = "private-keys/";
 
@@ -52,7 +52,7 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
             reason: "not a keystore import key".into(),
         });
     };
-    let Some(job) = deps.keystores.get_keystore_job(tenant_id, job_id).await? else {
+    let Some(job) = deps.jobs.get_keystore_job(tenant_id, job_id).await? else {
         return Ok(ProcessOutcome::Ignored {
             reason: "no such job".into(),
         });
@@ -84,13 +84,13 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
         job
     } else {
         let counted = KeystoreImportJob { item_count, ..job };
-        if !deps.keystores.update_open_keystore_job(&counted).await? {
+        if !deps.jobs.update_open_keystore_job(&counted).await? {
             return Ok(ProcessOutcome::AlreadyFinished { job_id: counted.id });
         }
         counted
     };
     let Some(dek) = deps
-        .keystores
+        .tenants
         .get_encryption_key(tenant_id, &job.encryption_key_id)
         .await?
     else {
@@ -117,7 +117,7 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
     };
     let secret = Arc::new(Zeroizing::new(secret));
     let trusted: Arc<Vec<Vec<u8>>> = Arc::new(
-        deps.keystores
+        deps.tenants
             .list_trusted_cas(tenant_id)
             .await?
             .iter()
@@ -134,9 +134,7 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
             Err(failure) => failed(ordinal, failure),
         });
     }
-    deps.keystores
-        .put_item_results(tenant_id, &job.id, &results)
-        .await?;
+    deps.jobs.put_item_results(tenant_id, &job.id, &results).await?;
     let failed = results.iter().filter(|r| r.status == ItemStatus::Failed).count() as u64;
     let total = results.len() as u64;
     let job_id = job.id.clone();
@@ -144,7 +142,7 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
         status: KeystoreJobStatus::Completed,
         ..job
     };
-    if !deps.keystores.update_open_keystore_job(&completed).await? {
+    if !deps.jobs.update_open_keystore_job(&completed).await? {
         // The sweeper or the failure queue ended it while this run was under way.
         return Ok(ProcessOutcome::AlreadyFinished { job_id });
     }
@@ -308,7 +306,7 @@ async fn store_key(
     first_of.insert(fingerprint_sha256.clone(), ordinal);
     let tenant_id = &job.tenant_id;
     match deps
-        .keystores
+        .inventory
         .get_stored_key(tenant_id, &fingerprint_sha256)
         .await?
     {
@@ -348,7 +346,7 @@ async fn store_key(
         ordinal,
         imported_at: format_timestamp(chrono::Utc::now()),
     };
-    if deps.keystores.insert_stored_key(&record).await? == KeyInsert::AlreadyPresent {
+    if deps.inventory.insert_stored_key(&record).await? == KeyInsert::AlreadyPresent {
         result.status = ItemStatus::Skipped;
         result.reason = "this certificate and its key are already in the inventory".into();
     }

@@ -14,7 +14,7 @@ pub async fn get_keystore_import(
     id: &str,
 ) -> Result<KeystoreImportStatus, AppError> {
     let job = deps
-        .keystores
+        .jobs
         .get_keystore_job(&caller.tenant.id, id)
         .await?
         .ok_or(AppError::NotFound("keystore import"))?;
@@ -32,7 +32,7 @@ pub async fn get_keystore_import(
         return Ok(KeystoreImportStatus { job, results });
     }
     let mut recorded = deps
-        .keystores
+        .jobs
         .item_results(&caller.tenant.id, id)
         .await?
         .into_iter()

@@ -21,7 +21,7 @@ pub async fn upload_keystore_import(
     let job = new_keystore_job(caller, edge, request.import_information.len() as u32);
     let batch = serde_json::to_vec(&request).map_err(|e| AppError::invalid(e.to_string()))?;
     // The job first, so it is readable the instant its id is returned.
-    deps.keystores.create_keystore_job(&job).await?;
+    deps.jobs.create_keystore_job(&job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, batch.into()).await {
         fail_keystore_job(deps, &job, "the batch could not be stored; submit it again").await?;
         return Err(e.into());
@@ -38,12 +38,12 @@ pub(super) async fn usable_edge_instance(
 ) -> Result<EdgeInstance, AppError> {
     let tenant_id = &caller.tenant.id;
     let edge = deps
-        .keystores
+        .tenants
         .get_edge_instance(tenant_id, edge_instance_id)
         .await?
         .ok_or(AppError::NotFound("edge instance"))?;
     if deps
-        .keystores
+        .tenants
         .get_encryption_key(tenant_id, encryption_key_id)
         .await?
         .is_none()

@@ -31,7 +31,7 @@ pub use cert_import_status::{get_certificate_import, CertImportStatus};
 pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
 pub use edge_instances::{create_edge_instance, dek_context, get_encryption_key, list_edge_instances};
 pub use error::AppError;
-pub use job_lifecycle::{fail_job, JobKind};
+pub use job_lifecycle::fail_job;
 pub use keystore_batch::{
     keystore_import_key, parse_keystore_import_key, ImportItem, KeystoreImportRequest, KEYSTORE_IMPORT_PREFIX,
 };
@@ -48,14 +48,15 @@ pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
 pub use upload_processor::{ProcessOutcome, UploadProcessor};
 pub use upload_urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};
 
-use crate::ports::{KeyService, KeystoreStore, ObjectStore, RecordStore};
+use crate::ports::{InventoryStore, JobStore, KeyService, ObjectStore, TenantStore};
 
 /// The ports a use case runs on.
 #[derive(Clone)]
 pub struct Deps {
     pub objects: Arc<dyn ObjectStore>,
-    pub records: Arc<dyn RecordStore>,
-    pub keystores: Arc<dyn KeystoreStore>,
+    pub tenants: Arc<dyn TenantStore>,
+    pub jobs: Arc<dyn JobStore>,
+    pub inventory: Arc<dyn InventoryStore>,
     pub keys: KeyServices,
     pub limits: Limits,
 }

@@ -34,12 +34,12 @@ pub async fn create_profile(
         mapping: None,
         created_at: format_timestamp(chrono::Utc::now()),
     };
-    deps.records.put_profile(&profile).await?;
+    deps.tenants.put_profile(&profile).await?;
     Ok(profile)
 }
 
 pub async fn get_profile(deps: &Deps, caller: &Caller, id: &str) -> Result<EnrollmentProfile, AppError> {
-    deps.records
+    deps.tenants
         .get_profile(&caller.tenant.id, id)
         .await?
         .ok_or(AppError::NotFound("enrollment profile"))
@@ -81,7 +81,7 @@ pub async fn set_source_fields_mapping(
         })?;
     profile.format = Some(format);
     profile.mapping = Some(mapping);
-    deps.records.put_profile(&profile).await?;
+    deps.tenants.put_profile(&profile).await?;
     Ok(MappingPreview {
         profile,
         sample,

@@ -4,12 +4,11 @@
 
 use std::time::Duration;
 
-use crate::domain::{format_timestamp, FailureReason};
+use crate::domain::{format_timestamp, FailureReason, JobKind};
 use crate::ports::InfraError;
 
 use super::{
-    fail_job, parse_certificate_import_key, parse_keystore_import_key, Deps, JobKind, ProcessOutcome,
-    UploadProcessor,
+    fail_job, parse_certificate_import_key, parse_keystore_import_key, Deps, ProcessOutcome, UploadProcessor,
 };
 
 /// Fails every job still unfinished `max_age` after its creation, both kinds.
@@ -20,21 +19,16 @@ pub async fn sweep_stale_jobs(deps: &Deps, max_age: Duration) -> Result<Vec<Proc
         "the job did not finish within {} minutes (its upload never arrived, or processing kept failing); upload it again",
         max_age.as_secs() / 60
     );
-    let mut stale: Vec<(JobKind, String, String)> = Vec::new();
-    for (tenant_id, job_id) in deps.records.open_jobs(&cutoff).await? {
-        stale.push((JobKind::CertificateImport, tenant_id, job_id));
-    }
-    for (tenant_id, job_id) in deps.keystores.open_keystore_jobs(&cutoff).await? {
-        stale.push((JobKind::KeystoreImport, tenant_id, job_id));
-    }
+    let stale = deps.jobs.open_jobs(&cutoff).await?;
     let mut outcomes = Vec::with_capacity(stale.len());
-    for (kind, tenant_id, job_id) in stale {
+    for job in stale {
+        let (tenant_id, job_id) = (&job.tenant_id, &job.job_id);
         outcomes.push(
             fail_job(
                 deps,
-                kind,
-                &tenant_id,
-                &job_id,
+                job.kind,
+                tenant_id,
+                job_id,
                 FailureReason::NotProcessed,
                 &message,
             )

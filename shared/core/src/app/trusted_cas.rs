@@ -25,7 +25,7 @@ pub async fn add_trusted_ca(deps: &Deps, caller: &Caller, pem: &str) -> Result<T
         certificate: B64.encode(&der),
         created_at: format_timestamp(chrono::Utc::now()),
     };
-    if !deps.keystores.insert_trusted_ca(&ca).await? {
+    if !deps.tenants.insert_trusted_ca(&ca).await? {
         return Err(AppError::Conflict(format!(
             "the CA certificate {} is already trusted",
             ca.fingerprint
@@ -35,5 +35,5 @@ pub async fn add_trusted_ca(deps: &Deps, caller: &Caller, pem: &str) -> Result<T
 }
 
 pub async fn list_trusted_cas(deps: &Deps, caller: &Caller) -> Result<Vec<TrustedCa>, AppError> {
-    Ok(deps.keystores.list_trusted_cas(&caller.tenant.id).await?)
+    Ok(deps.tenants.list_trusted_cas(&caller.tenant.id).await?)
 }

@@ -2,13 +2,13 @@
 //! direct upload, and the client PUTs the file to a short-lived URL bound to its size and
 //! content type. Storing the object starts the same processor.
 
-use crate::domain::{format_timestamp, CertImportJob, FailureReason, KeystoreImportJob};
+use crate::domain::{format_timestamp, CertImportJob, FailureReason, JobKind, KeystoreImportJob};
 use crate::ports::{PresignedPut, UploadConstraints};
 
 use super::cert_import_upload::{importable_profile, new_job};
 use super::keystore_import_process::fail_keystore_job;
 use super::keystore_import_upload::{new_keystore_job, usable_edge_instance};
-use super::{fail_job, AppError, Caller, Deps, JobKind};
+use super::{fail_job, AppError, Caller, Deps};
 
 /// Where and how to PUT the upload.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ pub async fn request_certificate_upload_url(
         0,
         ip_address,
     );
-    deps.records.create_job(&job).await?;
+    deps.jobs.create_certificate_job(&job).await?;
     match presign(deps, &job.object_key, "application/zip", size).await {
         Ok(url) => Ok((job, url)),
         Err(e) => {
@@ -73,7 +73,7 @@ pub async fn request_keystore_upload_url(
     let edge = usable_edge_instance(deps, caller, edge_instance_id, encryption_key_id).await?;
     // The items are counted when the batch arrives.
     let job = new_keystore_job(caller, edge, 0);
-    deps.keystores.create_keystore_job(&job).await?;
+    deps.jobs.create_keystore_job(&job).await?;
     match presign(deps, &job.object_key, "application/json", size).await {
         Ok(url) => Ok((job, url)),
         Err(e) => {

@@ -2,6 +2,15 @@ use serde::{Deserialize, Serialize};
 
 use super::UploadFormat;
 
+/// The two kinds of import job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// API A: a zip of certificates for an enrollment profile.
+    CertificateImport,
+    /// API B: a batch of keystores.
+    KeystoreImport,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobStatus {

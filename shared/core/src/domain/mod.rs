@@ -7,7 +7,7 @@ mod profile;
 mod tenant;
 
 pub use device::DeviceRecord;
-pub use job::{CertFailure, CertImportJob, EnrollmentContext, FailureReason, JobResult, JobStatus};
+pub use job::{CertFailure, CertImportJob, EnrollmentContext, FailureReason, JobKind, JobResult, JobStatus};
 pub use keystore::{
     EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob,
     KeystoreJobStatus, StoredKeyRecord, TrustedCa,

@@ -64,7 +64,7 @@ async fn respond(
         .iter()
         .find_map(|name| parts.headers.get(*name))
         .and_then(|value| value.to_str().ok());
-    let caller = crate::app::authenticate(deps.records.as_ref(), presented).await?;
+    let caller = crate::app::authenticate(deps.tenants.as_ref(), presented).await?;
     let request = handlers::Request {
         headers: &parts.headers,
         body,

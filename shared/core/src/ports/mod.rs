@@ -1,16 +1,18 @@
-//! The ports: what the use cases need from storage and key management.
+//! The ports, by role: tenants (and their settings), jobs, the inventory, objects, keys.
 //! Adapters live in `certport-aws` (S3, DynamoDB, KMS) and `certport-embedded`
 //! (filesystem, SQLite, local key file).
 
+mod inventory_store;
+mod job_store;
 mod key_service;
-mod keystore_store;
 mod object_store;
-mod record_store;
+mod tenant_store;
 
+pub use inventory_store::{DeviceInsert, InventoryStore, KeyInsert};
+pub use job_store::{JobStore, OpenJob};
 pub use key_service::{DataKey, EncryptionContext, KeyService};
-pub use keystore_store::{KeyInsert, KeystoreStore};
 pub use object_store::{spool_error, ObjectStore, PresignedPut, UploadConstraints};
-pub use record_store::{DeviceInsert, RecordStore};
+pub use tenant_store::TenantStore;
 
 /// A failure of the infrastructure behind a port (not of the user's input).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,23 +4,16 @@
 
 use futures_util::future::join_all;
 
-use super::contracts::{device, job, profile};
-use super::keystore_contract::{id, stored_key};
+use super::store_contracts::{device, id, job, keystore_job, profile, stored_key};
 use crate::domain::*;
-use crate::ports::{DeviceInsert, KeyInsert, KeystoreStore, RecordStore};
+use crate::ports::{DeviceInsert, InventoryStore, JobStore, KeyInsert, OpenJob, TenantStore};
 
 const RACERS: usize = 6;
 
-async fn tenant(store: &dyn RecordStore) -> Tenant {
-    let tenant = Tenant::new("racing");
-    store.put_tenant(&tenant).await.unwrap();
-    tenant
-}
-
 /// Six jobs insert overlapping ranges of the same devices (same identifiers, same
 /// certificates) at once: each device is inserted exactly once, by the job it names.
-pub async fn concurrent_overlapping_device_inserts_insert_each_device_once(store: &dyn RecordStore) {
-    let tenant = tenant(store).await;
+pub async fn concurrent_overlapping_device_inserts_insert_each_device_once(store: &dyn InventoryStore) {
+    let tenant = Tenant::new("racing");
     let batches: Vec<Vec<DeviceRecord>> = (0..RACERS)
         .map(|k| {
             (k * 10..k * 10 + 40)
@@ -58,8 +51,8 @@ pub async fn concurrent_overlapping_device_inserts_insert_each_device_once(store
 
 /// Two jobs map one certificate to different identifiers at once: one device holds
 /// it, and the loser's identifier stays free.
-pub async fn concurrent_jobs_with_one_certificate_make_one_device(store: &dyn RecordStore) {
-    let tenant = tenant(store).await;
+pub async fn concurrent_jobs_with_one_certificate_make_one_device(store: &dyn InventoryStore) {
+    let tenant = Tenant::new("racing");
     let a = [device(&tenant, "job-a", "dev-a", "fp-shared")];
     let b = [device(&tenant, "job-b", "dev-b", "fp-shared")];
     let (ra, rb) = tokio::join!(store.insert_devices(&a), store.insert_devices(&b));
@@ -79,8 +72,8 @@ pub async fn concurrent_jobs_with_one_certificate_make_one_device(store: &dyn Re
 
 /// Two jobs map different certificates to one identifier at once: the device holds
 /// the winner's, and the loser's certificate leaves no trace (it can be imported later).
-pub async fn concurrent_jobs_with_one_identifier_make_one_device(store: &dyn RecordStore) {
-    let tenant = tenant(store).await;
+pub async fn concurrent_jobs_with_one_identifier_make_one_device(store: &dyn InventoryStore) {
+    let tenant = Tenant::new("racing");
     let a = [device(&tenant, "job-a", "dev-shared", "fp-a")];
     let b = [device(&tenant, "job-b", "dev-shared", "fp-b")];
     let (ra, rb) = tokio::join!(store.insert_devices(&a), store.insert_devices(&b));
@@ -100,11 +93,11 @@ pub async fn concurrent_jobs_with_one_identifier_make_one_device(store: &dyn Rec
 
 /// A processor completing a job and the sweeper failing it at once: one of them ends
 /// it, the other changes nothing, and the job leaves the sweeper's list.
-pub async fn concurrent_job_ends_end_the_job_once(store: &dyn RecordStore) {
-    let tenant = tenant(store).await;
+pub async fn concurrent_job_ends_end_the_job_once(store: &dyn JobStore) {
+    let tenant = Tenant::new("racing");
     let p = profile(&tenant, "race");
     let open = job(&tenant, &p);
-    store.create_job(&open).await.unwrap();
+    store.create_certificate_job(&open).await.unwrap();
     let completed = CertImportJob {
         status: JobStatus::Completed,
         result: Some(JobResult::Success),
@@ -118,21 +111,21 @@ pub async fn concurrent_job_ends_end_the_job_once(store: &dyn RecordStore) {
         ..open.clone()
     };
     let attempts = [completed.clone(), failed.clone(), completed, failed];
-    let won = join_all(attempts.iter().map(|j| store.update_open_job(j))).await;
+    let won = join_all(attempts.iter().map(|j| store.update_open_certificate_job(j))).await;
     let winners: Vec<&CertImportJob> = attempts
         .iter()
         .zip(won)
         .filter_map(|(j, won)| won.unwrap().then_some(j))
         .collect();
     assert_eq!(winners.len(), 1, "exactly one writer ends the job");
-    let stored = store.get_job(&tenant.id, &open.id).await.unwrap();
+    let stored = store.get_certificate_job(&tenant.id, &open.id).await.unwrap();
     assert_eq!(stored.as_ref(), Some(winners[0]));
     let swept = store.open_jobs("2100-01-01T00:00:00.000000Z").await.unwrap();
-    assert!(!swept.contains(&(tenant.id.clone(), open.id.clone())));
+    assert!(!swept.iter().any(|j| j.job_id == open.id));
 }
 
 /// The same keystore imported by several jobs at once is stored once.
-pub async fn concurrent_imports_of_one_keystore_store_it_once(store: &dyn KeystoreStore) {
+pub async fn concurrent_imports_of_one_keystore_store_it_once(store: &dyn InventoryStore) {
     let (tenant, fingerprint) = (id(), id());
     let records: Vec<StoredKeyRecord> = (0..RACERS)
         .map(|k| stored_key(&tenant, &fingerprint, &format!("job-{k}"), 0))
@@ -153,7 +146,7 @@ pub async fn concurrent_imports_of_one_keystore_store_it_once(store: &dyn Keysto
 }
 
 /// The same trusted CA added several times at once is added (and listed) once.
-pub async fn concurrent_adds_of_one_trusted_ca_add_it_once(store: &dyn KeystoreStore) {
+pub async fn concurrent_adds_of_one_trusted_ca_add_it_once(store: &dyn TenantStore) {
     let tenant = id();
     let adds: Vec<TrustedCa> = (0..RACERS)
         .map(|k| TrustedCa {
@@ -179,19 +172,9 @@ pub async fn concurrent_adds_of_one_trusted_ca_add_it_once(store: &dyn KeystoreS
 }
 
 /// A processor completing a keystore job and the sweeper failing it at once.
-pub async fn concurrent_keystore_job_ends_end_the_job_once(store: &dyn KeystoreStore) {
+pub async fn concurrent_keystore_job_ends_end_the_job_once(store: &dyn JobStore) {
     let tenant = id();
-    let open = KeystoreImportJob {
-        id: id(),
-        tenant_id: tenant.clone(),
-        edge_instance_id: id(),
-        encryption_key_id: id(),
-        object_key: "keystore-import/x.json".into(),
-        item_count: 2,
-        status: KeystoreJobStatus::Processing,
-        creation_date: "2026-01-01T00:00:00.000000Z".into(),
-        failure_message: None,
-    };
+    let open = keystore_job(&tenant, "2026-01-01T00:00:00.000000Z");
     store.create_keystore_job(&open).await.unwrap();
     let completed = KeystoreImportJob {
         status: KeystoreJobStatus::Completed,
@@ -212,21 +195,19 @@ pub async fn concurrent_keystore_job_ends_end_the_job_once(store: &dyn KeystoreS
     assert_eq!(winners.len(), 1, "exactly one writer ends the job");
     let stored = store.get_keystore_job(&tenant, &open.id).await.unwrap();
     assert_eq!(stored.as_ref(), Some(winners[0]));
-    let swept = store
-        .open_keystore_jobs("2100-01-01T00:00:00.000000Z")
-        .await
-        .unwrap();
-    assert!(!swept.contains(&(tenant, open.id.clone())));
+    let swept: Vec<OpenJob> = store.open_jobs("2100-01-01T00:00:00.000000Z").await.unwrap();
+    assert!(!swept.iter().any(|j| j.job_id == open.id));
 }
 
 /// One test per contract case for a store adapter. `$store` is an expression (it may
-/// `.await`) giving a fresh store that implements both `RecordStore` and `KeystoreStore`.
+/// `.await`) giving a fresh store that implements `TenantStore`, `JobStore` and `InventoryStore`.
 #[macro_export]
 macro_rules! store_contract_tests {
     ($store:expr) => {
         $crate::store_contract_tests!(@cases $store;
-            record_store_contract: contracts::record_store_contract,
-            keystore_store_contract: keystore_contract::keystore_store_contract,
+            tenant_store_contract: store_contracts::tenant_store_contract,
+            job_store_contract: store_contracts::job_store_contract,
+            inventory_store_contract: store_contracts::inventory_store_contract,
             concurrent_overlapping_device_inserts_insert_each_device_once,
             concurrent_jobs_with_one_certificate_make_one_device,
             concurrent_jobs_with_one_identifier_make_one_device,

@@ -7,39 +7,12 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::domain::{
-    ApiKeyHash, ApiKeyRecord, CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, Tenant,
+    CertFailure, CertImportJob, DeviceRecord, ItemResult, KeystoreImportJob, StoredKeyRecord,
 };
 use crate::ports::{
-    DeviceInsert, InfraError, InfraResult, ObjectStore, PresignedPut, RecordStore, UploadConstraints,
+    DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert, ObjectStore, OpenJob,
+    PresignedPut, UploadConstraints,
 };
-
-/// A record store whose writes fail (transiently, as a throttled or crashed writer
-/// would) after letting some calls through: a processor dying half-way.
-pub struct RecordFaults {
-    inner: Arc<dyn RecordStore>,
-    device_writes_allowed: AtomicUsize,
-    job_updates_allowed: AtomicUsize,
-}
-
-impl RecordFaults {
-    /// `insert_devices` fails after `allowed` calls.
-    pub fn device_writes_fail_after(inner: Arc<dyn RecordStore>, allowed: usize) -> Self {
-        RecordFaults {
-            inner,
-            device_writes_allowed: AtomicUsize::new(allowed),
-            job_updates_allowed: AtomicUsize::new(usize::MAX),
-        }
-    }
-
-    /// `update_open_job` (ending a job, among others) fails after `allowed` calls.
-    pub fn job_updates_fail_after(inner: Arc<dyn RecordStore>, allowed: usize) -> Self {
-        RecordFaults {
-            inner,
-            device_writes_allowed: AtomicUsize::new(usize::MAX),
-            job_updates_allowed: AtomicUsize::new(allowed),
-        }
-    }
-}
 
 /// Takes one call from `allowed`; an injected transient error once none are left.
 fn let_through(allowed: &AtomicUsize, operation: &'static str) -> InfraResult<()> {
@@ -49,60 +22,99 @@ fn let_through(allowed: &AtomicUsize, operation: &'static str) -> InfraResult<()
         .map_err(|_| InfraError::transient(operation, "injected fault: the writer died"))
 }
 
+/// An inventory whose `insert_devices` fails (transiently, as a throttled or crashed
+/// writer would) after `allowed` calls: a processor dying half-way through its writes.
+pub struct DeviceWritesFailAfter {
+    inner: Arc<dyn InventoryStore>,
+    allowed: AtomicUsize,
+}
+
+impl DeviceWritesFailAfter {
+    pub fn new(inner: Arc<dyn InventoryStore>, allowed: usize) -> Self {
+        DeviceWritesFailAfter {
+            inner,
+            allowed: AtomicUsize::new(allowed),
+        }
+    }
+}
+
 #[async_trait]
-impl RecordStore for RecordFaults {
-    async fn put_tenant(&self, tenant: &Tenant) -> InfraResult<()> {
-        self.inner.put_tenant(tenant).await
+impl InventoryStore for DeviceWritesFailAfter {
+    async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
+        let_through(&self.allowed, "insert devices")?;
+        self.inner.insert_devices(devices).await
     }
-    async fn get_tenant(&self, tenant_id: &str) -> InfraResult<Option<Tenant>> {
-        self.inner.get_tenant(tenant_id).await
+    async fn get_device(&self, tenant_id: &str, identifier: &str) -> InfraResult<Option<DeviceRecord>> {
+        self.inner.get_device(tenant_id, identifier).await
     }
-    async fn put_api_key(&self, key: &ApiKeyRecord) -> InfraResult<()> {
-        self.inner.put_api_key(key).await
+    async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert> {
+        self.inner.insert_stored_key(record).await
     }
-    async fn find_api_key(&self, hash: &ApiKeyHash) -> InfraResult<Option<ApiKeyRecord>> {
-        self.inner.find_api_key(hash).await
+    async fn get_stored_key(
+        &self,
+        tenant_id: &str,
+        fingerprint: &str,
+    ) -> InfraResult<Option<StoredKeyRecord>> {
+        self.inner.get_stored_key(tenant_id, fingerprint).await
     }
-    async fn put_profile(&self, profile: &EnrollmentProfile) -> InfraResult<()> {
-        self.inner.put_profile(profile).await
+}
+
+/// A job store whose `update_open_certificate_job` (ending a job) fails transiently
+/// after `allowed` calls: a processor dying after its writes, before the job ends.
+pub struct JobEndsFailAfter {
+    inner: Arc<dyn JobStore>,
+    allowed: AtomicUsize,
+}
+
+impl JobEndsFailAfter {
+    pub fn new(inner: Arc<dyn JobStore>, allowed: usize) -> Self {
+        JobEndsFailAfter {
+            inner,
+            allowed: AtomicUsize::new(allowed),
+        }
     }
-    async fn get_profile(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EnrollmentProfile>> {
-        self.inner.get_profile(tenant_id, id).await
+}
+
+#[async_trait]
+impl JobStore for JobEndsFailAfter {
+    async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()> {
+        self.inner.create_certificate_job(job).await
     }
-    async fn create_job(&self, job: &CertImportJob) -> InfraResult<()> {
-        self.inner.create_job(job).await
+    async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
+        self.inner.get_certificate_job(tenant_id, id).await
     }
-    async fn update_open_job(&self, job: &CertImportJob) -> InfraResult<bool> {
-        let_through(&self.job_updates_allowed, "update open job")?;
-        self.inner.update_open_job(job).await
+    async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool> {
+        let_through(&self.allowed, "update open job")?;
+        self.inner.update_open_certificate_job(job).await
     }
-    async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
-        self.inner.get_job(tenant_id, id).await
-    }
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {
-        self.inner.open_jobs(created_before).await
-    }
-    async fn put_job_failures(
+    async fn put_certificate_failures(
         &self,
         tenant_id: &str,
         job_id: &str,
-        failures: &[CertFailure],
+        f: &[CertFailure],
     ) -> InfraResult<()> {
-        self.inner.put_job_failures(tenant_id, job_id, failures).await
+        self.inner.put_certificate_failures(tenant_id, job_id, f).await
     }
-    async fn job_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
-        self.inner.job_failures(tenant_id, job_id).await
+    async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
+        self.inner.certificate_failures(tenant_id, job_id).await
     }
-    async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
-        let_through(&self.device_writes_allowed, "insert devices")?;
-        self.inner.insert_devices(devices).await
+    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
+        self.inner.create_keystore_job(job).await
     }
-    async fn get_device(
-        &self,
-        tenant_id: &str,
-        device_identifier: &str,
-    ) -> InfraResult<Option<DeviceRecord>> {
-        self.inner.get_device(tenant_id, device_identifier).await
+    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
+        self.inner.get_keystore_job(tenant_id, id).await
+    }
+    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool> {
+        self.inner.update_open_keystore_job(job).await
+    }
+    async fn put_item_results(&self, tenant_id: &str, job_id: &str, r: &[ItemResult]) -> InfraResult<()> {
+        self.inner.put_item_results(tenant_id, job_id, r).await
+    }
+    async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>> {
+        self.inner.item_results(tenant_id, job_id).await
+    }
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
+        self.inner.open_jobs(created_before).await
     }
 }
 

@@ -5,8 +5,8 @@ pub mod certs;
 pub mod concurrent_contracts;
 pub mod contracts;
 pub mod faults;
-pub mod keystore_contract;
 pub mod scenarios;
+pub mod store_contracts;
 
 use std::io::{Cursor, Write};
 

@@ -23,7 +23,7 @@ pub const MARKER: &str = "XXXXXXXXXX";
 
 /// A new tenant, and a caller acting for it.
 pub async fn new_caller(deps: &Deps, name: &str) -> Caller {
-    let created = create_tenant_with_key(deps.records.as_ref(), name)
+    let created = create_tenant_with_key(deps.tenants.as_ref(), name)
         .await
         .expect("create tenant");
     Caller {
@@ -122,7 +122,7 @@ pub async fn keystore_batch(
     password: &str,
 ) -> Vec<u8> {
     let (edge, dek) = create_edge_instance(
-        deps.keystores.as_ref(),
+        deps.tenants.as_ref(),
         deps.keys.dek.as_ref(),
         &caller.tenant.id,
         "bench",
@@ -156,7 +156,7 @@ pub async fn import_keystores(deps: &Deps, caller: &Caller, body: &[u8]) -> (Vec
         .expect("process");
     let elapsed = started.elapsed();
     let results = deps
-        .keystores
+        .jobs
         .item_results(&caller.tenant.id, &job.id)
         .await
         .expect("results");

@@ -26,13 +26,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
-use certport_core::domain::{
-    ApiKeyHash, ApiKeyRecord, CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, Tenant,
-};
-use certport_core::ports::{DeviceInsert, InfraError, InfraResult, RecordStore};
+use certport_core::domain::JobKind;
+use certport_core::ports::{InfraError, InfraResult, OpenJob};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -48,13 +45,25 @@ pub(crate) const WRITE_CONCURRENCY: usize = 4;
 const UNPROCESSED_RETRIES: u32 = 8;
 
 #[derive(Clone)]
-pub struct DynamoRecordStore {
+pub struct DynamoStore {
     pub(crate) client: aws_sdk_dynamodb::Client,
     pub(crate) table: String,
 }
 
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
+}
+
+/// The sort-key prefix of a kind of job, and its `open_pk` suffix.
+fn job_sort_prefix(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::CertificateImport => "CERTJOB",
+        JobKind::KeystoreImport => "KSJOB",
+    }
+}
+
+pub(crate) fn tenant_pk(tenant_id: &str) -> String {
+    format!("TENANT#{tenant_id}")
 }
 
 pub(crate) fn key(pk: String, sk: impl Into<String>) -> Item {
@@ -84,23 +93,13 @@ pub(crate) fn cert_key(tenant_id: &str, fingerprint: &str) -> Item {
     key(format!("CERT#{tenant_id}#{fingerprint}"), "CERT")
 }
 
-/// A job item: marked open (see the module docs) until it ends.
-fn cert_job_item(job: &CertImportJob) -> Item {
-    let item = key(format!("TENANT#{}", job.tenant_id), format!("CERTJOB#{}", job.id));
-    if job.status.is_terminal() {
-        item
-    } else {
-        DynamoRecordStore::open_job(item, "CERTJOB", &job.created_at, &job.tenant_id, &job.id)
-    }
-}
-
 /// A job may be rewritten only while it is open: the first write of a terminal state
 /// drops the `open_pk` marker, and every later writer's condition fails.
 pub(crate) const OPEN_JOB_CONDITION: &str = "attribute_exists(open_pk)";
 
-impl DynamoRecordStore {
+impl DynamoStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        DynamoRecordStore {
+        DynamoStore {
             client,
             table: table.into(),
         }
@@ -189,7 +188,7 @@ impl DynamoRecordStore {
     }
 }
 
-impl DynamoRecordStore {
+impl DynamoStore {
     /// Every item of partition `pk` whose sort key starts with `prefix`, in sort-key order.
     pub(crate) async fn query_prefix<T: DeserializeOwned>(
         &self,
@@ -232,39 +231,49 @@ impl DynamoRecordStore {
         Ok(items)
     }
 
-    /// Marks a job item as unfinished, so it appears in the `open-jobs` index.
-    pub(crate) fn open_job(mut item: Item, kind: &str, created_at: &str, tenant_id: &str, id: &str) -> Item {
-        item.insert("open_pk".into(), s(format!("OPEN#{kind}")));
-        item.insert("open_sk".into(), s(format!("{created_at}#{tenant_id}#{id}")));
+    /// A job's item: marked unfinished (in the `open-jobs` index) until it ends.
+    pub(crate) fn job_item(kind: JobKind, tenant_id: &str, id: &str, created_at: &str, open: bool) -> Item {
+        let prefix = job_sort_prefix(kind);
+        let mut item = key(format!("TENANT#{tenant_id}"), format!("{prefix}#{id}"));
+        if open {
+            item.insert("open_pk".into(), s(format!("OPEN#{prefix}")));
+            item.insert("open_sk".into(), s(format!("{created_at}#{tenant_id}#{id}")));
+        }
         item
     }
 
-    /// (tenant id, job id) of the unfinished jobs of `kind` created before `created_before`.
+    /// The unfinished jobs of `kind` created before `created_before`, each with its
+    /// `open_sk` (creation time first: it orders them).
     pub(crate) async fn query_open_jobs(
         &self,
-        operation: &'static str,
-        kind: &str,
+        kind: JobKind,
         created_before: &str,
-    ) -> InfraResult<Vec<(String, String)>> {
+    ) -> InfraResult<Vec<(String, OpenJob)>> {
+        let prefix = job_sort_prefix(kind);
         let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(OPEN_JOBS_INDEX)
             .key_condition_expression("open_pk = :pk AND open_sk < :before")
-            .expression_attribute_values(":pk", s(format!("OPEN#{kind}")))
+            .expression_attribute_values(":pk", s(format!("OPEN#{prefix}")))
             .expression_attribute_values(":before", s(created_before));
-        let ids = self
-            .query_all(operation, query)
+        let jobs = self
+            .query_all("open jobs", query)
             .await?
             .iter()
             .filter_map(|item| {
                 let tenant = attr(item, "pk")?.strip_prefix("TENANT#")?;
-                let id = attr(item, "sk")?.strip_prefix(&format!("{kind}#"))?;
-                Some((tenant.to_string(), id.to_string()))
+                let id = attr(item, "sk")?.strip_prefix(prefix)?.strip_prefix('#')?;
+                let job = OpenJob {
+                    kind,
+                    tenant_id: tenant.to_string(),
+                    job_id: id.to_string(),
+                };
+                Some((attr(item, "open_sk")?.to_string(), job))
             })
             .collect();
-        Ok(ids)
+        Ok(jobs)
     }
 
     /// Puts `item` unless an item with its key exists; `false` when one did.
@@ -322,106 +331,4 @@ pub(crate) async fn backoff(operation: &'static str, attempt: u32) -> InfraResul
     }
     tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
     Ok(())
-}
-
-#[async_trait]
-impl RecordStore for DynamoRecordStore {
-    async fn put_tenant(&self, tenant: &Tenant) -> InfraResult<()> {
-        let item = with_doc(key(format!("TENANT#{}", tenant.id), "TENANT"), tenant)?;
-        self.put("put tenant", item).await
-    }
-
-    async fn get_tenant(&self, tenant_id: &str) -> InfraResult<Option<Tenant>> {
-        self.get("get tenant", key(format!("TENANT#{tenant_id}"), "TENANT"))
-            .await
-    }
-
-    async fn put_api_key(&self, record: &ApiKeyRecord) -> InfraResult<()> {
-        let item = with_doc(key(format!("APIKEY#{}", record.hash.0), "APIKEY"), record)?;
-        self.put("put api key", item).await
-    }
-
-    async fn find_api_key(&self, hash: &ApiKeyHash) -> InfraResult<Option<ApiKeyRecord>> {
-        self.get("find api key", key(format!("APIKEY#{}", hash.0), "APIKEY"))
-            .await
-    }
-
-    async fn put_profile(&self, profile: &EnrollmentProfile) -> InfraResult<()> {
-        let item = key(
-            format!("TENANT#{}", profile.tenant_id),
-            format!("PROFILE#{}", profile.id),
-        );
-        self.put("put profile", with_doc(item, profile)?).await
-    }
-
-    async fn get_profile(&self, tenant_id: &str, id: &str) -> InfraResult<Option<EnrollmentProfile>> {
-        self.get(
-            "get profile",
-            key(format!("TENANT#{tenant_id}"), format!("PROFILE#{id}")),
-        )
-        .await
-    }
-
-    async fn create_job(&self, job: &CertImportJob) -> InfraResult<()> {
-        let item = with_doc(cert_job_item(job), job)?;
-        self.create("create job", item).await
-    }
-
-    async fn update_open_job(&self, job: &CertImportJob) -> InfraResult<bool> {
-        let item = with_doc(cert_job_item(job), job)?;
-        self.put_if("update open job", item, OPEN_JOB_CONDITION).await
-    }
-
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<(String, String)>> {
-        self.query_open_jobs("open jobs", "CERTJOB", created_before).await
-    }
-
-    async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
-        self.get(
-            "get job",
-            key(format!("TENANT#{tenant_id}"), format!("CERTJOB#{id}")),
-        )
-        .await
-    }
-
-    async fn put_job_failures(
-        &self,
-        tenant_id: &str,
-        job_id: &str,
-        failures: &[CertFailure],
-    ) -> InfraResult<()> {
-        let items = failures
-            .iter()
-            .map(|f| {
-                let item = key(
-                    format!("CERTJOB#{tenant_id}#{job_id}"),
-                    format!("FAILURE#{:010}", f.ordinal),
-                );
-                with_doc(item, f)
-            })
-            .collect::<InfraResult<Vec<_>>>()?;
-        self.batch_put(items).await
-    }
-
-    async fn job_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
-        self.query_prefix(
-            "list job failures",
-            format!("CERTJOB#{tenant_id}#{job_id}"),
-            "FAILURE#",
-        )
-        .await
-    }
-
-    async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
-        self.claim_devices(devices).await
-    }
-
-    async fn get_device(
-        &self,
-        tenant_id: &str,
-        device_identifier: &str,
-    ) -> InfraResult<Option<DeviceRecord>> {
-        self.get("get device", device_key(tenant_id, device_identifier))
-            .await
-    }
 }

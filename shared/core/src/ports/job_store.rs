@@ -1,0 +1,50 @@
+use async_trait::async_trait;
+
+use super::InfraResult;
+use crate::domain::{CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob};
+
+/// An unfinished job, as the sweeper lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenJob {
+    pub kind: JobKind,
+    pub tenant_id: String,
+    pub job_id: String,
+}
+
+/// Import jobs of both kinds, with one lifecycle: a job is created once (an error if a
+/// job with its id exists) and every later write is conditional on the stored job being
+/// unfinished, returning `false` with nothing written once it has ended (or when there
+/// is none). A terminal write therefore happens once: of racing writers the first wins.
+/// Each kind keeps its own per-item outcomes. Every read is scoped by tenant.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()>;
+    async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>>;
+    async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool>;
+    /// Idempotent: a failure is keyed by its job and ordinal.
+    async fn put_certificate_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        failures: &[CertFailure],
+    ) -> InfraResult<()>;
+    /// Ordered by ordinal.
+    async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>>;
+
+    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()>;
+    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>>;
+    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool>;
+    /// Idempotent: a result is keyed by its job and ordinal.
+    async fn put_item_results(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        results: &[ItemResult],
+    ) -> InfraResult<()>;
+    /// Ordered by ordinal.
+    async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>>;
+
+    /// Every unfinished job of either kind created before `created_before` (a timestamp
+    /// as jobs store it), oldest first: what the sweeper looks at.
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>>;
+}

@@ -1,0 +1,173 @@
+//! `JobStore` on SQLite: one table per kind of job, each with its items.
+
+use async_trait::async_trait;
+use certport_core::domain::{
+    CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus,
+};
+use certport_core::ports::{InfraResult, JobStore, OpenJob};
+use rusqlite::params;
+
+use crate::sqlite_store::{db_error, to_doc, JobRow, SqliteStore};
+
+fn job_row(job: &KeystoreImportJob) -> InfraResult<JobRow> {
+    let open = job.status == KeystoreJobStatus::Processing;
+    JobRow::new(&job.tenant_id, &job.id, &job.creation_date, open, job)
+}
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()> {
+        let sql =
+            "INSERT INTO cert_import_jobs (tenant_id, id, created_at, open, doc) VALUES (?1, ?2, ?3, ?4, ?5)";
+        let row = JobRow::new(
+            &job.tenant_id,
+            &job.id,
+            &job.created_at,
+            !job.status.is_terminal(),
+            job,
+        )?;
+        self.write_job("create job", sql, row).await.map(|_| ())
+    }
+
+    async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
+        let sql = "SELECT doc FROM cert_import_jobs WHERE tenant_id = ?1 AND id = ?2";
+        self.get_doc("get job", sql, vec![tenant_id.to_string(), id.to_string()])
+            .await
+    }
+
+    async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool> {
+        let sql = "UPDATE cert_import_jobs SET created_at = ?3, open = ?4, doc = ?5
+            WHERE tenant_id = ?1 AND id = ?2 AND open = 1";
+        let row = JobRow::new(
+            &job.tenant_id,
+            &job.id,
+            &job.created_at,
+            !job.status.is_terminal(),
+            job,
+        )?;
+        Ok(self.write_job("update open job", sql, row).await? == 1)
+    }
+
+    async fn put_certificate_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        failures: &[CertFailure],
+    ) -> InfraResult<()> {
+        let rows = failures
+            .iter()
+            .map(|f| Ok((f.ordinal, to_doc(f)?)))
+            .collect::<InfraResult<Vec<_>>>()?;
+        let (tenant_id, job_id) = (tenant_id.to_string(), job_id.to_string());
+        self.with("put job failures", move |conn| {
+            let tx = conn.transaction().map_err(db_error("put job failures"))?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO cert_import_failures (tenant_id, job_id, ordinal, doc) VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .map_err(db_error("put job failures"))?;
+                for (ordinal, doc) in &rows {
+                    insert
+                        .execute(params![tenant_id, job_id, ordinal, doc])
+                        .map_err(db_error("put job failures"))?;
+                }
+            }
+            tx.commit().map_err(db_error("put job failures"))
+        })
+        .await
+    }
+
+    async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
+        let sql =
+            "SELECT doc FROM cert_import_failures WHERE tenant_id = ?1 AND job_id = ?2 ORDER BY ordinal";
+        self.list_docs("list job failures", sql, vec![tenant_id.into(), job_id.into()])
+            .await
+    }
+
+    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
+        let sql =
+            "INSERT INTO keystore_jobs (tenant_id, id, created_at, open, doc) VALUES (?1, ?2, ?3, ?4, ?5)";
+        self.write_job("create keystore job", sql, job_row(job)?)
+            .await
+            .map(|_| ())
+    }
+
+    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
+        let sql = "SELECT doc FROM keystore_jobs WHERE tenant_id = ?1 AND id = ?2";
+        self.get_doc("get keystore job", sql, vec![tenant_id.into(), id.into()])
+            .await
+    }
+
+    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool> {
+        let sql = "UPDATE keystore_jobs SET created_at = ?3, open = ?4, doc = ?5
+            WHERE tenant_id = ?1 AND id = ?2 AND open = 1";
+        Ok(self
+            .write_job("update open keystore job", sql, job_row(job)?)
+            .await?
+            == 1)
+    }
+
+    async fn put_item_results(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        results: &[ItemResult],
+    ) -> InfraResult<()> {
+        let rows = results
+            .iter()
+            .map(|r| Ok((r.ordinal, to_doc(r)?)))
+            .collect::<InfraResult<Vec<_>>>()?;
+        let (tenant_id, job_id) = (tenant_id.to_string(), job_id.to_string());
+        self.with("put item results", move |conn| {
+            let tx = conn.transaction().map_err(db_error("put item results"))?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO keystore_results (tenant_id, job_id, ordinal, doc) VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .map_err(db_error("put item results"))?;
+                for (ordinal, doc) in &rows {
+                    insert
+                        .execute(params![tenant_id, job_id, ordinal, doc])
+                        .map_err(db_error("put item results"))?;
+                }
+            }
+            tx.commit().map_err(db_error("put item results"))
+        })
+        .await
+    }
+
+    async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>> {
+        let sql = "SELECT doc FROM keystore_results WHERE tenant_id = ?1 AND job_id = ?2 ORDER BY ordinal";
+        self.list_docs("list item results", sql, vec![tenant_id.into(), job_id.into()])
+            .await
+    }
+
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
+        let sql =
+            "SELECT 'C', tenant_id, id, created_at FROM cert_import_jobs WHERE open = 1 AND created_at < ?1
+            UNION ALL
+            SELECT 'K', tenant_id, id, created_at FROM keystore_jobs WHERE open = 1 AND created_at < ?1
+            ORDER BY 4, 2, 3";
+        let created_before = created_before.to_string();
+        self.with("open jobs", move |conn| {
+            let mut query = conn.prepare_cached(sql).map_err(db_error("open jobs"))?;
+            let rows = query
+                .query_map(params![created_before], |row| {
+                    let kind = match row.get::<_, String>(0)?.as_str() {
+                        "C" => JobKind::CertificateImport,
+                        _ => JobKind::KeystoreImport,
+                    };
+                    Ok(OpenJob {
+                        kind,
+                        tenant_id: row.get(1)?,
+                        job_id: row.get(2)?,
+                    })
+                })
+                .map_err(db_error("open jobs"))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db_error("open jobs"))
+        })
+        .await
+    }
+}

@@ -1,0 +1,217 @@
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use certport_core::ports::{InfraError, InfraResult};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::blocking;
+
+/// Every store port on one SQLite database: records as JSON documents, with the keys,
+/// unique constraints and the columns queries use as real columns. The ports' impls are
+/// in `sqlite_tenants`, `sqlite_jobs` and `sqlite_inventory`.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS profiles (
+    tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE TABLE IF NOT EXISTS cert_import_jobs (
+    tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT '',
+    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE TABLE IF NOT EXISTS cert_import_failures (
+    tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, job_id, ordinal));
+CREATE TABLE IF NOT EXISTS devices (
+    tenant_id TEXT NOT NULL, device_identifier TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
+    job_id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, device_identifier),
+    UNIQUE (tenant_id, fingerprint_sha256));
+CREATE TABLE IF NOT EXISTS edge_instances (
+    tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id));
+CREATE TABLE IF NOT EXISTS encryption_keys (
+    tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE TABLE IF NOT EXISTS trusted_cas (
+    tenant_id TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, fingerprint));
+CREATE TABLE IF NOT EXISTS keystore_jobs (
+    tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT '',
+    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE TABLE IF NOT EXISTS keystore_results (
+    tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, job_id, ordinal));
+CREATE TABLE IF NOT EXISTS stored_keys (
+    tenant_id TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL, job_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, fingerprint_sha256));
+";
+
+pub(crate) fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {
+    move |e| match e {
+        rusqlite::Error::SqliteFailure(code, _)
+            if matches!(
+                code.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            InfraError::transient(operation, e)
+        }
+        other => InfraError::permanent(operation, other),
+    }
+}
+
+pub(crate) fn to_doc<T: Serialize>(value: &T) -> InfraResult<String> {
+    serde_json::to_string(value).map_err(|e| InfraError::permanent("encode record", e))
+}
+
+pub(crate) fn from_doc<T: DeserializeOwned>(doc: &str) -> InfraResult<T> {
+    serde_json::from_str(doc).map_err(|e| InfraError::permanent("decode record", e))
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> InfraResult<Self> {
+        let conn = Connection::open(path).map_err(db_error("open database"))?;
+        conn.execute_batch(SCHEMA).map_err(db_error("create schema"))?;
+        crate::sqlite_migrations::upgrade(&conn)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db_error("configure database"))?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    pub(crate) async fn with<T: Send + 'static>(
+        &self,
+        operation: &'static str,
+        work: impl FnOnce(&mut Connection) -> InfraResult<T> + Send + 'static,
+    ) -> InfraResult<T> {
+        let conn = self.conn.clone();
+        blocking(operation, move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| InfraError::permanent(operation, "database lock poisoned"))?;
+            work(&mut guard)
+        })
+        .await
+    }
+
+    pub(crate) async fn put_doc(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        keys: Vec<String>,
+        doc: String,
+    ) -> InfraResult<()> {
+        self.with(operation, move |conn| {
+            let mut values: Vec<&dyn rusqlite::ToSql> =
+                keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+            values.push(&doc);
+            conn.execute(sql, values.as_slice())
+                .map_err(db_error(operation))?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn get_doc<T: DeserializeOwned + Send + 'static>(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        keys: Vec<String>,
+    ) -> InfraResult<Option<T>> {
+        self.with(operation, move |conn| {
+            let values: Vec<&dyn rusqlite::ToSql> = keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+            let doc: Option<String> = conn
+                .query_row(sql, values.as_slice(), |row| row.get(0))
+                .optional()
+                .map_err(db_error(operation))?;
+            doc.as_deref().map(from_doc).transpose()
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    pub(crate) async fn list_docs<T: DeserializeOwned + Send + 'static>(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        keys: Vec<String>,
+    ) -> InfraResult<Vec<T>> {
+        self.with(operation, move |conn| {
+            let values: Vec<&dyn rusqlite::ToSql> = keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+            let mut query = conn.prepare_cached(sql).map_err(db_error(operation))?;
+            let docs = query
+                .query_map(values.as_slice(), |row| row.get::<_, String>(0))
+                .map_err(db_error(operation))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error(operation))?;
+            docs.iter().map(|d| from_doc(d)).collect()
+        })
+        .await
+    }
+}
+
+/// A job as its table stores it: the columns queries use, and the document.
+pub(crate) struct JobRow {
+    tenant_id: String,
+    id: String,
+    created_at: String,
+    open: bool,
+    doc: String,
+}
+
+impl JobRow {
+    pub(crate) fn new<T: Serialize>(
+        tenant_id: &str,
+        id: &str,
+        created_at: &str,
+        open: bool,
+        job: &T,
+    ) -> InfraResult<JobRow> {
+        Ok(JobRow {
+            tenant_id: tenant_id.to_string(),
+            id: id.to_string(),
+            created_at: created_at.to_string(),
+            open,
+            doc: to_doc(job)?,
+        })
+    }
+}
+
+impl SqliteStore {
+    /// Runs `sql` with a job row's columns as ?1..?5; the number of rows it changed.
+    pub(crate) async fn write_job(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        row: JobRow,
+    ) -> InfraResult<usize> {
+        self.with(operation, move |conn| {
+            conn.execute(
+                sql,
+                params![row.tenant_id, row.id, row.created_at, row.open, row.doc],
+            )
+            .map_err(db_error(operation))
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod contract {
+    use crate::SqliteStore;
+
+    certport_core::store_contract_tests!({
+        // Kept for the test's lifetime: the database lives in it.
+        let dir = tempfile::tempdir().unwrap().keep();
+        SqliteStore::open(&dir.join("records.db")).unwrap()
+    });
+}
