@@ -1,27 +1,31 @@
-//! One DynamoDB table (`pk`, `sk` strings) holding every record as a JSON `doc`:
+//! The single DynamoDB table (`pk`, `sk` strings) of every store port. Records are a
+//! JSON `doc` plus the attributes that keys, conditions and indexes use:
 //!
-//! | record            | pk                                  | sk                 |
-//! |-------------------|-------------------------------------|--------------------|
-//! | tenant            | `TENANT#<tenant>`                   | `TENANT`           |
-//! | API key           | `APIKEY#<sha256>`                   | `APIKEY`           |
-//! | enrollment profile| `TENANT#<tenant>`                   | `PROFILE#<id>`     |
-//! | import job        | `TENANT#<tenant>`                   | `CERTJOB#<id>`     |
-//! | job failure       | `CERTJOB#<tenant>#<job>`            | `FAILURE#<ordinal>`|
-//! | device            | `DEVICE#<tenant>#<identifier>`      | `DEVICE`           |
-//! | certificate guard | `CERT#<tenant>#<sha256>`            | `CERT`             |
-//! | edge instance     | `TENANT#<tenant>`                   | `EDGE#<id>`        |
-//! | encryption key    | `TENANT#<tenant>`                   | `DEK#<id>`         |
-//! | trusted CA        | `TENANT#<tenant>`                   | `TRUSTEDCA#<sha1>` |
-//! | keystore job      | `TENANT#<tenant>`                   | `KSJOB#<id>`       |
-//! | item result       | `KSJOB#<tenant>#<job>`              | `ITEM#<ordinal>`   |
-//! | stored key        | `KEY#<tenant>#<sha256>`             | `KEY`              |
+//! | record              | pk                             | sk                          | other attributes                 |
+//! |---------------------|--------------------------------|-----------------------------|----------------------------------|
+//! | tenant              | `TENANT#<tenant>`              | `TENANT`                    |                                  |
+//! | API key             | `APIKEY#<sha256 of the key>`   | `APIKEY`                    |                                  |
+//! | enrollment profile  | `TENANT#<tenant>`              | `PROFILE#<id>`              |                                  |
+//! | edge instance       | `TENANT#<tenant>`              | `EDGE#<created at>#<id>`    | (listing order)                  |
+//! | edge instance by id | `TENANT#<tenant>`              | `EDGEID#<id>`               | (written with the above, atomically) |
+//! | encryption key      | `TENANT#<tenant>`              | `DEK#<id>`                  |                                  |
+//! | trusted CA guard    | `TENANT#<tenant>`              | `TRUSTEDCA#<sha1>`          | (unique per fingerprint)         |
+//! | trusted CA listing  | `TRUSTEDCA#<tenant>`           | `CA#<created at>#<sha1>`    | (written with the guard, atomically) |
+//! | certificate job     | `TENANT#<tenant>`              | `CERTJOB#<id>`              | `open_pk`, `open_sk` while open  |
+//! | certificate failure | `CERTJOB#<tenant>#<job>`       | `FAILURE#<ordinal>`         |                                  |
+//! | keystore job        | `TENANT#<tenant>`              | `KSJOB#<id>`                | `open_pk`, `open_sk` while open  |
+//! | item result         | `KSJOB#<tenant>#<job>`         | `ITEM#<ordinal>`            |                                  |
+//! | device              | `DEVICE#<tenant>#<identifier>` | `DEVICE`                    | `job_id`, `fingerprint_sha256`   |
+//! | certificate guard   | `CERT#<tenant>#<sha256>`       | `CERT`                      | `job_id`, `device_identifier`; no doc |
+//! | stored key          | `KEY#<tenant>#<sha256>`        | `KEY`                       |                                  |
 //!
-//! Devices and certificate guards have a partition each, so a large tenant spreads.
+//! Devices, guards and stored keys have a partition each, so a large tenant spreads.
 //!
-//! Jobs not yet finished also carry `open_pk` (`OPEN#CERTJOB` or `OPEN#KSJOB`) and
-//! `open_sk` (creation time, tenant, id): the sparse index `open-jobs` holds exactly the
-//! unfinished jobs, which the sweeper reads oldest first. Finishing a job rewrites it
-//! without them, which takes it out of the index.
+//! Unfinished jobs carry `open_pk` (`OPEN#CERTJOB` or `OPEN#KSJOB`) and `open_sk`
+//! (creation time, tenant, id): the sparse index `open-jobs` holds exactly the unfinished
+//! jobs, which the sweeper reads oldest first. Every write of an existing job is
+//! conditional on `open_pk` being there, and the write that ends a job leaves it out: the
+//! job leaves the index, and no later write can change it.
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -16,7 +16,7 @@ pub struct Limits {
     pub max_certificates: u64,
     /// DER size of one certificate.
     pub max_certificate_bytes: usize,
-    /// Devices handed to the record store per `insert_devices` call.
+    /// Devices handed to the inventory per `insert_devices` call.
     pub device_batch_size: usize,
     pub pkcs12: Pkcs12Limits,
     /// Keystore items opened at once (KDFs are CPU-bound; one per core is enough).
