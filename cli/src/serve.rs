@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, KeyServices, Limits};
-use certport_core::http::{handle, Serves};
+use certport_core::http::handle;
 use certport_embedded::{FsObjectStore, LocalKeyService, SqliteStore};
 use serde::{Deserialize, Serialize};
 
@@ -186,7 +186,7 @@ async fn route(
         }
     };
     let request = http::Request::from_parts(parts, body);
-    handle(deps, Serves::All, request, Some(peer.ip().to_string()))
+    handle(deps, |_| true, request, Some(peer.ip().to_string()))
         .await
         .map(Body::from)
 }

@@ -9,7 +9,7 @@ use certport_core::app::{
     process_keystore_import, Deps, ProcessOutcome,
 };
 use certport_core::crypto::{open_envelope, seal_to, Envelope};
-use certport_core::http::{handle, Serves};
+use certport_core::http::handle;
 use certport_core::parsing::keystore::PrivateKey;
 use certport_tests::fixtures::repo_root;
 use certport_tests::moto::Stack;
@@ -27,7 +27,7 @@ async fn call(deps: &Deps, api_key: &str, method: &str, path: &str, body: Option
         .header("content-type", "application/json")
         .body(body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())))
         .unwrap();
-    let response = handle(deps, Serves::All, request, None).await;
+    let response = handle(deps, |_| true, request, None).await;
     let status = response.status().as_u16();
     (
         status,

@@ -6,7 +6,7 @@
 use base64::Engine;
 use bytes::Bytes;
 use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, Limits};
-use certport_core::http::{handle, Serves};
+use certport_core::http::handle;
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
@@ -36,7 +36,7 @@ impl Api {
                 Bytes::from(multipart("isolation", &parts))
             }
         };
-        let response = handle(&self.deps, Serves::All, request.body(bytes).unwrap(), None).await;
+        let response = handle(&self.deps, |_| true, request.body(bytes).unwrap(), None).await;
         let status = response.status().as_u16();
         (
             status,

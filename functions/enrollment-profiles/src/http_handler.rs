@@ -1,5 +1,5 @@
+use certport_aws::Function;
 use certport_core::app::Deps;
-use certport_core::http::Function;
 use lambda_http::{Body, Error, Request, Response};
 
 pub async fn function_handler(deps: &Deps, event: Request) -> Result<Response<Body>, Error> {

@@ -2,7 +2,9 @@
 
 use bytes::Bytes;
 use certport_core::app::Deps;
-use certport_core::http::{handle, Function, Serves};
+
+use crate::Function;
+use certport_core::http::handle;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
 
@@ -22,13 +24,8 @@ pub async fn respond(
         Body::Binary(bytes) => Bytes::from(bytes),
         _ => Bytes::new(),
     };
-    let response = handle(
-        deps,
-        Serves::Only(function),
-        http::Request::from_parts(parts, body),
-        source_ip,
-    )
-    .await;
+    let request = http::Request::from_parts(parts, body);
+    let response = handle(deps, |route| function.serves(route), request, source_ip).await;
     // Our bodies are JSON: send them as text so API Gateway does not base64 them.
     Ok(response.map(|bytes| match String::from_utf8(bytes.to_vec()) {
         Ok(text) => Body::Text(text),

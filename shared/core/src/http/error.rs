@@ -14,6 +14,18 @@ pub enum ErrorStyle {
     Venafi,
 }
 
+impl ErrorStyle {
+    /// The error shape of the API family a path belongs to, known or not: API B's
+    /// routes live under `/outagedetection/` and `/v1/`.
+    pub fn for_path(path: &str) -> ErrorStyle {
+        if path.starts_with("/outagedetection/") || path.starts_with("/v1/") {
+            ErrorStyle::Venafi
+        } else {
+            ErrorStyle::DigiCert
+        }
+    }
+}
+
 pub fn error_response(error: &AppError) -> http::Response<Bytes> {
     styled_error_response(error, ErrorStyle::DigiCert)
 }

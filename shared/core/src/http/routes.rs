@@ -1,16 +1,8 @@
-use http::Method;
+//! The routes of both APIs, as one table: method, path template, and how the route is
+//! built from the path's parameters. Deployment (which Lambda serves which route) is not
+//! decided here.
 
-/// The Lambda functions, each owning a set of routes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
-    CertificateImportUpload,
-    CertificateImportStatus,
-    EnrollmentProfiles,
-    KeystoreImportUpload,
-    KeystoreImportStatus,
-    /// Edge instances, their encryption keys, and trusted CA certificates.
-    KeystoreAdmin,
-}
+use http::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -45,90 +37,111 @@ pub enum Route {
     ListTrustedCas,
 }
 
+/// Builds a route from its path parameters, in template order.
+type Build = fn(&[&str]) -> Route;
+
+/// Every route: method, path template (`{name}` matches one non-empty segment), builder.
+pub const ROUTES: &[(&str, &str, Build)] = &[
+    ("POST", "/iot/api/v1/enrollment-profile", |_| Route::CreateProfile),
+    ("GET", "/iot/api/v1/enrollment-profile/{id}", |p| {
+        Route::GetProfile { id: p[0].into() }
+    }),
+    (
+        "POST",
+        "/iot/api/v1/enrollment-profile/{id}/source-fields-mapping",
+        |p| Route::SetSourceFieldsMapping { id: p[0].into() },
+    ),
+    (
+        "POST",
+        "/iot/api/v1/certificate-import/{enrollment_profile_id}",
+        |p| Route::UploadCertificateImport {
+            profile_id: p[0].into(),
+        },
+    ),
+    (
+        "POST",
+        "/iot/api/v1/certificate-import/{enrollment_profile_id}/upload-url",
+        |p| Route::CertificateUploadUrl {
+            profile_id: p[0].into(),
+        },
+    ),
+    ("GET", "/iot/api/v1/certificate-import/job/{job_id}", |p| {
+        Route::GetCertificateImport { job_id: p[0].into() }
+    }),
+    ("POST", "/outagedetection/v1/certificates/imports", |_| {
+        Route::UploadKeystoreImport
+    }),
+    (
+        "POST",
+        "/outagedetection/v1/certificates/imports/upload-url",
+        |_| Route::KeystoreUploadUrl,
+    ),
+    ("GET", "/outagedetection/v1/certificates/imports/{id}", |p| {
+        Route::GetKeystoreImport { id: p[0].into() }
+    }),
+    ("GET", "/v1/edgeinstances", |_| Route::ListEdgeInstances),
+    ("GET", "/v1/edgeencryptionkeys/{id}", |p| {
+        Route::GetEncryptionKey { id: p[0].into() }
+    }),
+    ("GET", "/v1/trustedcacertificates", |_| Route::ListTrustedCas),
+    ("POST", "/v1/trustedcacertificates", |_| Route::AddTrustedCa),
+];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteError {
     NotFound,
-    /// The path exists; `allow` lists its methods (the `Allow` header), `style` its error shape.
+    /// The path exists; `allow` lists its methods (the `Allow` header).
     MethodNotAllowed {
         allow: String,
-        style: super::error::ErrorStyle,
     },
 }
 
-impl Route {
-    pub fn resolve(method: &Method, path: &str) -> Result<Route, RouteError> {
-        let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-        let id = |s: &str| s.to_string();
-        let methods: Vec<(Method, Route)> = match segments.as_slice() {
-            ["outagedetection", "v1", "certificates", "imports"] => {
-                vec![(Method::POST, Route::UploadKeystoreImport)]
-            }
-            ["outagedetection", "v1", "certificates", "imports", i] => {
-                // Import ids are UUIDs: `upload-url` is never one.
-                if *i == "upload-url" {
-                    vec![(Method::POST, Route::KeystoreUploadUrl)]
-                } else {
-                    vec![(Method::GET, Route::GetKeystoreImport { id: id(i) })]
-                }
-            }
-            ["v1", "edgeinstances"] => vec![(Method::GET, Route::ListEdgeInstances)],
-            ["v1", "edgeencryptionkeys", k] => vec![(Method::GET, Route::GetEncryptionKey { id: id(k) })],
-            ["v1", "trustedcacertificates"] => vec![
-                (Method::GET, Route::ListTrustedCas),
-                (Method::POST, Route::AddTrustedCa),
-            ],
-            ["iot", "api", "v1", "enrollment-profile"] => vec![(Method::POST, Route::CreateProfile)],
-            ["iot", "api", "v1", "enrollment-profile", p] => {
-                vec![(Method::GET, Route::GetProfile { id: id(p) })]
-            }
-            ["iot", "api", "v1", "enrollment-profile", p, "source-fields-mapping"] => {
-                vec![(Method::POST, Route::SetSourceFieldsMapping { id: id(p) })]
-            }
-            ["iot", "api", "v1", "certificate-import", "job", j] => {
-                vec![(Method::GET, Route::GetCertificateImport { job_id: id(j) })]
-            }
-            ["iot", "api", "v1", "certificate-import", p] => {
-                vec![(Method::POST, Route::UploadCertificateImport { profile_id: id(p) })]
-            }
-            ["iot", "api", "v1", "certificate-import", p, "upload-url"] => {
-                vec![(Method::POST, Route::CertificateUploadUrl { profile_id: id(p) })]
-            }
-            _ => return Err(RouteError::NotFound),
-        };
-        let style = methods[0].1.error_style();
-        let allow: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
-        let allow = allow.join(", ");
-        methods
-            .into_iter()
-            .find(|(m, _)| m == method)
-            .map(|(_, route)| route)
-            .ok_or(RouteError::MethodNotAllowed { allow, style })
+/// The parameters of `path` if it matches `template`, and how many literal segments
+/// matched (more is more specific: `imports/upload-url` beats `imports/{id}`).
+fn matches<'a>(template: &str, path: &[&'a str]) -> Option<(Vec<&'a str>, usize)> {
+    let template: Vec<&str> = template.split('/').skip(1).collect();
+    if template.len() != path.len() {
+        return None;
     }
-
-    pub fn owner(&self) -> Function {
-        match self {
-            Route::CreateProfile | Route::GetProfile { .. } | Route::SetSourceFieldsMapping { .. } => {
-                Function::EnrollmentProfiles
-            }
-            Route::UploadCertificateImport { .. } | Route::CertificateUploadUrl { .. } => {
-                Function::CertificateImportUpload
-            }
-            Route::GetCertificateImport { .. } => Function::CertificateImportStatus,
-            Route::UploadKeystoreImport | Route::KeystoreUploadUrl => Function::KeystoreImportUpload,
-            Route::GetKeystoreImport { .. } => Function::KeystoreImportStatus,
-            Route::ListEdgeInstances
-            | Route::GetEncryptionKey { .. }
-            | Route::AddTrustedCa
-            | Route::ListTrustedCas => Function::KeystoreAdmin,
+    let mut params = Vec::new();
+    let mut literals = 0;
+    for (want, got) in template.iter().zip(path) {
+        if got.is_empty() {
+            return None;
+        }
+        if want.starts_with('{') {
+            params.push(*got);
+        } else if want == got {
+            literals += 1;
+        } else {
+            return None;
         }
     }
+    Some((params, literals))
+}
 
-    pub fn error_style(&self) -> super::error::ErrorStyle {
-        match self.owner() {
-            Function::KeystoreImportUpload | Function::KeystoreImportStatus | Function::KeystoreAdmin => {
-                super::error::ErrorStyle::Venafi
+impl Route {
+    /// The route `method` and `path` name; a trailing `/` is ignored.
+    pub fn resolve(method: &Method, path: &str) -> Result<Route, RouteError> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+        let candidates: Vec<(&str, Build, Vec<&str>, usize)> = ROUTES
+            .iter()
+            .filter_map(|(m, template, build)| {
+                matches(template, &segments).map(|(params, literals)| (*m, *build, params, literals))
+            })
+            .collect();
+        let Some(most_specific) = candidates.iter().map(|c| c.3).max() else {
+            return Err(RouteError::NotFound);
+        };
+        let candidates: Vec<_> = candidates.into_iter().filter(|c| c.3 == most_specific).collect();
+        match candidates.iter().find(|c| c.0 == method.as_str()) {
+            Some((_, build, params, _)) => Ok(build(params)),
+            None => {
+                let allow: Vec<&str> = candidates.iter().map(|c| c.0).collect();
+                Err(RouteError::MethodNotAllowed {
+                    allow: allow.join(", "),
+                })
             }
-            _ => super::error::ErrorStyle::DigiCert,
         }
     }
 }
@@ -137,73 +150,73 @@ impl Route {
 mod tests {
     use super::*;
 
+    fn resolve(method: Method, path: &str) -> Result<Route, RouteError> {
+        Route::resolve(&method, path)
+    }
+
     #[test]
-    fn resolves_every_route_and_its_owner() {
-        let r = Route::resolve(&Method::POST, "/iot/api/v1/certificate-import/p1").unwrap();
+    fn every_template_resolves_with_its_method_and_parameters() {
+        for (method, template, build) in ROUTES {
+            let path = template.replace('{', "x-").replace('}', "");
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let params: Vec<String> = template
+                .split('/')
+                .filter(|s| s.starts_with('{'))
+                .map(|s| format!("x-{}", &s[1..s.len() - 1]))
+                .collect();
+            let params: Vec<&str> = params.iter().map(String::as_str).collect();
+            assert_eq!(resolve(method, &path), Ok(build(&params)), "{template}");
+        }
+    }
+
+    #[test]
+    fn parameters_are_taken_from_the_path() {
         assert_eq!(
-            r,
-            Route::UploadCertificateImport {
+            resolve(Method::POST, "/iot/api/v1/certificate-import/p1"),
+            Ok(Route::UploadCertificateImport {
                 profile_id: "p1".into()
-            }
-        );
-        assert_eq!(r.owner(), Function::CertificateImportUpload);
-        let r = Route::resolve(&Method::GET, "/iot/api/v1/certificate-import/job/j1/").unwrap();
-        assert_eq!(r.owner(), Function::CertificateImportStatus);
-        assert_eq!(
-            Route::resolve(
-                &Method::POST,
-                "/iot/api/v1/enrollment-profile/p/source-fields-mapping"
-            ),
-            Ok(Route::SetSourceFieldsMapping { id: "p".into() })
-        );
-        assert_eq!(
-            Route::resolve(&Method::GET, "/iot/api/v1/certificate-import/p1"),
-            Err(RouteError::MethodNotAllowed {
-                allow: "POST".into(),
-                style: crate::http::ErrorStyle::DigiCert
-            })
-        );
-        assert_eq!(Route::resolve(&Method::GET, "/nope"), Err(RouteError::NotFound));
-        assert_eq!(
-            Route::resolve(&Method::POST, "/v1/trustedcacertificates"),
-            Ok(Route::AddTrustedCa)
-        );
-        assert_eq!(
-            Route::resolve(&Method::GET, "/v1/trustedcacertificates/"),
-            Ok(Route::ListTrustedCas)
-        );
-        assert_eq!(
-            Route::resolve(&Method::DELETE, "/v1/trustedcacertificates"),
-            Err(RouteError::MethodNotAllowed {
-                allow: "GET, POST".into(),
-                style: crate::http::ErrorStyle::Venafi
             })
         );
         assert_eq!(
-            Route::resolve(&Method::POST, "/iot/api/v1/certificate-import/p1/upload-url")
-                .unwrap()
-                .owner(),
-            Function::CertificateImportUpload
+            resolve(Method::GET, "/iot/api/v1/certificate-import/job/j1/"),
+            Ok(Route::GetCertificateImport { job_id: "j1".into() })
+        );
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_lists_the_allowed_ones() {
+        assert_eq!(
+            resolve(Method::GET, "/iot/api/v1/certificate-import/p1"),
+            Err(RouteError::MethodNotAllowed { allow: "POST".into() })
         );
         assert_eq!(
-            Route::resolve(
-                &Method::POST,
+            resolve(Method::DELETE, "/v1/trustedcacertificates/"),
+            Err(RouteError::MethodNotAllowed {
+                allow: "GET, POST".into()
+            })
+        );
+    }
+
+    #[test]
+    fn literal_segments_win_over_parameters() {
+        assert_eq!(
+            resolve(
+                Method::POST,
                 "/outagedetection/v1/certificates/imports/upload-url"
             ),
             Ok(Route::KeystoreUploadUrl)
         );
         assert!(matches!(
-            Route::resolve(
-                &Method::GET,
-                "/outagedetection/v1/certificates/imports/upload-url"
-            ),
+            resolve(Method::GET, "/outagedetection/v1/certificates/imports/upload-url"),
             Err(RouteError::MethodNotAllowed { .. })
         ));
-        let r = Route::resolve(&Method::GET, "/outagedetection/v1/certificates/imports/j").unwrap();
-        assert_eq!(r.owner(), Function::KeystoreImportStatus);
-        assert_eq!(r.error_style(), crate::http::ErrorStyle::Venafi);
+    }
+
+    #[test]
+    fn unknown_paths_and_empty_segments_are_not_found() {
+        assert_eq!(resolve(Method::GET, "/nope"), Err(RouteError::NotFound));
         assert_eq!(
-            Route::resolve(&Method::GET, "/iot/api/v1/enrollment-profile//x"),
+            resolve(Method::GET, "/iot/api/v1/enrollment-profile//x"),
             Err(RouteError::NotFound)
         );
     }
