@@ -108,9 +108,9 @@ impl Stack {
     pub fn function_config(&self) -> FunctionConfig {
         FunctionConfig {
             table: self.table.clone(),
-            bucket: self.bucket.clone(),
-            dek_kms_key_id: self.kms_key_id.clone(),
-            data_kms_key_id: self.kms_key_id.clone(),
+            bucket: Some(self.bucket.clone()),
+            dek_kms_key_id: Some(self.kms_key_id.clone()),
+            data_kms_key_id: Some(self.kms_key_id.clone()),
             limits: Limits::default(),
         }
     }

@@ -3,6 +3,6 @@ use processor_failures::event_handler::function_handler;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let deps = certport_aws::cold_start().await?;
+    let deps = certport_aws::cold_start(certport_aws::Uses::TABLE).await?;
     run(service_fn(|event| function_handler(&deps, event))).await
 }

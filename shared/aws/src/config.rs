@@ -3,14 +3,6 @@
 #[error("environment variable {0} must be set: {1}")]
 pub struct ConfigError(pub &'static str, pub &'static str);
 
-/// The value of a required environment variable; empty counts as missing.
-pub fn required_env(name: &'static str, what: &'static str) -> Result<String, ConfigError> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(ConfigError(name, what))
-}
-
 /// The SDK's standard configuration chain; `AWS_ENDPOINT_URL` points it elsewhere (moto in tests).
 pub async fn load_sdk_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await

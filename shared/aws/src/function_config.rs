@@ -2,29 +2,74 @@ use std::sync::Arc;
 
 use certport_core::app::{Deps, KeyServices, Limits};
 
-use crate::{required_env, s3_client, ConfigError, DynamoStore, KmsKeyService, S3ObjectStore};
+use crate::not_configured::NotConfigured;
+use crate::{s3_client, ConfigError, DynamoStore, KmsKeyService, S3ObjectStore};
 
-/// What every certport Lambda function reads from its environment at cold start.
+/// What a function uses besides the table: only these are read from its environment
+/// (and required there), so a function is deployed with nothing it does not use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uses {
+    pub bucket: bool,
+    /// The KMS key wrapping DEK private keys.
+    pub dek_key: bool,
+    /// The KMS key making the data keys of stored private keys.
+    pub data_key: bool,
+}
+
+impl Uses {
+    /// Readers, admin routes, the sweeper and the failure queue.
+    pub const TABLE: Uses = Uses {
+        bucket: false,
+        dek_key: false,
+        data_key: false,
+    };
+    /// Uploads and the certificate processor.
+    pub const TABLE_AND_BUCKET: Uses = Uses {
+        bucket: true,
+        ..Uses::TABLE
+    };
+    /// The keystore processor.
+    pub const TABLE_BUCKET_AND_KEYS: Uses = Uses {
+        bucket: true,
+        dek_key: true,
+        data_key: true,
+    };
+}
+
+/// What a certport Lambda function reads from its environment at cold start.
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
     pub table: String,
-    pub bucket: String,
-    /// KMS key wrapping DEK private keys.
-    pub dek_kms_key_id: String,
-    /// KMS key making the data keys of stored private keys.
-    pub data_kms_key_id: String,
+    pub bucket: Option<String>,
+    pub dek_kms_key_id: Option<String>,
+    pub data_kms_key_id: Option<String>,
     pub limits: Limits,
 }
 
 impl FunctionConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let limits = Limits::from_env(|name| std::env::var(name).ok())
-            .map_err(|e| ConfigError(e.name, "a whole number above 0"))?;
+    pub fn from_env(uses: Uses) -> Result<Self, ConfigError> {
+        Self::from_lookup(uses, |name| std::env::var(name).ok())
+    }
+
+    /// From `lookup` (the environment, or a test's map); empty counts as missing.
+    pub fn from_lookup(uses: Uses, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let required = |name: &'static str, what: &'static str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError(name, what))
+        };
+        let optional = |used: bool, name, what| used.then(|| required(name, what)).transpose();
+        let limits = Limits::from_env(&lookup).map_err(|e| ConfigError(e.name, "a whole number above 0"))?;
         Ok(FunctionConfig {
-            table: required_env("CERTPORT_TABLE", "the DynamoDB table name")?,
-            bucket: required_env("CERTPORT_BUCKET", "the upload bucket name")?,
-            dek_kms_key_id: required_env("CERTPORT_DEK_KMS_KEY_ID", "the KMS key wrapping DEK private keys")?,
-            data_kms_key_id: required_env(
+            table: required("CERTPORT_TABLE", "the DynamoDB table name")?,
+            bucket: optional(uses.bucket, "CERTPORT_BUCKET", "the upload bucket name")?,
+            dek_kms_key_id: optional(
+                uses.dek_key,
+                "CERTPORT_DEK_KMS_KEY_ID",
+                "the KMS key wrapping DEK private keys",
+            )?,
+            data_kms_key_id: optional(
+                uses.data_key,
                 "CERTPORT_DATA_KMS_KEY_ID",
                 "the KMS key for data keys of stored private keys",
             )?,
@@ -32,18 +77,28 @@ impl FunctionConfig {
         })
     }
 
-    /// The ports on AWS: S3 for uploads, DynamoDB for records, KMS for keys.
+    /// The ports on AWS: S3 for uploads, DynamoDB for records, KMS for keys. What the
+    /// function does not use refuses every call.
     pub fn deps(&self, sdk: &aws_config::SdkConfig) -> Deps {
         let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table));
         let kms = aws_sdk_kms::Client::new(sdk);
+        let key = |id: &Option<String>, what: &'static str| -> Arc<dyn certport_core::ports::KeyService> {
+            match id {
+                Some(id) => Arc::new(KmsKeyService::new(kms.clone(), id)),
+                None => Arc::new(NotConfigured(what)),
+            }
+        };
         Deps {
-            objects: Arc::new(S3ObjectStore::new(s3_client(sdk), &self.bucket)),
+            objects: match &self.bucket {
+                Some(bucket) => Arc::new(S3ObjectStore::new(s3_client(sdk), bucket)),
+                None => Arc::new(NotConfigured("the upload bucket")),
+            },
             tenants: store.clone(),
             jobs: store.clone(),
             inventory: store,
             keys: KeyServices {
-                dek: Arc::new(KmsKeyService::new(kms.clone(), &self.dek_kms_key_id)),
-                data: Arc::new(KmsKeyService::new(kms, &self.data_kms_key_id)),
+                dek: key(&self.dek_kms_key_id, "the DEK key"),
+                data: key(&self.data_kms_key_id, "the data key"),
             },
             limits: self.limits,
         }
@@ -51,9 +106,40 @@ impl FunctionConfig {
 }
 
 /// A function's cold start: JSON-or-text tracing as Lambda asks, the configuration from
-/// the environment (refusing to start without it), and the ports on AWS.
-pub async fn cold_start() -> Result<Deps, ConfigError> {
+/// the environment (refusing to start without what it uses), and the ports on AWS.
+pub async fn cold_start(uses: Uses) -> Result<Deps, ConfigError> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = FunctionConfig::from_env()?;
+    let config = FunctionConfig::from_env(uses)?;
     Ok(config.deps(&crate::load_sdk_config().await))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| vars.get(name).cloned()
+    }
+
+    #[test]
+    fn a_table_only_function_needs_no_bucket_and_no_keys() {
+        let config = FunctionConfig::from_lookup(Uses::TABLE, lookup(&[("CERTPORT_TABLE", "t")])).unwrap();
+        assert_eq!((config.bucket, config.dek_kms_key_id), (None, None));
+    }
+
+    #[test]
+    fn what_a_function_uses_must_be_set() {
+        let only_table = lookup(&[("CERTPORT_TABLE", "t"), ("CERTPORT_BUCKET", " ")]);
+        let missing = FunctionConfig::from_lookup(Uses::TABLE_AND_BUCKET, only_table).unwrap_err();
+        assert_eq!(missing.0, "CERTPORT_BUCKET");
+        let no_keys = lookup(&[("CERTPORT_TABLE", "t"), ("CERTPORT_BUCKET", "b")]);
+        let missing = FunctionConfig::from_lookup(Uses::TABLE_BUCKET_AND_KEYS, no_keys).unwrap_err();
+        assert_eq!(missing.0, "CERTPORT_DEK_KMS_KEY_ID");
+        let missing = FunctionConfig::from_lookup(Uses::TABLE, lookup(&[])).unwrap_err();
+        assert_eq!(missing.0, "CERTPORT_TABLE");
+    }
 }

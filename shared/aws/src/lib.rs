@@ -13,12 +13,13 @@ mod function_config;
 mod functions;
 pub mod http_function;
 mod kms_key_service;
+mod not_configured;
 pub mod s3_function;
 mod s3_object_store;
 
-pub use config::{load_sdk_config, required_env, s3_client, ConfigError};
+pub use config::{load_sdk_config, s3_client, ConfigError};
 pub use dynamodb_store::{DynamoStore, OPEN_JOBS_INDEX};
-pub use function_config::{cold_start, FunctionConfig};
+pub use function_config::{cold_start, FunctionConfig, Uses};
 pub use functions::Function;
 pub use kms_key_service::KmsKeyService;
 pub use s3_object_store::S3ObjectStore;
