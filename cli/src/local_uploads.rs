@@ -25,7 +25,7 @@ const KEY_PATH: &AsciiSet = &NON_ALPHANUMERIC
 pub struct LocalUploadUrls {
     inner: Arc<dyn ObjectStore>,
     base: String,
-    secret: Zeroizing<[u8; 32]>,
+    secret: Zeroizing<[u8; 64]>,
 }
 
 /// Why an upload to a local upload URL is refused.
@@ -52,14 +52,14 @@ pub struct UploadAttempt<'a> {
 
 impl LocalUploadUrls {
     pub fn new(inner: Arc<dyn ObjectStore>, base: String) -> Self {
-        let mut secret = Zeroizing::new([0u8; 32]);
+        // A whole SHA-256 block: HMAC takes it as it is.
+        let mut secret = Zeroizing::new([0u8; 64]);
         rand::fill(&mut secret[..]);
         LocalUploadUrls { inner, base, secret }
     }
 
     fn signature(&self, key: &str, content_type: &str, size: u64, expires: i64) -> Hmac<Sha256> {
-        let mut mac =
-            <Hmac<Sha256> as KeyInit>::new_from_slice(self.secret.as_ref()).expect("any key length");
+        let mut mac = <Hmac<Sha256> as KeyInit>::new(&(*self.secret).into());
         mac.update(format!("PUT\n{key}\n{content_type}\n{size}\n{expires}").as_bytes());
         mac
     }

@@ -1,4 +1,6 @@
 //! End to end on embedded storage: the real `certport serve` binary, driven over HTTP.
+// Test code: a failed step should stop the run that took it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,7 @@
 //! Support for certport's end-to-end tests: moto server stacks, `events/` fixtures,
 //! and the fixture tenant those fixtures name.
+// Test code: a failed step should stop the run that took it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod embedded;
 pub mod fixtures;

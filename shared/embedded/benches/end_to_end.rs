@@ -8,6 +8,8 @@
 //!   trusted CA), upload + processing, best of 3.
 //! - large: a zip of at least 1 GB of incompressible certificates; the processor alone runs
 //!   in a child process under `/usr/bin/time -v`, which reports its peak RSS.
+// Test code: a failed step should stop the run that took it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::path::Path;
