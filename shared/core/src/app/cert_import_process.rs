@@ -61,8 +61,12 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         .await;
     };
     let mut run = Run::new(deps, &job, &profile);
-    if let Err(message) = run.import(&zip).await? {
-        return fail_this_job(deps, &job, FailureReason::UnreadableUpload, &message).await;
+    match run.import(&zip).await {
+        Ok(()) => {}
+        Err(Stopped::UnusableUpload(message)) => {
+            return fail_this_job(deps, &job, FailureReason::UnreadableUpload, &message).await
+        }
+        Err(Stopped::Infra(e)) => return Err(e),
     }
     run.flush_failures().await?;
     let Run { total, failed, .. } = run;
@@ -111,6 +115,20 @@ async fn fail_this_job(
         message,
     )
     .await
+}
+
+/// Why an import run stopped before the end of its upload.
+enum Stopped {
+    /// The upload itself cannot be read (the message says why): the job fails.
+    UnusableUpload(String),
+    /// Storage failed: the processor's caller decides whether to retry.
+    Infra(InfraError),
+}
+
+impl From<InfraError> for Stopped {
+    fn from(e: InfraError) -> Self {
+        Stopped::Infra(e)
+    }
 }
 
 /// Where a certificate sits in the upload: its file is an index into `Run::files`.
@@ -167,9 +185,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// `Ok(Err(message))` when the upload itself is unusable. The reader parses on the
+    /// Stops at an unusable upload or a storage failure. The reader parses on the
     /// blocking pool while this task writes what it has read.
-    async fn import(&mut self, zip: &File) -> Result<Result<(), String>, InfraError> {
+    async fn import(&mut self, zip: &File) -> Result<(), Stopped> {
         let zip = zip.try_clone().map_err(spool_error)?;
         let (limits, profile) = (self.deps.limits, self.profile.clone());
         let count_first = self.job.total_certificates == 0;
@@ -200,11 +218,11 @@ impl<'a> Run<'a> {
         }
         match reader.await {
             Ok(Ok(())) => {}
-            Ok(Err(message)) => return Ok(Err(message)),
-            Err(e) => return Err(InfraError::permanent("read upload", e)),
+            Ok(Err(message)) => return Err(Stopped::UnusableUpload(message)),
+            Err(e) => return Err(InfraError::permanent("read upload", e).into()),
         }
         self.flush().await?;
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// Writes the failures gathered so far (by ordinal, so a retry rewrites the same ones).
@@ -304,5 +322,128 @@ impl<'a> Run<'a> {
             reason,
             message,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{get_certificate_import, upload_certificate_import, Caller, CertImportUpload, Limits};
+    use crate::testing::certs::{self_signed, KeyType};
+    use crate::testing::memory::memory_deps;
+    use crate::testing::scenarios::{new_caller, pem_profile};
+    use crate::testing::zip_of;
+
+    async fn upload(deps: &Deps, caller: &Caller, profile_id: &str, files: &[(&str, &str)]) -> CertImportJob {
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (*n, c.as_bytes())).collect();
+        let upload = CertImportUpload {
+            profile_id: profile_id.to_string(),
+            file_name: "devices.zip".into(),
+            zip: zip_of(&files).into(),
+            ip_address: None,
+        };
+        upload_certificate_import(deps, caller, upload).await.unwrap()
+    }
+
+    /// Uploads `files` and processes them: the outcome, and the failures in upload order.
+    async fn import(
+        deps: &Deps,
+        caller: &Caller,
+        profile_id: &str,
+        files: &[(&str, &str)],
+    ) -> (ProcessOutcome, Vec<CertFailure>) {
+        let job = upload(deps, caller, profile_id, files).await;
+        let outcome = process_certificate_import(deps, &job.object_key).await.unwrap();
+        let status = get_certificate_import(deps, caller, &job.id).await.unwrap();
+        (outcome, status.failures)
+    }
+
+    fn cert(cn: &str) -> String {
+        self_signed(KeyType::EcP256, &format!("/CN={cn}"), None).pem
+    }
+
+    #[tokio::test]
+    async fn a_certificate_repeated_in_one_upload_is_a_duplicate_after_the_first() {
+        let deps = memory_deps(Limits::default());
+        let caller = new_caller(&deps, "process").await;
+        let profile = pem_profile(&deps, &caller).await;
+        let (a, b) = (cert("dev-a"), cert("dev-b"));
+        let (outcome, failures) = import(
+            &deps,
+            &caller,
+            &profile,
+            &[("1.pem", &a), ("2.pem", &format!("{b}{a}"))],
+        )
+        .await;
+        assert!(
+            matches!(
+                outcome,
+                ProcessOutcome::Completed {
+                    total: 3,
+                    failed: 1,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(failures[0].reason, FailureReason::Duplicate);
+        assert_eq!(
+            (failures[0].file_name.as_deref(), failures[0].index),
+            (Some("2.pem"), Some(1))
+        );
+        assert!(
+            failures[0].message.contains("1.pem #0"),
+            "{}",
+            failures[0].message
+        );
+    }
+
+    #[tokio::test]
+    async fn certificates_already_in_the_inventory_are_duplicates_or_conflicts() {
+        let deps = memory_deps(Limits::default());
+        let caller = new_caller(&deps, "process").await;
+        let profile = pem_profile(&deps, &caller).await;
+        let first = cert("dev-1");
+        import(&deps, &caller, &profile, &[("a.pem", &first)]).await;
+        let same_name = cert("dev-1");
+        let (outcome, failures) = import(
+            &deps,
+            &caller,
+            &profile,
+            &[("b.pem", &format!("{first}{same_name}"))],
+        )
+        .await;
+        assert!(
+            matches!(
+                outcome,
+                ProcessOutcome::Completed {
+                    total: 2,
+                    failed: 2,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        let reasons: Vec<FailureReason> = failures.iter().map(|f| f.reason).collect();
+        assert_eq!(
+            reasons,
+            [FailureReason::Duplicate, FailureReason::DeviceIdentifierConflict]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stored_upload_that_is_not_a_zip_fails_the_job_as_unreadable() {
+        let deps = memory_deps(Limits::default());
+        let caller = new_caller(&deps, "process").await;
+        let profile = pem_profile(&deps, &caller).await;
+        let job = upload(&deps, &caller, &profile, &[("d.pem", &cert("dev-z"))]).await;
+        deps.objects
+            .put(&job.object_key, bytes::Bytes::from_static(b"not a zip"))
+            .await
+            .unwrap();
+        let outcome = process_certificate_import(&deps, &job.object_key).await.unwrap();
+        assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        assert_eq!(status.failures[0].reason, FailureReason::UnreadableUpload);
     }
 }

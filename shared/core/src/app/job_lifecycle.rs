@@ -64,3 +64,143 @@ fn no_such_job() -> ProcessOutcome {
         reason: "no such job".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{
+        create_edge_instance, get_certificate_import, get_keystore_import, upload_certificate_import,
+        upload_keystore_import, Caller, CertImportUpload, Limits, UploadProcessor,
+    };
+    use crate::domain::{CertImportJob, ItemFailureReason, ItemStatus};
+    use crate::testing::certs::{self_signed, KeyType};
+    use crate::testing::memory::memory_deps;
+    use crate::testing::scenarios::{new_caller, pem_profile};
+    use crate::testing::zip_of;
+
+    async fn certificate_job(deps: &Deps) -> (Caller, CertImportJob) {
+        let caller = new_caller(deps, "lifecycle").await;
+        let profile_id = pem_profile(deps, &caller).await;
+        let pem = self_signed(KeyType::EcP256, "/CN=lifecycle-1", None).pem;
+        let upload = CertImportUpload {
+            profile_id,
+            file_name: "devices.zip".into(),
+            zip: zip_of(&[("devices.pem", pem.as_bytes())]).into(),
+            ip_address: None,
+        };
+        let job = upload_certificate_import(deps, &caller, upload).await.unwrap();
+        (caller, job)
+    }
+
+    fn sweep(
+        deps: &Deps,
+        kind: JobKind,
+        job_id: &str,
+        tenant_id: &str,
+    ) -> impl std::future::Future<Output = Result<ProcessOutcome, InfraError>> {
+        let (deps, job_id, tenant_id) = (deps.clone(), job_id.to_string(), tenant_id.to_string());
+        async move {
+            fail_job(
+                &deps,
+                kind,
+                &tenant_id,
+                &job_id,
+                FailureReason::NotProcessed,
+                "swept",
+            )
+            .await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_processor_and_the_sweeper_ending_one_job_at_once_end_it_once() {
+        let deps = memory_deps(Limits::default());
+        let (caller, job) = certificate_job(&deps).await;
+        let processing = UploadProcessor::CertificateImport.process(&deps, &job.object_key);
+        let sweeping = sweep(&deps, JobKind::CertificateImport, &job.id, &caller.tenant.id);
+        let (processed, swept) = tokio::join!(processing, sweeping);
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        match (processed.unwrap(), swept.unwrap()) {
+            (ProcessOutcome::Completed { .. }, ProcessOutcome::AlreadyFinished { .. }) => {
+                assert_eq!(status.job.status, JobStatus::Completed);
+            }
+            (ProcessOutcome::AlreadyFinished { .. }, ProcessOutcome::Failed { .. }) => {
+                assert_eq!(status.job.status, JobStatus::Failed);
+            }
+            other => panic!("expected exactly one of them to end the job: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_job_failed_first_is_left_alone_by_a_late_processor() {
+        let deps = memory_deps(Limits::default());
+        let (caller, job) = certificate_job(&deps).await;
+        let swept = sweep(&deps, JobKind::CertificateImport, &job.id, &caller.tenant.id).await;
+        assert!(matches!(swept.unwrap(), ProcessOutcome::Failed { .. }));
+        let late = UploadProcessor::CertificateImport
+            .process(&deps, &job.object_key)
+            .await;
+        assert_eq!(
+            late.unwrap(),
+            ProcessOutcome::AlreadyFinished {
+                job_id: job.id.clone()
+            }
+        );
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        assert_eq!(status.job.result, Some(JobResult::Failure));
+        assert_eq!(status.failures.len(), 1);
+        assert_eq!(status.failures[0].reason, FailureReason::NotProcessed);
+        assert_eq!(status.failures[0].message, "swept");
+    }
+
+    #[tokio::test]
+    async fn a_completed_job_is_left_alone_by_the_sweeper() {
+        let deps = memory_deps(Limits::default());
+        let (caller, job) = certificate_job(&deps).await;
+        let processed = UploadProcessor::CertificateImport
+            .process(&deps, &job.object_key)
+            .await;
+        assert!(matches!(
+            processed.unwrap(),
+            ProcessOutcome::Completed {
+                total: 1,
+                failed: 0,
+                ..
+            }
+        ));
+        let swept = sweep(&deps, JobKind::CertificateImport, &job.id, &caller.tenant.id).await;
+        assert_eq!(
+            swept.unwrap(),
+            ProcessOutcome::AlreadyFinished {
+                job_id: job.id.clone()
+            }
+        );
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        assert_eq!(status.job.result, Some(JobResult::Success));
+    }
+
+    #[tokio::test]
+    async fn every_item_of_a_failed_keystore_job_reads_failed_with_the_reason() {
+        let deps = memory_deps(Limits::default());
+        let caller = new_caller(&deps, "lifecycle").await;
+        let tenants = deps.tenants.as_ref();
+        let (edge, dek) = create_edge_instance(tenants, deps.keys.dek.as_ref(), &caller.tenant.id, "e")
+            .await
+            .unwrap();
+        let item = serde_json::json!({"pkcs12Keystore": "AAEC", "dekEncryptedPassword": "AAEC"});
+        let batch = serde_json::json!({"edgeInstanceId": edge.id, "encryptionKeyId": dek.id, "importInformation": [item.clone(), item]});
+        let job = upload_keystore_import(&deps, &caller, batch.to_string().as_bytes())
+            .await
+            .unwrap();
+        let swept = sweep(&deps, JobKind::KeystoreImport, &job.id, &caller.tenant.id).await;
+        assert!(matches!(swept.unwrap(), ProcessOutcome::Failed { .. }));
+        let status = get_keystore_import(&deps, &caller, &job.id).await.unwrap();
+        assert_eq!(status.job.status, KeystoreJobStatus::Failed);
+        assert_eq!(status.results.len(), 2);
+        for result in status.results {
+            assert_eq!(result.status, ItemStatus::Failed);
+            assert_eq!(result.reason_code, Some(ItemFailureReason::JobFailed));
+            assert_eq!(result.reason, "swept");
+        }
+    }
+}

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use super::AppError;
 
-pub const KEYSTORE_IMPORT_PREFIX: &str = "keystore-import/";
 pub const MAX_ITEMS: usize = 100;
 
 /// Unknown fields are refused: a misspelt field would otherwise be silently dropped.
@@ -106,17 +105,6 @@ impl KeystoreImportRequest {
     }
 }
 
-pub fn keystore_import_key(tenant_id: &str, job_id: &str) -> String {
-    format!("{KEYSTORE_IMPORT_PREFIX}{tenant_id}/{job_id}.json")
-}
-
-/// (tenant id, job id) of a keystore import key.
-pub fn parse_keystore_import_key(key: &str) -> Option<(&str, &str)> {
-    let rest = key.strip_prefix(KEYSTORE_IMPORT_PREFIX)?.strip_suffix(".json")?;
-    let (tenant, job) = rest.split_once('/')?;
-    (!tenant.is_empty() && !job.is_empty() && !job.contains('/')).then_some((tenant, job))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,13 +145,5 @@ mod tests {
         // Clients that send every field, unused ones as null, still work.
         let nulls = r#"{"pkcs12Keystore":"AAEC","dekEncryptedPassword":"AAEC","certificate":null,"passwordEncryptedPrivateKey":null,"dekEncryptedPrivateKey":null}"#;
         assert!(KeystoreImportRequest::parse(body(nulls).as_bytes()).is_ok());
-    }
-
-    #[test]
-    fn object_keys_round_trip() {
-        let key = keystore_import_key("t1", "j1");
-        assert_eq!(parse_keystore_import_key(&key), Some(("t1", "j1")));
-        assert_eq!(parse_keystore_import_key("keystore-import/t1/j1/x.json"), None);
-        assert_eq!(parse_keystore_import_key("certificate-import/t1/j1.json"), None);
     }
 }

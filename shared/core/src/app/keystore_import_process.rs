@@ -24,10 +24,9 @@ use crate::parsing::pem::all_blocks;
 use crate::ports::{EncryptionContext, InfraError, KeyInsert};
 
 use super::edge_instances::dek_context;
-use super::keystore_batch::{parse_keystore_import_key, ImportItem, ItemForm, KeystoreImportRequest};
+use super::keystore_batch::{ImportItem, ItemForm, KeystoreImportRequest};
+use super::object_keys::{parse_keystore_import_key, private_key_key};
 use super::{fail_job, Deps, ProcessOutcome};
-
-pub const PRIVATE_KEY_PREFIX: &str = "private-keys/";
 
 /// Why an item failed, and its leaf when it got that far.
 struct ItemFailure {
@@ -328,7 +327,7 @@ async fn store_key(
         &prepared.key.pkcs8_der,
     );
     drop(data_key);
-    let object = format!("{PRIVATE_KEY_PREFIX}{tenant_id}/{fingerprint_sha256}.json");
+    let object = private_key_key(tenant_id, &fingerprint_sha256);
     let body = serde_json::to_vec(&envelope).map_err(|e| InfraError::permanent("encode envelope", e))?;
     deps.objects.put(&object, body.into()).await?;
     let subject = x509_parser::parse_x509_certificate(&leaf)

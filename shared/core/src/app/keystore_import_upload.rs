@@ -1,7 +1,8 @@
 use crate::domain::{format_timestamp, EdgeInstance, KeystoreImportJob, KeystoreJobStatus};
 
-use super::keystore_batch::{keystore_import_key, KeystoreImportRequest};
+use super::keystore_batch::KeystoreImportRequest;
 use super::keystore_import_process::fail_keystore_job;
+use super::object_keys::keystore_import_key;
 use super::{AppError, Caller, Deps};
 
 /// Stores a validated batch and its job (PROCESSING); the processor takes it from there.

@@ -32,16 +32,15 @@ pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
 pub use edge_instances::{create_edge_instance, dek_context, get_encryption_key, list_edge_instances};
 pub use error::AppError;
 pub use job_lifecycle::fail_job;
-pub use keystore_batch::{
-    keystore_import_key, parse_keystore_import_key, ImportItem, KeystoreImportRequest, KEYSTORE_IMPORT_PREFIX,
-};
-pub use keystore_import_process::{
-    private_key_aad, private_key_context, process_keystore_import, PRIVATE_KEY_PREFIX,
-};
+pub use keystore_batch::{ImportItem, KeystoreImportRequest};
+pub use keystore_import_process::{private_key_aad, private_key_context, process_keystore_import};
 pub use keystore_import_status::{get_keystore_import, KeystoreImportStatus};
 pub use keystore_import_upload::upload_keystore_import;
 pub use limits::{LimitError, Limits, LIMIT_VARIABLES};
-pub use object_keys::{certificate_import_key, parse_certificate_import_key, CERTIFICATE_IMPORT_PREFIX};
+pub use object_keys::{
+    certificate_import_key, keystore_import_key, parse_certificate_import_key, parse_keystore_import_key,
+    private_key_key, CERTIFICATE_IMPORT_PREFIX, KEYSTORE_IMPORT_PREFIX, PRIVATE_KEY_PREFIX,
+};
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
 pub use stale_jobs::{abandon_upload, sweep_stale_jobs, RETRIES_EXHAUSTED};
 pub use trusted_cas::{add_trusted_ca, list_trusted_cas};

@@ -1,7 +1,13 @@
-//! Object keys of uploads: `certificate-import/<tenant>/<job>/<original file name>`.
-//! The processor learns tenant and job from the key of the S3 event.
+//! Every object key, in one place. Processors learn tenant and job from the key of the
+//! S3 event, and each prefix has its own notification:
+//!
+//! - `certificate-import/<tenant>/<job>/<original file name>`: a certificate import zip;
+//! - `keystore-import/<tenant>/<job>.json`: a keystore import batch;
+//! - `private-keys/<tenant>/<certificate sha256>.json`: an envelope-encrypted private key.
 
 pub const CERTIFICATE_IMPORT_PREFIX: &str = "certificate-import/";
+pub const KEYSTORE_IMPORT_PREFIX: &str = "keystore-import/";
+pub const PRIVATE_KEY_PREFIX: &str = "private-keys/";
 
 pub fn certificate_import_key(tenant_id: &str, job_id: &str, original_file_name: &str) -> String {
     // Keep the user's name recognisable but never a path; S3 accepts any UTF-8.
@@ -34,6 +40,22 @@ pub fn parse_certificate_import_key(key: &str) -> Option<(&str, &str)> {
     Some((tenant, job))
 }
 
+pub fn keystore_import_key(tenant_id: &str, job_id: &str) -> String {
+    format!("{KEYSTORE_IMPORT_PREFIX}{tenant_id}/{job_id}.json")
+}
+
+/// (tenant id, job id) of a keystore import key.
+pub fn parse_keystore_import_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(KEYSTORE_IMPORT_PREFIX)?.strip_suffix(".json")?;
+    let (tenant, job) = rest.split_once('/')?;
+    (!tenant.is_empty() && !job.is_empty() && !job.contains('/')).then_some((tenant, job))
+}
+
+/// Where the private key of a certificate is kept, envelope-encrypted.
+pub fn private_key_key(tenant_id: &str, fingerprint_sha256: &str) -> String {
+    format!("{PRIVATE_KEY_PREFIX}{tenant_id}/{fingerprint_sha256}.json")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +71,10 @@ mod tests {
         );
         assert_eq!(parse_certificate_import_key("certificate-import/t1/j1"), None);
         assert_eq!(parse_certificate_import_key("other/t1/j1/x.zip"), None);
+        let key = keystore_import_key("t1", "j1");
+        assert_eq!(parse_keystore_import_key(&key), Some(("t1", "j1")));
+        assert_eq!(parse_keystore_import_key("keystore-import/t1/a/b.json"), None);
+        assert_eq!(parse_keystore_import_key("certificate-import/t1/j1.json"), None);
+        assert_eq!(private_key_key("t1", "ab"), "private-keys/t1/ab.json");
     }
 }
