@@ -11,10 +11,16 @@ use certport_core::app::Limits;
 
 pub const ENDPOINT_VAR: &str = "CERTPORT_TEST_MOTO_ENDPOINT";
 
+/// The moto server's endpoint. Without one the test fails with one line saying how to
+/// run it (unwinding without the panic hook: no panic message, no backtrace).
 pub fn endpoint() -> String {
-    std::env::var(ENDPOINT_VAR).unwrap_or_else(|_| {
-        panic!("{ENDPOINT_VAR} is not set: run the suite with scripts/test, which starts moto server")
-    })
+    match std::env::var(ENDPOINT_VAR) {
+        Ok(endpoint) => endpoint,
+        Err(_) => {
+            eprintln!("{ENDPOINT_VAR} is not set: this test needs moto server; run ./scripts/test, which starts one");
+            std::panic::resume_unwind(Box::new(()))
+        }
+    }
 }
 
 /// Credentials and region moto accepts; what the functions get through the environment too.
