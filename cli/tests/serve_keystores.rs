@@ -15,6 +15,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 use support::{start_server_logging_to, test_python, Server};
+use tempfile::TempDir;
 
 mod support;
 
@@ -97,148 +98,192 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-#[tokio::test]
-async fn imports_the_keystore_corpus_with_exact_outcomes() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let log_dir = tempfile::tempdir().unwrap();
-    let log_path = log_dir.path().join("serve.log");
-    let (server, printed) =
-        start_server_logging_to(data_dir.path(), std::fs::File::create(&log_path).unwrap());
-    assert!(
-        printed.iter().any(|l| l.starts_with("edge instance ")),
-        "{printed:?}"
-    );
-    let credentials: Value =
-        serde_json::from_slice(&std::fs::read(data_dir.path().join("credentials.json")).unwrap()).unwrap();
-    let edge_id = credentials["edge_instance_id"].as_str().unwrap();
-    let key_id = credentials["encryption_key_id"].as_str().unwrap();
-    let client = certport_tests::http_client();
-    let get = reqwest::Method::GET;
+/// A server on a fresh data directory (trace-level log kept), its edge instance and DEK,
+/// with the corpus's root CA trusted.
+struct Fixture {
+    server: Server,
+    client: reqwest::Client,
+    edge_id: String,
+    key_id: String,
+    tenant_id: String,
+    /// Base64 of the DEK's X25519 public key.
+    public_key: String,
+    data_dir: TempDir,
+    log_path: PathBuf,
+    _log_dir: TempDir,
+}
 
-    let (status, edges) = server.call(&client, get.clone(), "/v1/edgeinstances", None).await;
+impl Fixture {
+    async fn start() -> Fixture {
+        let data_dir = tempfile::tempdir().unwrap();
+        let log_dir = tempfile::tempdir().unwrap();
+        let log_path = log_dir.path().join("serve.log");
+        let (server, printed) =
+            start_server_logging_to(data_dir.path(), std::fs::File::create(&log_path).unwrap());
+        assert!(
+            printed.iter().any(|l| l.starts_with("edge instance ")),
+            "{printed:?}"
+        );
+        let credentials: Value =
+            serde_json::from_slice(&std::fs::read(data_dir.path().join("credentials.json")).unwrap())
+                .unwrap();
+        let text = |name: &str| credentials[name].as_str().unwrap().to_string();
+        let client = certport_tests::http_client();
+        let (key_id, edge_id, tenant_id) = (
+            text("encryption_key_id"),
+            text("edge_instance_id"),
+            text("tenant_id"),
+        );
+        let (_, dek) = server
+            .call(&client, GET, &format!("/v1/edgeencryptionkeys/{key_id}"), None)
+            .await;
+        let public_key = dek["key"].as_str().unwrap().to_string();
+        let fixture = Fixture {
+            server,
+            client,
+            edge_id,
+            key_id,
+            tenant_id,
+            public_key,
+            data_dir,
+            log_path,
+            _log_dir: log_dir,
+        };
+        let (status, ca) = fixture.trust(&corpus_text("trusted-root.pem")).await;
+        assert_eq!(status, 201, "{ca}");
+        fixture
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.server.call(&self.client, method, path, body).await
+    }
+
+    async fn trust(&self, certificate: &str) -> (u16, Value) {
+        let body = json!({"certificate": certificate});
+        self.call(POST, "/v1/trustedcacertificates", Some(body)).await
+    }
+
+    fn batch(&self, items: Vec<Value>) -> Value {
+        json!({"edgeInstanceId": self.edge_id, "encryptionKeyId": self.key_id, "importInformation": items})
+    }
+
+    async fn import(&self, items: Vec<Value>) -> Value {
+        self.server.import(&self.client, self.batch(items)).await
+    }
+
+    fn seal(&self, plaintexts: &[Vec<u8>]) -> Vec<String> {
+        seal_with_pynacl(&self.public_key, plaintexts)
+    }
+
+    /// A P-256 keystore of the corpus, with its password sealed to the DEK.
+    fn p256_item(&self) -> Value {
+        let sealed = &self.seal(&[b"changeit".to_vec()])[0];
+        json!({"pkcs12Keystore": B64.encode(corpus("openssl3-default-p256-chain.p12")), "dekEncryptedPassword": sealed})
+    }
+}
+
+const GET: reqwest::Method = reqwest::Method::GET;
+const POST: reqwest::Method = reqwest::Method::POST;
+
+fn summary(job: &Value) -> Vec<(Value, Value)> {
+    let results = job["results"].as_array().unwrap();
+    results
+        .iter()
+        .map(|r| (r["status"].clone(), r["reasonCode"].clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_edge_instance_and_its_dek_are_served_in_api_b_shape() {
+    let f = Fixture::start().await;
+    let (status, edges) = f.call(GET, "/v1/edgeinstances", None).await;
     assert_eq!(status, 200);
     assert_eq!(
         edges["edgeinstances"],
-        json!([{"id": edge_id, "name": "local", "encryptionKeyId": key_id, "edgeStatus": "ACTIVE"}])
+        json!([{"id": f.edge_id, "name": "local", "encryptionKeyId": f.key_id, "edgeStatus": "ACTIVE"}])
     );
-    let (status, dek) = server
-        .call(
-            &client,
-            get.clone(),
-            &format!("/v1/edgeencryptionkeys/{key_id}"),
-            None,
-        )
+    let (status, dek) = f
+        .call(GET, &format!("/v1/edgeencryptionkeys/{}", f.key_id), None)
         .await;
     assert_eq!(status, 200, "{dek}");
-    assert_eq!(dek["keyAlgorithm"], "ED25519");
-    assert_eq!(dek["companyId"], credentials["tenant_id"]);
-    let public_key = dek["key"].as_str().unwrap().to_string();
-    assert_eq!(B64.decode(&public_key).unwrap().len(), 32);
-    let (status, missing) = server
-        .call(&client, get.clone(), "/v1/edgeencryptionkeys/nope", None)
-        .await;
-    assert_eq!(status, 404);
-    assert_eq!(missing["errors"][0]["code"], 10404);
-    assert_eq!(missing["errors"][0]["args"], json!([]));
-
-    // Trusted CAs.
-    let root = corpus_text("trusted-root.pem");
-    let post = reqwest::Method::POST;
-    let (status, ca) = server
-        .call(
-            &client,
-            post.clone(),
-            "/v1/trustedcacertificates",
-            Some(json!({"certificate": root})),
-        )
-        .await;
-    assert_eq!(status, 201, "{ca}");
-    assert!(ca["subject"].as_str().unwrap().contains("certport test root"));
-    assert_eq!(ca["fingerprint"].as_str().unwrap().len(), 40);
-    let (status, again) = server
-        .call(
-            &client,
-            post.clone(),
-            "/v1/trustedcacertificates",
-            Some(json!({"certificate": root})),
-        )
-        .await;
-    assert_eq!((status, again["errors"][0]["code"].clone()), (409, json!(10409)));
-    let (status, bad) = server
-        .call(
-            &client,
-            post.clone(),
-            "/v1/trustedcacertificates",
-            Some(json!({"certificate": "nope"})),
-        )
-        .await;
-    assert_eq!((status, bad["errors"][0]["code"].clone()), (400, json!(10400)));
-    let (_, listed) = server
-        .call(&client, get.clone(), "/v1/trustedcacertificates", None)
-        .await;
-    assert_eq!(listed["trustedCaCertificates"][0]["id"], ca["id"]);
-
-    // Batch 1: the PKCS#8 forms, and items that must fail on their own.
-    let sealed = seal_with_pynacl(
-        &public_key,
-        &[
-            b"changeit".to_vec(),
-            corpus("pkcs8-rsa2048.key.pem"),
-            b"wrong".to_vec(),
-        ],
-    );
-    let (changeit, rsa_key, wrong) = (&sealed[0], &sealed[1], &sealed[2]);
-    let other_dek = B64.encode([7u8; 32]);
-    let sealed_elsewhere = &seal_with_pynacl(&other_dek, &[b"changeit".to_vec()])[0];
-    let p256_p12 = B64.encode(corpus("openssl3-default-p256-chain.p12"));
-    let batch = json!({
-        "edgeInstanceId": edge_id,
-        "encryptionKeyId": key_id,
-        "importInformation": [
-            {"certificate": corpus_text("pkcs8-p256.crt.pem"), "passwordEncryptedPrivateKey": corpus_text("pkcs8-p256.key.enc.pem"), "dekEncryptedPassword": changeit},
-            {"certificate": corpus_text("pkcs8-rsa2048.crt.pem"), "dekEncryptedPrivateKey": rsa_key},
-            {"certificate": corpus_text("pkcs8-ed25519.crt.pem"), "passwordEncryptedPrivateKey": corpus_text("pkcs8-ed25519.key.enc.pem"), "dekEncryptedPassword": wrong},
-            {"pkcs12Keystore": p256_p12, "dekEncryptedPassword": sealed_elsewhere},
-            {"certificate": corpus_text("pkcs8-ed25519.crt.pem"), "passwordEncryptedPrivateKey": corpus_text("pkcs8-p256.key.enc.pem"), "dekEncryptedPassword": changeit},
-        ]
-    });
-    let job = server.import(&client, batch).await;
-    assert_eq!(job["status"], "COMPLETED", "{job}");
-    let results = job["results"].as_array().unwrap();
-    let summary: Vec<(Value, Value)> = results
-        .iter()
-        .map(|r| (r["status"].clone(), r["reasonCode"].clone()))
-        .collect();
     assert_eq!(
-        summary,
-        vec![
-            (json!("IMPORTED"), Value::Null),
-            (json!("IMPORTED"), Value::Null),
-            (json!("FAILED"), json!("WRONG_PASSWORD")),
-            (json!("FAILED"), json!("SEALED_BOX_INVALID")),
-            (json!("FAILED"), json!("KEY_MISMATCH")),
-        ],
-        "{job}"
+        (dek["keyAlgorithm"].as_str(), dek["companyId"].as_str()),
+        (Some("ED25519"), Some(f.tenant_id.as_str()))
     );
-    let mut imported: Vec<String> = Vec::new();
-    for result in &results[..2] {
+    assert_eq!(B64.decode(&f.public_key).unwrap().len(), 32);
+    let (status, missing) = f.call(GET, "/v1/edgeencryptionkeys/nope", None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        (
+            missing["errors"][0]["code"].clone(),
+            missing["errors"][0]["args"].clone()
+        ),
+        (json!(10404), json!([]))
+    );
+}
+
+#[tokio::test]
+async fn a_trusted_ca_is_added_once_and_listed() {
+    let f = Fixture::start().await;
+    let (_, listed) = f.call(GET, "/v1/trustedcacertificates", None).await;
+    let ca = &listed["trustedCaCertificates"][0];
+    assert!(
+        ca["subject"].as_str().unwrap().contains("certport test root"),
+        "{listed}"
+    );
+    assert_eq!(ca["fingerprint"].as_str().unwrap().len(), 40);
+    let (status, again) = f.trust(&corpus_text("trusted-root.pem")).await;
+    assert_eq!((status, again["errors"][0]["code"].clone()), (409, json!(10409)));
+    let (status, bad) = f.trust("nope").await;
+    assert_eq!((status, bad["errors"][0]["code"].clone()), (400, json!(10400)));
+}
+
+#[tokio::test]
+async fn pkcs8_items_import_and_bad_items_fail_alone() {
+    let f = Fixture::start().await;
+    let sealed = f.seal(&[
+        b"changeit".to_vec(),
+        corpus("pkcs8-rsa2048.key.pem"),
+        b"wrong".to_vec(),
+    ]);
+    let (changeit, rsa_key, wrong) = (&sealed[0], &sealed[1], &sealed[2]);
+    let sealed_elsewhere = &seal_with_pynacl(&B64.encode([7u8; 32]), &[b"changeit".to_vec()])[0];
+    let p256_p12 = B64.encode(corpus("openssl3-default-p256-chain.p12"));
+    let job = f
+        .import(vec![
+            json!({"certificate": corpus_text("pkcs8-p256.crt.pem"), "passwordEncryptedPrivateKey": corpus_text("pkcs8-p256.key.enc.pem"), "dekEncryptedPassword": changeit}),
+            json!({"certificate": corpus_text("pkcs8-rsa2048.crt.pem"), "dekEncryptedPrivateKey": rsa_key}),
+            json!({"certificate": corpus_text("pkcs8-ed25519.crt.pem"), "passwordEncryptedPrivateKey": corpus_text("pkcs8-ed25519.key.enc.pem"), "dekEncryptedPassword": wrong}),
+            json!({"pkcs12Keystore": p256_p12, "dekEncryptedPassword": sealed_elsewhere}),
+            json!({"certificate": corpus_text("pkcs8-ed25519.crt.pem"), "passwordEncryptedPrivateKey": corpus_text("pkcs8-p256.key.enc.pem"), "dekEncryptedPassword": changeit}),
+        ])
+        .await;
+    assert_eq!(job["status"], "COMPLETED", "{job}");
+    let expected = [
+        (json!("IMPORTED"), Value::Null),
+        (json!("IMPORTED"), Value::Null),
+        (json!("FAILED"), json!("WRONG_PASSWORD")),
+        (json!("FAILED"), json!("SEALED_BOX_INVALID")),
+        (json!("FAILED"), json!("KEY_MISMATCH")),
+    ];
+    assert_eq!(summary(&job), expected, "{job}");
+    for result in &job["results"].as_array().unwrap()[..2] {
         let der = B64.decode(result["certificateBytes"].as_str().unwrap()).unwrap();
         assert_eq!(result["fingerprint"], hex_upper_sha1(&der));
-        imported.push(result["fingerprint"].as_str().unwrap().to_string());
     }
-    assert!(results[3]["reason"].as_str().unwrap().contains(key_id));
+    assert!(job["results"][3]["reason"].as_str().unwrap().contains(&f.key_id));
+}
 
-    // Batch 2: every PKCS#12 file of the corpus, one sealed password per distinct password.
+#[tokio::test]
+async fn every_keystore_of_the_corpus_has_its_exact_outcome() {
+    let f = Fixture::start().await;
     let manifest: Value = serde_json::from_slice(&corpus("manifest.json")).unwrap();
     let cases = manifest["items"].as_array().unwrap();
-    let mut passwords: Vec<String> = cases
-        .iter()
-        .map(|c| c["password"].as_str().unwrap().to_string())
-        .collect();
+    // One sealed password per distinct password, reused by every item that has it.
+    let mut passwords: Vec<&str> = cases.iter().map(|c| c["password"].as_str().unwrap()).collect();
     passwords.sort();
     passwords.dedup();
-    let sealed = seal_with_pynacl(
-        &public_key,
+    let sealed = f.seal(
         &passwords
             .iter()
             .map(|p| p.as_bytes().to_vec())
@@ -247,27 +292,21 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
     let items: Vec<Value> = cases
         .iter()
         .map(|c| {
-            let i = passwords.iter().position(|p| p == c["password"].as_str().unwrap()).unwrap();
+            let i = passwords.iter().position(|p| *p == c["password"].as_str().unwrap()).unwrap();
             json!({"pkcs12Keystore": B64.encode(corpus(c["file"].as_str().unwrap())), "dekEncryptedPassword": sealed[i]})
         })
         .collect();
-    let job = server
-        .import(
-            &client,
-            json!({"edgeInstanceId": edge_id, "encryptionKeyId": key_id, "importInformation": items}),
-        )
-        .await;
+    let job = f.import(items).await;
     assert_eq!(job["status"], "COMPLETED", "{job}");
     let results = job["results"].as_array().unwrap();
     assert_eq!(results.len(), cases.len());
+    let mut imported: Vec<&str> = Vec::new();
     let mut mismatches = Vec::new();
     for (case, result) in cases.iter().zip(results) {
-        let expected = case["expected"].as_str().unwrap();
-        let fingerprint = result["fingerprint"].as_str().unwrap_or_default().to_string();
-        let expected = if expected == "IMPORTED" && imported.contains(&fingerprint) {
-            "SKIPPED"
-        } else {
-            expected
+        let fingerprint = result["fingerprint"].as_str().unwrap_or_default();
+        let expected = match case["expected"].as_str().unwrap() {
+            "IMPORTED" if imported.contains(&fingerprint) => "SKIPPED",
+            expected => expected,
         };
         let got = match result["status"].as_str().unwrap() {
             "FAILED" => result["reasonCode"].as_str().unwrap_or("?"),
@@ -281,107 +320,112 @@ async fn imports_the_keystore_corpus_with_exact_outcomes() {
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    // Distinct leaves: RSA-2048, P-256 (batch 1), RSA-4096, P-384, P-521, Ed25519, the root-signed one.
+    // Distinct leaves: RSA-2048, RSA-4096, P-256, P-384, P-521, Ed25519, the root-signed one.
     assert_eq!(imported.len(), 7, "{imported:?}");
+}
 
-    // Request-level errors answer in API B's shape.
-    let one = json!({"pkcs12Keystore": p256_p12, "dekEncryptedPassword": changeit});
+#[tokio::test]
+async fn request_errors_answer_in_api_b_shape() {
+    let f = Fixture::start().await;
+    let one = f.p256_item();
     let cases = [
+        (f.batch(vec![one.clone(); 101]), 400),
+        (f.batch(vec![]), 400),
         (
-            json!({"edgeInstanceId": edge_id, "encryptionKeyId": key_id, "importInformation": vec![one.clone(); 101]}),
-            400,
-        ),
-        (
-            json!({"edgeInstanceId": edge_id, "encryptionKeyId": key_id, "importInformation": []}),
-            400,
-        ),
-        (
-            json!({"edgeInstanceId": "nope", "encryptionKeyId": key_id, "importInformation": [one.clone()]}),
+            json!({"edgeInstanceId": "nope", "encryptionKeyId": f.key_id, "importInformation": [one.clone()]}),
             404,
         ),
         (
-            json!({"edgeInstanceId": edge_id, "encryptionKeyId": "nope", "importInformation": [one.clone()]}),
+            json!({"edgeInstanceId": f.edge_id, "encryptionKeyId": "nope", "importInformation": [one.clone()]}),
             404,
         ),
         (
-            json!({"edgeInstanceId": edge_id, "encryptionKeyId": key_id, "importInformation": [{"pkcs12Keystore": "***", "dekEncryptedPassword": changeit}]}),
+            f.batch(vec![
+                json!({"pkcs12Keystore": "***", "dekEncryptedPassword": one["dekEncryptedPassword"]}),
+            ]),
             400,
         ),
     ];
     for (body, expected) in cases {
-        let (status, error) = server
-            .call(
-                &client,
-                post.clone(),
-                "/outagedetection/v1/certificates/imports",
-                Some(body),
-            )
+        let (status, error) = f
+            .call(POST, "/outagedetection/v1/certificates/imports", Some(body))
             .await;
         assert_eq!(status, expected, "{error}");
         assert_eq!(error["errors"][0]["code"], json!(10000 + expected), "{error}");
         assert!(!error["errors"][0]["message"].as_str().unwrap().is_empty());
     }
-    let (status, _) = server
-        .call(
-            &client,
-            get.clone(),
-            "/outagedetection/v1/certificates/imports/nope",
-            None,
-        )
+    let (status, _) = f
+        .call(GET, "/outagedetection/v1/certificates/imports/nope", None)
         .await;
     assert_eq!(status, 404);
+}
 
-    // The same keystore again: already in the inventory.
-    let job = server
-        .import(
-            &client,
-            json!({"edgeInstanceId": edge_id, "encryptionKeyId": key_id, "importInformation": [one]}),
-        )
-        .await;
-    assert_eq!(job["results"][0]["status"], "SKIPPED", "{job}");
+#[tokio::test]
+async fn a_keystore_already_in_the_inventory_is_skipped() {
+    let f = Fixture::start().await;
+    let first = f.import(vec![f.p256_item()]).await;
+    assert_eq!(first["results"][0]["status"], "IMPORTED", "{first}");
+    let again = f.import(vec![f.p256_item()]).await;
+    assert_eq!(again["results"][0]["status"], "SKIPPED", "{again}");
+}
 
-    // At rest: no private key, password or DEK in the clear anywhere in the data directory.
-    let secrets: Vec<Vec<u8>> = vec![
+#[tokio::test]
+async fn no_key_or_password_is_in_the_clear_at_rest_or_in_the_log() {
+    let f = Fixture::start().await;
+    let sealed = f.seal(&[corpus("pkcs8-rsa2048.key.pem")]);
+    let rsa =
+        json!({"certificate": corpus_text("pkcs8-rsa2048.crt.pem"), "dekEncryptedPrivateKey": sealed[0]});
+    let job = f.import(vec![rsa, f.p256_item()]).await;
+    assert_eq!(summary(&job), vec![(json!("IMPORTED"), Value::Null); 2], "{job}");
+    let rsa_pem_line = corpus_text("pkcs8-rsa2048.key.pem")
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let log = std::fs::read(&f.log_path).unwrap();
+    assert!(
+        String::from_utf8_lossy(&log).contains("upload processed"),
+        "the log was captured at trace level"
+    );
+    let in_the_log = [
+        b"changeit".to_vec(),
+        rsa_pkcs8_der(),
+        rsa_pem_line.into_bytes(),
+        f.server.api_key.as_bytes().to_vec(),
+    ];
+    for secret in &in_the_log {
+        assert!(
+            !contains(&log, secret),
+            "the server log holds {}",
+            preview(secret)
+        );
+    }
+    let at_rest = [
         b"-----BEGIN PRIVATE KEY".to_vec(),
         b"-----BEGIN RSA PRIVATE KEY".to_vec(),
         b"-----BEGIN EC PRIVATE KEY".to_vec(),
         b"changeit".to_vec(),
         rsa_pkcs8_der(),
     ];
-    let rsa_pem_line = corpus_text("pkcs8-rsa2048.key.pem")
-        .lines()
-        .nth(1)
-        .unwrap()
-        .to_string();
-    let in_the_log = [
-        b"changeit".to_vec(),
-        rsa_pkcs8_der(),
-        rsa_pem_line.into_bytes(),
-        server.api_key.as_bytes().to_vec(),
-    ];
-    let log = std::fs::read(&log_path).unwrap();
-    assert!(
-        String::from_utf8_lossy(&log).contains("upload processed"),
-        "the log was captured at trace level"
-    );
-    for secret in &in_the_log {
-        assert!(
-            !log.windows(secret.len()).any(|w| w == secret.as_slice()),
-            "the server log holds {:?}",
-            String::from_utf8_lossy(&secret[..secret.len().min(24)])
-        );
-    }
-    for file in files_under(data_dir.path()) {
+    for file in files_under(f.data_dir.path()) {
         let bytes = std::fs::read(&file).unwrap();
-        for secret in &secrets {
+        for secret in &at_rest {
             assert!(
-                !bytes.windows(secret.len()).any(|w| w == secret.as_slice()),
-                "{} holds {:?} in the clear",
+                !contains(&bytes, secret),
+                "{} holds {} in the clear",
                 file.display(),
-                String::from_utf8_lossy(&secret[..secret.len().min(24)])
+                preview(secret)
             );
         }
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn preview(secret: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(&secret[..secret.len().min(24)]))
 }
 
 fn hex_upper_sha1(der: &[u8]) -> String {
