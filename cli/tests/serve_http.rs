@@ -161,8 +161,117 @@ fn certs() -> Certs {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pem_and_xml_imports_end_to_end() {
+/// A server on a fresh data directory, with its HTTP client.
+struct Fixture {
+    server: Server,
+    client: reqwest::Client,
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn start() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let (server, _) = start_server(dir.path());
+        Fixture {
+            server,
+            client: certport_tests::http_client(),
+            dir,
+        }
+    }
+
+    /// A CERTIFICATE_IMPORT profile mapped from `sample`: its id.
+    async fn mapped_profile(&self, name: &str, sample_name: &str, sample: &str, mapping: Value) -> String {
+        let profile = self
+            .server
+            .create_profile(&self.client, name, "CERTIFICATE_IMPORT")
+            .await;
+        let id = profile["id"].as_str().unwrap().to_string();
+        let response = self.map(&id, sample_name, sample, mapping).await;
+        assert_eq!(response.status(), 200);
+        id
+    }
+
+    async fn map(&self, profile: &str, sample_name: &str, sample: &str, mapping: Value) -> reqwest::Response {
+        let sample = sample.as_bytes().to_vec();
+        self.server
+            .map(&self.client, profile, sample_name, sample, mapping)
+            .await
+    }
+
+    async fn upload(&self, profile: &str, zip: Vec<u8>) -> reqwest::Response {
+        self.server
+            .upload(&self.client, profile, zip, &self.server.api_key)
+            .await
+    }
+
+    /// Uploads `zip` and waits for its job to finish.
+    async fn import(&self, profile: &str, zip: Vec<u8>) -> Value {
+        let response = self.upload(profile, zip).await;
+        assert_eq!(response.status(), 200);
+        let job: Value = response.json().await.unwrap();
+        self.server
+            .finished_job(&self.client, job["id"].as_str().unwrap())
+            .await
+    }
+
+    async fn get(&self, path: &str, key: &str) -> reqwest::Response {
+        let request = self.client.get(self.server.url(path)).header("x-api-key", key);
+        request.send().await.unwrap()
+    }
+
+    async fn post_json(&self, path: &str, body: reqwest::Body, json: bool) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.server.url(path))
+            .header("x-api-key", &self.server.api_key);
+        if json {
+            request = request.header("content-type", "application/json");
+        }
+        let response = request.body(body).send().await.unwrap();
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+}
+
+const MAPPING: &str =
+    r#"{"device_identifier": "subject.common_name", "site": "subject.locality", "dns": "san.dns_name"}"#;
+
+fn mapping() -> Value {
+    serde_json::from_str(MAPPING).unwrap()
+}
+
+/// Two PEM bundles: CRLF, text around blocks, and three bad entries among seven.
+fn bundles(c: &Certs) -> Vec<u8> {
+    let a_pem = format!(
+        "Exported by DeviceTool 2.1\r\n{}\r\n{}-- end of bundle --\r\n",
+        crlf(&c.rsa.pem),
+        c.p256.pem
+    );
+    let b_pem = format!(
+        "{}-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n{}{}-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
+        c.ed25519.pem, c.p384.pem, c.no_cn.pem
+    );
+    zip_of(&[("a.pem", a_pem.as_bytes()), ("nested/b.pem", b_pem.as_bytes())])
+}
+
+fn gateways_xml() -> String {
+    let gw1 = self_signed(
+        KeyType::EcP256,
+        "/CN=gw-1",
+        Some("DNS:gw-1.example.com,URI:urn:dev:gw-1"),
+    );
+    let gw2 = self_signed(KeyType::Rsa2048, "/CN=gw-2", Some("DNS:gw-2.example.com"));
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<certificates>\r\n  <certificate><pem>{}</pem></certificate>\r\n  <certificate><pem>{}</pem></certificate>\r\n</certificates>\r\n",
+        one_line_base64(&gw1),
+        one_line_base64(&gw2)
+    )
+}
+
+#[tokio::test]
+async fn first_start_prints_the_api_key_and_a_restart_keeps_the_tenant_and_its_profiles() {
     let dir = tempfile::tempdir().unwrap();
     let (server, printed) = start_server(dir.path());
     assert!(
@@ -170,32 +279,41 @@ async fn pem_and_xml_imports_end_to_end() {
         "first start prints the API key"
     );
     let client = certport_tests::http_client();
-    let c = certs();
-
-    // Profile and mapping from a PEM sample.
     let profile = server
         .create_profile(&client, "Meters", "CERTIFICATE_IMPORT")
+        .await;
+    drop(server);
+    let (server, printed) = start_server(dir.path());
+    assert!(!printed.iter().any(|l| l.contains(&server.api_key)));
+    let path = format!(
+        "/iot/api/v1/enrollment-profile/{}",
+        profile["id"].as_str().unwrap()
+    );
+    let response = client
+        .get(server.url(&path))
+        .header("x-api-key", &server.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn a_pem_sample_sets_the_profile_format_and_previews_the_mapping() {
+    let f = Fixture::start();
+    let profile = f
+        .server
+        .create_profile(&f.client, "Meters", "CERTIFICATE_IMPORT")
         .await;
     let profile_id = profile["id"].as_str().unwrap();
     assert_eq!(profile["enrollment_method"], "CERTIFICATE_IMPORT");
     assert!(profile["format"].is_null());
-    let mapping = json!({"device_identifier": "subject.common_name", "site": "subject.locality", "dns": "san.dns_name"});
-    let response = server
-        .map(
-            &client,
-            profile_id,
-            "sample.pem",
-            c.rsa.pem.clone().into_bytes(),
-            mapping.clone(),
-        )
-        .await;
+    let response = f.map(profile_id, "sample.pem", &certs().rsa.pem, mapping()).await;
     assert_eq!(response.status(), 200);
     let preview: Value = response.json().await.unwrap();
     assert_eq!(preview["format"], "PEM");
-    assert_eq!(
-        preview["mapped_fields"],
-        json!({"device_identifier": "meter-001", "site": "Oslo", "dns": "meter-001.example.com"})
-    );
+    let expected = json!({"device_identifier": "meter-001", "site": "Oslo", "dns": "meter-001.example.com"});
+    assert_eq!(preview["mapped_fields"], expected);
     let names: Vec<&str> = preview["source_fields"]
         .as_array()
         .unwrap()
@@ -212,132 +330,134 @@ async fn pem_and_xml_imports_end_to_end() {
     ] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
-    let fetched: Value = client
-        .get(server.url(&format!("/iot/api/v1/enrollment-profile/{profile_id}")))
-        .header("x-api-key", &server.api_key)
-        .send()
+    let fetched: Value = f
+        .get(
+            &format!("/iot/api/v1/enrollment-profile/{profile_id}"),
+            &f.server.api_key,
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(fetched["format"], "PEM");
-    assert_eq!(fetched["source_fields_mapping"], mapping);
+    assert_eq!(
+        (
+            fetched["format"].clone(),
+            fetched["source_fields_mapping"].clone()
+        ),
+        (json!("PEM"), mapping())
+    );
+}
 
-    // A zip of two PEM bundles: CRLF, text around blocks, and three bad entries.
-    let a_pem = format!(
-        "Exported by DeviceTool 2.1\r\n{}\r\n{}-- end of bundle --\r\n",
-        crlf(&c.rsa.pem),
-        c.p256.pem
-    );
-    let b_pem = format!(
-        "{}-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n{}{}-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
-        c.ed25519.pem, c.p384.pem, c.no_cn.pem
-    );
-    let zip = zip_of(&[("a.pem", a_pem.as_bytes()), ("nested/b.pem", b_pem.as_bytes())]);
-    let response = server
-        .upload(&client, profile_id, zip.clone(), &server.api_key)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pem_zip_is_pending_at_once_then_completes_with_each_failure_located() {
+    let f = Fixture::start();
+    let c = certs();
+    let profile_id = f
+        .mapped_profile("Meters", "sample.pem", &c.rsa.pem, mapping())
         .await;
+    let zip = bundles(&c);
+    let response = f.upload(&profile_id, zip.clone()).await;
     assert_eq!(response.status(), 200);
     let job: Value = response.json().await.unwrap();
     assert_job_fields(&job);
-    assert_eq!(job["status"], "PENDING");
-    assert_eq!(job["format"], "PEM");
+    assert_eq!(
+        (job["status"].as_str(), job["format"].as_str()),
+        (Some("PENDING"), Some("PEM"))
+    );
     assert_eq!(job["original_file_name"], "devices batch+1.zip");
-    assert_eq!(job["original_size"], zip.len() as u64);
-    assert_eq!(job["total_certificates"], 7);
+    assert_eq!(
+        (job["original_size"].as_u64(), job["total_certificates"].as_u64()),
+        (Some(zip.len() as u64), Some(7))
+    );
     assert_eq!(
         job["enrollment_profile"],
         json!({"id": profile_id, "name": "Meters"})
     );
 
-    let done = server.finished_job(&client, job["id"].as_str().unwrap()).await;
+    let done = f
+        .server
+        .finished_job(&f.client, job["id"].as_str().unwrap())
+        .await;
     assert_job_fields(&done);
-    assert_eq!(done["status"], "COMPLETED");
-    assert_eq!(done["total_certificates"], 7);
-    assert_eq!(done["failed_certificates"], 3);
-    assert_eq!(done["result"], "PARTIAL_SUCCESS");
+    assert_eq!(
+        (done["status"].as_str(), done["result"].as_str()),
+        (Some("COMPLETED"), Some("PARTIAL_SUCCESS"))
+    );
+    assert_eq!(
+        (
+            done["total_certificates"].as_u64(),
+            done["failed_certificates"].as_u64()
+        ),
+        (Some(7), Some(3))
+    );
     assert!(
         done["account_id"].is_string()
             && done["division"]["id"].is_string()
             && done["division"]["name"].is_string()
     );
-    let reasons: Vec<(String, u64, String)> = failures(&done)
+    let located: Vec<(String, u64, String)> = failures(&done)
         .iter()
         .map(|f| {
             (
-                f["file_name"].as_str().unwrap().to_string(),
+                f["file_name"].as_str().unwrap().into(),
                 f["index"].as_u64().unwrap(),
-                f["reason"].as_str().unwrap().to_string(),
+                f["reason"].as_str().unwrap().into(),
             )
         })
         .collect();
-    assert_eq!(
-        reasons,
-        vec![
-            ("nested/b.pem".into(), 1, "MALFORMED_PEM".into()),
-            ("nested/b.pem".into(), 3, "MISSING_REQUIRED_FIELD".into()),
-            ("nested/b.pem".into(), 4, "MALFORMED_CERTIFICATE".into()),
-        ]
-    );
+    let expected = [
+        ("nested/b.pem".into(), 1, "MALFORMED_PEM".into()),
+        ("nested/b.pem".into(), 3, "MISSING_REQUIRED_FIELD".into()),
+        ("nested/b.pem".into(), 4, "MALFORMED_CERTIFICATE".into()),
+    ];
+    assert_eq!(located, expected);
     assert!(failures(&done)
         .iter()
         .all(|f| !f["message"].as_str().unwrap().is_empty()));
+}
 
-    // The same zip again: nothing new; every good certificate is a DUPLICATE.
-    let again: Value = server
-        .upload(&client, profile_id, zip, &server.api_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let again = server.finished_job(&client, again["id"].as_str().unwrap()).await;
-    assert_eq!(again["failed_certificates"], 7);
-    assert_eq!(again["result"], "FAILURE");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_zip_again_changes_nothing_and_its_certificates_are_duplicates() {
+    let f = Fixture::start();
+    let c = certs();
+    let profile_id = f
+        .mapped_profile("Meters", "sample.pem", &c.rsa.pem, mapping())
+        .await;
+    f.import(&profile_id, bundles(&c)).await;
+    let again = f.import(&profile_id, bundles(&c)).await;
+    assert_eq!(
+        (again["failed_certificates"].as_u64(), again["result"].as_str()),
+        (Some(7), Some("FAILURE"))
+    );
     let duplicates = failures(&again)
         .iter()
         .filter(|f| f["reason"] == "DUPLICATE")
         .count();
     assert_eq!(duplicates, 4);
+}
 
-    // The XML format, from its own profile.
-    let xml_profile = server
-        .create_profile(&client, "Gateways", "CERTIFICATE_IMPORT")
-        .await;
-    let xml_profile_id = xml_profile["id"].as_str().unwrap();
-    let gw1 = self_signed(
-        KeyType::EcP256,
-        "/CN=gw-1",
-        Some("DNS:gw-1.example.com,URI:urn:dev:gw-1"),
-    );
-    let gw2 = self_signed(KeyType::Rsa2048, "/CN=gw-2", Some("DNS:gw-2.example.com"));
-    let xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<certificates>\r\n  <certificate><pem>{}</pem></certificate>\r\n  <certificate><pem>{}</pem></certificate>\r\n</certificates>\r\n",
-        one_line_base64(&gw1),
-        one_line_base64(&gw2)
-    );
-    let response = server
-        .map(
-            &client,
-            xml_profile_id,
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_xml_zip_imports_into_a_profile_mapped_from_an_xml_sample() {
+    let f = Fixture::start();
+    let xml = gateways_xml();
+    let profile_id = f
+        .mapped_profile(
+            "Gateways",
             "sample.xml",
-            xml.clone().into_bytes(),
+            &xml,
             json!({"device_identifier": "san.dns_name", "urn": "san.uri"}),
         )
         .await;
-    assert_eq!(response.status(), 200);
-    let response = server
-        .upload(
-            &client,
-            xml_profile_id,
-            zip_of(&[("gateways.xml", xml.as_bytes())]),
-            &server.api_key,
-        )
+    let response = f
+        .upload(&profile_id, zip_of(&[("gateways.xml", xml.as_bytes())]))
         .await;
     assert_eq!(response.status(), 200);
     let job: Value = response.json().await.unwrap();
     assert_eq!(job["format"], "XML");
-    let done = server.finished_job(&client, job["id"].as_str().unwrap()).await;
+    let done = f
+        .server
+        .finished_job(&f.client, job["id"].as_str().unwrap())
+        .await;
     assert_eq!(
         (
             done["total_certificates"].as_u64(),
@@ -345,17 +465,26 @@ async fn pem_and_xml_imports_end_to_end() {
         ),
         (Some(2), Some(0))
     );
-    assert_eq!(done["result"], "SUCCESS");
-    assert_eq!(done["status_message"], "[]");
+    assert_eq!(
+        (done["result"].as_str(), done["status_message"].as_str()),
+        (Some("SUCCESS"), Some("[]"))
+    );
+}
 
-    // A PEM zip to the XML profile is refused with a message that says what to do.
-    let response = server
-        .upload(
-            &client,
-            xml_profile_id,
-            zip_of(&[("a.pem", c.rsa.pem.as_bytes())]),
-            &server.api_key,
+#[tokio::test]
+async fn a_pem_zip_to_an_xml_profile_is_refused_saying_what_it_expects() {
+    let f = Fixture::start();
+    let xml = gateways_xml();
+    let profile_id = f
+        .mapped_profile(
+            "Gateways",
+            "sample.xml",
+            &xml,
+            json!({"device_identifier": "san.dns_name"}),
         )
+        .await;
+    let response = f
+        .upload(&profile_id, zip_of(&[("a.pem", certs().rsa.pem.as_bytes())]))
         .await;
     assert_eq!(response.status(), 400);
     let error: Value = response.json().await.unwrap();
@@ -364,25 +493,13 @@ async fn pem_and_xml_imports_end_to_end() {
         error["errors"][0]["message"].as_str().unwrap().contains(".xml"),
         "{error}"
     );
-
-    // Restarting on the same data directory keeps the tenant and key.
-    drop(server);
-    let (server, printed) = start_server(dir.path());
-    assert!(!printed.iter().any(|l| l.contains(&server.api_key)));
-    let job = server.finished_job(&client, done["id"].as_str().unwrap()).await;
-    assert_eq!(job["result"], "SUCCESS");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn client_mistakes_are_clear_4xx_and_tenants_are_isolated() {
-    let dir = tempfile::tempdir().unwrap();
-    let (server, _) = start_server(dir.path());
-    let client = certport_tests::http_client();
-    let cert = self_signed(KeyType::EcP256, "/CN=dev-1", None);
-
-    // Auth: missing or wrong key is 401 with a JSON error.
+#[tokio::test]
+async fn a_missing_or_wrong_api_key_is_a_json_401() {
+    let f = Fixture::start();
     for key in [None, Some("cpk_wrong")] {
-        let mut request = client.get(server.url("/iot/api/v1/enrollment-profile/x"));
+        let mut request = f.client.get(f.server.url("/iot/api/v1/enrollment-profile/x"));
         if let Some(key) = key {
             request = request.header("x-api-key", key);
         }
@@ -391,82 +508,57 @@ async fn client_mistakes_are_clear_4xx_and_tenants_are_isolated() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["errors"][0]["code"], "unauthorized");
     }
+}
 
-    let profile = server.create_profile(&client, "P", "CERTIFICATE_IMPORT").await;
-    let profile_id = profile["id"].as_str().unwrap().to_string();
-    let status_of = |r: reqwest::Response| r.status().as_u16();
-
-    // Upload before any mapping, bad mappings, bad samples.
+#[tokio::test]
+async fn uploads_before_a_mapping_and_bad_mappings_or_samples_are_400() {
+    let f = Fixture::start();
+    let cert = self_signed(KeyType::EcP256, "/CN=dev-1", None);
+    let profile = f
+        .server
+        .create_profile(&f.client, "P", "CERTIFICATE_IMPORT")
+        .await;
+    let profile_id = profile["id"].as_str().unwrap();
     let zip = zip_of(&[("a.pem", cert.pem.as_bytes())]);
-    assert_eq!(
-        status_of(
-            server
-                .upload(&client, &profile_id, zip.clone(), &server.api_key)
-                .await
+    assert_eq!(f.upload(profile_id, zip).await.status(), 400);
+    let by_cn = json!({"device_identifier": "subject.common_name"});
+    let refused = [
+        ("s.pem", cert.pem.as_str(), json!({"site": "subject.locality"})),
+        (
+            "s.pem",
+            cert.pem.as_str(),
+            json!({"device_identifier": "subject.nickname"}),
         ),
-        400
-    );
-    let bad_mappings = [
-        json!({"site": "subject.locality"}),
-        json!({"device_identifier": "subject.nickname"}),
-        json!({"device_identifier": "subject.email"}),
+        (
+            "s.pem",
+            cert.pem.as_str(),
+            json!({"device_identifier": "subject.email"}),
+        ),
+        ("s.crt", cert.pem.as_str(), by_cn.clone()),
+        ("s.pem", "no certs here", by_cn.clone()),
     ];
-    for mapping in bad_mappings {
-        let response = server
-            .map(
-                &client,
-                &profile_id,
-                "s.pem",
-                cert.pem.clone().into_bytes(),
-                mapping,
-            )
-            .await;
-        assert_eq!(response.status(), 400);
+    for (name, sample, mapping) in refused {
+        assert_eq!(
+            f.map(profile_id, name, sample, mapping.clone()).await.status(),
+            400,
+            "{name} {mapping}"
+        );
     }
-    assert_eq!(
-        status_of(
-            server
-                .map(
-                    &client,
-                    &profile_id,
-                    "s.crt",
-                    cert.pem.clone().into_bytes(),
-                    json!({"device_identifier": "subject.common_name"})
-                )
-                .await
-        ),
-        400
-    );
-    assert_eq!(
-        status_of(
-            server
-                .map(
-                    &client,
-                    &profile_id,
-                    "s.pem",
-                    b"no certs here".to_vec(),
-                    json!({"device_identifier": "subject.common_name"})
-                )
-                .await
-        ),
-        400
-    );
-    assert_eq!(
-        status_of(
-            server
-                .map(
-                    &client,
-                    &profile_id,
-                    "s.pem",
-                    cert.pem.clone().into_bytes(),
-                    json!({"device_identifier": "subject.common_name"})
-                )
-                .await
-        ),
-        200
-    );
+    assert_eq!(f.map(profile_id, "s.pem", &cert.pem, by_cn).await.status(), 200);
+}
 
-    // Bad uploads.
+#[tokio::test]
+async fn bad_uploads_and_bodies_are_400_saying_what_is_wrong() {
+    let f = Fixture::start();
+    let cert = self_signed(KeyType::EcP256, "/CN=dev-1", None);
+    let profile_id = f
+        .mapped_profile(
+            "P",
+            "s.pem",
+            &cert.pem,
+            json!({"device_identifier": "subject.common_name"}),
+        )
+        .await;
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (b"this is not a zip".to_vec(), "not a readable zip"),
         (zip_of(&[("a.xml", b"<certificates/>")]), ".pem"),
@@ -474,7 +566,7 @@ async fn client_mistakes_are_clear_4xx_and_tenants_are_isolated() {
         (zip_of(&[("a.pem", b"no certificates")]), "no certificates"),
     ];
     for (zip, expected) in cases {
-        let response = server.upload(&client, &profile_id, zip, &server.api_key).await;
+        let response = f.upload(&profile_id, zip).await;
         assert_eq!(response.status(), 400);
         let body: Value = response.json().await.unwrap();
         let message = body["errors"][0]["message"].as_str().unwrap();
@@ -483,101 +575,64 @@ async fn client_mistakes_are_clear_4xx_and_tenants_are_isolated() {
             "{message:?} should mention {expected:?}"
         );
     }
-    let response = client
-        .post(server.url(&format!("/iot/api/v1/certificate-import/{profile_id}")))
-        .header("x-api-key", &server.api_key)
-        .body("plain")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let response = client
-        .post(server.url("/iot/api/v1/enrollment-profile"))
-        .header("x-api-key", &server.api_key)
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let response = client
-        .post(server.url("/iot/api/v1/enrollment-profile"))
-        .header("x-api-key", &server.api_key)
-        .json(&json!({"name": "x", "enrollment_method": "CARRIER_PIGEON"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let response = client
-        .post(server.url("/iot/api/v1/enrollment-profile"))
-        .header("x-api-key", &server.api_key)
-        .json(&json!({"name": "x", "enrolment_method": "CERTIFICATE_IMPORT"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let body: Value = response.json().await.unwrap();
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("unknown field `enrolment_method`"),
-        "{body}"
-    );
+    let upload = format!("/iot/api/v1/certificate-import/{profile_id}");
+    assert_eq!(f.post_json(&upload, "plain".into(), false).await.0, 400);
+    let profiles = "/iot/api/v1/enrollment-profile";
+    assert_eq!(f.post_json(profiles, "{not json".into(), true).await.0, 400);
+    let pigeon = json!({"name": "x", "enrollment_method": "CARRIER_PIGEON"}).to_string();
+    assert_eq!(f.post_json(profiles, pigeon.into(), true).await.0, 400);
+    let misspelt = json!({"name": "x", "enrolment_method": "CERTIFICATE_IMPORT"}).to_string();
+    let (status, body) = f.post_json(profiles, misspelt.into(), true).await;
+    assert_eq!(status, 400);
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("unknown field `enrolment_method`"), "{body}");
+}
 
-    // A profile of another enrollment method cannot import.
-    let est = server.create_profile(&client, "EST devices", "EST").await;
+#[tokio::test]
+async fn a_profile_of_another_enrollment_method_cannot_import() {
+    let f = Fixture::start();
+    let cert = self_signed(KeyType::EcP256, "/CN=dev-1", None);
+    let est = f.server.create_profile(&f.client, "EST devices", "EST").await;
     let est_id = est["id"].as_str().unwrap();
-    assert_eq!(
-        status_of(
-            server
-                .map(
-                    &client,
-                    est_id,
-                    "s.pem",
-                    cert.pem.clone().into_bytes(),
-                    json!({"device_identifier": "subject.common_name"})
-                )
-                .await
-        ),
-        200
-    );
-    let response = server.upload(&client, est_id, zip.clone(), &server.api_key).await;
+    let by_cn = json!({"device_identifier": "subject.common_name"});
+    assert_eq!(f.map(est_id, "s.pem", &cert.pem, by_cn).await.status(), 200);
+    let response = f.upload(est_id, zip_of(&[("a.pem", cert.pem.as_bytes())])).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert!(body["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains("CERTIFICATE_IMPORT"));
+}
 
-    // Unknown ids and routes are 404.
+#[tokio::test]
+async fn unknown_ids_and_routes_are_404() {
+    let f = Fixture::start();
     let missing = [
         "/iot/api/v1/certificate-import/job/00000000-0000-0000-0000-000000000000",
         "/iot/api/v1/enrollment-profile/nope",
         "/iot/api/v1/nothing-here",
     ];
     for path in missing {
-        let response = client
-            .get(server.url(path))
-            .header("x-api-key", &server.api_key)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(f.get(path, &f.server.api_key).await.status(), 404, "{path}");
     }
-    assert_eq!(
-        status_of(server.upload(&client, "nope", zip.clone(), &server.api_key).await),
-        404
-    );
+    let zip = zip_of(&[(
+        "a.pem",
+        self_signed(KeyType::EcP256, "/CN=d", None).pem.as_bytes(),
+    )]);
+    assert_eq!(f.upload("nope", zip).await.status(), 404);
+}
 
-    // Tenant B sees none of tenant A's profiles or jobs.
-    let job: Value = server
-        .upload(&client, &profile_id, zip.clone(), &server.api_key)
-        .await
-        .json()
-        .await
-        .unwrap();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_tenant_sees_and_touches_none_of_a_tenants_profiles_and_jobs() {
+    let f = Fixture::start();
+    let cert = self_signed(KeyType::EcP256, "/CN=dev-1", None);
+    let by_cn = json!({"device_identifier": "subject.common_name"});
+    let profile_id = f.mapped_profile("P", "s.pem", &cert.pem, by_cn.clone()).await;
+    let zip = zip_of(&[("a.pem", cert.pem.as_bytes())]);
+    let job: Value = f.upload(&profile_id, zip.clone()).await.json().await.unwrap();
     let job_id = job["id"].as_str().unwrap();
-    let store = certport_embedded::SqliteStore::open(&dir.path().join("records.db")).unwrap();
+    let store = certport_embedded::SqliteStore::open(&f.dir.path().join("records.db")).unwrap();
     let tenant_b = certport_core::app::create_tenant_with_key(&store, "B")
         .await
         .unwrap();
@@ -586,27 +641,19 @@ async fn client_mistakes_are_clear_4xx_and_tenants_are_isolated() {
         format!("/iot/api/v1/enrollment-profile/{profile_id}"),
         format!("/iot/api/v1/certificate-import/job/{job_id}"),
     ] {
-        let response = client
-            .get(server.url(&path))
-            .header("x-api-key", &key_b)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(f.get(&path, &key_b).await.status(), 404, "{path}");
     }
     assert_eq!(
-        status_of(server.upload(&client, &profile_id, zip, &key_b).await),
+        f.server
+            .upload(&f.client, &profile_id, zip, &key_b)
+            .await
+            .status(),
         404
     );
-    let response = server
-        .map(
-            &client,
-            &profile_id,
-            "s.pem",
-            cert.pem.clone().into_bytes(),
-            json!({"device_identifier": "subject.common_name"}),
-        )
-        .await;
+    let response = f.map(&profile_id, "s.pem", &cert.pem, by_cn).await;
     assert_eq!(response.status(), 200, "tenant A still owns its profile");
-    assert_eq!(server.finished_job(&client, job_id).await["result"], "SUCCESS");
+    assert_eq!(
+        f.server.finished_job(&f.client, job_id).await["result"],
+        "SUCCESS"
+    );
 }
