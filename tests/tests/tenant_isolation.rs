@@ -8,7 +8,7 @@
 use base64::Engine;
 use bytes::Bytes;
 use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, Limits};
-use certport_core::http::handle;
+use certport_core::http::{handle, ROUTES};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
@@ -53,82 +53,110 @@ enum Body {
     Form(Vec<(&'static str, Option<&'static str>, Vec<u8>)>),
 }
 
-#[tokio::test]
-async fn another_tenant_sees_and_touches_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let deps = embedded_deps(dir.path(), Limits::default());
-    let api = Api { deps: deps.clone() };
-    let a = create_tenant_with_key(deps.tenants.as_ref(), "a").await.unwrap();
-    let b = create_tenant_with_key(deps.tenants.as_ref(), "b").await.unwrap();
-    let (ka, kb) = (a.api_key.expose().to_string(), b.api_key.expose().to_string());
+/// Two tenants on embedded storage; tenant A has one of every record.
+struct TwoTenants {
+    api: Api,
+    _dir: tempfile::TempDir,
+    key_a: String,
+    key_b: String,
+    profile: String,
+    job: String,
+    keystore_job: String,
+    edge_id: String,
+    dek_id: String,
+    sample: Vec<u8>,
+    batch: Value,
+}
 
-    // Tenant A's records: a mapped profile, an import job, an edge instance, a trusted CA, a keystore job.
-    let (_, profile) = api
-        .call(
-            Some(&ka),
-            "POST",
-            "/iot/api/v1/enrollment-profile",
-            Body::Json(json!({"name": "a", "enrollment_method": "CERTIFICATE_IMPORT"})),
-        )
-        .await;
-    let profile = profile["id"].as_str().unwrap().to_string();
-    let sample = self_signed(KeyType::EcP256, "/CN=a-1", None).pem.into_bytes();
-    let mapping = Body::Form(vec![
-        ("file", Some("s.pem"), sample.clone()),
-        (
-            "mapping",
-            None,
-            br#"{"device_identifier": "subject.common_name"}"#.to_vec(),
-        ),
-    ]);
-    let mapping_path = format!("/iot/api/v1/enrollment-profile/{profile}/source-fields-mapping");
-    assert_eq!(api.call(Some(&ka), "POST", &mapping_path, mapping).await.0, 200);
-    let zip = zip_of(&[("a.pem", &sample)]);
-    let import_path = format!("/iot/api/v1/certificate-import/{profile}");
-    let (code, job) = api
-        .call(
-            Some(&ka),
-            "POST",
-            &import_path,
-            Body::Form(vec![("file", Some("a.zip"), zip.clone())]),
-        )
-        .await;
-    assert_eq!(code, 200, "{job}");
-    let job = job["id"].as_str().unwrap().to_string();
-    let (edge, dek) = create_edge_instance(
-        deps.tenants.as_ref(),
-        deps.keys.dek.as_ref(),
-        &a.tenant.id,
-        "edge-a",
-    )
-    .await
-    .unwrap();
+fn mapping_form(sample: &[u8]) -> Body {
+    let mapping = br#"{"device_identifier": "subject.common_name"}"#.to_vec();
+    Body::Form(vec![
+        ("file", Some("s.pem"), sample.to_vec()),
+        ("mapping", None, mapping),
+    ])
+}
+
+fn trusted_root() -> Body {
     let root =
         std::fs::read_to_string(repo_root().join("tests/fixtures/keystores/trusted-root.pem")).unwrap();
-    let ca_body = || Body::Json(json!({"certificate": root}));
-    assert_eq!(
-        api.call(Some(&ka), "POST", "/v1/trustedcacertificates", ca_body())
-            .await
-            .0,
-        201
-    );
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let batch = json!({
-        "edgeInstanceId": edge.id, "encryptionKeyId": dek.id,
-        "importInformation": [{"pkcs12Keystore": b64.encode(b"x"), "dekEncryptedPassword": b64.encode(b"y")}]
-    });
-    let (code, keystore_job) = api
-        .call(
-            Some(&ka),
-            "POST",
-            "/outagedetection/v1/certificates/imports",
-            Body::Json(batch.clone()),
-        )
-        .await;
-    assert_eq!(code, 201, "{keystore_job}");
-    let keystore_job = keystore_job["id"].as_str().unwrap().to_string();
+    Body::Json(json!({"certificate": root}))
+}
 
-    // Tenant B, on every route that names one of them: 404.
+impl TwoTenants {
+    /// Tenant A's records: a mapped profile, an import job, an edge instance, a trusted
+    /// CA, a keystore job.
+    async fn set_up() -> TwoTenants {
+        let dir = tempfile::tempdir().unwrap();
+        let deps = embedded_deps(dir.path(), Limits::default());
+        let api = Api { deps: deps.clone() };
+        let a = create_tenant_with_key(deps.tenants.as_ref(), "a").await.unwrap();
+        let b = create_tenant_with_key(deps.tenants.as_ref(), "b").await.unwrap();
+        let (ka, kb) = (a.api_key.expose().to_string(), b.api_key.expose().to_string());
+        let new_profile = Body::Json(json!({"name": "a", "enrollment_method": "CERTIFICATE_IMPORT"}));
+        let (_, profile) = api
+            .call(Some(&ka), "POST", "/iot/api/v1/enrollment-profile", new_profile)
+            .await;
+        let profile = profile["id"].as_str().unwrap().to_string();
+        let sample = self_signed(KeyType::EcP256, "/CN=a-1", None).pem.into_bytes();
+        let mapping_path = format!("/iot/api/v1/enrollment-profile/{profile}/source-fields-mapping");
+        assert_eq!(
+            api.call(Some(&ka), "POST", &mapping_path, mapping_form(&sample))
+                .await
+                .0,
+            200
+        );
+        let zip = Body::Form(vec![("file", Some("a.zip"), zip_of(&[("a.pem", &sample)]))]);
+        let (code, job) = api
+            .call(
+                Some(&ka),
+                "POST",
+                &format!("/iot/api/v1/certificate-import/{profile}"),
+                zip,
+            )
+            .await;
+        assert_eq!(code, 200, "{job}");
+        let tenants = deps.tenants.as_ref();
+        let (edge, dek) = create_edge_instance(tenants, deps.keys.dek.as_ref(), &a.tenant.id, "edge-a")
+            .await
+            .unwrap();
+        assert_eq!(
+            api.call(Some(&ka), "POST", "/v1/trustedcacertificates", trusted_root())
+                .await
+                .0,
+            201
+        );
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let batch = json!({
+            "edgeInstanceId": edge.id, "encryptionKeyId": dek.id,
+            "importInformation": [{"pkcs12Keystore": b64.encode(b"x"), "dekEncryptedPassword": b64.encode(b"y")}]
+        });
+        let imports = "/outagedetection/v1/certificates/imports";
+        let (code, keystore_job) = api
+            .call(Some(&ka), "POST", imports, Body::Json(batch.clone()))
+            .await;
+        assert_eq!(code, 201, "{keystore_job}");
+        TwoTenants {
+            api,
+            _dir: dir,
+            key_a: ka,
+            key_b: kb,
+            profile,
+            job: job["id"].as_str().unwrap().to_string(),
+            keystore_job: keystore_job["id"].as_str().unwrap().to_string(),
+            edge_id: edge.id,
+            dek_id: dek.id,
+            sample,
+            batch,
+        }
+    }
+}
+
+#[tokio::test]
+async fn another_tenant_gets_404_for_every_route_naming_a_tenants_record() {
+    let t = TwoTenants::set_up().await;
+    let (profile, job, keystore_job) = (&t.profile, &t.job, &t.keystore_job);
+    let import_path = format!("/iot/api/v1/certificate-import/{profile}");
+    let zip = Body::Form(vec![("file", Some("a.zip"), zip_of(&[("a.pem", &t.sample)]))]);
     let named: Vec<(&str, String, Body)> = vec![
         (
             "GET",
@@ -137,21 +165,10 @@ async fn another_tenant_sees_and_touches_nothing() {
         ),
         (
             "POST",
-            mapping_path.clone(),
-            Body::Form(vec![
-                ("file", Some("s.pem"), sample.clone()),
-                (
-                    "mapping",
-                    None,
-                    br#"{"device_identifier": "subject.common_name"}"#.to_vec(),
-                ),
-            ]),
+            format!("/iot/api/v1/enrollment-profile/{profile}/source-fields-mapping"),
+            mapping_form(&t.sample),
         ),
-        (
-            "POST",
-            import_path.clone(),
-            Body::Form(vec![("file", Some("a.zip"), zip.clone())]),
-        ),
+        ("POST", import_path.clone(), zip),
         (
             "POST",
             format!("{import_path}/upload-url"),
@@ -167,80 +184,85 @@ async fn another_tenant_sees_and_touches_nothing() {
             format!("/outagedetection/v1/certificates/imports/{keystore_job}"),
             Body::None,
         ),
-        ("GET", format!("/v1/edgeencryptionkeys/{}", dek.id), Body::None),
+        ("GET", format!("/v1/edgeencryptionkeys/{}", t.dek_id), Body::None),
         (
             "POST",
             "/outagedetection/v1/certificates/imports".into(),
-            Body::Json(batch.clone()),
+            Body::Json(t.batch.clone()),
         ),
         (
             "POST",
             "/outagedetection/v1/certificates/imports/upload-url".into(),
-            Body::Json(json!({"edgeInstanceId": edge.id, "encryptionKeyId": dek.id, "size": 10})),
+            Body::Json(json!({"edgeInstanceId": t.edge_id, "encryptionKeyId": t.dek_id, "size": 10})),
         ),
     ];
     for (method, path, body) in named {
-        let (code, error) = api.call(Some(&kb), method, &path, body).await;
+        let (code, error) = t.api.call(Some(&t.key_b), method, &path, body).await;
         assert_eq!(code, 404, "{method} {path} as tenant B: {error}");
         assert!(error["errors"][0]["message"].is_string(), "{error}");
     }
-    // Lists hold only the caller's records; adding the same CA is B's own first time.
-    let (_, edges) = api.call(Some(&kb), "GET", "/v1/edgeinstances", Body::None).await;
-    assert_eq!(edges["edgeinstances"], json!([]));
-    let (_, cas) = api
-        .call(Some(&kb), "GET", "/v1/trustedcacertificates", Body::None)
-        .await;
-    assert_eq!(cas["trustedCaCertificates"], json!([]));
-    assert_eq!(
-        api.call(Some(&kb), "POST", "/v1/trustedcacertificates", ca_body())
-            .await
-            .0,
-        201
-    );
-    // A's records are untouched by all of that.
-    let (code, a_job) = api
+    let (code, a_job) = t
+        .api
         .call(
-            Some(&ka),
+            Some(&t.key_a),
             "GET",
             &format!("/iot/api/v1/certificate-import/job/{job}"),
             Body::None,
         )
         .await;
-    assert_eq!((code, a_job["status"].as_str()), (200, Some("PENDING")));
+    assert_eq!(
+        (code, a_job["status"].as_str()),
+        (200, Some("PENDING")),
+        "A's job is untouched"
+    );
+}
 
-    // Without a key, or with an unknown one: 401 with a JSON error, on every route.
-    let every_route = [
-        ("POST", "/iot/api/v1/enrollment-profile".to_string()),
-        ("GET", format!("/iot/api/v1/enrollment-profile/{profile}")),
-        ("POST", mapping_path),
-        ("POST", import_path.clone()),
-        ("POST", format!("{import_path}/upload-url")),
-        ("GET", format!("/iot/api/v1/certificate-import/job/{job}")),
-        ("POST", "/outagedetection/v1/certificates/imports".into()),
-        (
-            "POST",
-            "/outagedetection/v1/certificates/imports/upload-url".into(),
-        ),
-        (
-            "GET",
-            format!("/outagedetection/v1/certificates/imports/{keystore_job}"),
-        ),
-        ("GET", "/v1/edgeinstances".into()),
-        ("GET", format!("/v1/edgeencryptionkeys/{}", dek.id)),
-        ("POST", "/v1/trustedcacertificates".into()),
-        ("GET", "/v1/trustedcacertificates".into()),
-    ];
-    for (method, path) in every_route {
+#[tokio::test]
+async fn lists_hold_only_the_callers_records() {
+    let t = TwoTenants::set_up().await;
+    let (_, edges) = t
+        .api
+        .call(Some(&t.key_b), "GET", "/v1/edgeinstances", Body::None)
+        .await;
+    assert_eq!(edges["edgeinstances"], json!([]));
+    let (_, cas) = t
+        .api
+        .call(Some(&t.key_b), "GET", "/v1/trustedcacertificates", Body::None)
+        .await;
+    assert_eq!(cas["trustedCaCertificates"], json!([]));
+    // The CA that A trusts is new to B.
+    assert_eq!(
+        t.api
+            .call(
+                Some(&t.key_b),
+                "POST",
+                "/v1/trustedcacertificates",
+                trusted_root()
+            )
+            .await
+            .0,
+        201
+    );
+    let (_, cas) = t
+        .api
+        .call(Some(&t.key_a), "GET", "/v1/trustedcacertificates", Body::None)
+        .await;
+    assert_eq!(cas["trustedCaCertificates"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_missing_or_unknown_key_is_a_json_401_on_every_route() {
+    let t = TwoTenants::set_up().await;
+    for (method, template, _) in ROUTES {
+        let path = template
+            .replace("{id}", &t.profile)
+            .replace("{enrollment_profile_id}", &t.profile)
+            .replace("{job_id}", &t.job);
         for key in [None, Some("cpk_not_a_key_of_anyone")] {
-            let (code, error) = api.call(key, method, &path, Body::None).await;
+            let (code, error) = t.api.call(key, method, &path, Body::None).await;
             assert_eq!(code, 401, "{method} {path} with {key:?}: {error}");
-            assert!(
-                error["errors"][0]["message"]
-                    .as_str()
-                    .unwrap()
-                    .contains("API key"),
-                "{error}"
-            );
+            let message = error["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains("API key"), "{error}");
         }
     }
 }
