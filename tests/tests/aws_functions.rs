@@ -66,72 +66,125 @@ async fn stored_key(stack: &Stack, tenant: &str, job: &str) -> String {
     objects[0].key.clone().unwrap()
 }
 
+/// A tenant on a fresh moto stack, with a profile created and mapped through the
+/// enrollment-profiles function.
+struct CertificateFlow {
+    stack: Stack,
+    deps: Deps,
+    tenant_id: String,
+    key: String,
+    profile_id: String,
+}
+
+impl CertificateFlow {
+    async fn set_up() -> CertificateFlow {
+        let stack = Stack::create().await;
+        let deps = stack.function_config().deps(&stack.sdk);
+        let created = create_tenant_with_key(deps.tenants.as_ref(), "aws e2e")
+            .await
+            .unwrap();
+        let (tenant_id, key) = (created.tenant.id.clone(), created.api_key.expose().to_string());
+        let request = http_request("enrollment-profile-create.json", &[(fixtures::API_KEY, &key)]);
+        let response = enrollment_profiles::http_handler::function_handler(&deps, request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let profile_id = body_json(&response)["id"].as_str().unwrap().to_string();
+        let request = http_request(
+            "enrollment-profile-source-fields-mapping.json",
+            &[(fixtures::API_KEY, &key), (fixtures::PROFILE, &profile_id)],
+        );
+        let response = enrollment_profiles::http_handler::function_handler(&deps, request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{:?}", body_json(&response));
+        assert_eq!(
+            body_json(&response)["mapped_fields"]["device_identifier"],
+            "fixture-sample"
+        );
+        CertificateFlow {
+            stack,
+            deps,
+            tenant_id,
+            key,
+            profile_id,
+        }
+    }
+
+    /// Three good certificates (`aws-dev-1` to `-3`, in Oslo) and a malformed one.
+    fn zip() -> Vec<u8> {
+        let certs: Vec<_> = (1..=3)
+            .map(|i| self_signed(KeyType::EcP256, &format!("/CN=aws-dev-{i}/L=Oslo"), None))
+            .collect();
+        let bundle = format!("{}{}junk between\r\n{}", certs[0].pem, certs[1].pem, certs[2].pem);
+        let bad = b"-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
+        zip_of(&[("bundle.pem", bundle.as_bytes()), ("bad.pem", bad)])
+    }
+
+    /// Uploads `zip` through the upload function: the job id and the stored object's key.
+    async fn upload(&self, zip: &[u8]) -> (String, String) {
+        let (code, job) = upload(&self.deps, &self.key, &self.profile_id, zip).await;
+        assert_eq!(code, 200, "{job}");
+        let job_id = job["id"].as_str().unwrap().to_string();
+        let object_key = stored_key(&self.stack, &self.tenant_id, &job_id).await;
+        (job_id, object_key)
+    }
+
+    /// Uploads and processes `zip`: the job id, its key and the finished job.
+    async fn import(&self, zip: &[u8]) -> (String, String, Value) {
+        let (job_id, object_key) = self.upload(zip).await;
+        let outcome = process(&self.deps, &object_key).await;
+        assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
+        let (_, done) = status(&self.deps, &self.key, &job_id).await;
+        (job_id, object_key, done)
+    }
+}
+
+fn status_failures(job: &Value) -> Vec<Value> {
+    serde_json::from_str(job["status_message"].as_str().unwrap()).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn certificate_import_through_the_lambda_handlers() {
-    let stack = Stack::create().await;
-    let deps = stack.function_config().deps(&stack.sdk);
-    let created = create_tenant_with_key(deps.tenants.as_ref(), "aws e2e")
-        .await
-        .unwrap();
-    let (tenant_id, key) = (created.tenant.id.clone(), created.api_key.expose().to_string());
-
-    // Profile, then its mapping from a sample, through the enrollment-profiles function.
-    let request = http_request("enrollment-profile-create.json", &[(fixtures::API_KEY, &key)]);
-    let response = enrollment_profiles::http_handler::function_handler(&deps, request)
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let profile_id = body_json(&response)["id"].as_str().unwrap().to_string();
-    let request = http_request(
-        "enrollment-profile-source-fields-mapping.json",
-        &[(fixtures::API_KEY, &key), (fixtures::PROFILE, &profile_id)],
-    );
-    let response = enrollment_profiles::http_handler::function_handler(&deps, request)
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{:?}", body_json(&response));
-    assert_eq!(
-        body_json(&response)["mapped_fields"]["device_identifier"],
-        "fixture-sample"
-    );
-
-    // A route belongs to one function only.
+async fn a_route_is_answered_only_by_its_own_function() {
+    let flow = CertificateFlow::set_up().await;
     let request = http_request(
         "enrollment-profile-get.json",
-        &[(fixtures::API_KEY, &key), (fixtures::PROFILE, &profile_id)],
+        &[
+            (fixtures::API_KEY, &flow.key),
+            (fixtures::PROFILE, &flow.profile_id),
+        ],
     );
-    let response = certificate_import_status::http_handler::function_handler(&deps, request)
+    let response = certificate_import_status::http_handler::function_handler(&flow.deps, request)
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
+}
 
-    // Upload: the job is readable before the processor runs.
-    let certs: Vec<_> = (1..=3)
-        .map(|i| self_signed(KeyType::EcP256, &format!("/CN=aws-dev-{i}/L=Oslo"), None))
-        .collect();
-    let bundle = format!("{}{}junk between\r\n{}", certs[0].pem, certs[1].pem, certs[2].pem);
-    let zip = zip_of(&[
-        ("bundle.pem", bundle.as_bytes()),
-        (
-            "bad.pem",
-            b"-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
-        ),
-    ]);
-    let (code, job) = upload(&deps, &key, &profile_id, &zip).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_is_pending_at_once_and_its_s3_event_completes_it() {
+    let flow = CertificateFlow::set_up().await;
+    let (code, job) = upload(&flow.deps, &flow.key, &flow.profile_id, &CertificateFlow::zip()).await;
     assert_eq!(code, 200, "{job}");
-    assert_eq!(job["status"], "PENDING");
-    assert_eq!(job["enrollment_context"]["ip_address"], "203.0.113.7");
-    let job_id = job["id"].as_str().unwrap().to_string();
-    let (code, pending) = status(&deps, &key, &job_id).await;
+    assert_eq!(
+        (
+            job["status"].as_str(),
+            job["enrollment_context"]["ip_address"].as_str()
+        ),
+        (Some("PENDING"), Some("203.0.113.7"))
+    );
+    let job_id = job["id"].as_str().unwrap();
+    let (code, pending) = status(&flow.deps, &flow.key, job_id).await;
     assert_eq!((code, pending["status"].as_str()), (200, Some("PENDING")));
-
     // The processor, on the event S3 sends for the stored object (URL-encoded key).
-    let object_key = stored_key(&stack, &tenant_id, &job_id).await;
+    let object_key = stored_key(&flow.stack, &flow.tenant_id, job_id).await;
     assert!(object_key.ends_with("/devices batch+1.zip"), "{object_key}");
-    let outcome = process(&deps, &object_key).await;
+    let outcome = process(&flow.deps, &object_key).await;
     assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
-    let (_, done) = status(&deps, &key, &job_id).await;
-    assert_eq!(done["status"], "COMPLETED");
+    let (_, done) = status(&flow.deps, &flow.key, job_id).await;
+    assert_eq!(
+        (done["status"].as_str(), done["result"].as_str()),
+        (Some("COMPLETED"), Some("PARTIAL_SUCCESS"))
+    );
     assert_eq!(
         (
             done["total_certificates"].as_u64(),
@@ -139,42 +192,58 @@ async fn certificate_import_through_the_lambda_handlers() {
         ),
         (Some(4), Some(1))
     );
-    assert_eq!(done["result"], "PARTIAL_SUCCESS");
-    let failures: Vec<Value> = serde_json::from_str(done["status_message"].as_str().unwrap()).unwrap();
+    let failures = status_failures(&done);
     assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0]["reason"], "MALFORMED_CERTIFICATE");
-    assert_eq!(failures[0]["file_name"], "bad.pem");
-    let device = deps
+    assert_eq!(
+        (failures[0]["reason"].as_str(), failures[0]["file_name"].as_str()),
+        (Some("MALFORMED_CERTIFICATE"), Some("bad.pem"))
+    );
+    let device = flow
+        .deps
         .inventory
-        .get_device(&tenant_id, "aws-dev-2")
+        .get_device(&flow.tenant_id, "aws-dev-2")
         .await
         .unwrap()
         .expect("device stored");
     assert_eq!(device.fields.get("site").map(String::as_str), Some("Oslo"));
+}
 
-    // The same event again changes nothing.
-    let again = process(&deps, &object_key).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_s3_event_again_changes_nothing() {
+    let flow = CertificateFlow::set_up().await;
+    let (job_id, object_key, done) = flow.import(&CertificateFlow::zip()).await;
+    let again = process(&flow.deps, &object_key).await;
     assert_eq!(again["outcomes"][0]["outcome"], "ALREADY_FINISHED");
-    assert_eq!(status(&deps, &key, &job_id).await.1, done);
+    assert_eq!(status(&flow.deps, &flow.key, &job_id).await.1, done);
+}
 
-    // Uploading the same zip again: every good certificate is a DUPLICATE.
-    let (_, second) = upload(&deps, &key, &profile_id, &zip).await;
-    let second_id = second["id"].as_str().unwrap();
-    process(&deps, &stored_key(&stack, &tenant_id, second_id).await).await;
-    let (_, second_done) = status(&deps, &key, second_id).await;
-    assert_eq!(second_done["failed_certificates"], 4);
-    let failures: Vec<Value> = serde_json::from_str(second_done["status_message"].as_str().unwrap()).unwrap();
-    assert_eq!(failures.iter().filter(|f| f["reason"] == "DUPLICATE").count(), 3);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_zip_again_makes_every_good_certificate_a_duplicate() {
+    let flow = CertificateFlow::set_up().await;
+    let zip = CertificateFlow::zip();
+    flow.import(&zip).await;
+    let (_, _, second) = flow.import(&zip).await;
+    assert_eq!(second["failed_certificates"], 4);
+    let duplicates = status_failures(&second)
+        .iter()
+        .filter(|f| f["reason"] == "DUPLICATE")
+        .count();
+    assert_eq!(duplicates, 3);
+}
 
-    // Another tenant sees none of it.
-    let other = create_tenant_with_key(deps.tenants.as_ref(), "other")
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_tenant_or_an_unknown_key_sees_nothing() {
+    let flow = CertificateFlow::set_up().await;
+    let zip = CertificateFlow::zip();
+    let (job_id, _) = flow.upload(&zip).await;
+    let other = create_tenant_with_key(flow.deps.tenants.as_ref(), "other")
         .await
         .unwrap();
-    let (code, body) = status(&deps, other.api_key.expose(), &job_id).await;
+    let (code, body) = status(&flow.deps, other.api_key.expose(), &job_id).await;
     assert_eq!(code, 404, "{body}");
-    let (code, _) = upload(&deps, other.api_key.expose(), &profile_id, &zip).await;
+    let (code, _) = upload(&flow.deps, other.api_key.expose(), &flow.profile_id, &zip).await;
     assert_eq!(code, 404);
-    let (code, body) = status(&deps, "cpk_not_a_key", &job_id).await;
+    let (code, body) = status(&flow.deps, "cpk_not_a_key", &job_id).await;
     assert_eq!(
         (code, body["errors"][0]["code"].as_str()),
         (401, Some("unauthorized"))
