@@ -343,14 +343,25 @@ async fn keystore_process(deps: &Deps, event: aws_lambda_events::event::s3::S3Ev
     .expect("keystore processor succeeds")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keystore_import_through_the_lambda_handlers() {
+/// A fresh moto stack with the fixture tenant, edge instance, DEK, trusted root and
+/// keystore job seeded.
+async fn seeded_stack() -> (Stack, Deps) {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
     fixtures::seed(&deps).await;
     fixtures::seed_keystores(&deps).await;
+    (stack, deps)
+}
 
-    // The admin function: edge instances, the DEK public key, trusted CAs.
+/// The keystore job `job_id` through the status function.
+async fn keystore_job(deps: &Deps, job_id: &str) -> (u16, Value) {
+    let request = http_request("keystore-import-status.json", &[(fixtures::KEYSTORE_JOB, job_id)]);
+    keystore_status(deps, request).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_function_serves_edge_instances_the_dek_and_trusted_cas() {
+    let (_stack, deps) = seeded_stack().await;
     let (code, edges) = admin(&deps, http_request("edge-instances-list.json", &[])).await;
     assert_eq!(code, 200, "{edges}");
     assert_eq!(edges["edgeinstances"][0]["id"], fixtures::EDGE);
@@ -373,60 +384,70 @@ async fn keystore_import_through_the_lambda_handlers() {
     // A route belongs to one function only.
     let (code, _) = admin(&deps, http_request("keystore-import-status.json", &[])).await;
     assert_eq!(code, 404);
+}
 
-    // The fixture's S3 event (URL-encoded key) imports the seeded batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixture_s3_event_imports_the_seeded_batch() {
+    let (_stack, deps) = seeded_stack().await;
     let event = serde_json::from_str(&fixtures::event_text("keystore-import-processor.json")).unwrap();
     let outcome = keystore_process(&deps, event).await;
     assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
     let (code, done) = keystore_status(&deps, http_request("keystore-import-status.json", &[])).await;
     assert_eq!(code, 200);
-    assert_eq!(done["status"], "COMPLETED", "{done}");
-    assert_eq!(done["results"][0]["status"], "IMPORTED", "{done}");
+    assert_eq!(
+        (done["status"].as_str(), done["results"][0]["status"].as_str()),
+        (Some("COMPLETED"), Some("IMPORTED")),
+        "{done}"
+    );
+}
 
-    // Upload the same batch anew: the new job's item is SKIPPED (already in the inventory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_batch_is_stored_processing_and_a_key_already_held_is_skipped() {
+    let (stack, deps) = seeded_stack().await;
+    let event = serde_json::from_str(&fixtures::event_text("keystore-import-processor.json")).unwrap();
+    keystore_process(&deps, event).await;
+    let (_, first) = keystore_status(&deps, http_request("keystore-import-status.json", &[])).await;
     let (code, job) = keystore_upload(&deps, http_request("keystore-import-upload.json", &[])).await;
     assert_eq!(code, 201, "{job}");
     let job_id = job["id"].as_str().unwrap();
-    let (code, pending) = keystore_status(
-        &deps,
-        http_request("keystore-import-status.json", &[(fixtures::KEYSTORE_JOB, job_id)]),
-    )
-    .await;
+    let (code, pending) = keystore_job(&deps, job_id).await;
     assert_eq!((code, pending["status"].as_str()), (200, Some("PROCESSING")));
     assert_eq!(pending["results"][0]["status"], "PROCESSING");
     let key = keystore_import_key(fixtures::TENANT, job_id);
-    assert!(
-        stack
-            .s3()
-            .head_object()
-            .bucket(&stack.bucket)
-            .key(&key)
-            .send()
-            .await
-            .is_ok(),
-        "the batch is stored under {key}"
-    );
+    let stored = stack
+        .s3()
+        .head_object()
+        .bucket(&stack.bucket)
+        .key(&key)
+        .send()
+        .await;
+    assert!(stored.is_ok(), "the batch is stored under {key}");
     let outcome = keystore_process(&deps, s3_event(&key)).await;
     assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
-    let (_, second) = keystore_status(
-        &deps,
-        http_request("keystore-import-status.json", &[(fixtures::KEYSTORE_JOB, job_id)]),
-    )
-    .await;
+    let (_, second) = keystore_job(&deps, job_id).await;
     assert_eq!(second["results"][0]["status"], "SKIPPED", "{second}");
     assert_eq!(
         second["results"][0]["fingerprint"],
-        done["results"][0]["fingerprint"]
+        first["results"][0]["fingerprint"]
     );
-    // The keystore processor leaves certificate uploads alone, and the other way round.
-    assert_eq!(process(&deps, &key).await["outcomes"][0]["outcome"], "IGNORED");
-    let cert_key = format!("certificate-import/{}/{}/x.zip", fixtures::TENANT, fixtures::JOB);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_processor_leaves_the_other_kinds_uploads_alone() {
+    let (_stack, deps) = seeded_stack().await;
+    let keystore_key = keystore_import_key(fixtures::TENANT, fixtures::KEYSTORE_JOB);
     assert_eq!(
-        keystore_process(&deps, s3_event(&cert_key)).await["outcomes"][0]["outcome"],
+        process(&deps, &keystore_key).await["outcomes"][0]["outcome"],
         "IGNORED"
     );
+    let cert_key = format!("certificate-import/{}/{}/x.zip", fixtures::TENANT, fixtures::JOB);
+    let outcome = keystore_process(&deps, s3_event(&cert_key)).await;
+    assert_eq!(outcome["outcomes"][0]["outcome"], "IGNORED");
+}
 
-    // The DEK's private key opens through KMS only with its own encryption context.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dek_private_key_opens_through_kms_only_with_its_own_context() {
+    let (_stack, deps) = seeded_stack().await;
     let dek = deps
         .tenants
         .get_encryption_key(fixtures::TENANT, fixtures::DEK_ID)
@@ -436,49 +457,34 @@ async fn keystore_import_through_the_lambda_handlers() {
     let wrapped = base64::engine::general_purpose::STANDARD
         .decode(&dek.wrapped_private_key)
         .unwrap();
-    let secret = deps
-        .keys
-        .dek
-        .decrypt(&wrapped, &dek_context(fixtures::TENANT, fixtures::DEK_ID))
-        .await
-        .unwrap();
+    let context = dek_context(fixtures::TENANT, fixtures::DEK_ID);
+    let secret = deps.keys.dek.decrypt(&wrapped, &context).await.unwrap();
     assert_eq!(secret.as_slice(), fixtures::fixture_dek().secret.as_slice());
     for (tenant, key_id) in [
         ("another-tenant", fixtures::DEK_ID),
         (fixtures::TENANT, "another-key"),
     ] {
-        assert!(
-            deps.keys
-                .dek
-                .decrypt(&wrapped, &dek_context(tenant, key_id))
-                .await
-                .is_err(),
-            "context {tenant}/{key_id} must not open the DEK"
-        );
+        let opened = deps
+            .keys
+            .dek
+            .decrypt(&wrapped, &dek_context(tenant, key_id))
+            .await;
+        assert!(opened.is_err(), "context {tenant}/{key_id} must not open the DEK");
     }
+}
 
-    // Another tenant: 404 for the edge instance's key and the job, 404 for uploads to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_tenant_gets_404_for_the_dek_the_job_and_uploads_to_the_edge_instance() {
+    let (_stack, deps) = seeded_stack().await;
     let other = create_tenant_with_key(deps.tenants.as_ref(), "other")
         .await
         .unwrap();
-    let other_key = other.api_key.expose();
-    let (code, _) = admin(
-        &deps,
-        http_request("edge-encryption-key-get.json", &[(fixtures::API_KEY, other_key)]),
-    )
-    .await;
+    let as_other = [(fixtures::API_KEY, other.api_key.expose())];
+    let (code, _) = admin(&deps, http_request("edge-encryption-key-get.json", &as_other)).await;
     assert_eq!(code, 404);
-    let (code, _) = keystore_status(
-        &deps,
-        http_request("keystore-import-status.json", &[(fixtures::API_KEY, other_key)]),
-    )
-    .await;
+    let (code, _) = keystore_status(&deps, http_request("keystore-import-status.json", &as_other)).await;
     assert_eq!(code, 404);
-    let (code, body) = keystore_upload(
-        &deps,
-        http_request("keystore-import-upload.json", &[(fixtures::API_KEY, other_key)]),
-    )
-    .await;
+    let (code, body) = keystore_upload(&deps, http_request("keystore-import-upload.json", &as_other)).await;
     assert_eq!(code, 404, "{body}");
 }
 
