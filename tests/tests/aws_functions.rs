@@ -499,33 +499,36 @@ async fn put_to_upload_url(upload: &Value, body: Vec<u8>) -> u16 {
     request.send().await.unwrap().status().as_u16()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn large_uploads_go_through_presigned_s3_urls() {
-    let stack = Stack::create().await;
-    let deps = stack.function_config().deps(&stack.sdk);
-    fixtures::seed(&deps).await;
-    fixtures::seed_keystores(&deps).await;
-    let key = fixtures::API_KEY;
+/// The body of an upload-URL request to the keystore upload function, as `api_key`.
+fn keystore_upload_url_request(api_key: &str, size: usize) -> lambda_http::Request {
+    let body = serde_json::json!({"edgeInstanceId": fixtures::EDGE, "encryptionKeyId": fixtures::DEK_ID, "size": size});
+    http_request_with_body(
+        "keystore-import-upload.json",
+        &[
+            ("certificates/imports\"", "certificates/imports/upload-url\""),
+            (fixtures::API_KEY, api_key),
+        ],
+        "application/json",
+        body.to_string().as_bytes(),
+    )
+}
 
-    // A mapped profile, then an upload URL for a zip from the upload function.
-    let profile = answered(enrollment_profiles::http_handler::function_handler(
-        &deps,
-        http_request("enrollment-profile-create.json", &[]),
-    ))
-    .await
-    .1["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let (code, _) = answered(enrollment_profiles::http_handler::function_handler(
-        &deps,
-        http_request(
-            "enrollment-profile-source-fields-mapping.json",
-            &[(fixtures::PROFILE, &profile)],
-        ),
-    ))
-    .await;
-    assert_eq!(code, 200);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zip_put_to_a_presigned_s3_url_is_processed_like_any_upload() {
+    let (stack, deps) = seeded_stack().await;
+    let create = http_request("enrollment-profile-create.json", &[]);
+    let (_, profile) = answered(enrollment_profiles::http_handler::function_handler(&deps, create)).await;
+    let profile = profile["id"].as_str().unwrap().to_string();
+    let map = http_request(
+        "enrollment-profile-source-fields-mapping.json",
+        &[(fixtures::PROFILE, &profile)],
+    );
+    assert_eq!(
+        answered(enrollment_profiles::http_handler::function_handler(&deps, map))
+            .await
+            .0,
+        200
+    );
     let certs: String = (1..=3)
         .map(|i| self_signed(KeyType::EcP256, &format!("/CN=big-{i}"), None).pem)
         .collect();
@@ -545,8 +548,7 @@ async fn large_uploads_go_through_presigned_s3_urls() {
         &deps, request,
     ))
     .await;
-    assert_eq!(code, 200, "{job}");
-    assert_eq!(job["status"], "PENDING");
+    assert_eq!((code, job["status"].as_str()), (200, Some("PENDING")), "{job}");
     let upload = &job["upload"];
     assert!(
         upload["url"].as_str().unwrap().contains("X-Amz-Signature"),
@@ -554,70 +556,56 @@ async fn large_uploads_go_through_presigned_s3_urls() {
     );
     assert_eq!(upload["headers"]["content-type"], "application/zip", "{upload}");
     assert_eq!(put_to_upload_url(upload, zip.clone()).await, 200);
-
     // The object S3 now holds starts the processor as any upload does.
     let job_id = job["id"].as_str().unwrap();
     let object_key = stored_key(&stack, fixtures::TENANT, job_id).await;
     assert!(object_key.ends_with("/big batch.zip"));
     let outcome = process(&deps, &object_key).await;
     assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
-    let (_, done) = status(&deps, key, job_id).await;
+    let (_, done) = status(&deps, fixtures::API_KEY, job_id).await;
     assert_eq!(
         (done["result"].as_str(), done["total_certificates"].as_u64()),
         (Some("SUCCESS"), Some(3)),
         "{done}"
     );
+}
 
-    // A keystore batch the same way: the items are counted when it arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keystore_batch_put_to_a_presigned_s3_url_is_counted_when_it_arrives() {
+    let (_stack, deps) = seeded_stack().await;
     let batch = fixtures::event_body("keystore-import-upload.json");
-    let request = http_request_with_body(
-        "keystore-import-upload.json",
-        &[("certificates/imports\"", "certificates/imports/upload-url\"")],
-        "application/json",
-        serde_json::json!({"edgeInstanceId": fixtures::EDGE, "encryptionKeyId": fixtures::DEK_ID, "size": batch.len()})
-            .to_string()
-            .as_bytes(),
-    );
-    let (code, created) = keystore_upload(&deps, request).await;
+    let (code, created) =
+        keystore_upload(&deps, keystore_upload_url_request(fixtures::API_KEY, batch.len())).await;
     assert_eq!(code, 201, "{created}");
     let job_id = created["id"].as_str().unwrap();
     assert_eq!(put_to_upload_url(&created["upload"], batch).await, 200);
     let outcome = keystore_process(&deps, s3_event(&keystore_import_key(fixtures::TENANT, job_id))).await;
     assert_eq!(outcome["outcomes"][0]["outcome"], "COMPLETED", "{outcome}");
-    let (_, done) = keystore_status(
-        &deps,
-        http_request("keystore-import-status.json", &[(fixtures::KEYSTORE_JOB, job_id)]),
-    )
-    .await;
+    let (_, done) = keystore_job(&deps, job_id).await;
     assert_eq!(done["results"].as_array().unwrap().len(), 1, "{done}");
     assert_eq!(done["results"][0]["status"], "IMPORTED", "{done}");
-
-    // A URL for another tenant's edge instance is never issued.
-    let other = create_tenant_with_key(deps.tenants.as_ref(), "other")
-        .await
-        .unwrap();
-    let request = http_request_with_body(
-        "keystore-import-upload.json",
-        &[
-            ("certificates/imports\"", "certificates/imports/upload-url\""),
-            (fixtures::API_KEY, other.api_key.expose()),
-        ],
-        "application/json",
-        serde_json::json!({"edgeInstanceId": fixtures::EDGE, "encryptionKeyId": fixtures::DEK_ID, "size": 10})
-            .to_string()
-            .as_bytes(),
-    );
-    assert_eq!(keystore_upload(&deps, request).await.0, 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stale_and_abandoned_jobs_end_failed_with_a_reason() {
-    let stack = Stack::create().await;
-    let deps = stack.function_config().deps(&stack.sdk);
-    fixtures::seed(&deps).await;
-    fixtures::seed_keystores(&deps).await;
-    let now = certport_core::domain::format_timestamp(chrono::Utc::now());
+async fn no_upload_url_is_issued_for_another_tenants_edge_instance() {
+    let (_stack, deps) = seeded_stack().await;
+    let other = create_tenant_with_key(deps.tenants.as_ref(), "other")
+        .await
+        .unwrap();
+    let request = keystore_upload_url_request(other.api_key.expose(), 10);
+    assert_eq!(keystore_upload(&deps, request).await.0, 404);
+}
 
+async fn sweep(deps: &Deps, event: Value) -> Value {
+    let event = LambdaEvent::new(event, Context::default());
+    job_sweeper::event_handler::function_handler(deps, event)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweeper_fails_stale_jobs_of_both_kinds_with_a_reason_once() {
+    let (_stack, deps) = seeded_stack().await;
     // The seeded jobs were created days ago and never processed: stale. A fresh one is not.
     let mut fresh = deps
         .jobs
@@ -626,19 +614,14 @@ async fn stale_and_abandoned_jobs_end_failed_with_a_reason() {
         .unwrap()
         .unwrap();
     fresh.id = uuid::Uuid::new_v4().to_string();
-    fresh.created_at = now.clone();
-    fresh.object_key = format!("certificate-import/{}/{}/x.zip", fixtures::TENANT, fresh.id);
+    fresh.created_at = certport_core::domain::format_timestamp(chrono::Utc::now());
     deps.jobs.create_certificate_job(&fresh).await.unwrap();
 
-    let swept = job_sweeper::event_handler::function_handler(
+    let swept = sweep(
         &deps,
-        LambdaEvent::new(
-            serde_json::from_str(&fixtures::event_text("job-sweeper.json")).unwrap(),
-            Context::default(),
-        ),
+        serde_json::from_str(&fixtures::event_text("job-sweeper.json")).unwrap(),
     )
-    .await
-    .unwrap();
+    .await;
     let mut failed: Vec<&str> = swept["failed_jobs"]
         .as_array()
         .unwrap()
@@ -658,37 +641,38 @@ async fn stale_and_abandoned_jobs_end_failed_with_a_reason() {
     );
     let (_, keystore_job) = keystore_status(&deps, http_request("keystore-import-status.json", &[])).await;
     assert_eq!(keystore_job["status"], "FAILED", "{keystore_job}");
-    assert_eq!(
-        keystore_job["results"][0]["reasonCode"], "JOB_FAILED",
-        "{keystore_job}"
-    );
-    assert!(keystore_job["results"][0]["reason"]
+    let item = &keystore_job["results"][0];
+    assert_eq!(item["reasonCode"], "JOB_FAILED", "{keystore_job}");
+    assert!(item["reason"]
         .as_str()
         .unwrap()
         .contains("did not finish within 120 minutes"));
-
     // Swept again: nothing left to do.
-    let again = job_sweeper::event_handler::function_handler(
-        &deps,
-        LambdaEvent::new(Value::Null, Context::default()),
-    )
-    .await
-    .unwrap();
-    assert_eq!(again["failed_jobs"], serde_json::json!([]));
+    assert_eq!(
+        sweep(&deps, Value::Null).await["failed_jobs"],
+        serde_json::json!([])
+    );
+}
 
-    // The processor's on-failure destination ends the fresh job: the fixture's record, for its key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_processors_failure_queue_fails_the_job_of_the_upload_it_names() {
+    let (_stack, deps) = seeded_stack().await;
     let mut event: Value = serde_json::from_str(&fixtures::event_text("processor-failures.json")).unwrap();
     let mut record: Value = serde_json::from_str(event["Records"][0]["body"].as_str().unwrap()).unwrap();
-    record["requestPayload"] = serde_json::to_value(s3_event(&fresh.object_key)).unwrap();
+    let object_key = format!(
+        "certificate-import/{}/{}/{}",
+        fixtures::TENANT,
+        fixtures::JOB,
+        fixtures::UPLOAD_NAME
+    );
+    record["requestPayload"] = serde_json::to_value(s3_event(&object_key)).unwrap();
     event["Records"][0]["body"] = Value::from(record.to_string());
-    let outcome = processor_failures::event_handler::function_handler(
-        &deps,
-        LambdaEvent::new(serde_json::from_value(event).unwrap(), Context::default()),
-    )
-    .await
-    .unwrap();
+    let event = LambdaEvent::new(serde_json::from_value(event).unwrap(), Context::default());
+    let outcome = processor_failures::event_handler::function_handler(&deps, event)
+        .await
+        .unwrap();
     assert_eq!(outcome["outcomes"][0]["outcome"], "FAILED", "{outcome}");
-    let (_, job) = status(&deps, fixtures::API_KEY, &fresh.id).await;
+    let (_, job) = status(&deps, fixtures::API_KEY, fixtures::JOB).await;
     assert_eq!(job["status"], "FAILED");
     assert!(
         job["status_message"]
