@@ -37,124 +37,163 @@ async fn call(deps: &Deps, api_key: &str, method: &str, path: &str, body: Option
     )
 }
 
+/// A tenant on a fresh moto stack with an edge instance (DEK wrapped by KMS) and the
+/// corpus root trusted, and a batch of the same P-384 keystore with the right and a
+/// wrong password uploaded: still PROCESSING.
+struct Imported {
+    stack: Stack,
+    deps: Deps,
+    tenant_id: String,
+    api_key: String,
+    job_id: String,
+}
+
+impl Imported {
+    async fn uploaded() -> Imported {
+        let stack = Stack::create().await;
+        let deps = stack.function_config().deps(&stack.sdk);
+        let created = create_tenant_with_key(deps.tenants.as_ref(), "aws keystores")
+            .await
+            .unwrap();
+        let (tenant_id, api_key) = (created.tenant.id.clone(), created.api_key.expose().to_string());
+        let tenants = deps.tenants.as_ref();
+        let (edge, dek) = create_edge_instance(tenants, deps.keys.dek.as_ref(), &tenant_id, "edge")
+            .await
+            .unwrap();
+        let root = json!({"certificate": String::from_utf8(corpus("trusted-root.pem")).unwrap()});
+        let (status, ca) = call(&deps, &api_key, "POST", "/v1/trustedcacertificates", Some(root)).await;
+        assert_eq!(status, 201, "{ca}");
+        let public: [u8; 32] = B64.decode(&dek.public_key).unwrap().try_into().unwrap();
+        let right = B64.encode(seal_to(&public, b"changeit"));
+        let wrong = B64.encode(seal_to(&public, b"not-it"));
+        let p12 = B64.encode(corpus("openssl3-default-p384-chain.p12"));
+        let batch = json!({
+            "edgeInstanceId": edge.id,
+            "encryptionKeyId": dek.id,
+            "importInformation": [
+                {"pkcs12Keystore": p12, "dekEncryptedPassword": right},
+                {"pkcs12Keystore": p12, "dekEncryptedPassword": wrong},
+            ]
+        });
+        let imports = "/outagedetection/v1/certificates/imports";
+        let (status, job) = call(&deps, &api_key, "POST", imports, Some(batch)).await;
+        assert_eq!(status, 201, "{job}");
+        let job_id = job["id"].as_str().unwrap().to_string();
+        Imported {
+            stack,
+            deps,
+            tenant_id,
+            api_key,
+            job_id,
+        }
+    }
+
+    async fn processed() -> Imported {
+        let imported = Imported::uploaded().await;
+        let outcome = process_keystore_import(&imported.deps, &imported.object_key())
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                outcome,
+                ProcessOutcome::Completed {
+                    total: 2,
+                    failed: 1,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        imported
+    }
+
+    fn object_key(&self) -> String {
+        keystore_import_key(&self.tenant_id, &self.job_id)
+    }
+
+    async fn status(&self) -> Value {
+        let path = format!("/outagedetection/v1/certificates/imports/{}", self.job_id);
+        call(&self.deps, &self.api_key, "GET", &path, None).await.1
+    }
+
+    /// The imported leaf, and its SHA-256 (the inventory's key).
+    async fn leaf(&self) -> (Vec<u8>, String) {
+        let done = self.status().await;
+        let leaf = B64
+            .decode(done["results"][0]["certificateBytes"].as_str().unwrap())
+            .unwrap();
+        let fingerprint = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&leaf))
+        };
+        (leaf, fingerprint)
+    }
+
+    /// The stored envelope of the imported private key.
+    async fn envelope(&self, fingerprint: &str) -> Envelope {
+        let record = self
+            .deps
+            .inventory
+            .get_stored_key(&self.tenant_id, fingerprint)
+            .await
+            .unwrap()
+            .unwrap();
+        let stored = self
+            .deps
+            .objects
+            .get(&record.private_key_object)
+            .await
+            .unwrap()
+            .unwrap();
+        serde_json::from_slice(&stored).unwrap()
+    }
+}
+
 #[tokio::test]
-async fn keystore_import_runs_on_s3_dynamodb_and_kms() {
-    let stack = Stack::create().await;
-    let deps = stack.function_config().deps(&stack.sdk);
-    let created = create_tenant_with_key(deps.tenants.as_ref(), "aws keystores")
-        .await
-        .unwrap();
-    let (tenant_id, api_key) = (created.tenant.id.clone(), created.api_key.expose().to_string());
-    let (edge, dek) = create_edge_instance(deps.tenants.as_ref(), deps.keys.dek.as_ref(), &tenant_id, "edge")
-        .await
-        .unwrap();
-
-    let (status, ca) = call(
-        &deps,
-        &api_key,
-        "POST",
-        "/v1/trustedcacertificates",
-        Some(json!({"certificate": String::from_utf8(corpus("trusted-root.pem")).unwrap()})),
-    )
-    .await;
-    assert_eq!(status, 201, "{ca}");
-
-    let public: [u8; 32] = B64.decode(&dek.public_key).unwrap().try_into().unwrap();
-    let right = B64.encode(seal_to(&public, b"changeit"));
-    let wrong = B64.encode(seal_to(&public, b"not-it"));
-    let p12 = B64.encode(corpus("openssl3-default-p384-chain.p12"));
-    let batch = json!({
-        "edgeInstanceId": edge.id,
-        "encryptionKeyId": dek.id,
-        "importInformation": [
-            {"pkcs12Keystore": p12, "dekEncryptedPassword": right},
-            {"pkcs12Keystore": p12, "dekEncryptedPassword": wrong},
-        ]
-    });
-    let (status, job) = call(
-        &deps,
-        &api_key,
-        "POST",
-        "/outagedetection/v1/certificates/imports",
-        Some(batch),
-    )
-    .await;
-    assert_eq!(status, 201, "{job}");
-    let job_id = job["id"].as_str().unwrap().to_string();
-    let status_path = format!("/outagedetection/v1/certificates/imports/{job_id}");
-    let (_, pending) = call(&deps, &api_key, "GET", &status_path, None).await;
+async fn an_uploaded_batch_reads_processing_with_one_result_per_item() {
+    let imported = Imported::uploaded().await;
+    let pending = imported.status().await;
     assert_eq!(pending["status"], "PROCESSING");
     assert_eq!(pending["results"].as_array().unwrap().len(), 2);
     assert_eq!(pending["results"][1]["status"], "PROCESSING");
+}
 
-    let key = keystore_import_key(&tenant_id, &job_id);
-    let outcome = process_keystore_import(&deps, &key).await.unwrap();
-    assert!(
-        matches!(
-            outcome,
-            ProcessOutcome::Completed {
-                total: 2,
-                failed: 1,
-                ..
-            }
-        ),
-        "{outcome:?}"
-    );
-    let (_, done) = call(&deps, &api_key, "GET", &status_path, None).await;
+#[tokio::test]
+async fn the_processor_imports_each_item_or_says_why_not_and_once_only() {
+    let imported = Imported::processed().await;
+    let done = imported.status().await;
     assert_eq!(done["status"], "COMPLETED", "{done}");
     assert_eq!(done["results"][0]["status"], "IMPORTED", "{done}");
     assert_eq!(done["results"][1]["reasonCode"], "WRONG_PASSWORD", "{done}");
-
     // Re-delivery changes nothing.
-    let again = process_keystore_import(&deps, &key).await.unwrap();
+    let again = process_keystore_import(&imported.deps, &imported.object_key())
+        .await
+        .unwrap();
     assert!(matches!(again, ProcessOutcome::AlreadyFinished { .. }));
-    assert_eq!(call(&deps, &api_key, "GET", &status_path, None).await.1, done);
+    assert_eq!(imported.status().await, done);
+}
 
-    // The stored key opens only through KMS with its context, and is the certificate's key.
-    let leaf = B64
-        .decode(done["results"][0]["certificateBytes"].as_str().unwrap())
-        .unwrap();
-    let fingerprint = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&leaf))
-    };
-    let record = deps
-        .inventory
-        .get_stored_key(&tenant_id, &fingerprint)
-        .await
-        .unwrap()
-        .unwrap();
-    let stored = deps
-        .objects
-        .get(&record.private_key_object)
-        .await
-        .unwrap()
-        .unwrap();
-    let envelope: Envelope = serde_json::from_slice(&stored).unwrap();
-    let data_key = deps
-        .keys
+#[tokio::test]
+async fn the_stored_key_opens_through_kms_only_with_its_context_and_is_the_certificates() {
+    let imported = Imported::processed().await;
+    let (tenant_id, keys) = (&imported.tenant_id, &imported.deps.keys);
+    let (leaf, fingerprint) = imported.leaf().await;
+    let envelope = imported.envelope(&fingerprint).await;
+    let wrapped = envelope.wrapped_data_key().unwrap();
+    let data_key = keys
         .data
-        .decrypt(
-            &envelope.wrapped_data_key().unwrap(),
-            &private_key_context(&tenant_id, &fingerprint),
-        )
+        .decrypt(&wrapped, &private_key_context(tenant_id, &fingerprint))
         .await
         .unwrap();
-    let pkcs8 = open_envelope(
-        &data_key,
-        &envelope,
-        private_key_aad(&tenant_id, &fingerprint).as_bytes(),
-    )
-    .unwrap();
-    let secrets: Vec<Vec<u8>> = vec![
-        pkcs8.to_vec(),
-        B64.encode(&pkcs8).into_bytes(),
-        b"changeit".to_vec(),
-        b"PRIVATE KEY".to_vec(),
-    ];
+    let aad = private_key_aad(tenant_id, &fingerprint);
+    let pkcs8 = open_envelope(&data_key, &envelope, aad.as_bytes()).unwrap();
     assert!(PrivateKey::from_pkcs8(pkcs8).unwrap().matches(&leaf));
+    let elsewhere = private_key_context("other-tenant", &fingerprint);
+    assert!(keys.data.decrypt(&wrapped, &elsewhere).await.is_err());
+}
 
-    // At rest, nowhere in the bucket or the table: the key (DER or base64), or the password.
+/// Every object in the bucket and every item in the table, each with where it is.
+async fn everything_stored(stack: &Stack) -> Vec<(String, Vec<u8>)> {
     let mut stored: Vec<(String, Vec<u8>)> = Vec::new();
     let listed = stack
         .s3()
@@ -175,15 +214,35 @@ async fn keystore_import_runs_on_s3_dynamodb_and_kms() {
             .unwrap();
         stored.push((key, body.body.collect().await.unwrap().into_bytes().to_vec()));
     }
-    let scanned = aws_sdk_dynamodb::Client::new(&stack.sdk)
-        .scan()
-        .table_name(&stack.table)
-        .send()
-        .await
-        .unwrap();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&stack.sdk);
+    let scanned = dynamodb.scan().table_name(&stack.table).send().await.unwrap();
     for item in scanned.items.unwrap_or_default() {
         stored.push((format!("{:?}", item.get("pk")), format!("{item:?}").into_bytes()));
     }
+    stored
+}
+
+#[tokio::test]
+async fn neither_the_key_nor_the_password_is_in_the_clear_in_s3_or_dynamodb() {
+    let imported = Imported::processed().await;
+    let (tenant_id, keys) = (&imported.tenant_id, &imported.deps.keys);
+    let (_, fingerprint) = imported.leaf().await;
+    let envelope = imported.envelope(&fingerprint).await;
+    let context = private_key_context(tenant_id, &fingerprint);
+    let data_key = keys
+        .data
+        .decrypt(&envelope.wrapped_data_key().unwrap(), &context)
+        .await
+        .unwrap();
+    let aad = private_key_aad(tenant_id, &fingerprint);
+    let pkcs8 = open_envelope(&data_key, &envelope, aad.as_bytes()).unwrap();
+    let secrets = [
+        pkcs8.to_vec(),
+        B64.encode(&pkcs8).into_bytes(),
+        b"changeit".to_vec(),
+        b"PRIVATE KEY".to_vec(),
+    ];
+    let stored = everything_stored(&imported.stack).await;
     assert!(stored.len() > 5, "objects and items were read");
     for (place, bytes) in &stored {
         for secret in &secrets {
@@ -193,13 +252,4 @@ async fn keystore_import_runs_on_s3_dynamodb_and_kms() {
             );
         }
     }
-    assert!(deps
-        .keys
-        .data
-        .decrypt(
-            &envelope.wrapped_data_key().unwrap(),
-            &private_key_context("other-tenant", &fingerprint)
-        )
-        .await
-        .is_err());
 }
