@@ -9,7 +9,7 @@ use std::io::Write;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::certs::{self_signed, KeyType, TestCert};
 use certport_core::testing::zip_of;
 use serde_json::{json, Value};
 use support::{start_server_with, Server};
@@ -208,25 +208,85 @@ impl Server {
     }
 }
 
-#[tokio::test]
-async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let (server, _) = start_server_with(data_dir.path(), &[], LIMITS);
-    let client = certport_tests::http_client();
-    let cert = self_signed(KeyType::EcP256, "/CN=hostile-ok-1", None);
-    let profile = server
-        .mapped_profile(&client, "sample.pem", cert.pem.clone().into_bytes())
-        .await;
+/// A server with tight limits, a PEM profile mapped from `cert`, and an HTTP client.
+struct Hostile {
+    server: Server,
+    client: reqwest::Client,
+    data_dir: tempfile::TempDir,
+    cert: TestCert,
+    profile: String,
+}
 
-    for (what, zip, status, says) in hostile_zips(&cert.pem) {
-        let (code, body) = server.upload(&client, &profile, zip).await;
+impl Hostile {
+    async fn start() -> Hostile {
+        let data_dir = tempfile::tempdir().unwrap();
+        let (server, _) = start_server_with(data_dir.path(), &[], LIMITS);
+        let client = certport_tests::http_client();
+        let cert = self_signed(KeyType::EcP256, "/CN=hostile-ok-1", None);
+        let profile = server
+            .mapped_profile(&client, "sample.pem", cert.pem.clone().into_bytes())
+            .await;
+        Hostile {
+            server,
+            client,
+            data_dir,
+            cert,
+            profile,
+        }
+    }
+
+    /// Uploads `zip` to the PEM profile, expects it accepted, and waits for its job.
+    async fn import(&self, zip: Vec<u8>) -> Value {
+        let (code, job) = self.server.upload(&self.client, &self.profile, zip).await;
+        assert_eq!(code, 200, "{job}");
+        self.server
+            .wait_for(&self.client, job["id"].as_str().unwrap())
+            .await
+    }
+
+    /// The edge instance and key ids `serve` created.
+    fn edge_and_key(&self) -> (Value, Value) {
+        let credentials: Value =
+            serde_json::from_slice(&std::fs::read(self.data_dir.path().join("credentials.json")).unwrap())
+                .unwrap();
+        (
+            credentials["edge_instance_id"].clone(),
+            credentials["encryption_key_id"].clone(),
+        )
+    }
+
+    async fn post_batch(&self, body: Value) -> (u16, Value) {
+        let imports = "/outagedetection/v1/certificates/imports";
+        self.server
+            .call(&self.client, reqwest::Method::POST, imports, Some(body))
+            .await
+    }
+}
+
+fn pem_block(der: &[u8]) -> String {
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        B64.encode(der)
+    )
+}
+
+#[tokio::test]
+async fn hostile_zips_are_refused_with_a_reason_and_the_server_still_imports() {
+    let h = Hostile::start().await;
+    for (what, zip, status, says) in hostile_zips(&h.cert.pem) {
+        let (code, body) = h.server.upload(&h.client, &h.profile, zip).await;
         assert_eq!(code, status, "{what}: {body}");
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();
         assert!(message.contains(says), "{what}: {message}");
     }
+    let fine = self_signed(KeyType::EcP256, "/CN=hostile-after", None);
+    let done = h.import(zip_of(&[("fine.pem", fine.pem.as_bytes())])).await;
+    assert_eq!(done["result"], "SUCCESS", "{done}");
+}
 
-    // Entry names are labels, never paths: traversal and absolute names import as files
-    // of the zip, and nothing is written where they point.
+#[tokio::test]
+async fn entry_names_are_labels_and_nothing_is_written_where_they_point() {
+    let h = Hostile::start().await;
     let names = ["../../escaped.pem", "/tmp/absolute-certport.pem", "dir\\back.pem"];
     let certs: Vec<_> = (2..5)
         .map(|i| self_signed(KeyType::EcP256, &format!("/CN=hostile-ok-{i}"), None).pem)
@@ -236,42 +296,28 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
         .copied()
         .zip(certs.iter().map(|c| c.as_bytes()))
         .collect();
-    let (code, job) = server.upload(&client, &profile, zip_of(&entries)).await;
-    assert_eq!(code, 200, "{job}");
-    let done = server.wait_for(&client, job["id"].as_str().unwrap()).await;
+    let done = h.import(zip_of(&entries)).await;
     assert_eq!(
         (done["status"].as_str(), done["failed_certificates"].as_u64()),
         (Some("COMPLETED"), Some(0)),
         "{done}"
     );
-    assert!(!data_dir.path().join("../../escaped.pem").exists());
-    assert!(!data_dir.path().parent().unwrap().join("escaped.pem").exists());
+    assert!(!h.data_dir.path().join("../../escaped.pem").exists());
+    assert!(!h.data_dir.path().parent().unwrap().join("escaped.pem").exists());
     assert!(!std::path::Path::new("/tmp/absolute-certport.pem").exists());
+}
 
-    // Broken certificates inside a good zip fail one by one, with their reason.
-    let truncated = {
-        let body = B64.encode(&cert.der[..cert.der.len() / 2]);
-        format!("-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n")
-    };
-    let trailing = {
-        let mut der = cert.der.clone();
-        der.extend_from_slice(b"trailing");
-        format!(
-            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-            B64.encode(der)
-        )
-    };
+#[tokio::test]
+async fn broken_certificates_in_a_good_zip_fail_one_by_one_with_their_reason() {
+    let h = Hostile::start().await;
+    let truncated = pem_block(&h.cert.der[..h.cert.der.len() / 2]);
+    let trailing = pem_block(&[h.cert.der.as_slice(), b"trailing"].concat());
     let good = self_signed(KeyType::Rsa2048, "/CN=hostile-ok-5", None).pem;
     let sans: Vec<String> = (0..80).map(|i| format!("DNS:host-{i}.large.example")).collect();
     let oversized = self_signed(KeyType::EcP256, "/CN=hostile-big", Some(&sans.join(","))).pem;
-    let bundle = format!(
-        "{truncated}{trailing}-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n{oversized}{good}"
-    );
-    let (code, job) = server
-        .upload(&client, &profile, zip_of(&[("mixed.pem", bundle.as_bytes())]))
-        .await;
-    assert_eq!(code, 200, "{job}");
-    let done = server.wait_for(&client, job["id"].as_str().unwrap()).await;
+    let bad_base64 = "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+    let bundle = format!("{truncated}{trailing}{bad_base64}{oversized}{good}");
+    let done = h.import(zip_of(&[("mixed.pem", bundle.as_bytes())])).await;
     assert_eq!(
         (
             done["total_certificates"].as_u64(),
@@ -282,62 +328,58 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
     );
     let failures: Vec<Value> = serde_json::from_str(done["status_message"].as_str().unwrap()).unwrap();
     let reasons: Vec<&str> = failures.iter().map(|f| f["reason"].as_str().unwrap()).collect();
-    assert_eq!(
-        reasons,
-        vec![
-            "MALFORMED_CERTIFICATE",
-            "MALFORMED_CERTIFICATE",
-            "MALFORMED_PEM",
-            "CERTIFICATE_TOO_LARGE"
-        ],
-        "{failures:?}"
-    );
+    let expected = [
+        "MALFORMED_CERTIFICATE",
+        "MALFORMED_CERTIFICATE",
+        "MALFORMED_PEM",
+        "CERTIFICATE_TOO_LARGE",
+    ];
+    assert_eq!(reasons, expected, "{failures:?}");
+}
 
-    // XML: DTDs and entities are refused, never expanded; deep nesting and non-UTF-8 too.
-    let b64 = B64.encode(&cert.der);
-    let xml_profile = server
-        .mapped_profile(
-            &client,
-            "sample.xml",
-            format!("<certificates><certificate><pem>{b64}</pem></certificate></certificates>").into_bytes(),
-        )
+#[tokio::test]
+async fn xml_with_entities_deep_nesting_or_not_utf8_is_refused_never_expanded() {
+    let h = Hostile::start().await;
+    let b64 = B64.encode(&h.cert.der);
+    let sample = format!("<certificates><certificate><pem>{b64}</pem></certificate></certificates>");
+    let xml_profile = h
+        .server
+        .mapped_profile(&h.client, "sample.xml", sample.into_bytes())
         .await;
     let entity = format!(
         "<?xml version=\"1.0\"?><!DOCTYPE c [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><certificates><certificate><pem>&x;{b64}</pem></certificate></certificates>"
     );
     let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
-    let latin1: Vec<u8> =
-        b"<certificates><certificate><pem>\xff\xfe</pem></certificate></certificates>".to_vec();
+    let latin1 = b"<certificates><certificate><pem>\xff\xfe</pem></certificate></certificates>".to_vec();
     for (what, xml) in [
         ("an entity", entity.into_bytes()),
         ("deep nesting", deep.into_bytes()),
         ("not UTF-8", latin1),
     ] {
-        let (code, body) = server
-            .upload(&client, &xml_profile, zip_of(&[("c.xml", &xml)]))
+        let (code, body) = h
+            .server
+            .upload(&h.client, &xml_profile, zip_of(&[("c.xml", &xml)]))
             .await;
         assert_eq!(code, 400, "{what}: {body}");
         assert!(body["errors"][0]["message"].as_str().is_some(), "{what}: {body}");
     }
+}
 
-    // The keystore batch body: too many items, bad base64, wrong types, unknown fields, a huge item.
-    let credentials: Value =
-        serde_json::from_slice(&std::fs::read(data_dir.path().join("credentials.json")).unwrap()).unwrap();
-    let (edge, key) = (
-        credentials["edge_instance_id"].clone(),
-        credentials["encryption_key_id"].clone(),
-    );
+#[tokio::test]
+async fn malformed_keystore_batch_bodies_are_400_in_api_b_shape() {
+    let h = Hostile::start().await;
+    let (edge, key) = h.edge_and_key();
     let item = json!({"pkcs12Keystore": B64.encode(b"x"), "dekEncryptedPassword": B64.encode([0u8; 48])});
-    let imports = "/outagedetection/v1/certificates/imports";
+    let bad_base64 = json!({"pkcs12Keystore": "%%%", "dekEncryptedPassword": "AA=="});
+    let unknown_field =
+        json!({"pkcs12Keystore": "AA==", "dekEncryptedPassword": "AA==", "password": "changeit"});
+    let batch =
+        |items: Value| json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": items});
+    let mut huge_extra = batch(json!([item.clone()]));
+    huge_extra["x"] = json!("y".repeat(1 << 20));
     for (what, body) in [
-        (
-            "101 items",
-            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": vec![item.clone(); 101]}),
-        ),
-        (
-            "bad base64",
-            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [{"pkcs12Keystore": "%%%", "dekEncryptedPassword": "AA=="}]}),
-        ),
+        ("101 items", batch(json!(vec![item.clone(); 101]))),
+        ("bad base64", batch(json!([bad_base64]))),
         (
             "wrong types",
             json!({"edgeInstanceId": 7, "encryptionKeyId": key, "importInformation": "all of them"}),
@@ -346,28 +388,28 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
             "no items field",
             json!({"edgeInstanceId": edge, "encryptionKeyId": key}),
         ),
-        (
-            "unknown item field",
-            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [{"pkcs12Keystore": "AA==", "dekEncryptedPassword": "AA==", "password": "changeit"}]}),
-        ),
-        (
-            "unknown top-level field",
-            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [item.clone()], "x": "y".repeat(1 << 20)}),
-        ),
+        ("unknown item field", batch(json!([unknown_field]))),
+        ("unknown top-level field", huge_extra),
     ] {
-        let (code, body) = server
-            .call(&client, reqwest::Method::POST, imports, Some(body))
-            .await;
+        let (code, body) = h.post_batch(body).await;
         assert_eq!(
             (code, body["errors"][0]["code"].as_i64()),
             (400, Some(10400)),
             "{what}: {body}"
         );
     }
-    let (_, dek) = server
+}
+
+#[tokio::test]
+async fn an_oversized_keystore_item_fails_alone() {
+    let h = Hostile::start().await;
+    let (edge, key) = h.edge_and_key();
+    let get = reqwest::Method::GET;
+    let (_, dek) = h
+        .server
         .call(
-            &client,
-            reqwest::Method::GET,
+            &h.client,
+            get.clone(),
             &format!("/v1/edgeencryptionkeys/{}", key.as_str().unwrap()),
             None,
         )
@@ -379,18 +421,19 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
         .unwrap();
     let sealed = B64.encode(certport_core::crypto::seal_to(&public, b"changeit"));
     let huge = json!({"pkcs12Keystore": B64.encode(vec![0x30u8; 2 << 20]), "dekEncryptedPassword": sealed});
-    let (code, created) = server
-        .call(
-            &client,
-            reqwest::Method::POST,
-            imports,
-            Some(json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [huge, item]})),
+    let item = json!({"pkcs12Keystore": B64.encode(b"x"), "dekEncryptedPassword": sealed});
+    let (code, created) = h
+        .post_batch(
+            json!({"edgeInstanceId": edge, "encryptionKeyId": key, "importInformation": [huge, item]}),
         )
         .await;
     assert_eq!(code, 201, "{created}");
-    let path = format!("{imports}/{}", created["id"].as_str().unwrap());
+    let path = format!(
+        "/outagedetection/v1/certificates/imports/{}",
+        created["id"].as_str().unwrap()
+    );
     let job = loop {
-        let (_, job) = server.call(&client, reqwest::Method::GET, &path, None).await;
+        let (_, job) = h.server.call(&h.client, get.clone(), &path, None).await;
         if job["status"] != "PROCESSING" {
             break job;
         }
@@ -398,13 +441,4 @@ async fn hostile_uploads_are_refused_or_fail_alone_and_the_server_keeps_serving(
     };
     assert_eq!(job["results"][0]["reasonCode"], "TOO_LARGE", "{job}");
     assert_eq!(job["results"][1]["status"], "FAILED", "{job}");
-
-    // After all of it, a normal import still works.
-    let fine = self_signed(KeyType::EcP256, "/CN=hostile-after", None);
-    let (code, job) = server
-        .upload(&client, &profile, zip_of(&[("fine.pem", fine.pem.as_bytes())]))
-        .await;
-    assert_eq!(code, 200, "{job}");
-    let done = server.wait_for(&client, job["id"].as_str().unwrap()).await;
-    assert_eq!(done["result"], "SUCCESS", "{done}");
 }
