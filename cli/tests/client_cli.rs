@@ -70,110 +70,154 @@ fn corpus(name: &str) -> PathBuf {
         .join(name)
 }
 
-#[test]
-fn certificates_from_files_directories_and_both_formats() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let (server, _) = start_server(data_dir.path());
-    let work = tempfile::tempdir().unwrap();
-    let w = work.path();
+/// A server on a fresh data directory, and a working directory for the commands.
+struct Cli {
+    server: Server,
+    data_dir: tempfile::TempDir,
+    work: tempfile::TempDir,
+}
 
-    let created = certport(
-        &server,
-        w,
-        &["profiles", "create", "--name", "meters", "--output", "json"],
-    );
-    assert_eq!(created.code, 0, "{}", created.stderr);
-    let profile = created.json()["id"].as_str().unwrap().to_string();
+impl Cli {
+    fn start() -> Cli {
+        let data_dir = tempfile::tempdir().unwrap();
+        let (server, _) = start_server(data_dir.path());
+        Cli {
+            server,
+            data_dir,
+            work: tempfile::tempdir().unwrap(),
+        }
+    }
 
-    // Not mapped yet: the command says what to do.
-    std::fs::write(
-        w.join("one.pem"),
-        self_signed(KeyType::EcP256, "/CN=m-0", None).pem,
-    )
-    .unwrap();
-    let early = certport(
-        &server,
-        w,
-        &["import-certificates", "--profile", &profile, "one.pem"],
-    );
-    assert_eq!(early.code, 1);
-    assert!(early.stderr.contains("certport profiles map"), "{}", early.stderr);
+    fn run(&self, args: &[&str]) -> Run {
+        certport(&self.server, self.work.path(), args)
+    }
 
-    std::fs::write(
-        w.join("sample.pem"),
-        self_signed(KeyType::EcP256, "/CN=sample-1/L=Oslo", None).pem,
-    )
-    .unwrap();
-    let mapped = certport(
-        &server,
-        w,
-        &[
-            "profiles",
-            "map",
-            &profile,
-            "--sample",
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) {
+        let path = self.work.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+
+    fn create_profile(&self, name: &str) -> String {
+        let created = self.run(&["profiles", "create", "--name", name, "--output", "json"]);
+        assert_eq!(created.code, 0, "{}", created.stderr);
+        created.json()["id"].as_str().unwrap().to_string()
+    }
+
+    /// A profile mapped from a PEM sample: common name and locality.
+    fn pem_profile(&self) -> String {
+        let profile = self.create_profile("meters");
+        self.write(
             "sample.pem",
+            self_signed(KeyType::EcP256, "/CN=sample-1/L=Oslo", None).pem,
+        );
+        let map = [
             "--map",
             "device_identifier=subject.common_name",
             "--map",
             "site=subject.locality",
-        ],
-    );
-    assert_eq!(mapped.code, 0, "{}", mapped.stderr);
-    assert!(
-        mapped.stdout.contains("sample device_identifier  sample-1"),
-        "{}",
-        mapped.stdout
-    );
-    assert!(mapped.stdout.contains("PEM"), "{}", mapped.stdout);
+        ];
+        let mapped = self.run(&[&["profiles", "map", &profile, "--sample", "sample.pem"][..], &map].concat());
+        assert_eq!(mapped.code, 0, "{}", mapped.stderr);
+        assert!(
+            mapped.stdout.contains("sample device_identifier  sample-1"),
+            "{}",
+            mapped.stdout
+        );
+        assert!(mapped.stdout.contains("PEM"), "{}", mapped.stdout);
+        profile
+    }
 
-    // A directory: a bundle, a .crt, and a broken file; one failure among four.
-    let certs = w.join("certs/nested");
-    std::fs::create_dir_all(&certs).unwrap();
-    let bundle = format!(
-        "{}{}",
-        self_signed(KeyType::EcP256, "/CN=m-1/L=Oslo", None).pem,
-        self_signed(KeyType::Rsa2048, "/CN=m-2/L=Bergen", None).pem
-    );
-    std::fs::write(w.join("certs/bundle.pem"), bundle).unwrap();
-    std::fs::write(
-        certs.join("m-3.crt"),
-        self_signed(KeyType::Ed25519, "/CN=m-3", None).pem,
-    )
-    .unwrap();
-    std::fs::write(
-        w.join("certs/bad.pem"),
-        "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
-    std::fs::write(w.join("certs/notes.txt"), "ignored").unwrap();
-    let partial = certport(
-        &server,
-        w,
-        &["import-certificates", "--profile", &profile, "certs"],
-    );
+    /// `certs/`: a bundle of two, a nested .crt, a broken file and a text file.
+    fn write_certificate_directory(&self) {
+        let bundle = format!(
+            "{}{}",
+            self_signed(KeyType::EcP256, "/CN=m-1/L=Oslo", None).pem,
+            self_signed(KeyType::Rsa2048, "/CN=m-2/L=Bergen", None).pem
+        );
+        self.write("certs/bundle.pem", bundle);
+        self.write(
+            "certs/nested/m-3.crt",
+            self_signed(KeyType::Ed25519, "/CN=m-3", None).pem,
+        );
+        self.write(
+            "certs/bad.pem",
+            "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
+        );
+        self.write("certs/notes.txt", "ignored");
+    }
+
+    fn edge_instance(&self) -> String {
+        let credentials: Value =
+            serde_json::from_slice(&std::fs::read(self.data_dir.path().join("credentials.json")).unwrap())
+                .unwrap();
+        credentials["edge_instance_id"].as_str().unwrap().to_string()
+    }
+
+    /// The corpus root trusted, and `password` holding the corpus password.
+    fn ready_for_keystores(&self) -> String {
+        let root = corpus("trusted-root.pem");
+        let added = self.run(&["trusted-ca", "add", root.to_str().unwrap()]);
+        assert_eq!(added.code, 0, "{}", added.stderr);
+        self.write("password", "changeit\n");
+        self.edge_instance()
+    }
+
+    fn import_keystores(&self, edge: &str, extra: &[&str]) -> Run {
+        let args = [
+            "import-keystores",
+            "--edge-instance",
+            edge,
+            "--password-file",
+            "password",
+        ];
+        self.run(&[&args[..], extra].concat())
+    }
+}
+
+#[test]
+fn an_unmapped_profile_is_refused_saying_what_to_do() {
+    let cli = Cli::start();
+    let profile = cli.create_profile("meters");
+    cli.write("one.pem", self_signed(KeyType::EcP256, "/CN=m-0", None).pem);
+    let early = cli.run(&["import-certificates", "--profile", &profile, "one.pem"]);
+    assert_eq!(early.code, 1);
+    assert!(early.stderr.contains("certport profiles map"), "{}", early.stderr);
+}
+
+#[test]
+fn a_directory_imports_recursively_and_a_failure_exits_3_naming_the_file() {
+    let cli = Cli::start();
+    let profile = cli.pem_profile();
+    cli.write_certificate_directory();
+    let partial = cli.run(&["import-certificates", "--profile", &profile, "certs"]);
     partial.expect(3, "COMPLETED PARTIAL_SUCCESS — 4 certificates, 1 failed");
     assert!(
         partial.stdout.contains("bad.pem") && partial.stdout.contains("MALFORMED_CERTIFICATE"),
         "{}",
         partial.stdout
     );
-    let job_id = partial.job_id();
+    let read = cli.run(&["jobs", "get", &partial.job_id(), "--output", "json"]);
+    assert_eq!(read.code, 3);
+    assert_eq!(read.json()["id"], partial.job_id().as_str());
+}
 
-    // Again, as JSON: already imported is not a failure for the exit status.
-    let again = certport(
-        &server,
-        w,
-        &[
-            "import-certificates",
-            "--profile",
-            &profile,
-            "certs/bundle.pem",
-            "certs/nested",
-            "--output",
-            "json",
-        ],
-    );
+#[test]
+fn certificates_already_imported_do_not_fail_the_exit_status() {
+    let cli = Cli::start();
+    let profile = cli.pem_profile();
+    cli.write_certificate_directory();
+    cli.run(&["import-certificates", "--profile", &profile, "certs"]);
+    let args = [
+        "import-certificates",
+        "--profile",
+        &profile,
+        "certs/bundle.pem",
+        "certs/nested",
+        "--output",
+        "json",
+    ];
+    let again = cli.run(&args);
     assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
     let job = again.json();
     assert_eq!(
@@ -184,92 +228,75 @@ fn certificates_from_files_directories_and_both_formats() {
         (Some(3), Some(3))
     );
     assert!(job["status_message"].as_str().unwrap().contains("DUPLICATE"));
+}
 
-    let read = certport(&server, w, &["jobs", "get", &job_id, "--output", "json"]);
-    assert_eq!(read.code, 3);
-    assert_eq!(read.json()["id"], job_id.as_str());
-
-    // An XML profile: the command builds the XML document from PEM files.
-    let xml_profile = certport(
-        &server,
-        w,
-        &["profiles", "create", "--name", "xml meters", "--output", "json"],
-    )
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+#[test]
+fn an_xml_profile_gets_an_xml_document_built_from_pem_files() {
+    let cli = Cli::start();
+    let profile = cli.create_profile("xml meters");
     let sample = self_signed(KeyType::EcP256, "/CN=x-sample", None);
     let b64: String = sample.pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    std::fs::write(
-        w.join("sample.xml"),
+    cli.write(
+        "sample.xml",
         format!("<certificates><certificate><pem>{b64}</pem></certificate></certificates>"),
-    )
-    .unwrap();
-    let mapped = certport(
-        &server,
-        w,
-        &[
-            "profiles",
-            "map",
-            &xml_profile,
-            "--sample",
-            "sample.xml",
-            "--map",
-            "device_identifier=subject.common_name",
-        ],
     );
+    let map = [
+        "profiles",
+        "map",
+        &profile,
+        "--sample",
+        "sample.xml",
+        "--map",
+        "device_identifier=subject.common_name",
+    ];
+    let mapped = cli.run(&map);
     assert_eq!(mapped.code, 0, "{}", mapped.stderr);
-    std::fs::write(
-        w.join("x.pem"),
-        format!(
-            "{}{}",
-            self_signed(KeyType::EcP384, "/CN=x-1", None).pem,
-            self_signed(KeyType::EcP256, "/CN=x-2", None).pem
-        ),
-    )
-    .unwrap();
-    let xml = certport(
-        &server,
-        w,
-        &["import-certificates", "--profile", &xml_profile, "x.pem"],
-    );
+    let pems = [
+        self_signed(KeyType::EcP384, "/CN=x-1", None).pem,
+        self_signed(KeyType::EcP256, "/CN=x-2", None).pem,
+    ];
+    cli.write("x.pem", pems.concat());
+    let xml = cli.run(&["import-certificates", "--profile", &profile, "x.pem"]);
     xml.expect(0, "COMPLETED SUCCESS — 2 certificates, 0 failed");
+}
 
-    // Larger than a request body may be (6 MB): the command goes through an upload URL.
-    // Random text around the PEM block keeps the zip from compressing below that.
+#[test]
+fn a_file_larger_than_a_request_body_goes_through_an_upload_url() {
+    let cli = Cli::start();
+    let profile = cli.pem_profile();
+    // Over 6 MB; random text around the PEM block keeps the zip from compressing below that.
     let mut noise = vec![0u8; 7 * 1024 * 1024];
     rand_bytes(&mut noise);
     let noise: String = noise
         .chunks(48)
         .map(|chunk| format!("{}\n", hex_encode(chunk)))
         .collect();
-    std::fs::write(
-        w.join("big.pem"),
+    cli.write(
+        "big.pem",
         format!("{noise}{}", self_signed(KeyType::EcP256, "/CN=m-big", None).pem),
-    )
-    .unwrap();
-    let big = certport(
-        &server,
-        w,
-        &["import-certificates", "--profile", &profile, "big.pem"],
     );
+    let big = cli.run(&["import-certificates", "--profile", &profile, "big.pem"]);
     big.expect(0, "COMPLETED SUCCESS — 1 certificate, 0 failed");
-    let job_id = big.job_id();
-    let job = certport(&server, w, &["jobs", "get", &job_id, "--output", "json"]).json();
+    let job = cli
+        .run(&["jobs", "get", &big.job_id(), "--output", "json"])
+        .json();
     assert!(job["original_size"].as_u64().unwrap() > 6 * 1024 * 1024, "{job}");
+}
 
-    // A wrong key is refused with the service's message.
+#[test]
+fn a_wrong_key_is_refused_with_the_services_message() {
+    let cli = Cli::start();
+    let args = [
+        "profiles",
+        "get",
+        "any",
+        "--endpoint",
+        &cli.server.base,
+        "--api-key",
+        "cpk_wrong",
+    ];
     let refused = Command::new(env!("CARGO_BIN_EXE_certport"))
-        .args([
-            "profiles",
-            "get",
-            &profile,
-            "--endpoint",
-            &server.base,
-            "--api-key",
-            "cpk_wrong",
-        ])
+        .args(args)
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(1));
@@ -277,43 +304,30 @@ fn certificates_from_files_directories_and_both_formats() {
 }
 
 #[test]
-fn keystores_sealed_locally_in_batches_with_a_table_per_item() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let (server, _) = start_server(data_dir.path());
-    let credentials: Value =
-        serde_json::from_slice(&std::fs::read(data_dir.path().join("credentials.json")).unwrap()).unwrap();
-    let edge = credentials["edge_instance_id"].as_str().unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let w = work.path();
-
+fn trusted_cas_are_added_and_listed() {
+    let cli = Cli::start();
     let root = corpus("trusted-root.pem");
-    let added = certport(&server, w, &["trusted-ca", "add", root.to_str().unwrap()]);
+    let added = cli.run(&["trusted-ca", "add", root.to_str().unwrap()]);
     assert_eq!(added.code, 0, "{}", added.stderr);
     assert!(added.stdout.contains("certport test root"), "{}", added.stdout);
-    let listed = certport(&server, w, &["trusted-ca", "list", "--output", "json"]);
+    let listed = cli.run(&["trusted-ca", "list", "--output", "json"]);
     assert_eq!(
         listed.json()["trustedCaCertificates"].as_array().unwrap().len(),
         1
     );
+}
 
-    std::fs::write(w.join("password"), "changeit\n").unwrap();
-    let good = corpus("openssl3-default-p256-chain.p12");
-    let mismatch = corpus("cryptography-mismatch-p256.p12");
-    let other_password = corpus("openssl3-nonascii-p256-chain.p12");
-    let run = certport(
-        &server,
-        w,
-        &[
-            "import-keystores",
-            "--edge-instance",
-            edge,
-            "--password-file",
-            "password",
-            good.to_str().unwrap(),
-            mismatch.to_str().unwrap(),
-            other_password.to_str().unwrap(),
-        ],
-    );
+#[test]
+fn keystores_are_sealed_locally_and_reported_a_row_per_item() {
+    let cli = Cli::start();
+    let edge = cli.ready_for_keystores();
+    let files = [
+        corpus("openssl3-default-p256-chain.p12"),
+        corpus("cryptography-mismatch-p256.p12"),
+        corpus("openssl3-nonascii-p256-chain.p12"),
+    ];
+    let files: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    let run = cli.import_keystores(&edge, &files);
     assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
     let rows: Vec<&str> = run.stdout.lines().filter(|l| l.contains(".p12")).collect();
     assert_eq!(rows.len(), 3, "{}", run.stdout);
@@ -324,76 +338,59 @@ fn keystores_sealed_locally_in_batches_with_a_table_per_item() {
     );
     assert!(rows[1].contains("KEY_MISMATCH"), "{}", run.stdout);
     assert!(rows[2].contains("WRONG_PASSWORD"), "{}", run.stdout);
-    let job_id = run.job_id();
-
-    // 101 files: two batches (API B takes at most 100); all already present, so exit 0.
-    let many: Vec<String> = (0..101)
-        .map(|i| {
-            let path = w.join(format!("copy-{i}.p12"));
-            std::fs::copy(&good, &path).unwrap();
-            path.to_string_lossy().into_owned()
-        })
-        .collect();
-    let mut args = vec![
-        "import-keystores",
-        "--edge-instance",
-        edge,
-        "--password-file",
-        "password",
-        "--output",
-        "json",
-    ];
-    args.extend(many.iter().map(String::as_str));
-    let batched = certport(&server, w, &args);
-    assert_eq!(batched.code, 0, "{}", batched.stderr);
-    let jobs = batched.json();
-    let jobs = jobs.as_array().unwrap();
-    assert_eq!(jobs.len(), 2);
-    assert_eq!(jobs[0]["results"].as_array().unwrap().len(), 100);
-    assert_eq!(jobs[1]["results"][0]["status"], "SKIPPED");
-
-    // Through an upload URL on request.
-    let via_url = certport(
-        &server,
-        w,
-        &[
-            "import-keystores",
-            "--edge-instance",
-            edge,
-            "--password-file",
-            "password",
-            "--upload",
-            "url",
-            good.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(via_url.code, 0, "{}{}", via_url.stdout, via_url.stderr);
-    assert!(via_url.stdout.contains("SKIPPED"), "{}", via_url.stdout);
-
     // `jobs get` finds keystore jobs too.
-    let read = certport(&server, w, &["jobs", "get", &job_id]);
+    let read = cli.run(&["jobs", "get", &run.job_id()]);
     assert_eq!(read.code, 3, "{}", read.stderr);
     assert!(
         read.stdout.contains("item 2") && read.stdout.contains("KEY_MISMATCH"),
         "{}",
         read.stdout
     );
+}
 
-    let unknown = certport(
-        &server,
-        w,
-        &[
-            "import-keystores",
-            "--edge-instance",
-            "nope",
-            "--password-file",
-            "password",
-            good.to_str().unwrap(),
-        ],
-    );
+#[test]
+fn more_than_100_keystores_go_in_two_batches() {
+    let cli = Cli::start();
+    let edge = cli.ready_for_keystores();
+    let good = corpus("openssl3-default-p256-chain.p12");
+    let many: Vec<String> = (0..101)
+        .map(|i| {
+            let path = cli.work.path().join(format!("copy-{i}.p12"));
+            std::fs::copy(&good, &path).unwrap();
+            path.to_string_lossy().into_owned()
+        })
+        .collect();
+    let mut args = vec!["--output", "json"];
+    args.extend(many.iter().map(String::as_str));
+    let batched = cli.import_keystores(&edge, &args);
+    assert_eq!(batched.code, 0, "{}", batched.stderr);
+    let jobs = batched.json();
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[0]["results"].as_array().unwrap().len(), 100);
+    assert_eq!(jobs[0]["results"][0]["status"], "IMPORTED");
+    assert_eq!(jobs[1]["results"][0]["status"], "SKIPPED");
+}
+
+#[test]
+fn keystores_go_through_an_upload_url_on_request() {
+    let cli = Cli::start();
+    let edge = cli.ready_for_keystores();
+    let good = corpus("openssl3-default-p256-chain.p12");
+    let via_url = cli.import_keystores(&edge, &["--upload", "url", good.to_str().unwrap()]);
+    assert_eq!(via_url.code, 0, "{}{}", via_url.stdout, via_url.stderr);
+    assert!(via_url.stdout.contains("IMPORTED"), "{}", via_url.stdout);
+}
+
+#[test]
+fn an_unknown_edge_instance_is_refused_naming_the_ones_there_are() {
+    let cli = Cli::start();
+    let edge = cli.ready_for_keystores();
+    let good = corpus("openssl3-default-p256-chain.p12");
+    let unknown = cli.import_keystores("nope", &[good.to_str().unwrap()]);
     assert_eq!(unknown.code, 1);
     assert!(
-        unknown.stderr.contains(edge),
+        unknown.stderr.contains(&edge),
         "names the edge instances there are: {}",
         unknown.stderr
     );
