@@ -26,20 +26,27 @@ fn admin(stack: &Stack, args: &[&str]) -> (bool, Value, String) {
     )
 }
 
-#[tokio::test]
-async fn admin_creates_tenants_and_edge_instances_on_aws() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_tenant_prints_an_api_key_that_authenticates() {
     let stack = Stack::create().await;
     let deps = stack.function_config().deps(&stack.sdk);
-
     let (ok, tenant, stderr) = admin(&stack, &["create-tenant", "--name", "acme"]);
     assert!(ok, "{stderr}");
-    let tenant_id = tenant["tenant_id"].as_str().unwrap();
     let caller = authenticate(deps.tenants.as_ref(), tenant["api_key"].as_str())
         .await
         .expect("the printed API key authenticates");
-    assert_eq!(caller.tenant.id, tenant_id);
-    assert_eq!(caller.tenant.name, "acme");
+    assert_eq!(
+        (caller.tenant.id.as_str(), caller.tenant.name.as_str()),
+        (tenant["tenant_id"].as_str().unwrap(), "acme")
+    );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_edge_instance_stores_it_with_a_dek_only_kms_opens_in_its_context() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    let (_, tenant, _) = admin(&stack, &["create-tenant", "--name", "acme"]);
+    let tenant_id = tenant["tenant_id"].as_str().unwrap();
     let (ok, edge, stderr) = admin(
         &stack,
         &["create-edge-instance", "--tenant", tenant_id, "--name", "edge-1"],
@@ -49,19 +56,17 @@ async fn admin_creates_tenants_and_edge_instances_on_aws() {
         edge["edge_instance_id"].as_str().unwrap(),
         edge["encryption_key_id"].as_str().unwrap(),
     );
-    let stored_edge = deps
+    let stored = deps
         .tenants
         .get_edge_instance(tenant_id, edge_id)
         .await
         .unwrap()
         .expect("edge instance stored");
     assert_eq!(
-        (stored_edge.name.as_str(), stored_edge.encryption_key_id.as_str()),
+        (stored.name.as_str(), stored.encryption_key_id.as_str()),
         ("edge-1", key_id)
     );
-
-    // The DEK's private key is stored only wrapped; KMS opens it with its own context only,
-    // and it is the secret of the printed public key.
+    // The DEK's private key is stored only wrapped, and is the secret of the printed public key.
     let dek = deps
         .tenants
         .get_encryption_key(tenant_id, key_id)
@@ -78,14 +83,13 @@ async fn admin_creates_tenants_and_edge_instances_on_aws() {
         .unwrap();
     let pair = DekKeyPair::from_secret(secret.as_slice().try_into().unwrap());
     assert_eq!(B64.encode(pair.public), dek.public_key);
-    assert!(deps
-        .keys
-        .dek
-        .decrypt(&wrapped, &dek_context("another-tenant", key_id))
-        .await
-        .is_err());
+    let elsewhere = dek_context("another-tenant", key_id);
+    assert!(deps.keys.dek.decrypt(&wrapped, &elsewhere).await.is_err());
+}
 
-    // Mistakes are explained, not panics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_mistakes_are_explained_not_panics() {
+    let stack = Stack::create().await;
     let (ok, _, stderr) = admin(
         &stack,
         &[
@@ -104,9 +108,6 @@ async fn admin_creates_tenants_and_edge_instances_on_aws() {
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("--table"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--table"), "{stderr}");
 }
