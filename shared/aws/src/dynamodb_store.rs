@@ -33,9 +33,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use certport_core::domain::JobKind;
-use certport_core::ports::{InfraError, InfraResult, OpenJob};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult, OpenJob, Record};
 
 use crate::errors::infra_error;
 
@@ -74,8 +72,8 @@ pub(crate) fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
 }
 
-pub(crate) fn with_doc<T: Serialize>(mut item: Item, value: &T) -> InfraResult<Item> {
-    let doc = serde_json::to_string(value).map_err(|e| InfraError::permanent("encode record", e))?;
+pub(crate) fn with_doc<T: Record>(mut item: Item, value: &T) -> InfraResult<Item> {
+    let doc = encode_record(value).map_err(|e| InfraError::permanent("encode record", e))?;
     item.insert("doc".into(), s(doc));
     Ok(item)
 }
@@ -84,9 +82,9 @@ pub(crate) fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
-pub(crate) fn doc_of<T: DeserializeOwned>(item: &Item) -> InfraResult<T> {
+pub(crate) fn doc_of<T: Record>(item: &Item) -> InfraResult<T> {
     let doc = attr(item, "doc").ok_or_else(|| InfraError::permanent("decode record", "item has no doc"))?;
-    serde_json::from_str(doc).map_err(|e| InfraError::permanent("decode record", e))
+    decode_record(doc).map_err(|e| InfraError::permanent("decode record", e))
 }
 
 pub(crate) fn device_key(tenant_id: &str, identifier: &str) -> Item {
@@ -134,11 +132,7 @@ impl DynamoStore {
         Ok(output.item)
     }
 
-    pub(crate) async fn get<T: DeserializeOwned>(
-        &self,
-        operation: &'static str,
-        key: Item,
-    ) -> InfraResult<Option<T>> {
+    pub(crate) async fn get<T: Record>(&self, operation: &'static str, key: Item) -> InfraResult<Option<T>> {
         self.get_item(operation, key)
             .await?
             .as_ref()
@@ -194,7 +188,7 @@ impl DynamoStore {
 
 impl DynamoStore {
     /// Every item of partition `pk` whose sort key starts with `prefix`, in sort-key order.
-    pub(crate) async fn query_prefix<T: DeserializeOwned>(
+    pub(crate) async fn query_prefix<T: Record>(
         &self,
         operation: &'static str,
         pk: String,

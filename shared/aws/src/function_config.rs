@@ -81,10 +81,10 @@ impl FunctionConfig {
     /// function does not use refuses every call.
     pub fn deps(&self, sdk: &aws_config::SdkConfig) -> Deps {
         let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table));
-        let kms = aws_sdk_kms::Client::new(sdk);
+        // A KMS client only for a function that uses a key.
         let key = |id: &Option<String>, what: &'static str| -> Arc<dyn certport_core::ports::KeyService> {
             match id {
-                Some(id) => Arc::new(KmsKeyService::new(kms.clone(), id)),
+                Some(id) => Arc::new(KmsKeyService::new(aws_sdk_kms::Client::new(sdk), id)),
                 None => Arc::new(NotConfigured(what)),
             }
         };

@@ -1,10 +1,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use certport_core::ports::{InfraError, InfraResult};
+use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult, Record};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::blocking;
 
@@ -67,12 +65,12 @@ pub(crate) fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> I
     }
 }
 
-pub(crate) fn to_doc<T: Serialize>(value: &T) -> InfraResult<String> {
-    serde_json::to_string(value).map_err(|e| InfraError::permanent("encode record", e))
+pub(crate) fn to_doc<T: Record>(value: &T) -> InfraResult<String> {
+    encode_record(value).map_err(|e| InfraError::permanent("encode record", e))
 }
 
-pub(crate) fn from_doc<T: DeserializeOwned>(doc: &str) -> InfraResult<T> {
-    serde_json::from_str(doc).map_err(|e| InfraError::permanent("decode record", e))
+pub(crate) fn from_doc<T: Record>(doc: &str) -> InfraResult<T> {
+    decode_record(doc).map_err(|e| InfraError::permanent("decode record", e))
 }
 
 impl SqliteStore {
@@ -120,7 +118,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn get_doc<T: DeserializeOwned + Send + 'static>(
+    pub(crate) async fn get_doc<T: Record + Send + 'static>(
         &self,
         operation: &'static str,
         sql: &'static str,
@@ -139,7 +137,7 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    pub(crate) async fn list_docs<T: DeserializeOwned + Send + 'static>(
+    pub(crate) async fn list_docs<T: Record + Send + 'static>(
         &self,
         operation: &'static str,
         sql: &'static str,
@@ -169,7 +167,7 @@ pub(crate) struct JobRow {
 }
 
 impl JobRow {
-    pub(crate) fn new<T: Serialize>(
+    pub(crate) fn new<T: Record>(
         tenant_id: &str,
         id: &str,
         created_at: &str,

@@ -6,12 +6,14 @@ mod inventory_store;
 mod job_store;
 mod key_service;
 mod object_store;
+mod records;
 mod tenant_store;
 
 pub use inventory_store::{DeviceInsert, InventoryStore, KeyInsert};
 pub use job_store::{JobStore, OpenJob};
 pub use key_service::{DataKey, EncryptionContext, KeyService};
 pub use object_store::{spool_error, ObjectStore, PresignedPut, UploadConstraints};
+pub use records::{decode_record, encode_record, Record};
 pub use tenant_store::TenantStore;
 
 /// A failure of the infrastructure behind a port (not of the user's input).
