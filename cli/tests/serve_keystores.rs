@@ -199,8 +199,8 @@ async fn the_edge_instance_and_its_dek_are_served_in_api_b_shape() {
     let (status, edges) = f.call(GET, "/v1/edgeinstances", None).await;
     assert_eq!(status, 200);
     assert_eq!(
-        edges["edgeinstances"],
-        json!([{"id": f.edge_id, "name": "local", "encryptionKeyId": f.key_id, "edgeStatus": "ACTIVE"}])
+        edges["edgeInstances"],
+        json!([{"id": f.edge_id, "name": "local", "encryptionKeyId": f.key_id, "edgeStatus": "ACTIVE", "companyId": f.tenant_id}])
     );
     let (status, dek) = f
         .call(GET, &format!("/v1/edgeencryptionkeys/{}", f.key_id), None)
@@ -358,6 +358,15 @@ async fn request_errors_answer_in_api_b_shape() {
         .call(GET, "/outagedetection/v1/certificates/imports/nope", None)
         .await;
     assert_eq!(status, 404);
+    // Unknown routes of API B's families answer in its shape too.
+    for path in ["/outagedetection/v1/nothing-here", "/v1/nothing-here"] {
+        let (status, error) = f.call(GET, path, None).await;
+        assert_eq!(
+            (status, error["errors"][0]["code"].clone()),
+            (404, json!(10404)),
+            "{path}: {error}"
+        );
+    }
 }
 
 #[tokio::test]

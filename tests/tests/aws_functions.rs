@@ -364,7 +364,7 @@ async fn the_admin_function_serves_edge_instances_the_dek_and_trusted_cas() {
     let (_stack, deps) = seeded_stack().await;
     let (code, edges) = admin(&deps, http_request("edge-instances-list.json", &[])).await;
     assert_eq!(code, 200, "{edges}");
-    assert_eq!(edges["edgeinstances"][0]["id"], fixtures::EDGE);
+    assert_eq!(edges["edgeInstances"][0]["id"], fixtures::EDGE);
     let (code, key) = admin(&deps, http_request("edge-encryption-key-get.json", &[])).await;
     assert_eq!(code, 200, "{key}");
     let public = base64::engine::general_purpose::STANDARD

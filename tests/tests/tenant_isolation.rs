@@ -224,7 +224,7 @@ async fn lists_hold_only_the_callers_records() {
         .api
         .call(Some(&t.key_b), "GET", "/v1/edgeinstances", Body::None)
         .await;
-    assert_eq!(edges["edgeinstances"], json!([]));
+    assert_eq!(edges["edgeInstances"], json!([]));
     let (_, cas) = t
         .api
         .call(Some(&t.key_b), "GET", "/v1/trustedcacertificates", Body::None)

@@ -94,7 +94,7 @@ pub async fn import(
 /// The edge instance's encryption key id and its X25519 public key.
 async fn edge_public_key(client: &ApiClient, edge_id: &str) -> Result<(String, [u8; 32]), ClientError> {
     let edges = client.get("/v1/edgeinstances").await?;
-    let listed = edges["edgeinstances"].as_array().cloned().unwrap_or_default();
+    let listed = edges["edgeInstances"].as_array().cloned().unwrap_or_default();
     let Some(edge) = listed.iter().find(|e| e["id"] == edge_id) else {
         let known: Vec<String> = listed.iter().map(|e| text(&e["id"])).collect();
         return Err(ClientError::Input(format!(

@@ -183,7 +183,7 @@ const CHECKS: &[Check] = &[
         |v| {
             let (status, body) = http_response(v)?;
             expect(
-                status == 200 && body["edgeinstances"][0]["encryptionKeyId"] == fixtures::DEK_ID,
+                status == 200 && body["edgeInstances"][0]["encryptionKeyId"] == fixtures::DEK_ID,
                 "200 with the fixture edge instance",
                 v,
             )

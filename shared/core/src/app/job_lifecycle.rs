@@ -113,7 +113,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_processor_and_the_sweeper_ending_one_job_at_once_end_it_once() {
+    async fn concurrent_processor_and_sweeper_end_a_job_once() {
         let deps = memory_deps(Limits::default());
         let (caller, job) = certificate_job(&deps).await;
         let processing = UploadProcessor::CertificateImport.process(&deps, &job.object_key);

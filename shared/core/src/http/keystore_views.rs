@@ -51,10 +51,12 @@ pub fn edge_instances(edges: &[EdgeInstance]) -> Value {
                 "name": e.name,
                 "encryptionKeyId": e.encryption_key_id,
                 "edgeStatus": e.edge_status,
+                "companyId": e.tenant_id,
             })
         })
         .collect();
-    json!({ "edgeinstances": edges })
+    // Camel case, as clients read it (`response["edgeInstances"]`).
+    json!({ "edgeInstances": edges })
 }
 
 pub fn encryption_key(key: &EncryptionKey) -> Value {
