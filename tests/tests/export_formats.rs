@@ -1,0 +1,83 @@
+//! The private-key export formats open in Python `cryptography` (pinned in the test
+//! virtualenv), as they would for a client: the PKCS#12 file with its passphrase, the
+//! encrypted PKCS#8 PEM with its own, each key the certificate's.
+// Test code: a failed step should stop the run that took it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use certport_core::crypto::{encrypted_pkcs8_pem, pkcs12};
+use certport_core::parsing::keystore::{open_pkcs12, Pkcs12Limits, PrivateKey};
+use certport_core::testing::certs::ca_signed_keystores;
+use certport_tests::fixtures::repo_root;
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+const OPEN_WITH_CRYPTOGRAPHY: &str = r#"
+import base64, json, sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+request = json.load(sys.stdin)
+key, cert, more = pkcs12.load_key_and_certificates(
+    base64.b64decode(request["p12"]), request["p12_passphrase"].encode())
+pem_key = serialization.load_pem_private_key(
+    request["key_pem"].encode(), request["key_passphrase"].encode())
+spki = lambda k: k.public_key().public_bytes(
+    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+cert_spki = cert.public_key().public_bytes(
+    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+print(json.dumps({
+    "p12_key_matches": spki(key) == cert_spki,
+    "pem_key_matches": spki(pem_key) == cert_spki,
+    "chain": 1 + len(more),
+}))
+"#;
+
+fn open_with_cryptography(request: Value) -> Value {
+    let python = repo_root().join(".build/venv/bin/python");
+    let mut child = Command::new(&python)
+        .args(["-c", OPEN_WITH_CRYPTOGRAPHY])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} ({e}): run ./scripts/test, which installs it",
+                python.display()
+            )
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "cryptography could not open the export");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn python_cryptography_opens_both_exports_with_their_passphrases() {
+    let (_, keystores) = ca_signed_keystores(1, "changeit");
+    let opened = open_pkcs12(&keystores[0], "changeit", &Pkcs12Limits::default()).unwrap();
+    let key = opened.private_keys[0].clone();
+    let parsed = PrivateKey::from_pkcs8(Zeroizing::new(key.to_vec())).unwrap();
+    let (leaves, others): (Vec<_>, Vec<_>) = opened.certificates.into_iter().partition(|c| parsed.matches(c));
+    let chain: Vec<Vec<u8>> = leaves.into_iter().chain(others).collect();
+    let p12 = pkcs12(&key, &chain, "device-1", "p12 passphrase").unwrap();
+    let key_pem = encrypted_pkcs8_pem(&key, "key passphrase").unwrap();
+    let opened = open_with_cryptography(json!({
+        "p12": B64.encode(&p12),
+        "p12_passphrase": "p12 passphrase",
+        "key_pem": key_pem.as_str(),
+        "key_passphrase": "key passphrase",
+    }));
+    assert_eq!(
+        opened,
+        json!({"p12_key_matches": true, "pem_key_matches": true, "chain": 2})
+    );
+}
