@@ -4,6 +4,7 @@ mod device;
 mod job;
 mod keystore;
 mod profile;
+pub mod search;
 mod tenant;
 
 pub use device::DeviceRecord;
