@@ -14,6 +14,33 @@ fn job_row(job: &KeystoreImportJob) -> InfraResult<JobRow> {
     JobRow::new(&job.tenant_id, &job.id, &job.creation_date, open, job)
 }
 
+impl SqliteStore {
+    /// Writes a job's per-item documents (`(ordinal, doc)`) with `sql`, in one transaction.
+    async fn put_job_items(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        tenant_id: &str,
+        job_id: &str,
+        rows: Vec<(u32, String)>,
+    ) -> InfraResult<()> {
+        let (tenant_id, job_id) = (tenant_id.to_string(), job_id.to_string());
+        self.with(operation, move |conn| {
+            let tx = conn.transaction().map_err(db_error(operation))?;
+            {
+                let mut insert = tx.prepare_cached(sql).map_err(db_error(operation))?;
+                for (ordinal, doc) in &rows {
+                    insert
+                        .execute(params![tenant_id, job_id, ordinal, doc])
+                        .map_err(db_error(operation))?;
+                }
+            }
+            tx.commit().map_err(db_error(operation))
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl JobStore for SqliteStore {
     async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()> {
@@ -54,27 +81,15 @@ impl JobStore for SqliteStore {
         job_id: &str,
         failures: &[CertFailure],
     ) -> InfraResult<()> {
-        let rows = failures
-            .iter()
-            .map(|f| Ok((f.ordinal, to_doc(f)?)))
-            .collect::<InfraResult<Vec<_>>>()?;
-        let (tenant_id, job_id) = (tenant_id.to_string(), job_id.to_string());
-        self.with("put job failures", move |conn| {
-            let tx = conn.transaction().map_err(db_error("put job failures"))?;
-            {
-                let mut insert = tx
-                    .prepare_cached(
-                        "INSERT OR REPLACE INTO cert_import_failures (tenant_id, job_id, ordinal, doc) VALUES (?1, ?2, ?3, ?4)",
-                    )
-                    .map_err(db_error("put job failures"))?;
-                for (ordinal, doc) in &rows {
-                    insert
-                        .execute(params![tenant_id, job_id, ordinal, doc])
-                        .map_err(db_error("put job failures"))?;
-                }
-            }
-            tx.commit().map_err(db_error("put job failures"))
-        })
+        let rows = failures.iter().map(|f| Ok((f.ordinal, to_doc(f)?)));
+        let sql = "INSERT OR REPLACE INTO cert_import_failures (tenant_id, job_id, ordinal, doc) VALUES (?1, ?2, ?3, ?4)";
+        self.put_job_items(
+            "put job failures",
+            sql,
+            tenant_id,
+            job_id,
+            rows.collect::<InfraResult<_>>()?,
+        )
         .await
     }
 
@@ -114,27 +129,15 @@ impl JobStore for SqliteStore {
         job_id: &str,
         results: &[ItemResult],
     ) -> InfraResult<()> {
-        let rows = results
-            .iter()
-            .map(|r| Ok((r.ordinal, to_doc(r)?)))
-            .collect::<InfraResult<Vec<_>>>()?;
-        let (tenant_id, job_id) = (tenant_id.to_string(), job_id.to_string());
-        self.with("put item results", move |conn| {
-            let tx = conn.transaction().map_err(db_error("put item results"))?;
-            {
-                let mut insert = tx
-                    .prepare_cached(
-                        "INSERT OR REPLACE INTO keystore_results (tenant_id, job_id, ordinal, doc) VALUES (?1, ?2, ?3, ?4)",
-                    )
-                    .map_err(db_error("put item results"))?;
-                for (ordinal, doc) in &rows {
-                    insert
-                        .execute(params![tenant_id, job_id, ordinal, doc])
-                        .map_err(db_error("put item results"))?;
-                }
-            }
-            tx.commit().map_err(db_error("put item results"))
-        })
+        let rows = results.iter().map(|r| Ok((r.ordinal, to_doc(r)?)));
+        let sql = "INSERT OR REPLACE INTO keystore_results (tenant_id, job_id, ordinal, doc) VALUES (?1, ?2, ?3, ?4)";
+        self.put_job_items(
+            "put item results",
+            sql,
+            tenant_id,
+            job_id,
+            rows.collect::<InfraResult<_>>()?,
+        )
         .await
     }
 
