@@ -121,7 +121,7 @@ fn strings<'a, 'b: 'a>(attrs: impl Iterator<Item = &'a AttributeTypeAndValue<'b>
         .collect()
 }
 
-fn ip_address(bytes: &[u8]) -> Option<IpAddr> {
+pub(crate) fn ip_address(bytes: &[u8]) -> Option<IpAddr> {
     match bytes.len() {
         4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
         16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),

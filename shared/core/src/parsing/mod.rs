@@ -1,10 +1,12 @@
 //! Parsers for what users upload. Pure functions over bytes: no I/O, no panics on input.
 
 pub mod certificate;
+mod certificate_details;
 pub mod pem;
 pub mod upload_zip;
 pub mod xml;
 
 pub use certificate::{parse_certificate, CertificateError, ParsedCertificate};
+pub use certificate_details::{certificate_details, CertificateDetails};
 pub use upload_zip::{UploadArchive, UploadFile, ZipError, ZipLimits};
 pub mod keystore;
