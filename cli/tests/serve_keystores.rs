@@ -5,16 +5,15 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use certport_tests::python::run_json;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
-use support::{start_server_logging_to, test_python, Server};
+use support::{start_server_logging_to, Server};
 use tempfile::TempDir;
 
 mod support;
@@ -37,22 +36,8 @@ fn seal_with_pynacl(public_key: &str, plaintexts: &[Vec<u8>]) -> Vec<String> {
         request = json.load(sys.stdin)\n\
         box = SealedBox(PublicKey(base64.b64decode(request['key'])))\n\
         print(json.dumps([base64.b64encode(box.encrypt(base64.b64decode(p))).decode() for p in request['plaintexts']]))\n";
-    let mut child = Command::new(test_python())
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run the test virtualenv's python");
     let request = json!({"key": public_key, "plaintexts": plaintexts.iter().map(|p| B64.encode(p)).collect::<Vec<_>>()});
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "PyNaCl sealing failed");
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_value(run_json(SCRIPT, &request)).unwrap()
 }
 
 impl Server {

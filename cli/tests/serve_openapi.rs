@@ -7,7 +7,8 @@
 
 use std::process::Command;
 
-use support::{start_server, test_python};
+use certport_tests::python::test_python;
+use support::start_server;
 
 mod support;
 

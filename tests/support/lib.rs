@@ -7,6 +7,7 @@ pub mod embedded;
 pub mod fixtures;
 pub mod flaky_aws;
 pub mod moto;
+pub mod python;
 
 /// An HTTP client for tests. The workspace's reqwest has TLS on rustls without a built-in
 /// provider (the `certport` client uses aws-lc-rs, as the AWS SDK does), so building any

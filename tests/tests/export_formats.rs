@@ -4,16 +4,13 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::crypto::{encrypted_pkcs8_pem, pkcs12};
 use certport_core::parsing::keystore::{open_pkcs12, Pkcs12Limits, PrivateKey};
 use certport_core::testing::certs::ca_signed_keystores;
-use certport_tests::fixtures::repo_root;
-use serde_json::{json, Value};
+use certport_tests::python::run_json;
+use serde_json::json;
 use zeroize::Zeroizing;
 
 const OPEN_WITH_CRYPTOGRAPHY: &str = r#"
@@ -36,30 +33,6 @@ print(json.dumps({
 }))
 "#;
 
-fn open_with_cryptography(request: Value) -> Value {
-    let python = repo_root().join(".build/venv/bin/python");
-    let mut child = Command::new(&python)
-        .args(["-c", OPEN_WITH_CRYPTOGRAPHY])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{} ({e}): run ./scripts/test, which installs it",
-                python.display()
-            )
-        });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "cryptography could not open the export");
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 #[test]
 fn python_cryptography_opens_both_exports_with_their_passphrases() {
     let (_, keystores) = ca_signed_keystores(1, "changeit");
@@ -70,12 +43,15 @@ fn python_cryptography_opens_both_exports_with_their_passphrases() {
     let chain: Vec<Vec<u8>> = leaves.into_iter().chain(others).collect();
     let p12 = pkcs12(&key, &chain, "device-1", "p12 passphrase").unwrap();
     let key_pem = encrypted_pkcs8_pem(&key, "key passphrase").unwrap();
-    let opened = open_with_cryptography(json!({
-        "p12": B64.encode(&p12),
-        "p12_passphrase": "p12 passphrase",
-        "key_pem": key_pem.as_str(),
-        "key_passphrase": "key passphrase",
-    }));
+    let opened = run_json(
+        OPEN_WITH_CRYPTOGRAPHY,
+        &json!({
+            "p12": B64.encode(&p12),
+            "p12_passphrase": "p12 passphrase",
+            "key_pem": key_pem.as_str(),
+            "key_passphrase": "key passphrase",
+        }),
+    );
     assert_eq!(
         opened,
         json!({"p12_key_matches": true, "pem_key_matches": true, "chain": 2})

@@ -87,18 +87,3 @@ impl Server {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 }
-
-/// The Python of the test virtualenv (PyNaCl, cryptography): `CERTPORT_TEST_PYTHON`, or
-/// `.build/venv` as `scripts/test` makes it.
-pub fn test_python() -> std::path::PathBuf {
-    if let Some(python) = std::env::var_os("CERTPORT_TEST_PYTHON") {
-        return python.into();
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no test virtualenv at {}: run ./scripts/test (it installs PyNaCl there)",
-        venv.display()
-    );
-    venv
-}

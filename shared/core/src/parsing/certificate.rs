@@ -86,20 +86,15 @@ pub fn parse_certificate(der: Vec<u8>) -> Result<ParsedCertificate, CertificateE
         }
     }
 
-    let san = cert
-        .subject_alternative_name()
-        .map_err(|e| CertificateError::Malformed(format!("subject alternative name: {e}")))?;
-    for name in san.iter().flat_map(|ext| ext.value.general_names.iter()) {
-        match name {
-            GeneralName::DNSName(v) => add(SourceField::SanDnsName, v.to_string()),
-            GeneralName::RFC822Name(v) => add(SourceField::SanEmail, v.to_string()),
-            GeneralName::URI(v) => add(SourceField::SanUri, v.to_string()),
-            GeneralName::IPAddress(bytes) => {
-                if let Some(ip) = ip_address(bytes) {
-                    add(SourceField::SanIpAddress, ip.to_string());
-                }
-            }
-            _ => {}
+    let sans = alternative_names(&cert)?;
+    for (field, values) in [
+        (SourceField::SanDnsName, sans.dns),
+        (SourceField::SanEmail, sans.email),
+        (SourceField::SanUri, sans.uri),
+        (SourceField::SanIpAddress, sans.ip),
+    ] {
+        for value in values {
+            add(field, value);
         }
     }
 
@@ -114,14 +109,42 @@ pub fn parse_certificate(der: Vec<u8>) -> Result<ParsedCertificate, CertificateE
     })
 }
 
-fn strings<'a, 'b: 'a>(attrs: impl Iterator<Item = &'a AttributeTypeAndValue<'b>>) -> Vec<String> {
+/// The subject alternative names of the kinds the APIs show, each in certificate order.
+#[derive(Debug, Default)]
+pub(crate) struct AlternativeNames {
+    pub dns: Vec<String>,
+    pub ip: Vec<String>,
+    pub email: Vec<String>,
+    pub uri: Vec<String>,
+}
+
+pub(crate) fn alternative_names(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+) -> Result<AlternativeNames, CertificateError> {
+    let san = cert
+        .subject_alternative_name()
+        .map_err(|e| CertificateError::Malformed(format!("subject alternative name: {e}")))?;
+    let mut names = AlternativeNames::default();
+    for name in san.iter().flat_map(|ext| ext.value.general_names.iter()) {
+        match name {
+            GeneralName::DNSName(v) => names.dns.push(v.to_string()),
+            GeneralName::RFC822Name(v) => names.email.push(v.to_string()),
+            GeneralName::URI(v) => names.uri.push(v.to_string()),
+            GeneralName::IPAddress(bytes) => names.ip.extend(ip_address(bytes).map(|ip| ip.to_string())),
+            _ => {}
+        }
+    }
+    Ok(names)
+}
+
+pub(crate) fn strings<'a, 'b: 'a>(attrs: impl Iterator<Item = &'a AttributeTypeAndValue<'b>>) -> Vec<String> {
     attrs
         .filter_map(|attr| attr.as_str().ok())
         .map(|s| s.trim().to_string())
         .collect()
 }
 
-pub(crate) fn ip_address(bytes: &[u8]) -> Option<IpAddr> {
+fn ip_address(bytes: &[u8]) -> Option<IpAddr> {
     match bytes.len() {
         4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
         16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),

@@ -5,11 +5,9 @@
 use chrono::{DateTime, Utc};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use x509_parser::extensions::GeneralName;
 use x509_parser::public_key::PublicKey;
-use x509_parser::x509::X509Name;
 
-use super::certificate::{ip_address, CertificateError};
+use super::certificate::{alternative_names, strings, CertificateError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateDetails {
@@ -77,19 +75,7 @@ pub fn certificate_details(der: &[u8]) -> Result<CertificateDetails, Certificate
         return Err(CertificateError::TrailingData(rest.len()));
     }
     let (subject, issuer) = (cert.subject(), cert.issuer());
-    let (mut san_dns, mut san_ip, mut san_email, mut san_uri) = (vec![], vec![], vec![], vec![]);
-    let san = cert
-        .subject_alternative_name()
-        .map_err(|e| CertificateError::Malformed(format!("subject alternative name: {e}")))?;
-    for name in san.iter().flat_map(|ext| ext.value.general_names.iter()) {
-        match name {
-            GeneralName::DNSName(v) => san_dns.push(v.to_string()),
-            GeneralName::RFC822Name(v) => san_email.push(v.to_string()),
-            GeneralName::URI(v) => san_uri.push(v.to_string()),
-            GeneralName::IPAddress(bytes) => san_ip.extend(ip_address(bytes).map(|ip| ip.to_string())),
-            _ => {}
-        }
-    }
+    let sans = alternative_names(&cert)?;
     let signature_oid = cert.signature_algorithm.algorithm.to_id_string();
     let (signature_algorithm, signature_hash_algorithm) = SIGNATURES
         .iter()
@@ -103,18 +89,18 @@ pub fn certificate_details(der: &[u8]) -> Result<CertificateDetails, Certificate
         serial_number: hex::encode_upper(cert.raw_serial()),
         subject_dn: subject.to_string(),
         issuer_dn: issuer.to_string(),
-        subject_cn: texts(subject, |n| n.iter_common_name().collect()),
-        subject_o: texts(subject, |n| n.iter_organization().collect()),
-        subject_ou: texts(subject, |n| n.iter_organizational_unit().collect()),
-        subject_l: texts(subject, |n| n.iter_locality().collect()),
-        subject_st: texts(subject, |n| n.iter_state_or_province().collect()),
-        subject_c: texts(subject, |n| n.iter_country().collect()),
-        issuer_cn: texts(issuer, |n| n.iter_common_name().collect()),
-        issuer_ou: texts(issuer, |n| n.iter_organizational_unit().collect()),
-        san_dns,
-        san_ip,
-        san_email,
-        san_uri,
+        subject_cn: strings(subject.iter_common_name()),
+        subject_o: strings(subject.iter_organization()),
+        subject_ou: strings(subject.iter_organizational_unit()),
+        subject_l: strings(subject.iter_locality()),
+        subject_st: strings(subject.iter_state_or_province()),
+        subject_c: strings(subject.iter_country()),
+        issuer_cn: strings(issuer.iter_common_name()),
+        issuer_ou: strings(issuer.iter_organizational_unit()),
+        san_dns: sans.dns,
+        san_ip: sans.ip,
+        san_email: sans.email,
+        san_uri: sans.uri,
         validity_start: timestamp(cert.validity().not_before.timestamp()),
         validity_end: timestamp(cert.validity().not_after.timestamp()),
         encryption_type,
@@ -124,19 +110,6 @@ pub fn certificate_details(der: &[u8]) -> Result<CertificateDetails, Certificate
         signature_hash_algorithm,
         self_signed: subject.as_raw() == issuer.as_raw(),
     })
-}
-
-type Attributes<'a, 'b> = Vec<&'a x509_parser::x509::AttributeTypeAndValue<'b>>;
-
-fn texts<'a, 'b>(
-    name: &'a X509Name<'b>,
-    pick: impl Fn(&'a X509Name<'b>) -> Attributes<'a, 'b>,
-) -> Vec<String> {
-    pick(name)
-        .into_iter()
-        .filter_map(|attr| attr.as_str().ok())
-        .map(|s| s.trim().to_string())
-        .collect()
 }
 
 /// Venafi's encryption type, the key's strength in bits, and its curve.

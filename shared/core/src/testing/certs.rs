@@ -77,15 +77,7 @@ pub fn one_line_base64(cert: &TestCert) -> String {
 
 /// The PEM of a DER certificate, 64 base64 characters a line, as OpenSSL writes it.
 pub fn pem_of(der: &[u8]) -> String {
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut pem = String::with_capacity(body.len() + body.len() / 64 + 60);
-    pem.push_str("-----BEGIN CERTIFICATE-----\n");
-    for line in body.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
-        pem.push('\n');
-    }
-    pem.push_str("-----END CERTIFICATE-----\n");
-    pem
+    crate::crypto::pem_block("CERTIFICATE", der)
 }
 
 /// A distinct certificate of realistic size made cheaply from `template`: every
