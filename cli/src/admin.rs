@@ -33,6 +33,10 @@ pub enum AdminCommand {
         #[arg(long, env = "CERTPORT_DEK_KMS_KEY_ID")]
         dek_kms_key_id: String,
     },
+    /// Brings a table written by a version before the one-record inventory over to it:
+    /// devices enter the new indexes, stored keys move onto their certificate records.
+    /// Safe to run again, and while the functions run.
+    UpgradeTable,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +73,9 @@ pub async fn run(args: AdminArgs) -> Result<(), AdminError> {
                 "encryption_key_id": key.id,
                 "public_key": key.public_key,
             })
+        }
+        AdminCommand::UpgradeTable => {
+            serde_json::to_value(store.upgrade_inventory().await?).unwrap_or_default()
         }
     };
     println!("{output:#}");

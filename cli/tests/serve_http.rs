@@ -2,89 +2,13 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
-
 use certport_core::testing::certs::{one_line_base64, self_signed, KeyType, TestCert};
 use certport_core::testing::zip_of;
-use reqwest::multipart::{Form, Part};
+
 use serde_json::{json, Value};
 use support::{start_server, Server};
 
 mod support;
-
-impl Server {
-    async fn create_profile(&self, client: &reqwest::Client, name: &str, method: &str) -> Value {
-        let response = client
-            .post(self.url("/iot/api/v1/enrollment-profile"))
-            .header("x-api-key", &self.api_key)
-            .json(&json!({"name": name, "enrollment_method": method}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        response.json().await.unwrap()
-    }
-
-    async fn map(
-        &self,
-        client: &reqwest::Client,
-        profile: &str,
-        sample_name: &str,
-        sample: Vec<u8>,
-        mapping: Value,
-    ) -> reqwest::Response {
-        let form = Form::new()
-            .part("file", Part::bytes(sample).file_name(sample_name.to_string()))
-            .text("mapping", mapping.to_string());
-        client
-            .post(self.url(&format!(
-                "/iot/api/v1/enrollment-profile/{profile}/source-fields-mapping"
-            )))
-            .header("x-api-key", &self.api_key)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn upload(
-        &self,
-        client: &reqwest::Client,
-        profile: &str,
-        zip: Vec<u8>,
-        key: &str,
-    ) -> reqwest::Response {
-        let form = Form::new().part("file", Part::bytes(zip).file_name("devices batch+1.zip"));
-        client
-            .post(self.url(&format!("/iot/api/v1/certificate-import/{profile}")))
-            .header("x-api-key", key)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Polls until the job leaves PENDING; the deadline only guards against a hang.
-    async fn finished_job(&self, client: &reqwest::Client, id: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let job: Value = client
-                .get(self.url(&format!("/iot/api/v1/certificate-import/job/{id}")))
-                .header("tppl-api-key", &self.api_key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if job["status"] != "PENDING" {
-                return job;
-            }
-            assert!(Instant::now() < deadline, "job {id} still pending");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
 
 fn crlf(pem: &str) -> String {
     pem.replace('\n', "\r\n")
@@ -200,7 +124,7 @@ impl Fixture {
 
     async fn upload(&self, profile: &str, zip: Vec<u8>) -> reqwest::Response {
         self.server
-            .upload(&self.client, profile, zip, &self.server.api_key)
+            .upload_zip(&self.client, profile, zip, &self.server.api_key)
             .await
     }
 
@@ -645,7 +569,7 @@ async fn another_tenant_sees_and_touches_none_of_a_tenants_profiles_and_jobs() {
     }
     assert_eq!(
         f.server
-            .upload(&f.client, &profile_id, zip, &key_b)
+            .upload_zip(&f.client, &profile_id, zip, &key_b)
             .await
             .status(),
         404

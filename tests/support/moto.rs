@@ -52,7 +52,8 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Resources with unique names, so tests sharing one moto server never meet.
+    /// Resources with unique names, so tests sharing one moto server never meet. The
+    /// table's indexes are template.yaml's.
     pub async fn create() -> Stack {
         Stack::create_at(&endpoint()).await
     }
@@ -66,25 +67,46 @@ impl Stack {
             .create_table()
             .table_name(&table)
             .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(attribute("pk"))
-            .attribute_definitions(attribute("sk"))
-            .attribute_definitions(attribute("open_pk"))
-            .attribute_definitions(attribute("open_sk"))
+            .set_attribute_definitions(Some(
+                [
+                    "pk",
+                    "sk",
+                    "open_pk",
+                    "open_sk",
+                    "lookup_pk",
+                    "serial_pk",
+                    "list_pk",
+                    "list_sk",
+                ]
+                .map(attribute)
+                .to_vec(),
+            ))
             .key_schema(key("pk", KeyType::Hash))
             .key_schema(key("sk", KeyType::Range))
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(certport_aws::OPEN_JOBS_INDEX)
-                    .key_schema(key("open_pk", KeyType::Hash))
-                    .key_schema(key("open_sk", KeyType::Range))
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::KeysOnly)
-                            .build(),
-                    )
-                    .build()
-                    .expect("open-jobs index"),
-            )
+            .global_secondary_indexes(index(
+                certport_aws::OPEN_JOBS_INDEX,
+                "open_pk",
+                Some("open_sk"),
+                ProjectionType::KeysOnly,
+            ))
+            .global_secondary_indexes(index(
+                certport_aws::LOOKUP_INDEX,
+                "lookup_pk",
+                None,
+                ProjectionType::All,
+            ))
+            .global_secondary_indexes(index(
+                certport_aws::SERIAL_INDEX,
+                "serial_pk",
+                None,
+                ProjectionType::All,
+            ))
+            .global_secondary_indexes(index(
+                certport_aws::LISTING_INDEX,
+                "list_pk",
+                Some("list_sk"),
+                ProjectionType::All,
+            ))
             .send()
             .await
             .expect("create table on moto");
@@ -142,6 +164,17 @@ fn attribute(name: &str) -> AttributeDefinition {
         .attribute_type(ScalarAttributeType::S)
         .build()
         .expect("attribute definition")
+}
+
+fn index(name: &str, hash: &str, range: Option<&str>, projection: ProjectionType) -> GlobalSecondaryIndex {
+    let mut index = GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(hash, KeyType::Hash))
+        .projection(Projection::builder().projection_type(projection).build());
+    if let Some(range) = range {
+        index = index.key_schema(key(range, KeyType::Range));
+    }
+    index.build().expect("index")
 }
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use certport_aws::{DynamoStore, KmsKeyService, S3ObjectStore};
+use certport_core::domain::CertificateRecord;
+use certport_core::ports::decode_record;
 use certport_core::testing::{concurrent_contracts, contracts};
 use certport_tests::moto::Stack;
 
@@ -37,10 +39,10 @@ fn text<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
         .map_or("", String::as_str)
 }
 
-/// After racing inserts, every certificate guard item names a device that holds that
-/// certificate, and every device has its guard: nothing was half-written.
+/// After racing inserts, every certificate claimed by a device names a device that holds
+/// that certificate, and every device has its claim: nothing was half-written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_device_inserts_leave_no_orphan_guard_items() {
+async fn concurrent_device_inserts_leave_no_orphan_certificate_claims() {
     let stack = Stack::create().await;
     let client = aws_sdk_dynamodb::Client::new(&stack.sdk);
     let store = DynamoStore::new(client.clone(), &stack.table);
@@ -61,12 +63,15 @@ async fn concurrent_device_inserts_leave_no_orphan_guard_items() {
         .filter(|i| text(i, "sk") == "DEVICE")
         .map(|i| (text(i, "pk"), text(i, "fingerprint_sha256")))
         .collect();
-    let guards: Vec<_> = items.iter().filter(|i| text(i, "sk") == "CERT").collect();
-    assert_eq!(guards.len(), devices.len(), "one guard per device");
-    for guard in guards {
-        let tenant_and_fingerprint = text(guard, "pk").trim_start_matches("CERT#");
-        let (tenant, fingerprint) = tenant_and_fingerprint.split_once('#').unwrap();
-        let device_pk = format!("DEVICE#{tenant}#{}", text(guard, "device_identifier"));
+    let claims: Vec<_> = items
+        .iter()
+        .filter(|i| text(i, "sk") == "CERTIFICATE" && !text(i, "device_job_id").is_empty())
+        .collect();
+    assert_eq!(claims.len(), devices.len(), "one claimed certificate per device");
+    for claim in claims {
+        let record: CertificateRecord = decode_record(text(claim, "doc")).unwrap();
+        let device_pk = format!("DEVICE#{}#{}", record.tenant_id, text(claim, "device_identifier"));
+        let fingerprint = record.fingerprint_sha256.as_str();
         assert_eq!(devices.get(device_pk.as_str()), Some(&fingerprint), "{device_pk}");
     }
 }

@@ -7,7 +7,8 @@
 
 use base64::Engine;
 use bytes::Bytes;
-use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, Limits};
+use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, Limits, UploadProcessor};
+use certport_core::domain::certificate_id;
 use certport_core::http::{handle, ROUTES};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
@@ -65,6 +66,8 @@ struct TwoTenants {
     edge_id: String,
     dek_id: String,
     sample: Vec<u8>,
+    /// The id of A's imported certificate.
+    certificate: String,
     batch: Value,
 }
 
@@ -115,6 +118,19 @@ impl TwoTenants {
             )
             .await;
         assert_eq!(code, 200, "{job}");
+        let object_key = format!(
+            "certificate-import/{}/{}/a.zip",
+            a.tenant.id,
+            job["id"].as_str().unwrap()
+        );
+        UploadProcessor::CertificateImport
+            .process(&deps, &object_key)
+            .await
+            .unwrap();
+        let fingerprint = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            certport_core::testing::certs::der_of(std::str::from_utf8(&sample).unwrap()),
+        ));
+        let certificate = certificate_id(&a.tenant.id, &fingerprint);
         let tenants = deps.tenants.as_ref();
         let (edge, dek) = create_edge_instance(tenants, deps.keys.dek.as_ref(), &a.tenant.id, "edge-a")
             .await
@@ -146,6 +162,7 @@ impl TwoTenants {
             edge_id: edge.id,
             dek_id: dek.id,
             sample,
+            certificate,
             batch,
         }
     }
@@ -195,7 +212,25 @@ async fn another_tenant_gets_404_for_every_route_naming_a_tenants_record() {
             "/outagedetection/v1/certificates/imports/upload-url".into(),
             Body::Json(json!({"edgeInstanceId": t.edge_id, "encryptionKeyId": t.dek_id, "size": 10})),
         ),
+        (
+            "GET",
+            format!("/outagedetection/v1/certificates/{}", t.certificate),
+            Body::None,
+        ),
+        (
+            "GET",
+            format!("/outagedetection/v1/certificates/{}/contents", t.certificate),
+            Body::None,
+        ),
+        (
+            "POST",
+            format!("/outagedetection/v1/certificates/{}/keystore", t.certificate),
+            Body::Json(json!({"exportFormat": "PEM", "encryptedPrivateKeyPassphrase": "eA=="})),
+        ),
     ];
+    let mine = format!("/outagedetection/v1/certificates/{}", t.certificate);
+    let (code, certificate) = t.api.call(Some(&t.key_a), "GET", &mine, Body::None).await;
+    assert_eq!(code, 200, "A reads its own certificate: {certificate}");
     for (method, path, body) in named {
         let (code, error) = t.api.call(Some(&t.key_b), method, &path, body).await;
         assert_eq!(code, 404, "{method} {path} as tenant B: {error}");
@@ -212,7 +247,7 @@ async fn another_tenant_gets_404_for_every_route_naming_a_tenants_record() {
         .await;
     assert_eq!(
         (code, a_job["status"].as_str()),
-        (200, Some("PENDING")),
+        (200, Some("COMPLETED")),
         "A's job is untouched"
     );
 }
@@ -225,6 +260,32 @@ async fn lists_hold_only_the_callers_records() {
         .call(Some(&t.key_b), "GET", "/v1/edgeinstances", Body::None)
         .await;
     assert_eq!(edges["edgeInstances"], json!([]));
+    let search = Body::Json(json!({}));
+    let (_, found) = t
+        .api
+        .call(
+            Some(&t.key_b),
+            "POST",
+            "/outagedetection/v1/certificatesearch",
+            search,
+        )
+        .await;
+    assert_eq!(found, json!({"count": 0, "certificates": []}));
+    let (_, found) = t
+        .api
+        .call(
+            Some(&t.key_a),
+            "POST",
+            "/outagedetection/v1/certificatesearch",
+            Body::Json(json!({})),
+        )
+        .await;
+    assert_eq!(found["count"], 1);
+    let (_, events) = t
+        .api
+        .call(Some(&t.key_b), "GET", "/v1/auditevents", Body::None)
+        .await;
+    assert_eq!(events, json!({"auditEvents": []}));
     let (_, cas) = t
         .api
         .call(Some(&t.key_b), "GET", "/v1/trustedcacertificates", Body::None)

@@ -7,6 +7,9 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
+pub mod digicert;
+pub mod venafi;
+
 pub struct Server {
     child: Child,
     pub base: String,

@@ -1,41 +1,54 @@
-//! Devices and their certificate guards. A device item (keyed by identifier) and its
-//! guard item (keyed by certificate fingerprint) are claimed in one transaction, each on
-//! condition that its key is unused: both or neither, whoever else is inserting.
+//! Devices and their claims on certificates. A device item (keyed by identifier) and
+//! its claim on the certificate item (see `dynamodb_certificates`) are written in one
+//! transaction, each on condition that it is free: both or neither, whoever else is
+//! inserting.
 //!
-//! Cost: a transactional put is two write units per KB, so a certificate costs about
-//! 2 x (device item, ~2-3 KB) + 2 x (guard, < 1 KB), 6 to 8 write units, against 3 to 4
-//! for unconditional batch writes; 25 devices go in one call.
+//! Cost: a transactional write is two write units per KB, so a certificate costs about
+//! 2 x (device item, ~2-3 KB) + 2 x (certificate item, ~2-3 KB), 8 to 12 write units,
+//! plus one per index the items enter (lookup, serial, listing: 4 to 5); 25 devices go
+//! in one call.
 
-use certport_core::domain::DeviceRecord;
+use certport_core::domain::{DeviceRecord, NewDevice};
 use certport_core::ports::{DeviceInsert, InfraError, InfraResult};
 
-use crate::dynamodb_store::{attr, backoff, cert_key, device_key, s, with_doc, Item, WRITE_CONCURRENCY};
-use crate::dynamodb_transactions::{Cancelled, TransactPut};
+use crate::dynamodb_certificates::{certificate_key, claim_for_device};
+use crate::dynamodb_listing::listing_pk;
+use crate::dynamodb_store::{attr, backoff, device_key, s, with_doc, Item, WRITE_CONCURRENCY};
+use crate::dynamodb_transactions::{Cancelled, TransactPut, TransactWrite};
 use crate::DynamoStore;
 
-/// 50 puts of a transaction's 100; at the 64 KiB certificate limit still under its 4 MB.
+/// 50 writes of a transaction's 100; at the 64 KiB certificate limit still under its 4 MB.
 const DEVICES_PER_TRANSACTION: usize = 25;
 
-fn device_puts(device: &DeviceRecord) -> InfraResult<[TransactPut; 2]> {
-    let mut item = with_doc(device_key(&device.tenant_id, &device.device_identifier), device)?;
-    item.insert("job_id".into(), s(&device.job_id));
-    item.insert("fingerprint_sha256".into(), s(&device.fingerprint_sha256));
-    Ok([
-        TransactPut::new_key(item),
-        TransactPut::new_key(guard_item(device)),
-    ])
+pub(crate) fn device_lookup(tenant_id: &str, id: &str) -> String {
+    format!("DEVICEID#{tenant_id}#{id}")
 }
 
-fn guard_item(device: &DeviceRecord) -> Item {
-    let mut guard = cert_key(&device.tenant_id, &device.fingerprint_sha256);
-    guard.insert("job_id".into(), s(&device.job_id));
-    guard.insert("device_identifier".into(), s(&device.device_identifier));
-    guard
+fn device_item(device: &DeviceRecord) -> InfraResult<Item> {
+    let mut item = with_doc(device_key(&device.tenant_id, &device.device_identifier), device)?;
+    let id = device.id();
+    item.insert("job_id".into(), s(&device.job_id));
+    item.insert("fingerprint_sha256".into(), s(&device.fingerprint_sha256));
+    item.insert("lookup_pk".into(), s(device_lookup(&device.tenant_id, &id)));
+    item.insert("list_pk".into(), s(listing_pk("DEVICES", &device.tenant_id, &id)));
+    item.insert("list_sk".into(), s(device.sort_key()));
+    Ok(item)
+}
+
+fn device_writes(new: &NewDevice) -> InfraResult<[TransactWrite; 2]> {
+    let NewDevice { device, certificate } = new;
+    let claim = claim_for_device(
+        certificate,
+        &device.device_identifier,
+        &device.job_id,
+        &device.created_at,
+    )?;
+    Ok([TransactPut::new_key(device_item(device)?).into(), claim.into()])
 }
 
 impl DynamoStore {
-    pub(crate) async fn claim_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
-        let chunks: Vec<&[DeviceRecord]> = devices.chunks(DEVICES_PER_TRANSACTION).collect();
+    pub(crate) async fn claim_devices(&self, devices: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
+        let chunks: Vec<&[NewDevice]> = devices.chunks(DEVICES_PER_TRANSACTION).collect();
         let mut outcomes = Vec::with_capacity(devices.len());
         for group in chunks.chunks(WRITE_CONCURRENCY) {
             let settled =
@@ -47,16 +60,16 @@ impl DynamoStore {
 
     /// One outcome per device of `chunk`, in order. A cancelled transaction settles the
     /// devices whose conditions failed; the others go again, without them.
-    async fn claim_chunk(&self, chunk: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
+    async fn claim_chunk(&self, chunk: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
         let mut outcomes: Vec<Option<DeviceInsert>> = vec![None; chunk.len()];
         let mut pending: Vec<usize> = (0..chunk.len()).collect();
         let mut conflicts = 0;
         while !pending.is_empty() {
-            let mut puts = Vec::with_capacity(pending.len() * 2);
+            let mut writes = Vec::with_capacity(pending.len() * 2);
             for &i in &pending {
-                puts.extend(device_puts(&chunk[i])?);
+                writes.extend(device_writes(&chunk[i])?);
             }
-            let Some(reasons) = self.transact("insert devices", puts).await? else {
+            let Some(reasons) = self.transact("insert devices", writes).await? else {
                 for &i in &pending {
                     outcomes[i] = Some(DeviceInsert::Inserted);
                 }
@@ -81,39 +94,29 @@ impl DynamoStore {
             .collect()
     }
 
-    /// The outcome of a device whose put failed its condition; `None` when it did not
+    /// The outcome of a device whose write failed its condition; `None` when it did not
     /// (cancelled by another device, or in conflict): it goes again.
     async fn settle(
         &self,
-        device: &DeviceRecord,
+        new: &NewDevice,
         on_device: &Cancelled,
-        on_guard: &Cancelled,
+        on_certificate: &Cancelled,
     ) -> InfraResult<Option<DeviceInsert>> {
-        let ours = |item: &Item| attr(item, "job_id") == Some(device.job_id.as_str());
-        if let Cancelled::ConditionFailed(stored) = on_guard {
-            let key = cert_key(&device.tenant_id, &device.fingerprint_sha256);
-            let Some(guard) = self.stored(stored, key).await? else {
+        let NewDevice { device, certificate } = new;
+        if let Cancelled::ConditionFailed(stored) = on_certificate {
+            let key = certificate_key(&certificate.tenant_id, &certificate.id);
+            let Some(held) = self.stored(stored, key).await? else {
                 return Ok(None);
             };
-            return Ok(Some(if ours(&guard) {
-                DeviceInsert::AlreadyWrittenByThisJob
-            } else {
-                DeviceInsert::DuplicateCertificate
-            }));
+            return Ok(Some(
+                if attr(&held, "device_job_id") == Some(device.job_id.as_str()) {
+                    DeviceInsert::AlreadyWrittenByThisJob
+                } else {
+                    DeviceInsert::DuplicateCertificate
+                },
+            ));
         }
-        if let Cancelled::ConditionFailed(stored) = on_device {
-            let key = device_key(&device.tenant_id, &device.device_identifier);
-            let Some(holder) = self.stored(stored, key).await? else {
-                return Ok(None);
-            };
-            let same_certificate =
-                attr(&holder, "fingerprint_sha256") == Some(device.fingerprint_sha256.as_str());
-            if ours(&holder) && same_certificate {
-                // Written by this job without its guard (versions before transactions
-                // wrote the two apart): add the guard now.
-                self.put_new("insert devices", guard_item(device)).await?;
-                return Ok(Some(DeviceInsert::AlreadyWrittenByThisJob));
-            }
+        if let Cancelled::ConditionFailed(_) = on_device {
             return Ok(Some(DeviceInsert::DeviceIdentifierTaken));
         }
         Ok(None)
@@ -122,8 +125,8 @@ impl DynamoStore {
     /// The item a failed condition met: as the cancellation returned it, or read.
     async fn stored(&self, returned: &Option<Item>, key: Item) -> InfraResult<Option<Item>> {
         match returned {
-            Some(item) => Ok(Some(item.clone())),
-            None => self.get_item("insert devices", key).await,
+            Some(item) if !item.is_empty() => Ok(Some(item.clone())),
+            _ => self.get_item("insert devices", key).await,
         }
     }
 }

@@ -15,11 +15,20 @@
 //! | certificate failure | `CERTJOB#<tenant>#<job>`       | `FAILURE#<ordinal>`         |                                  |
 //! | keystore job        | `TENANT#<tenant>`              | `KSJOB#<id>`                | `open_pk`, `open_sk` while open  |
 //! | item result         | `KSJOB#<tenant>#<job>`         | `ITEM#<ordinal>`            |                                  |
-//! | device              | `DEVICE#<tenant>#<identifier>` | `DEVICE`                    | `job_id`, `fingerprint_sha256`   |
-//! | certificate guard   | `CERT#<tenant>#<sha256>`       | `CERT`                      | `job_id`, `device_identifier`; no doc |
-//! | stored key          | `KEY#<tenant>#<sha256>`        | `KEY`                       |                                  |
+//! | device              | `DEVICE#<tenant>#<identifier>` | `DEVICE`                    | `job_id`, `fingerprint_sha256`, `lookup_pk`, `list_pk`, `list_sk` |
+//! | certificate         | `CERTIFICATE#<tenant>#<id>`    | `CERTIFICATE`               | `lookup_pk`, `serial_pk`, `list_pk`, `list_sk`; `device_identifier`, `device_job_id` and `modified_at` once a device holds it; `key_doc` once its key is in |
 //!
-//! Devices, guards and stored keys have a partition each, so a large tenant spreads.
+//! Devices and certificates have a partition each, so a large tenant spreads. A
+//! certificate's id derives from its SHA-256 (`certificate_id`): a lookup by fingerprint
+//! is a key lookup.
+//!
+//! Indexes of the inventory (every attribute a string):
+//!
+//! | index     | hash key    | range key | holds                                                    |
+//! |-----------|-------------|-----------|----------------------------------------------------------|
+//! | `lookup`  | `lookup_pk` |           | certificates by `SHA1#<tenant>#<sha1>`, devices by `DEVICEID#<tenant>#<id>` |
+//! | `serial`  | `serial_pk` |           | certificates by `SERIAL#<tenant>#<serial>`                |
+//! | `listing` | `list_pk`   | `list_sk` | `CERTIFICATES#<tenant>#<shard>` by expiry then id; `DEVICES#<tenant>#<shard>` by creation then identifier (`dynamodb_listing`) |
 //!
 //! Unfinished jobs carry `open_pk` (`OPEN#CERTJOB` or `OPEN#KSJOB`) and `open_sk`
 //! (creation time, tenant, id): the sparse index `open-jobs` holds exactly the unfinished
@@ -35,6 +44,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use certport_core::domain::JobKind;
 use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult, OpenJob, Record};
 
+use crate::dynamodb_transactions::TransactUpdate;
 use crate::errors::infra_error;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -89,10 +99,6 @@ pub(crate) fn doc_of<T: Record>(item: &Item) -> InfraResult<T> {
 
 pub(crate) fn device_key(tenant_id: &str, identifier: &str) -> Item {
     key(format!("DEVICE#{tenant_id}#{identifier}"), "DEVICE")
-}
-
-pub(crate) fn cert_key(tenant_id: &str, fingerprint: &str) -> Item {
-    key(format!("CERT#{tenant_id}#{fingerprint}"), "CERT")
 }
 
 /// A job may be rewritten only while it is open: the first write of a terminal state
@@ -210,7 +216,11 @@ impl DynamoStore {
     }
 
     /// Every item a query selects, page after page.
-    async fn query_all(&self, operation: &'static str, query: QueryFluentBuilder) -> InfraResult<Vec<Item>> {
+    pub(crate) async fn query_all(
+        &self,
+        operation: &'static str,
+        query: QueryFluentBuilder,
+    ) -> InfraResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -305,6 +315,36 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression(condition)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(infra_error(operation, e)),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// Applies `update` if its condition holds; `false`, with nothing written, when not.
+    pub(crate) async fn update_if(
+        &self,
+        operation: &'static str,
+        update: TransactUpdate,
+    ) -> InfraResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(update.key))
+            .update_expression(update.expression)
+            .set_expression_attribute_values(Some(update.values))
+            .condition_expression(update.condition)
             .send()
             .await;
         match result {

@@ -56,8 +56,8 @@ impl TenantStore for DynamoStore {
         );
         let by_id = key(tenant_pk(&edge.tenant_id), format!("EDGEID#{}", edge.id));
         let puts = vec![
-            TransactPut::new(with_doc(item, edge)?),
-            TransactPut::new(with_doc(by_id, edge)?),
+            TransactPut::new(with_doc(item, edge)?).into(),
+            TransactPut::new(with_doc(by_id, edge)?).into(),
         ];
         match self.transact("put edge instance", puts).await? {
             None => Ok(()),
@@ -105,8 +105,8 @@ impl TenantStore for DynamoStore {
         let mut conflicts = 0;
         loop {
             let puts = vec![
-                TransactPut::new_key(with_doc(guard.clone(), ca)?),
-                TransactPut::new(with_doc(listing.clone(), ca)?),
+                TransactPut::new_key(with_doc(guard.clone(), ca)?).into(),
+                TransactPut::new(with_doc(listing.clone(), ca)?).into(),
             ];
             match self.transact("insert trusted ca", puts).await? {
                 None => return Ok(true),

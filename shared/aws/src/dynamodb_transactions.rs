@@ -1,8 +1,8 @@
-//! TransactWriteItems on the single table: several puts that happen together or not at
-//! all, each with an optional condition.
+//! TransactWriteItems on the single table: several puts and updates that happen together
+//! or not at all, each with an optional condition.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use certport_core::ports::{InfraError, InfraResult};
 
 use crate::dynamodb_store::Item;
@@ -18,6 +18,32 @@ pub(crate) enum Cancelled {
     Conflict,
     /// Nothing wrong with this put: another one cancelled the transaction.
     NotAtFault,
+}
+
+/// One write of a transaction.
+pub(crate) enum TransactWrite {
+    Put(TransactPut),
+    Update(TransactUpdate),
+}
+
+impl From<TransactPut> for TransactWrite {
+    fn from(put: TransactPut) -> Self {
+        TransactWrite::Put(put)
+    }
+}
+
+impl From<TransactUpdate> for TransactWrite {
+    fn from(update: TransactUpdate) -> Self {
+        TransactWrite::Update(update)
+    }
+}
+
+/// An update of one item (created if absent): `expression` with `:name` values.
+pub(crate) struct TransactUpdate {
+    pub key: Item,
+    pub expression: String,
+    pub values: Item,
+    pub condition: &'static str,
 }
 
 /// One put of a transaction.
@@ -44,27 +70,50 @@ impl TransactPut {
 }
 
 impl DynamoStore {
+    fn transact_item(
+        &self,
+        write: TransactWrite,
+    ) -> Result<TransactWriteItem, aws_sdk_dynamodb::error::BuildError> {
+        let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
+        Ok(match write {
+            TransactWrite::Put(put) => TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(put.item))
+                        .set_condition_expression(put.condition.map(str::to_string))
+                        .return_values_on_condition_check_failure(all_old)
+                        .build()?,
+                )
+                .build(),
+            TransactWrite::Update(update) => TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(update.key))
+                        .update_expression(update.expression)
+                        .set_expression_attribute_values(Some(update.values))
+                        .condition_expression(update.condition)
+                        .return_values_on_condition_check_failure(all_old)
+                        .build()?,
+                )
+                .build(),
+        })
+    }
+
     /// Writes every put or none. `Ok(None)` when written; `Ok(Some(reasons))`, one per
     /// put in order, when DynamoDB cancelled the transaction.
     pub(crate) async fn transact(
         &self,
         operation: &'static str,
-        puts: Vec<TransactPut>,
+        writes: Vec<TransactWrite>,
     ) -> InfraResult<Option<Vec<Cancelled>>> {
-        let count = puts.len();
-        let items = puts
+        let count = writes.len();
+        let items = writes
             .into_iter()
-            .map(|put| {
-                Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(put.item))
-                    .set_condition_expression(put.condition.map(str::to_string))
-                    .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                    .build()
-                    .map(|put| TransactWriteItem::builder().put(put).build())
-                    .map_err(|e| InfraError::permanent(operation, e))
-            })
-            .collect::<InfraResult<Vec<_>>>()?;
+            .map(|write| self.transact_item(write))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| InfraError::permanent(operation, e))?;
         let error = match self
             .client
             .transact_write_items()

@@ -11,16 +11,22 @@ pub enum Function {
     KeystoreImportStatus,
     /// Edge instances, their encryption keys, and trusted CA certificates.
     KeystoreAdmin,
+    /// The inventory's read routes (no key material).
+    InventoryReads,
+    /// Private-key export: the only function that may decrypt a stored key.
+    CertificateExport,
 }
 
 impl Function {
-    pub const ALL: [Function; 6] = [
+    pub const ALL: [Function; 8] = [
         Function::CertificateImportUpload,
         Function::CertificateImportStatus,
         Function::EnrollmentProfiles,
         Function::KeystoreImportUpload,
         Function::KeystoreImportStatus,
         Function::KeystoreAdmin,
+        Function::InventoryReads,
+        Function::CertificateExport,
     ];
 
     /// The function serving `route`.
@@ -39,6 +45,14 @@ impl Function {
             | Route::GetEncryptionKey { .. }
             | Route::AddTrustedCa
             | Route::ListTrustedCas => Function::KeystoreAdmin,
+            Route::SearchCertificates
+            | Route::GetCertificate { .. }
+            | Route::GetCertificateContents { .. }
+            | Route::ListAuditEvents
+            | Route::ListDevices
+            | Route::GetDevice { .. }
+            | Route::ListDeviceCertificates => Function::InventoryReads,
+            Route::ExportKeystore { .. } => Function::CertificateExport,
         }
     }
 
@@ -55,6 +69,8 @@ impl Function {
             Function::KeystoreImportUpload => "keystore-import-upload",
             Function::KeystoreImportStatus => "keystore-import-status",
             Function::KeystoreAdmin => "keystore-admin",
+            Function::InventoryReads => "inventory-reads",
+            Function::CertificateExport => "certificate-export",
         }
     }
 }

@@ -1,12 +1,15 @@
 //! AWS adapters for certport's ports: S3 objects, DynamoDB records, KMS keys.
 
 mod config;
+mod dynamodb_certificates;
 mod dynamodb_devices;
 mod dynamodb_inventory;
 mod dynamodb_jobs;
+mod dynamodb_listing;
 mod dynamodb_store;
 mod dynamodb_tenants;
 mod dynamodb_transactions;
+mod dynamodb_upgrade;
 mod errors;
 pub mod failure_destination;
 mod function_config;
@@ -18,7 +21,9 @@ pub mod s3_function;
 mod s3_object_store;
 
 pub use config::{load_sdk_config, s3_client, ConfigError};
+pub use dynamodb_listing::{LISTING_INDEX, LOOKUP_INDEX, SERIAL_INDEX};
 pub use dynamodb_store::{DynamoStore, OPEN_JOBS_INDEX};
+pub use dynamodb_upgrade::UpgradeReport;
 pub use function_config::{cold_start, FunctionConfig, Uses};
 pub use functions::Function;
 pub use kms_key_service::KmsKeyService;

@@ -1,64 +1,142 @@
-//! `InventoryStore` on SQLite.
+//! `InventoryStore` on SQLite: a `certificates` table (one row per tenant and
+//! certificate, with the device holding it and its key, when there are), and `devices`.
+//! Every write runs in one transaction, which SQLite serialises: checks and writes
+//! cannot interleave with another caller's.
 
 use async_trait::async_trait;
-use certport_core::domain::{DeviceRecord, StoredKeyRecord};
-use certport_core::ports::{DeviceInsert, InfraResult, InventoryStore, KeyInsert};
-use rusqlite::{params, OptionalExtension};
+use certport_core::domain::{
+    certificate_id, AuditEvent, CertificateRecord, DeviceRecord, InventoryEntry, KeyRange, NewDevice, Page,
+    StoredKeyRecord,
+};
+use certport_core::ports::{CertificateLookup, DeviceInsert, InfraResult, InventoryStore, KeyInsert};
+use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::sqlite_store::{db_error, to_doc, SqliteStore};
+use crate::sqlite_store::{db_error, from_doc, to_doc, SqliteStore};
+
+const CERTIFICATE_COLUMNS: &str = "doc, device_identifier, key_doc, modified_at";
+
+fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<String>, Option<String>, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+fn to_entry(columns: (String, Option<String>, Option<String>, String)) -> InfraResult<InventoryEntry> {
+    let (doc, device_identifier, key_doc, modified_at) = columns;
+    Ok(InventoryEntry {
+        certificate: from_doc(&doc)?,
+        device_identifier,
+        key: key_doc.as_deref().map(from_doc).transpose()?,
+        modified_at,
+    })
+}
+
+/// Adds the certificate's row unless it is there; the first writer's facts stay.
+pub(crate) fn ensure_certificate(tx: &Transaction<'_>, record: &CertificateRecord) -> InfraResult<()> {
+    let doc = to_doc(record)?;
+    tx.prepare_cached(
+        "INSERT INTO certificates (tenant_id, id, fingerprint_sha256, fingerprint_sha1, serial_number, sort_key, modified_at, doc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (tenant_id, id) DO NOTHING",
+    )
+    .and_then(|mut insert| {
+        insert.execute(params![
+            record.tenant_id,
+            record.id,
+            record.fingerprint_sha256,
+            record.fingerprint_sha1,
+            record.serial_number,
+            record.sort_key(),
+            record.created_at,
+            doc,
+        ])
+    })
+    .map_err(db_error("record certificate"))?;
+    Ok(())
+}
+
+/// `(range.from, range.to, range.after)` as SQL parameters, open ends as NULL.
+fn range_params(range: &KeyRange) -> [Option<String>; 3] {
+    [range.from.clone(), range.to.clone(), range.after.clone()]
+}
+
+const RANGE_CONDITION: &str =
+    "(?2 IS NULL OR sort_key >= ?2) AND (?3 IS NULL OR sort_key <= ?3) AND (?4 IS NULL OR sort_key > ?4)";
+
+/// `limit` items, and a cursor after the last one when more follow.
+fn paged<T>(mut items: Vec<(String, T)>, limit: usize) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next = if more {
+        items.last().map(|(k, _)| k.clone())
+    } else {
+        None
+    };
+    Page {
+        items: items.into_iter().map(|(_, item)| item).collect(),
+        next,
+    }
+}
 
 #[async_trait]
 impl InventoryStore for SqliteStore {
-    async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
+    async fn insert_devices(&self, devices: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
         let rows = devices
             .iter()
-            .map(|d| Ok((d.clone(), to_doc(d)?)))
+            .map(|d| Ok((d.clone(), to_doc(&d.device)?)))
             .collect::<InfraResult<Vec<_>>>()?;
         self.with("insert devices", move |conn| {
             let tx = conn.transaction().map_err(db_error("insert devices"))?;
             let mut outcomes = Vec::with_capacity(rows.len());
-            {
-                let mut by_fingerprint = tx
-                    .prepare_cached("SELECT job_id FROM devices WHERE tenant_id = ?1 AND fingerprint_sha256 = ?2")
+            for (NewDevice { device, certificate }, doc) in &rows {
+                let holder: Option<Option<String>> = tx
+                    .prepare_cached("SELECT device_job_id FROM certificates WHERE tenant_id = ?1 AND id = ?2")
+                    .and_then(|mut q| q.query_row(params![certificate.tenant_id, certificate.id], |r| r.get(0)).optional())
                     .map_err(db_error("insert devices"))?;
-                let mut by_identifier = tx
-                    .prepare_cached("SELECT 1 FROM devices WHERE tenant_id = ?1 AND device_identifier = ?2")
-                    .map_err(db_error("insert devices"))?;
-                let mut insert = tx
-                    .prepare_cached(
-                        "INSERT INTO devices (tenant_id, device_identifier, fingerprint_sha256, job_id, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )
-                    .map_err(db_error("insert devices"))?;
-                for (device, doc) in &rows {
-                    let owner: Option<String> = by_fingerprint
-                        .query_row(params![device.tenant_id, device.fingerprint_sha256], |r| r.get(0))
-                        .optional()
-                        .map_err(db_error("insert devices"))?;
-                    let outcome = match owner {
-                        Some(job) if job == device.job_id => DeviceInsert::AlreadyWrittenByThisJob,
-                        Some(_) => DeviceInsert::DuplicateCertificate,
-                        None => {
-                            let taken = by_identifier
-                                .exists(params![device.tenant_id, device.device_identifier])
-                                .map_err(db_error("insert devices"))?;
-                            if taken {
-                                DeviceInsert::DeviceIdentifierTaken
-                            } else {
-                                insert
-                                    .execute(params![
-                                        device.tenant_id,
-                                        device.device_identifier,
-                                        device.fingerprint_sha256,
-                                        device.job_id,
-                                        doc
-                                    ])
-                                    .map_err(db_error("insert devices"))?;
-                                DeviceInsert::Inserted
-                            }
+                let outcome = match holder.flatten() {
+                    Some(job) if job == device.job_id => DeviceInsert::AlreadyWrittenByThisJob,
+                    Some(_) => DeviceInsert::DuplicateCertificate,
+                    None => {
+                        let taken = tx
+                            .prepare_cached("SELECT 1 FROM devices WHERE tenant_id = ?1 AND device_identifier = ?2")
+                            .and_then(|mut q| q.exists(params![device.tenant_id, device.device_identifier]))
+                            .map_err(db_error("insert devices"))?;
+                        if taken {
+                            DeviceInsert::DeviceIdentifierTaken
+                        } else {
+                            tx.prepare_cached(
+                                "INSERT INTO devices (tenant_id, device_identifier, fingerprint_sha256, job_id, id, sort_key, doc)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            )
+                            .and_then(|mut insert| {
+                                insert.execute(params![
+                                    device.tenant_id,
+                                    device.device_identifier,
+                                    device.fingerprint_sha256,
+                                    device.job_id,
+                                    device.id(),
+                                    device.sort_key(),
+                                    doc
+                                ])
+                            })
+                            .map_err(db_error("insert devices"))?;
+                            ensure_certificate(&tx, certificate)?;
+                            tx.prepare_cached(
+                                "UPDATE certificates SET device_identifier = ?3, device_job_id = ?4, modified_at = ?5
+                                 WHERE tenant_id = ?1 AND id = ?2",
+                            )
+                            .and_then(|mut update| {
+                                update.execute(params![
+                                    certificate.tenant_id,
+                                    certificate.id,
+                                    device.device_identifier,
+                                    device.job_id,
+                                    device.created_at
+                                ])
+                            })
+                            .map_err(db_error("insert devices"))?;
+                            DeviceInsert::Inserted
                         }
-                    };
-                    outcomes.push(outcome);
-                }
+                    }
+                };
+                outcomes.push(outcome);
             }
             tx.commit().map_err(db_error("insert devices"))?;
             Ok(outcomes)
@@ -80,28 +158,66 @@ impl InventoryStore for SqliteStore {
         .await
     }
 
-    async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert> {
+    async fn get_device_by_id(&self, tenant_id: &str, id: &str) -> InfraResult<Option<DeviceRecord>> {
+        let sql = "SELECT doc FROM devices WHERE tenant_id = ?1 AND id = ?2";
+        self.get_doc("get device", sql, vec![tenant_id.to_string(), id.to_string()])
+            .await
+    }
+
+    async fn list_devices(
+        &self,
+        tenant_id: &str,
+        range: &KeyRange,
+        limit: usize,
+    ) -> InfraResult<Page<DeviceRecord>> {
+        let (tenant_id, bounds) = (tenant_id.to_string(), range_params(range));
+        self.with("list devices", move |conn| {
+            let sql = format!(
+                "SELECT sort_key, doc FROM devices WHERE tenant_id = ?1 AND {RANGE_CONDITION} ORDER BY sort_key LIMIT ?5"
+            );
+            let mut query = conn.prepare_cached(&sql).map_err(db_error("list devices"))?;
+            let [from, to, after] = &bounds;
+            let rows = query
+                .query_map(params![tenant_id, from, to, after, limit as i64 + 1], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(db_error("list devices"))?;
+            let items = rows
+                .into_iter()
+                .map(|(key, doc)| Ok((key, from_doc(&doc)?)))
+                .collect::<InfraResult<Vec<_>>>()?;
+            Ok(paged(items, limit))
+        })
+        .await
+    }
+
+    async fn insert_stored_key(
+        &self,
+        record: &StoredKeyRecord,
+        certificate: &CertificateRecord,
+    ) -> InfraResult<KeyInsert> {
         let doc = to_doc(record)?;
-        let record = record.clone();
+        let (record, certificate) = (record.clone(), certificate.clone());
         self.with("insert stored key", move |conn| {
             let tx = conn.transaction().map_err(db_error("insert stored key"))?;
-            let existing: Option<(String, u32)> = tx
+            ensure_certificate(&tx, &certificate)?;
+            let existing: Option<String> = tx
                 .query_row(
-                    "SELECT job_id, ordinal FROM stored_keys WHERE tenant_id = ?1 AND fingerprint_sha256 = ?2",
-                    params![record.tenant_id, record.fingerprint_sha256],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    "SELECT key_doc FROM certificates WHERE tenant_id = ?1 AND id = ?2",
+                    params![certificate.tenant_id, certificate.id],
+                    |row| row.get(0),
                 )
-                .optional()
                 .map_err(db_error("insert stored key"))?;
-            let outcome = match existing {
-                Some((job, ordinal)) if job == record.job_id && ordinal == record.ordinal => {
+            let outcome = match existing.as_deref().map(from_doc::<StoredKeyRecord>).transpose()? {
+                Some(e) if e.job_id == record.job_id && e.ordinal == record.ordinal => {
                     KeyInsert::AlreadyWrittenByThisItem
                 }
                 Some(_) => KeyInsert::AlreadyPresent,
                 None => {
                     tx.execute(
-                        "INSERT INTO stored_keys (tenant_id, fingerprint_sha256, job_id, ordinal, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![record.tenant_id, record.fingerprint_sha256, record.job_id, record.ordinal, doc],
+                        "UPDATE certificates SET key_doc = ?3, modified_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
+                        params![certificate.tenant_id, certificate.id, doc, record.imported_at],
                     )
                     .map_err(db_error("insert stored key"))?;
                     KeyInsert::Inserted
@@ -118,11 +234,94 @@ impl InventoryStore for SqliteStore {
         tenant_id: &str,
         fingerprint_sha256: &str,
     ) -> InfraResult<Option<StoredKeyRecord>> {
-        let sql = "SELECT doc FROM stored_keys WHERE tenant_id = ?1 AND fingerprint_sha256 = ?2";
-        self.get_doc(
-            "get stored key",
+        let id = certificate_id(tenant_id, fingerprint_sha256);
+        Ok(self.get_certificate(tenant_id, &id).await?.and_then(|e| e.key))
+    }
+
+    async fn get_certificate(&self, tenant_id: &str, id: &str) -> InfraResult<Option<InventoryEntry>> {
+        let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
+        self.with("get certificate", move |conn| {
+            let sql =
+                format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE tenant_id = ?1 AND id = ?2");
+            conn.prepare_cached(&sql)
+                .and_then(|mut q| q.query_row(params![tenant_id, id], entry).optional())
+                .map_err(db_error("get certificate"))?
+                .map(to_entry)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn find_certificates(
+        &self,
+        tenant_id: &str,
+        lookup: &CertificateLookup,
+    ) -> InfraResult<Vec<InventoryEntry>> {
+        let (column, value) = match lookup {
+            CertificateLookup::Sha1(sha1) => ("fingerprint_sha1", sha1.clone()),
+            CertificateLookup::Serial(serial) => ("serial_number", serial.clone()),
+        };
+        let tenant_id = tenant_id.to_string();
+        self.with("find certificates", move |conn| {
+            let sql = format!(
+                "SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE tenant_id = ?1 AND {column} = ?2"
+            );
+            let rows = conn
+                .prepare_cached(&sql)
+                .and_then(|mut q| {
+                    q.query_map(params![tenant_id, value], entry)?
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(db_error("find certificates"))?;
+            rows.into_iter().map(to_entry).collect()
+        })
+        .await
+    }
+
+    async fn list_certificates(
+        &self,
+        tenant_id: &str,
+        range: &KeyRange,
+        limit: usize,
+    ) -> InfraResult<Page<InventoryEntry>> {
+        let (tenant_id, bounds) = (tenant_id.to_string(), range_params(range));
+        self.with("list certificates", move |conn| {
+            let sql = format!(
+                "SELECT {CERTIFICATE_COLUMNS}, sort_key FROM certificates WHERE tenant_id = ?1 AND {RANGE_CONDITION}
+                 ORDER BY sort_key LIMIT ?5"
+            );
+            let [from, to, after] = &bounds;
+            let rows = conn
+                .prepare_cached(&sql)
+                .and_then(|mut q| {
+                    q.query_map(params![tenant_id, from, to, after, limit as i64 + 1], |r| {
+                        Ok((r.get::<_, String>(4)?, entry(r)?))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(db_error("list certificates"))?;
+            let items = rows
+                .into_iter()
+                .map(|(key, columns)| Ok((key, to_entry(columns)?)))
+                .collect::<InfraResult<Vec<_>>>()?;
+            Ok(paged(items, limit))
+        })
+        .await
+    }
+
+    async fn record_audit_event(&self, event: &AuditEvent) -> InfraResult<()> {
+        let sql = "INSERT INTO audit_events (tenant_id, sort_key, doc) VALUES (?1, ?2, ?3)";
+        let keys = vec![event.tenant_id.clone(), event.sort_key()];
+        self.put_doc("record audit event", sql, keys, to_doc(event)?)
+            .await
+    }
+
+    async fn list_audit_events(&self, tenant_id: &str, limit: usize) -> InfraResult<Vec<AuditEvent>> {
+        let sql = "SELECT doc FROM audit_events WHERE tenant_id = ?1 ORDER BY sort_key DESC LIMIT CAST(?2 AS INTEGER)";
+        self.list_docs(
+            "list audit events",
             sql,
-            vec![tenant_id.into(), fingerprint_sha256.into()],
+            vec![tenant_id.to_string(), limit.to_string()],
         )
         .await
     }

@@ -1,9 +1,14 @@
 //! Brings a database written by an earlier version up to the current schema, at open.
 
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use certport_core::domain::{CertificateRecord, DeviceRecord, StoredKeyRecord};
+use certport_core::parsing::certificate_record;
 use certport_core::ports::InfraResult;
-use rusqlite::Connection;
+use rusqlite::{params, Connection, Transaction};
 
-use crate::sqlite_store::db_error;
+use crate::sqlite_inventory::ensure_certificate;
+use crate::sqlite_store::{db_error, from_doc};
 
 /// Job tables gained `created_at` and `open` columns (the sweeper's query used to read
 /// them out of the JSON document, under a different name for each kind of job).
@@ -27,6 +32,11 @@ const JOB_TABLES: [JobTable; 2] = [
 ];
 
 pub(crate) fn upgrade(conn: &Connection) -> InfraResult<()> {
+    upgrade_jobs(conn)?;
+    upgrade_inventory(conn)
+}
+
+fn upgrade_jobs(conn: &Connection) -> InfraResult<()> {
     for job in &JOB_TABLES {
         if !has_column(conn, job.table, "open")? {
             let (table, path, status) = (job.table, job.created_path, job.open_status);
@@ -47,6 +57,105 @@ pub(crate) fn upgrade(conn: &Connection) -> InfraResult<()> {
         .map_err(db_error("upgrade database"))?;
     }
     Ok(())
+}
+
+/// Devices gained `id` and `sort_key` columns; certificates became one row each
+/// (`certificates`), holding the device's claim and the private key that used to live in
+/// `stored_keys`.
+fn upgrade_inventory(conn: &Connection) -> InfraResult<()> {
+    let old_devices = !has_column(conn, "devices", "id")?;
+    let old_keys = has_table(conn, "stored_keys")?;
+    if old_devices || old_keys {
+        let tx = conn
+            .unchecked_transaction()
+            .map_err(db_error("upgrade database"))?;
+        if old_devices {
+            upgrade_devices(&tx)?;
+        }
+        if old_keys {
+            upgrade_stored_keys(&tx)?;
+        }
+        tx.commit().map_err(db_error("upgrade database"))?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS devices_id ON devices (tenant_id, id);
+        CREATE INDEX IF NOT EXISTS devices_listing ON devices (tenant_id, sort_key);",
+    )
+    .map_err(db_error("upgrade database"))
+}
+
+fn upgrade_devices(tx: &Transaction<'_>) -> InfraResult<()> {
+    tx.execute_batch(
+        "ALTER TABLE devices ADD COLUMN id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE devices ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';",
+    )
+    .map_err(db_error("upgrade database"))?;
+    for doc in documents(tx, "SELECT doc FROM devices")? {
+        let device: DeviceRecord = from_doc(&doc)?;
+        tx.execute(
+            "UPDATE devices SET id = ?3, sort_key = ?4 WHERE tenant_id = ?1 AND device_identifier = ?2",
+            params![
+                device.tenant_id,
+                device.device_identifier,
+                device.id(),
+                device.sort_key()
+            ],
+        )
+        .map_err(db_error("upgrade database"))?;
+        if let Some(certificate) = record(&device.tenant_id, &device.certificate, &device.created_at) {
+            ensure_certificate(tx, &certificate)?;
+            tx.execute(
+                "UPDATE certificates SET device_identifier = ?3, device_job_id = ?4 WHERE tenant_id = ?1 AND id = ?2",
+                params![certificate.tenant_id, certificate.id, device.device_identifier, device.job_id],
+            )
+            .map_err(db_error("upgrade database"))?;
+        }
+    }
+    Ok(())
+}
+
+fn upgrade_stored_keys(tx: &Transaction<'_>) -> InfraResult<()> {
+    for doc in documents(tx, "SELECT doc FROM stored_keys")? {
+        let key: StoredKeyRecord = from_doc(&doc)?;
+        let leaf = key.chain.first().map(String::as_str).unwrap_or_default();
+        if let Some(certificate) = record(&key.tenant_id, leaf, &key.imported_at) {
+            ensure_certificate(tx, &certificate)?;
+            tx.execute(
+                "UPDATE certificates SET key_doc = ?3, modified_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
+                params![certificate.tenant_id, certificate.id, doc, key.imported_at],
+            )
+            .map_err(db_error("upgrade database"))?;
+        }
+    }
+    tx.execute_batch("DROP TABLE stored_keys")
+        .map_err(db_error("upgrade database"))
+}
+
+fn documents(tx: &Transaction<'_>, sql: &str) -> InfraResult<Vec<String>> {
+    let mut query = tx.prepare(sql).map_err(db_error("upgrade database"))?;
+    let docs = query
+        .query_map([], |row| row.get(0))
+        .and_then(Iterator::collect::<Result<Vec<String>, _>>)
+        .map_err(db_error("upgrade database"));
+    docs
+}
+
+/// The inventory record of a stored base64 DER; none (and a warning) if it no longer parses.
+fn record(tenant_id: &str, certificate: &str, created_at: &str) -> Option<CertificateRecord> {
+    let der = B64.decode(certificate).ok()?;
+    match certificate_record(tenant_id, &der, created_at) {
+        Ok(record) => Some(record),
+        Err(e) => {
+            tracing::warn!(tenant_id, error = %e, "a stored certificate no longer parses; left out of the inventory listing");
+            None
+        }
+    }
+}
+
+fn has_table(conn: &Connection, table: &str) -> InfraResult<bool> {
+    conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")
+        .and_then(|mut q| q.exists([table]))
+        .map_err(db_error("upgrade database"))
 }
 
 fn has_column(conn: &Connection, table: &str, column: &str) -> InfraResult<bool> {
@@ -109,5 +218,76 @@ mod tests {
         // Opening again finds nothing left to do.
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.open_jobs(later).await.unwrap().len(), 2);
+    }
+
+    /// The inventory as the previous version kept it: devices without ids, and keys in
+    /// `stored_keys`, here both for one certificate.
+    fn write_old_inventory(path: &std::path::Path, der: &[u8]) -> (String, String) {
+        use base64::Engine;
+        use sha2::Digest;
+        let certificate = base64::engine::general_purpose::STANDARD.encode(der);
+        let fingerprint = hex::encode(sha2::Sha256::digest(der));
+        let device = format!(
+            r#"{{"tenant_id":"t","device_identifier":"dev-1","fingerprint_sha256":"{fingerprint}","certificate":"{certificate}",
+            "fields":{{}},"profile_id":"p","job_id":"j1","created_at":"2026-01-01T00:00:00.000000Z"}}"#
+        );
+        let key = format!(
+            r#"{{"tenant_id":"t","fingerprint_sha256":"{fingerprint}","fingerprint_sha1":"AB","subject":"CN=x",
+            "key_algorithm":"RSA","chain":["{certificate}"],"private_key_object":"k","job_id":"j2","ordinal":0,
+            "imported_at":"2026-01-02T00:00:00.000000Z"}}"#
+        );
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE devices (tenant_id TEXT NOT NULL, device_identifier TEXT NOT NULL,
+                fingerprint_sha256 TEXT NOT NULL, job_id TEXT NOT NULL, doc TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, device_identifier), UNIQUE (tenant_id, fingerprint_sha256));
+            CREATE TABLE stored_keys (tenant_id TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
+                job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, fingerprint_sha256));",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO devices VALUES ('t', 'dev-1', ?1, 'j1', ?2)",
+            [&fingerprint, &device],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO stored_keys VALUES ('t', ?1, 'j2', 0, ?2)",
+            [&fingerprint, &key],
+        )
+        .unwrap();
+        (fingerprint, certificate)
+    }
+
+    #[tokio::test]
+    async fn an_old_inventory_becomes_one_record_per_certificate() {
+        use certport_core::domain::{certificate_id, device_id, KeyRange};
+        use certport_core::ports::InventoryStore;
+        use certport_core::testing::certs::{self_signed, KeyType};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.db");
+        let cert = self_signed(KeyType::EcP256, "/CN=old.example", None);
+        let (fingerprint, certificate) = write_old_inventory(&path, &cert.der);
+        let store = SqliteStore::open(&path).unwrap();
+        let id = certificate_id("t", &fingerprint);
+        let entry = store.get_certificate("t", &id).await.unwrap().unwrap();
+        assert_eq!(entry.certificate.certificate, certificate);
+        assert_eq!(entry.device_identifier.as_deref(), Some("dev-1"));
+        assert_eq!(entry.key.map(|k| k.job_id).as_deref(), Some("j2"));
+        let device = store
+            .get_device_by_id("t", &device_id("t", "dev-1"))
+            .await
+            .unwrap();
+        assert_eq!(device.map(|d| d.job_id).as_deref(), Some("j1"));
+        let listed = store.list_devices("t", &KeyRange::default(), 10).await.unwrap();
+        assert_eq!(listed.items.len(), 1);
+        drop(store);
+        assert!(SqliteStore::open(&path)
+            .unwrap()
+            .get_certificate("t", &id)
+            .await
+            .unwrap()
+            .is_some());
     }
 }

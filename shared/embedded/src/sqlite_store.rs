@@ -29,9 +29,19 @@ CREATE TABLE IF NOT EXISTS cert_import_failures (
     PRIMARY KEY (tenant_id, job_id, ordinal));
 CREATE TABLE IF NOT EXISTS devices (
     tenant_id TEXT NOT NULL, device_identifier TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
-    job_id TEXT NOT NULL, doc TEXT NOT NULL,
+    job_id TEXT NOT NULL, id TEXT NOT NULL, sort_key TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, device_identifier),
     UNIQUE (tenant_id, fingerprint_sha256));
+CREATE TABLE IF NOT EXISTS certificates (
+    tenant_id TEXT NOT NULL, id TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
+    fingerprint_sha1 TEXT NOT NULL, serial_number TEXT NOT NULL, sort_key TEXT NOT NULL,
+    device_identifier TEXT, device_job_id TEXT, key_doc TEXT, modified_at TEXT NOT NULL,
+    doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE INDEX IF NOT EXISTS certificates_sha1 ON certificates (tenant_id, fingerprint_sha1);
+CREATE INDEX IF NOT EXISTS certificates_serial ON certificates (tenant_id, serial_number);
+CREATE INDEX IF NOT EXISTS certificates_listing ON certificates (tenant_id, sort_key);
+CREATE TABLE IF NOT EXISTS audit_events (
+    tenant_id TEXT NOT NULL, sort_key TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, sort_key));
 CREATE TABLE IF NOT EXISTS edge_instances (
     tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id));
@@ -46,9 +56,6 @@ CREATE TABLE IF NOT EXISTS keystore_jobs (
 CREATE TABLE IF NOT EXISTS keystore_results (
     tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, job_id, ordinal));
-CREATE TABLE IF NOT EXISTS stored_keys (
-    tenant_id TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL, job_id TEXT NOT NULL,
-    ordinal INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, fingerprint_sha256));
 ";
 
 pub(crate) fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use certport_tests::fixtures::{self, repo_root};
 use certport_tests::moto::Stack;
 use serde_json::Value;
@@ -266,6 +267,79 @@ const CHECKS: &[Check] = &[
             expect(
                 outcome["outcome"] == "COMPLETED" && outcome["failed"] == 0,
                 "COMPLETED with no failure",
+                v,
+            )
+        },
+    ),
+    (
+        "inventory-reads",
+        "certificate-search.json",
+        "finds the imported certificate by fingerprint",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200 && body["count"] == 1 && body["certificates"][0]["dekHash"] == fixtures::DEK_ID,
+                "200 with one certificate whose key is held",
+                v,
+            )
+        },
+    ),
+    (
+        "inventory-reads",
+        "certificate-get.json",
+        "reads the imported certificate by id",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200 && body["encryptionType"] == "EC" && body["keyCurve"] == "P256",
+                "200 with the certificate's details",
+                v,
+            )
+        },
+    ),
+    (
+        "inventory-reads",
+        "certificate-contents.json",
+        "answers the chain as PEM, root first",
+        |v| {
+            let text = v["body"].as_str().unwrap_or_default();
+            expect(
+                v["statusCode"] == 200
+                    && v["headers"]["content-type"] == "text/plain"
+                    && text.matches("-----BEGIN CERTIFICATE-----").count() >= 2,
+                "200 text/plain with the chain",
+                v,
+            )
+        },
+    ),
+    (
+        "certificate-export",
+        "certificate-export.json",
+        "exports the key as a PEM zip",
+        |v| {
+            let body = v["body"].as_str().unwrap_or_default();
+            let zip = base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap_or_default();
+            expect(
+                v["statusCode"] == 200
+                    && v["headers"]["content-type"] == "application/octet-stream"
+                    && v["isBase64Encoded"] == true
+                    && zip.starts_with(b"PK"),
+                "200 application/octet-stream with a zip",
+                v,
+            )
+        },
+    ),
+    (
+        "inventory-reads",
+        "audit-events-list.json",
+        "lists the export just made",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200 && body["auditEvents"][0]["format"] == "PEM",
+                "200 with the PEM export",
                 v,
             )
         },

@@ -2,13 +2,13 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::time::Instant;
 
-use base64::Engine;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 use crate::domain::{
-    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobKind, JobResult, JobStatus,
+    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobKind, JobResult,
+    JobStatus, NewDevice,
 };
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
@@ -166,7 +166,7 @@ struct Run<'a> {
     /// Fingerprints and identifiers seen earlier in this upload, with where.
     seen_fingerprints: HashMap<SeenKey, u32>,
     seen_identifiers: HashMap<SeenKey, u32>,
-    pending: Vec<(Position, DeviceRecord)>,
+    pending: Vec<(Position, NewDevice)>,
 }
 
 impl<'a> Run<'a> {
@@ -189,11 +189,16 @@ impl<'a> Run<'a> {
     /// blocking pool while this task writes what it has read.
     async fn import(&mut self, zip: &File) -> Result<(), Stopped> {
         let zip = zip.try_clone().map_err(spool_error)?;
-        let (limits, profile) = (self.deps.limits, self.profile.clone());
+        let (limits, profile, created_at) = (
+            self.deps.limits,
+            self.profile.clone(),
+            self.job.created_at.clone(),
+        );
         let count_first = self.job.total_certificates == 0;
         let (to, mut from) = mpsc::channel(READ_AHEAD);
-        let reader =
-            tokio::task::spawn_blocking(move || read_upload(zip, limits, &profile, count_first, &to));
+        let reader = tokio::task::spawn_blocking(move || {
+            read_upload(zip, limits, &profile, &created_at, count_first, &to)
+        });
         while let Some(read) = from.recv().await {
             match read {
                 Read::File(name) => {
@@ -210,7 +215,7 @@ impl<'a> Run<'a> {
                         index: self.total as u32 - self.files.last().map_or(1, |(_, first)| *first),
                     };
                     match certificate {
-                        Ok(certificate) => self.certificate(at, certificate).await?,
+                        Ok(certificate) => self.certificate(at, *certificate).await?,
                         Err((reason, message)) => self.fail(at, reason, message),
                     }
                 }
@@ -239,11 +244,11 @@ impl<'a> Run<'a> {
 
     async fn certificate(&mut self, at: Position, certificate: MappedCertificate) -> Result<(), InfraError> {
         let MappedCertificate {
-            der,
-            fingerprint_sha256,
+            record,
             device_identifier,
             fields,
         } = certificate;
+        let fingerprint_sha256 = record.fingerprint_sha256.clone();
         let (fingerprint_key, identifier_key) = (seen_key(&fingerprint_sha256), seen_key(&device_identifier));
         if let Some(&first) = self.seen_fingerprints.get(&fingerprint_key) {
             let (file, index) = self.file_and_index(first);
@@ -265,13 +270,19 @@ impl<'a> Run<'a> {
             tenant_id: self.job.tenant_id.clone(),
             device_identifier,
             fingerprint_sha256,
-            certificate: base64::engine::general_purpose::STANDARD.encode(&der),
+            certificate: record.certificate.clone(),
             fields,
             profile_id: self.profile.id.clone(),
             job_id: self.job.id.clone(),
             created_at: self.job.created_at.clone(),
         };
-        self.pending.push((at, device));
+        self.pending.push((
+            at,
+            NewDevice {
+                device,
+                certificate: record,
+            },
+        ));
         if self.pending.len() >= self.deps.limits.device_batch_size.max(1) {
             self.flush().await?;
         }
@@ -282,10 +293,10 @@ impl<'a> Run<'a> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let (positions, devices): (Vec<Position>, Vec<DeviceRecord>) =
+        let (positions, devices): (Vec<Position>, Vec<NewDevice>) =
             std::mem::take(&mut self.pending).into_iter().unzip();
         let outcomes = self.deps.inventory.insert_devices(&devices).await?;
-        for ((&at, device), outcome) in positions.iter().zip(&devices).zip(outcomes) {
+        for ((&at, NewDevice { device, .. }), outcome) in positions.iter().zip(&devices).zip(outcomes) {
             match outcome {
                 DeviceInsert::Inserted | DeviceInsert::AlreadyWrittenByThisJob => {}
                 DeviceInsert::DuplicateCertificate => self.fail(

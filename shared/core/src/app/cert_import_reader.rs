@@ -9,7 +9,7 @@ use std::io::BufReader;
 
 use tokio::sync::mpsc;
 
-use crate::domain::{EnrollmentProfile, FailureReason, UploadFormat};
+use crate::domain::{CertificateRecord, EnrollmentProfile, FailureReason, UploadFormat};
 use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
 
 use super::Limits;
@@ -19,8 +19,7 @@ pub(super) const READ_AHEAD: usize = 1024;
 
 /// One certificate, mapped to its device.
 pub(super) struct MappedCertificate {
-    pub der: Vec<u8>,
-    pub fingerprint_sha256: String,
+    pub record: CertificateRecord,
     pub device_identifier: String,
     pub fields: BTreeMap<String, String>,
 }
@@ -29,7 +28,7 @@ pub(super) struct MappedCertificate {
 pub(super) enum Read {
     /// The certificates that follow are from this file.
     File(String),
-    Certificate(Result<MappedCertificate, (FailureReason, String)>),
+    Certificate(Result<Box<MappedCertificate>, (FailureReason, String)>),
 }
 
 /// Reads the whole upload into `to`. `Err(message)` when the upload itself is unusable
@@ -38,6 +37,7 @@ pub(super) fn read_upload(
     zip: File,
     limits: Limits,
     profile: &EnrollmentProfile,
+    created_at: &str,
     count_first: bool,
     to: &mpsc::Sender<Read>,
 ) -> Result<(), String> {
@@ -84,7 +84,7 @@ pub(super) fn read_upload(
         }
         for item in items {
             let read = match item {
-                Ok(der) => map_certificate(der, &limits, profile),
+                Ok(der) => map_certificate(der, &limits, profile, created_at).map(Box::new),
                 Err(message) => Err((FailureReason::MalformedPem, message)),
             };
             if to.blocking_send(Read::Certificate(read)).is_err() {
@@ -99,6 +99,7 @@ fn map_certificate(
     der: Vec<u8>,
     limits: &Limits,
     profile: &EnrollmentProfile,
+    created_at: &str,
 ) -> Result<MappedCertificate, (FailureReason, String)> {
     if der.len() > limits.max_certificate_bytes {
         let message = format!(
@@ -118,8 +119,7 @@ fn map_certificate(
         (FailureReason::MissingRequiredField, message)
     })?;
     Ok(MappedCertificate {
-        der: parsed.der,
-        fingerprint_sha256: parsed.fingerprint_sha256,
+        record: parsed.record(&profile.tenant_id, created_at),
         device_identifier,
         fields,
     })

@@ -16,6 +16,7 @@ use crate::domain::{
     format_timestamp, FailureReason, ItemFailureReason, ItemResult, ItemStatus, JobKind, KeystoreImportJob,
     KeystoreJobStatus, StoredKeyRecord,
 };
+use crate::parsing::certificate_record;
 use crate::parsing::keystore::{
     decrypt_pkcs8_pem, find_leaf, open_pkcs12, order_trusted_chain, read_pem_certificate, read_pkcs8_key,
     single_key, KeystoreError, Pkcs12Limits, PreparedKey,
@@ -317,6 +318,18 @@ async fn store_key(
         }
         None => {}
     }
+    let imported_at = format_timestamp(chrono::Utc::now());
+    let certificate = match certificate_record(tenant_id, &leaf, &imported_at) {
+        Ok(certificate) => certificate,
+        Err(e) => {
+            let failure = ItemFailure {
+                reason: ItemFailureReason::Malformed,
+                message: format!("the leaf certificate: {e}"),
+                leaf: Some(leaf),
+            };
+            return Ok(failed(ordinal, failure));
+        }
+    };
     let context = private_key_context(tenant_id, &fingerprint_sha256);
     let data_key = deps.keys.data.generate_data_key(&context).await?;
     let aad = private_key_aad(tenant_id, &fingerprint_sha256);
@@ -341,11 +354,12 @@ async fn store_key(
         key_algorithm: prepared.key.algorithm.name().to_string(),
         chain: prepared.chain.iter().map(|der| B64.encode(der)).collect(),
         private_key_object: object,
+        encryption_key_id: job.encryption_key_id.clone(),
         job_id: job.id.clone(),
         ordinal,
-        imported_at: format_timestamp(chrono::Utc::now()),
+        imported_at,
     };
-    if deps.inventory.insert_stored_key(&record).await? == KeyInsert::AlreadyPresent {
+    if deps.inventory.insert_stored_key(&record, &certificate).await? == KeyInsert::AlreadyPresent {
         result.status = ItemStatus::Skipped;
         result.reason = "this certificate and its key are already in the inventory".into();
     }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::domain::search::SearchLimits;
 use crate::parsing::keystore::Pkcs12Limits;
 use crate::parsing::ZipLimits;
 
@@ -27,6 +28,8 @@ pub struct Limits {
     pub upload_url_ttl: std::time::Duration,
     /// How long a job may stay unfinished before the sweeper fails it.
     pub job_deadline: std::time::Duration,
+    /// What a certificate search expression may hold.
+    pub search: SearchLimits,
 }
 
 impl Default for Limits {
@@ -45,6 +48,7 @@ impl Default for Limits {
             upload_url_ttl: std::time::Duration::from_secs(15 * 60),
             // Past the processors' retries (their events expire after an hour) and upload URLs.
             job_deadline: std::time::Duration::from_secs(2 * 60 * 60),
+            search: SearchLimits::default(),
         }
     }
 }
@@ -61,6 +65,21 @@ type Setter = fn(&mut Limits, u64);
 
 /// Every limit's environment variable, what it limits, and how it is set.
 pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
+    (
+        "CERTPORT_SEARCH_MAX_DEPTH",
+        "nesting depth of a search expression",
+        |l, v| l.search.max_depth = v as usize,
+    ),
+    (
+        "CERTPORT_SEARCH_MAX_OPERANDS",
+        "operands of a search expression",
+        |l, v| l.search.max_operands = v as usize,
+    ),
+    (
+        "CERTPORT_SEARCH_MAX_VALUE_BYTES",
+        "bytes of one search value",
+        |l, v| l.search.max_value_bytes = v as usize,
+    ),
     (
         "CERTPORT_MAX_BODY_BYTES",
         "largest request body, bytes",

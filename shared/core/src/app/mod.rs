@@ -7,6 +7,10 @@ mod cert_import_process;
 mod cert_import_reader;
 mod cert_import_status;
 mod cert_import_upload;
+mod certificate_export;
+mod certificate_reads;
+mod certificate_search;
+mod device_reads;
 mod edge_instances;
 mod error;
 mod job_lifecycle;
@@ -16,6 +20,8 @@ mod keystore_import_status;
 mod keystore_import_upload;
 mod limits;
 mod object_keys;
+#[cfg(test)]
+mod one_inventory_tests;
 mod profiles;
 mod stale_jobs;
 mod trusted_cas;
@@ -29,6 +35,18 @@ pub use bootstrap::{create_tenant_with_key, NewTenant};
 pub use cert_import_process::process_certificate_import;
 pub use cert_import_status::{get_certificate_import, CertImportStatus};
 pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
+pub use certificate_export::{export_private_key, list_audit_events, ExportFormat, ExportRequest};
+pub use certificate_reads::{
+    certificate_contents, get_certificate, CertificateView, ChainOrder, ContentFormat,
+};
+pub use certificate_search::{
+    certificate_name, search_certificates, Direction, SearchPage, SearchQuery, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+};
+pub use device_reads::{
+    certificate_status, get_device, list_device_certificates, list_devices, parse_instant, Bound,
+    CertificateFilter, DeviceFilter, DeviceView, Paged, DEFAULT_DEVICE_LIMIT,
+};
 pub use edge_instances::{create_edge_instance, dek_context, get_encryption_key, list_edge_instances};
 pub use error::AppError;
 pub use job_lifecycle::fail_job;

@@ -141,6 +141,9 @@ pub struct StoredKeyRecord {
     pub chain: Vec<String>,
     /// Where the envelope-encrypted private key lives in the object store.
     pub private_key_object: String,
+    /// The DEK (edge encryption key) of the job that imported it: exports seal their
+    /// passphrases to it (`dekHash`). Empty on keys stored before it was kept.
+    pub encryption_key_id: String,
     pub job_id: String,
     pub ordinal: u32,
     pub imported_at: String,

@@ -1,13 +1,19 @@
 //! Entities of the inventory and of import jobs.
 
+mod audit;
 mod device;
+mod inventory;
 mod job;
 mod keystore;
 mod profile;
 pub mod search;
 mod tenant;
 
+pub use audit::AuditEvent;
 pub use device::DeviceRecord;
+pub use inventory::{
+    certificate_id, device_id, CertificateRecord, InventoryEntry, KeyRange, NewDevice, Page,
+};
 pub use job::{CertFailure, CertImportJob, EnrollmentContext, FailureReason, JobKind, JobResult, JobStatus};
 pub use keystore::{
     EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob,

@@ -4,10 +4,12 @@ use serde_json::Value;
 
 use crate::app::{self, AppError, Caller, Deps};
 
-use super::{keystore_views, multipart, views, Route};
+use super::{certificate_views, device_views, keystore_views, multipart, search_query, views, Route};
 
 pub struct Request<'a> {
     pub headers: &'a HeaderMap,
+    /// The query string, undecoded.
+    pub query: &'a str,
     pub body: Bytes,
     pub source_ip: Option<String>,
 }
@@ -117,7 +119,130 @@ pub async fn dispatch(
             let cas = app::list_trusted_cas(deps, caller).await?;
             Ok(views::json(200, &keystore_views::trusted_cas(&cas)))
         }
+        Route::SearchCertificates => {
+            let query = search_query::parse(&request.body, &deps.limits.search)?;
+            let page = app::search_certificates(deps, caller, query).await?;
+            Ok(views::json(200, &certificate_views::search_page(&page)))
+        }
+        Route::GetCertificate { id } => {
+            let view = app::get_certificate(deps, caller, &id).await?;
+            Ok(views::json(200, &certificate_views::certificate(&view)))
+        }
+        Route::GetCertificateContents { id } => {
+            let params = query_params(request.query);
+            let format = app::ContentFormat::parse(params.get("format").map(String::as_str))?;
+            let order = app::ChainOrder::parse(params.get("chainOrder").map(String::as_str))?;
+            let body = app::certificate_contents(deps, caller, &id, format, order).await?;
+            let content_type = match format {
+                app::ContentFormat::Pem => "text/plain",
+                app::ContentFormat::Der => "application/octet-stream",
+            };
+            Ok(certificate_views::raw(content_type, body))
+        }
+        Route::ExportKeystore { id } => {
+            const FIELDS: [&str; 4] = [
+                "exportFormat",
+                "encryptedPrivateKeyPassphrase",
+                "encryptedKeystorePassphrase",
+                "certificateLabel",
+            ];
+            let body = json_body(&request.body, &FIELDS)?;
+            let optional = |name: &str| {
+                body.get(name)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let export = app::ExportRequest {
+                format: app::ExportFormat::parse(&string_field(&body, "exportFormat")?)?,
+                encrypted_private_key_passphrase: string_field(&body, "encryptedPrivateKeyPassphrase")?,
+                encrypted_keystore_passphrase: optional("encryptedKeystorePassphrase"),
+                certificate_label: optional("certificateLabel"),
+                source_ip: request.source_ip,
+            };
+            let bytes = app::export_private_key(deps, caller, &id, export).await?;
+            // Clients dispatch on the type: the keystore is a download whatever `Accept` says.
+            Ok(certificate_views::raw("application/octet-stream", bytes))
+        }
+        Route::ListAuditEvents => {
+            let params = query_params(request.query);
+            let limit = match params.get("limit") {
+                None => 100,
+                Some(n) => n
+                    .parse()
+                    .map_err(|_| AppError::invalid("limit must be a whole number from 1 to 1000"))?,
+            };
+            let events = app::list_audit_events(deps, caller, limit).await?;
+            Ok(views::json(200, &certificate_views::audit_events(&events)))
+        }
+        Route::ListDevices => {
+            let params = query_params(request.query);
+            let (limit, offset) = limit_and_offset(&params)?;
+            let instant = |name: &str, bound| {
+                params
+                    .get(name)
+                    .map(|v| app::parse_instant(name, v, bound))
+                    .transpose()
+            };
+            let filter = app::DeviceFilter {
+                device_identifier: params.get("device_identifier").cloned(),
+                profile_id: params.get("enrollment_profile_id").cloned(),
+                created_from: instant("created_from", app::Bound::From)?,
+                created_to: instant("created_to", app::Bound::To)?,
+                updated_from: instant("updated_from", app::Bound::From)?,
+                // DigiCert documents the parameter misspelt, too.
+                updated_to: instant("updated_to", app::Bound::To)?.or(instant("upated_to", app::Bound::To)?),
+            };
+            let page = app::list_devices(deps, caller, filter, limit, offset).await?;
+            let tenant = &caller.tenant;
+            Ok(views::json(
+                200,
+                &device_views::page(&page, |d| device_views::device(d, tenant)),
+            ))
+        }
+        Route::GetDevice { id } => {
+            let device = app::get_device(deps, caller, &id).await?;
+            Ok(views::json(200, &device_views::device(&device, &caller.tenant)))
+        }
+        Route::ListDeviceCertificates => {
+            let params = query_params(request.query);
+            let (limit, offset) = limit_and_offset(&params)?;
+            let filter = app::CertificateFilter {
+                profile_id: params.get("enrollment_profile_id").cloned(),
+                common_name: params.get("common_name").cloned(),
+                serial_number: params.get("serial_number").cloned(),
+                status: params.get("status").cloned(),
+            };
+            let page = app::list_device_certificates(deps, caller, filter, limit, offset).await?;
+            Ok(views::json(
+                200,
+                &device_views::page(&page, device_views::certificate),
+            ))
+        }
     }
+}
+
+/// DigiCert's paging: `limit` (default 20) and `offset` (default 0), whole numbers.
+fn limit_and_offset(params: &std::collections::HashMap<String, String>) -> Result<(usize, usize), AppError> {
+    let number = |name: &str, default: usize| match params.get(name) {
+        None => Ok(default),
+        Some(value) => value
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| AppError::invalid(format!("{name} must be a whole number from 0; got `{value}`"))),
+    };
+    Ok((number("limit", app::DEFAULT_DEVICE_LIMIT)?, number("offset", 0)?))
+}
+
+/// The query string's parameters, decoded; the first value of a repeated one.
+pub(super) fn query_params(query: &str) -> std::collections::HashMap<String, String> {
+    let mut params = std::collections::HashMap::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        params
+            .entry(name.into_owned())
+            .or_insert_with(|| value.into_owned());
+    }
+    params
 }
 
 /// The body as a JSON object holding only `fields`: an unknown field (often a misspelt

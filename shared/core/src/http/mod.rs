@@ -1,11 +1,14 @@
 //! The HTTP API, independent of how requests arrive (API Gateway via `lambda_http`,
 //! or the local server) and of which process serves which route.
 
+mod certificate_views;
+mod device_views;
 mod error;
 mod handlers;
 mod keystore_views;
 mod multipart;
 mod routes;
+mod search_query;
 mod views;
 
 use bytes::Bytes;
@@ -55,6 +58,7 @@ async fn respond(
     let caller = crate::app::authenticate(deps.tenants.as_ref(), presented).await?;
     let request = handlers::Request {
         headers: &parts.headers,
+        query: parts.uri.query().unwrap_or_default(),
         body,
         source_ip,
     };

@@ -35,6 +35,24 @@ pub enum Route {
     },
     AddTrustedCa,
     ListTrustedCas,
+    SearchCertificates,
+    GetCertificate {
+        id: String,
+    },
+    GetCertificateContents {
+        id: String,
+    },
+    /// The certificate with its private key, under the caller's passphrases.
+    ExportKeystore {
+        id: String,
+    },
+    ListAuditEvents,
+    ListDevices,
+    GetDevice {
+        id: String,
+    },
+    /// The certificates devices hold.
+    ListDeviceCertificates,
 }
 
 /// Builds a route from its path parameters, in template order.
@@ -85,6 +103,26 @@ pub const ROUTES: &[(&str, &str, Build)] = &[
     }),
     ("GET", "/v1/trustedcacertificates", |_| Route::ListTrustedCas),
     ("POST", "/v1/trustedcacertificates", |_| Route::AddTrustedCa),
+    ("POST", "/outagedetection/v1/certificatesearch", |_| {
+        Route::SearchCertificates
+    }),
+    ("GET", "/outagedetection/v1/certificates/{id}", |p| {
+        Route::GetCertificate { id: p[0].into() }
+    }),
+    ("GET", "/outagedetection/v1/certificates/{id}/contents", |p| {
+        Route::GetCertificateContents { id: p[0].into() }
+    }),
+    ("POST", "/outagedetection/v1/certificates/{id}/keystore", |p| {
+        Route::ExportKeystore { id: p[0].into() }
+    }),
+    ("GET", "/v1/auditevents", |_| Route::ListAuditEvents),
+    ("GET", "/iot/api/v2/device", |_| Route::ListDevices),
+    ("GET", "/iot/api/v2/device/{id}", |p| Route::GetDevice {
+        id: p[0].into(),
+    }),
+    ("GET", "/iot/api/v1/certificate", |_| {
+        Route::ListDeviceCertificates
+    }),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

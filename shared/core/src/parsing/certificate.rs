@@ -4,12 +4,15 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::OID_X509_SERIALNUMBER;
 use x509_parser::x509::AttributeTypeAndValue;
 
-use crate::domain::SourceField;
+use crate::domain::{certificate_id, CertificateRecord, SourceField};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateError {
@@ -24,6 +27,8 @@ pub struct ParsedCertificate {
     pub der: Vec<u8>,
     /// Lower-case hex.
     pub fingerprint_sha256: String,
+    /// As the inventory keeps it (`CertificateRecord::validity_end`).
+    pub validity_end: String,
     /// Every value of each source field present, in certificate order.
     pub fields: BTreeMap<SourceField, Vec<String>>,
 }
@@ -36,6 +41,39 @@ impl ParsedCertificate {
             .and_then(|values| values.first())
             .map(String::as_str)
     }
+
+    /// The inventory's record of this certificate.
+    pub fn record(&self, tenant_id: &str, created_at: &str) -> CertificateRecord {
+        CertificateRecord {
+            tenant_id: tenant_id.to_string(),
+            id: certificate_id(tenant_id, &self.fingerprint_sha256),
+            fingerprint_sha256: self.fingerprint_sha256.clone(),
+            fingerprint_sha1: hex::encode_upper(Sha1::digest(&self.der)),
+            serial_number: self
+                .field(SourceField::SerialNumber)
+                .unwrap_or_default()
+                .to_string(),
+            validity_end: self.validity_end.clone(),
+            certificate: B64.encode(&self.der),
+            created_at: created_at.to_string(),
+        }
+    }
+}
+
+/// The inventory's record of the certificate `der`.
+pub fn certificate_record(
+    tenant_id: &str,
+    der: &[u8],
+    created_at: &str,
+) -> Result<CertificateRecord, CertificateError> {
+    parse_certificate(der.to_vec()).map(|parsed| parsed.record(tenant_id, created_at))
+}
+
+/// A validity time as the inventory keeps it: RFC 3339 UTC to the second.
+pub(crate) fn inventory_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub fn parse_certificate(der: Vec<u8>) -> Result<ParsedCertificate, CertificateError> {
@@ -99,12 +137,14 @@ pub fn parse_certificate(der: Vec<u8>) -> Result<ParsedCertificate, CertificateE
     }
 
     add(SourceField::SerialNumber, hex::encode_upper(cert.raw_serial()));
+    let validity_end = inventory_time(cert.validity().not_after.timestamp());
     drop(cert);
     let fingerprint_sha256 = hex::encode(Sha256::digest(&der));
     add(SourceField::FingerprintSha256, fingerprint_sha256.clone());
     Ok(ParsedCertificate {
         der,
         fingerprint_sha256,
+        validity_end,
         fields,
     })
 }

@@ -6,7 +6,7 @@ pub mod pem;
 pub mod upload_zip;
 pub mod xml;
 
-pub use certificate::{parse_certificate, CertificateError, ParsedCertificate};
+pub use certificate::{certificate_record, parse_certificate, CertificateError, ParsedCertificate};
 pub use certificate_details::{certificate_details, CertificateDetails};
 pub use upload_zip::{UploadArchive, UploadFile, ZipError, ZipLimits};
 pub mod keystore;

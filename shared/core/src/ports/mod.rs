@@ -9,7 +9,7 @@ mod object_store;
 mod records;
 mod tenant_store;
 
-pub use inventory_store::{DeviceInsert, InventoryStore, KeyInsert};
+pub use inventory_store::{CertificateLookup, DeviceInsert, InventoryStore, KeyInsert};
 pub use job_store::{JobStore, OpenJob};
 pub use key_service::{DataKey, EncryptionContext, KeyService};
 pub use object_store::{spool_error, ObjectStore, PresignedPut, UploadConstraints};

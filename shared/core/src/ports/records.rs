@@ -11,10 +11,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    ApiKeyHash, ApiKeyRecord, CertFailure, CertImportJob, DeviceRecord, Division, EdgeInstance,
-    EncryptionKey, EnrollmentContext, EnrollmentMethod, EnrollmentProfile, FailureReason, FieldMapping,
-    ItemFailureReason, ItemResult, ItemStatus, JobResult, JobStatus, KeystoreImportJob, KeystoreJobStatus,
-    StoredKeyRecord, Tenant, TrustedCa, UploadFormat,
+    ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertImportJob, CertificateRecord, DeviceRecord,
+    Division, EdgeInstance, EncryptionKey, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
+    FailureReason, FieldMapping, ItemFailureReason, ItemResult, ItemStatus, JobResult, JobStatus,
+    KeystoreImportJob, KeystoreJobStatus, StoredKeyRecord, Tenant, TrustedCa, UploadFormat,
 };
 
 /// A domain type that stores can keep, and the form they keep it in.
@@ -163,6 +163,28 @@ stored!(StoredDevice for DeviceRecord {
     created_at = created_at: String,
 });
 
+stored!(StoredCertificate for CertificateRecord {
+    tenant_id = tenant_id: String,
+    id = id: String,
+    fingerprint_sha256 = fingerprint_sha256: String,
+    fingerprint_sha1 = fingerprint_sha1: String,
+    serial_number = serial_number: String,
+    validity_end = validity_end: String,
+    certificate = certificate: String,
+    created_at = created_at: String,
+});
+
+stored!(StoredAuditEvent for AuditEvent {
+    id = id: String,
+    tenant_id = tenant_id: String,
+    action = action: String,
+    api_key_id = api_key_id: String,
+    certificate_id = certificate_id: String,
+    format = format: String,
+    source_ip = source_ip: Option<String>,
+    at = at: String,
+});
+
 stored!(StoredKey for StoredKeyRecord {
     tenant_id = tenant_id: String,
     fingerprint_sha256 = fingerprint_sha256: String,
@@ -171,6 +193,9 @@ stored!(StoredKey for StoredKeyRecord {
     key_algorithm = key_algorithm: String,
     chain = chain: Vec<String>,
     private_key_object = private_key_object: String,
+    /// Absent on keys stored before it was kept.
+    #[serde(default)]
+    encryption_key_id = encryption_key_id: String,
     job_id = job_id: String,
     ordinal = ordinal: u32,
     imported_at = imported_at: String,

@@ -4,7 +4,7 @@
 
 use futures_util::future::join_all;
 
-use super::store_contracts::{device, id, job, keystore_job, profile, stored_key};
+use super::store_contracts::{certificate, device, id, job, keystore_job, profile, stored_key};
 use crate::domain::*;
 use crate::ports::{DeviceInsert, InventoryStore, JobStore, KeyInsert, OpenJob, TenantStore};
 
@@ -14,7 +14,7 @@ const RACERS: usize = 6;
 /// certificates) at once: each device is inserted exactly once, by the job it names.
 pub async fn concurrent_overlapping_device_inserts_insert_each_device_once(store: &dyn InventoryStore) {
     let tenant = Tenant::new("racing");
-    let batches: Vec<Vec<DeviceRecord>> = (0..RACERS)
+    let batches: Vec<Vec<NewDevice>> = (0..RACERS)
         .map(|k| {
             (k * 10..k * 10 + 40)
                 .map(|i| {
@@ -31,7 +31,7 @@ pub async fn concurrent_overlapping_device_inserts_insert_each_device_once(store
     let outcomes = join_all(batches.iter().map(|b| store.insert_devices(b))).await;
     let mut winners = std::collections::BTreeMap::new();
     for (batch, outcome) in batches.iter().zip(outcomes) {
-        for (device, outcome) in batch.iter().zip(outcome.unwrap()) {
+        for (NewDevice { device, .. }, outcome) in batch.iter().zip(outcome.unwrap()) {
             match outcome {
                 DeviceInsert::Inserted => {
                     let earlier = winners.insert(device.device_identifier.clone(), device.job_id.clone());
@@ -83,8 +83,13 @@ pub async fn concurrent_jobs_with_one_identifier_make_one_device(store: &dyn Inv
         other => panic!("expected one winner: {other:?}"),
     };
     let stored = store.get_device(&tenant.id, "dev-shared").await.unwrap();
-    assert_eq!(stored.as_ref(), Some(winner));
-    let later = [device(&tenant, "job-c", "dev-later", &loser.fingerprint_sha256)];
+    assert_eq!(stored.as_ref(), Some(&winner.device));
+    let later = [device(
+        &tenant,
+        "job-c",
+        "dev-later",
+        &loser.device.fingerprint_sha256,
+    )];
     assert_eq!(
         store.insert_devices(&later).await.unwrap(),
         vec![DeviceInsert::Inserted]
@@ -130,7 +135,8 @@ pub async fn concurrent_imports_of_one_keystore_store_it_once(store: &dyn Invent
     let records: Vec<StoredKeyRecord> = (0..RACERS)
         .map(|k| stored_key(&tenant, &fingerprint, &format!("job-{k}"), 0))
         .collect();
-    let outcomes = join_all(records.iter().map(|r| store.insert_stored_key(r))).await;
+    let record = certificate(&tenant, &fingerprint, "2030-01-01T00:00:00Z");
+    let outcomes = join_all(records.iter().map(|r| store.insert_stored_key(r, &record))).await;
     let winners: Vec<&StoredKeyRecord> = records
         .iter()
         .zip(outcomes)
@@ -215,6 +221,12 @@ macro_rules! store_contract_tests {
             concurrent_imports_of_one_keystore_store_it_once,
             concurrent_adds_of_one_trusted_ca_add_it_once,
             concurrent_keystore_job_ends_end_the_job_once,
+            device_and_key_for_one_certificate_share_its_record: inventory_contracts::device_and_key_for_one_certificate_share_its_record,
+            concurrent_device_and_key_for_one_certificate_both_land: inventory_contracts::concurrent_device_and_key_for_one_certificate_both_land,
+            certificates_are_found_by_id_sha1_and_serial: inventory_contracts::certificates_are_found_by_id_sha1_and_serial,
+            certificates_list_by_expiry_in_pages: inventory_contracts::certificates_list_by_expiry_in_pages,
+            devices_list_in_pages_and_are_found_by_id: inventory_contracts::devices_list_in_pages_and_are_found_by_id,
+            audit_events_list_newest_first: inventory_contracts::audit_events_list_newest_first,
         );
     };
     (@cases $store:expr; $($name:ident $(: $($path:ident)::+)?),+ $(,)?) => {

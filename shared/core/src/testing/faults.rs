@@ -7,11 +7,12 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::domain::{
-    CertFailure, CertImportJob, DeviceRecord, ItemResult, KeystoreImportJob, StoredKeyRecord,
+    AuditEvent, CertFailure, CertImportJob, CertificateRecord, DeviceRecord, InventoryEntry, ItemResult,
+    KeyRange, KeystoreImportJob, NewDevice, Page, StoredKeyRecord,
 };
 use crate::ports::{
-    DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert, ObjectStore, OpenJob,
-    PresignedPut, UploadConstraints,
+    CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert,
+    ObjectStore, OpenJob, PresignedPut, UploadConstraints,
 };
 
 /// Takes one call from `allowed`; an injected transient error once none are left.
@@ -40,15 +41,30 @@ impl DeviceWritesFailAfter {
 
 #[async_trait]
 impl InventoryStore for DeviceWritesFailAfter {
-    async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
+    async fn insert_devices(&self, devices: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
         let_through(&self.allowed, "insert devices")?;
         self.inner.insert_devices(devices).await
     }
     async fn get_device(&self, tenant_id: &str, identifier: &str) -> InfraResult<Option<DeviceRecord>> {
         self.inner.get_device(tenant_id, identifier).await
     }
-    async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert> {
-        self.inner.insert_stored_key(record).await
+    async fn get_device_by_id(&self, tenant_id: &str, id: &str) -> InfraResult<Option<DeviceRecord>> {
+        self.inner.get_device_by_id(tenant_id, id).await
+    }
+    async fn list_devices(
+        &self,
+        tenant_id: &str,
+        range: &KeyRange,
+        limit: usize,
+    ) -> InfraResult<Page<DeviceRecord>> {
+        self.inner.list_devices(tenant_id, range, limit).await
+    }
+    async fn insert_stored_key(
+        &self,
+        record: &StoredKeyRecord,
+        certificate: &CertificateRecord,
+    ) -> InfraResult<KeyInsert> {
+        self.inner.insert_stored_key(record, certificate).await
     }
     async fn get_stored_key(
         &self,
@@ -56,6 +72,30 @@ impl InventoryStore for DeviceWritesFailAfter {
         fingerprint: &str,
     ) -> InfraResult<Option<StoredKeyRecord>> {
         self.inner.get_stored_key(tenant_id, fingerprint).await
+    }
+    async fn get_certificate(&self, tenant_id: &str, id: &str) -> InfraResult<Option<InventoryEntry>> {
+        self.inner.get_certificate(tenant_id, id).await
+    }
+    async fn find_certificates(
+        &self,
+        tenant_id: &str,
+        lookup: &CertificateLookup,
+    ) -> InfraResult<Vec<InventoryEntry>> {
+        self.inner.find_certificates(tenant_id, lookup).await
+    }
+    async fn list_certificates(
+        &self,
+        tenant_id: &str,
+        range: &KeyRange,
+        limit: usize,
+    ) -> InfraResult<Page<InventoryEntry>> {
+        self.inner.list_certificates(tenant_id, range, limit).await
+    }
+    async fn record_audit_event(&self, event: &AuditEvent) -> InfraResult<()> {
+        self.inner.record_audit_event(event).await
+    }
+    async fn list_audit_events(&self, tenant_id: &str, limit: usize) -> InfraResult<Vec<AuditEvent>> {
+        self.inner.list_audit_events(tenant_id, limit).await
     }
 }
 

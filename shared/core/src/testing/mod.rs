@@ -7,6 +7,7 @@ pub mod certs;
 pub mod concurrent_contracts;
 pub mod contracts;
 pub mod faults;
+pub mod inventory_contracts;
 pub mod memory;
 pub mod scenarios;
 pub mod store_contracts;

@@ -46,8 +46,8 @@ pub(crate) fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> CertImportJob
     }
 }
 
-pub(crate) fn device(tenant: &Tenant, job_id: &str, identifier: &str, fingerprint: &str) -> DeviceRecord {
-    DeviceRecord {
+pub(crate) fn device(tenant: &Tenant, job_id: &str, identifier: &str, fingerprint: &str) -> NewDevice {
+    let device = DeviceRecord {
         tenant_id: tenant.id.clone(),
         device_identifier: identifier.into(),
         fingerprint_sha256: fingerprint.into(),
@@ -56,8 +56,26 @@ pub(crate) fn device(tenant: &Tenant, job_id: &str, identifier: &str, fingerprin
         profile_id: "p".into(),
         job_id: job_id.into(),
         created_at: "2026-01-01T00:00:00.000000Z".into(),
+    };
+    let certificate = certificate(&tenant.id, fingerprint, "2030-01-01T00:00:00Z");
+    NewDevice { device, certificate }
+}
+
+/// A certificate record with made-up facts: SHA-1 and serial derived from `fingerprint`.
+pub(crate) fn certificate(tenant: &str, fingerprint: &str, validity_end: &str) -> CertificateRecord {
+    CertificateRecord {
+        tenant_id: tenant.into(),
+        id: certificate_id(tenant, fingerprint),
+        fingerprint_sha256: fingerprint.into(),
+        fingerprint_sha1: format!("SHA1-{}", fingerprint.to_uppercase()),
+        serial_number: format!("SERIAL-{}", fingerprint.to_uppercase()),
+        validity_end: validity_end.into(),
+        certificate: "AAEC".into(),
+        created_at: "2026-01-01T00:00:00.000000Z".into(),
     }
 }
+
+const END: &str = "2030-01-01T00:00:00Z";
 
 pub(crate) fn id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -94,6 +112,7 @@ pub(crate) fn stored_key(tenant: &str, fp: &str, job: &str, ordinal: u32) -> Sto
         key_algorithm: "RSA".into(),
         chain: vec!["AAEC".into()],
         private_key_object: format!("private-keys/{tenant}/{fp}.json"),
+        encryption_key_id: "dek".into(),
         job_id: job.into(),
         ordinal,
         imported_at: "2026-01-01T00:00:00.000000Z".into(),
@@ -371,7 +390,7 @@ pub async fn inventory_store_contract(store: &dyn InventoryStore) {
     let other = Tenant::new("contract B");
     let (a, b) = (tenant.id.clone(), other.id.clone());
     // Devices: unique by identifier and by fingerprint, per tenant; a job recognises its own writes.
-    let batch: Vec<DeviceRecord> = (0..120)
+    let batch: Vec<NewDevice> = (0..120)
         .map(|i| device(&tenant, "job-1", &format!("dev-{i}"), &format!("fp-{i}")))
         .collect();
     let outcomes = store.insert_devices(&batch).await.unwrap();
@@ -395,7 +414,7 @@ pub async fn inventory_store_contract(store: &dyn InventoryStore) {
     );
     assert_eq!(
         store.get_device(&tenant.id, "dev-7").await.unwrap(),
-        Some(batch[7].clone())
+        Some(batch[7].device.clone())
     );
     assert_eq!(store.get_device(&tenant.id, "dev-new").await.unwrap(), None);
     let theirs = vec![device(&other, "job-3", "dev-1", "fp-1")];
@@ -405,7 +424,7 @@ pub async fn inventory_store_contract(store: &dyn InventoryStore) {
     );
     assert_eq!(
         store.get_device(&other.id, "dev-1").await.unwrap(),
-        Some(theirs[0].clone())
+        Some(theirs[0].device.clone())
     );
     assert!(store.insert_devices(&[]).await.unwrap().is_empty());
     let job = keystore_job(&a, "2026-01-01T00:00:00.000000Z");
@@ -413,30 +432,36 @@ pub async fn inventory_store_contract(store: &dyn InventoryStore) {
     let fp = id();
     let record = stored_key(&a, &fp, &job.id, 4);
     assert_eq!(
-        store.insert_stored_key(&record).await.unwrap(),
+        store
+            .insert_stored_key(&record, &certificate(&a, &fp, END))
+            .await
+            .unwrap(),
         KeyInsert::Inserted
     );
     assert_eq!(
-        store.insert_stored_key(&record).await.unwrap(),
+        store
+            .insert_stored_key(&record, &certificate(&a, &fp, END))
+            .await
+            .unwrap(),
         KeyInsert::AlreadyWrittenByThisItem
     );
     assert_eq!(
         store
-            .insert_stored_key(&stored_key(&a, &fp, &job.id, 5))
+            .insert_stored_key(&stored_key(&a, &fp, &job.id, 5), &certificate(&a, &fp, END))
             .await
             .unwrap(),
         KeyInsert::AlreadyPresent
     );
     assert_eq!(
         store
-            .insert_stored_key(&stored_key(&a, &fp, "other-job", 4))
+            .insert_stored_key(&stored_key(&a, &fp, "other-job", 4), &certificate(&a, &fp, END))
             .await
             .unwrap(),
         KeyInsert::AlreadyPresent
     );
     assert_eq!(
         store
-            .insert_stored_key(&stored_key(&b, &fp, "other-job", 4))
+            .insert_stored_key(&stored_key(&b, &fp, "other-job", 4), &certificate(&b, &fp, END))
             .await
             .unwrap(),
         KeyInsert::Inserted

@@ -4,7 +4,7 @@ use super::expression::{Expression, Operand, Operator};
 use super::fields::{Field, FieldKind};
 
 /// One value a certificate has for a field.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
 pub enum Fact {
     Text(String),
     Number(i64),

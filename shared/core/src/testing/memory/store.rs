@@ -4,12 +4,13 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::domain::{
-    ApiKeyHash, ApiKeyRecord, CertFailure, CertImportJob, DeviceRecord, EdgeInstance, EncryptionKey,
-    EnrollmentProfile, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus, StoredKeyRecord, Tenant,
-    TrustedCa,
+    certificate_id, ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertImportJob, CertificateRecord,
+    DeviceRecord, EdgeInstance, EncryptionKey, EnrollmentProfile, InventoryEntry, ItemResult, JobKind,
+    KeyRange, KeystoreImportJob, KeystoreJobStatus, NewDevice, Page, StoredKeyRecord, Tenant, TrustedCa,
 };
 use crate::ports::{
-    DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert, OpenJob, TenantStore,
+    CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert, OpenJob,
+    TenantStore,
 };
 
 /// (tenant id, id).
@@ -32,9 +33,9 @@ struct State {
     keystore_jobs: HashMap<Key, KeystoreImportJob>,
     item_results: HashMap<Key, BTreeMap<u32, ItemResult>>,
     devices: HashMap<Key, DeviceRecord>,
-    /// Fingerprint to the device holding it.
-    guards: HashMap<Key, DeviceRecord>,
-    stored_keys: HashMap<Key, StoredKeyRecord>,
+    /// By (tenant, certificate id).
+    certificates: HashMap<Key, Held>,
+    audit_events: Vec<AuditEvent>,
 }
 
 /// Every store port on maps behind one lock: each call is atomic, as the real
@@ -257,18 +258,24 @@ impl JobStore for MemoryStore {
 
 #[async_trait]
 impl InventoryStore for MemoryStore {
-    async fn insert_devices(&self, devices: &[DeviceRecord]) -> InfraResult<Vec<DeviceInsert>> {
+    async fn insert_devices(&self, devices: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
         let mut state = self.state();
         let mut outcomes = Vec::with_capacity(devices.len());
-        for device in devices {
-            let guard = key(&device.tenant_id, &device.fingerprint_sha256);
+        for NewDevice { device, certificate } in devices {
+            let cert = key(&certificate.tenant_id, &certificate.id);
             let slot = key(&device.tenant_id, &device.device_identifier);
-            let outcome = match state.guards.get(&guard) {
-                Some(holder) if holder.job_id == device.job_id => DeviceInsert::AlreadyWrittenByThisJob,
+            let holder = state.certificates.get(&cert).and_then(|c| c.device.clone());
+            let outcome = match holder {
+                Some((_, job)) if job == device.job_id => DeviceInsert::AlreadyWrittenByThisJob,
                 Some(_) => DeviceInsert::DuplicateCertificate,
                 None if state.devices.contains_key(&slot) => DeviceInsert::DeviceIdentifierTaken,
                 None => {
-                    state.guards.insert(guard, device.clone());
+                    let entry = state
+                        .certificates
+                        .entry(cert)
+                        .or_insert_with(|| Held::new(certificate));
+                    entry.device = Some((device.device_identifier.clone(), device.job_id.clone()));
+                    entry.modified_at = device.created_at.clone();
                     state.devices.insert(slot, device.clone());
                     DeviceInsert::Inserted
                 }
@@ -280,16 +287,42 @@ impl InventoryStore for MemoryStore {
     async fn get_device(&self, tenant_id: &str, identifier: &str) -> InfraResult<Option<DeviceRecord>> {
         Ok(self.state().devices.get(&key(tenant_id, identifier)).cloned())
     }
-    async fn insert_stored_key(&self, record: &StoredKeyRecord) -> InfraResult<KeyInsert> {
+    async fn get_device_by_id(&self, tenant_id: &str, id: &str) -> InfraResult<Option<DeviceRecord>> {
+        let state = self.state();
+        let found = state
+            .devices
+            .values()
+            .find(|d| d.tenant_id == tenant_id && d.id() == id);
+        Ok(found.cloned())
+    }
+    async fn list_devices(
+        &self,
+        tenant_id: &str,
+        range: &KeyRange,
+        limit: usize,
+    ) -> InfraResult<Page<DeviceRecord>> {
+        let state = self.state();
+        let devices = state.devices.values().filter(|d| d.tenant_id == tenant_id);
+        Ok(page(devices.map(|d| (d.sort_key(), d.clone())), range, limit))
+    }
+    async fn insert_stored_key(
+        &self,
+        record: &StoredKeyRecord,
+        certificate: &CertificateRecord,
+    ) -> InfraResult<KeyInsert> {
         let mut state = self.state();
-        let k = key(&record.tenant_id, &record.fingerprint_sha256);
-        Ok(match state.stored_keys.get(&k) {
+        let entry = state
+            .certificates
+            .entry(key(&certificate.tenant_id, &certificate.id))
+            .or_insert_with(|| Held::new(certificate));
+        Ok(match &entry.key {
             Some(e) if e.job_id == record.job_id && e.ordinal == record.ordinal => {
                 KeyInsert::AlreadyWrittenByThisItem
             }
             Some(_) => KeyInsert::AlreadyPresent,
             None => {
-                state.stored_keys.insert(k, record.clone());
+                entry.key = Some(record.clone());
+                entry.modified_at = record.imported_at.clone();
                 KeyInsert::Inserted
             }
         })
@@ -299,10 +332,110 @@ impl InventoryStore for MemoryStore {
         tenant_id: &str,
         fingerprint: &str,
     ) -> InfraResult<Option<StoredKeyRecord>> {
+        let id = certificate_id(tenant_id, fingerprint);
+        let state = self.state();
+        Ok(state
+            .certificates
+            .get(&key(tenant_id, &id))
+            .and_then(|c| c.key.clone()))
+    }
+    async fn get_certificate(&self, tenant_id: &str, id: &str) -> InfraResult<Option<InventoryEntry>> {
         Ok(self
             .state()
-            .stored_keys
-            .get(&key(tenant_id, fingerprint))
-            .cloned())
+            .certificates
+            .get(&key(tenant_id, id))
+            .map(Held::entry))
+    }
+    async fn find_certificates(
+        &self,
+        tenant_id: &str,
+        lookup: &CertificateLookup,
+    ) -> InfraResult<Vec<InventoryEntry>> {
+        let state = self.state();
+        let found = state.certificates.values().filter(|c| {
+            c.record.tenant_id == tenant_id
+                && match lookup {
+                    CertificateLookup::Sha1(sha1) => &c.record.fingerprint_sha1 == sha1,
+                    CertificateLookup::Serial(serial) => &c.record.serial_number == serial,
+                }
+        });
+        Ok(found.map(Held::entry).collect())
+    }
+    async fn list_certificates(
+        &self,
+        tenant_id: &str,
+        range: &KeyRange,
+        limit: usize,
+    ) -> InfraResult<Page<InventoryEntry>> {
+        let state = self.state();
+        let held = state
+            .certificates
+            .values()
+            .filter(|c| c.record.tenant_id == tenant_id);
+        Ok(page(held.map(|c| (c.record.sort_key(), c.entry())), range, limit))
+    }
+    async fn record_audit_event(&self, event: &AuditEvent) -> InfraResult<()> {
+        self.state().audit_events.push(event.clone());
+        Ok(())
+    }
+    async fn list_audit_events(&self, tenant_id: &str, limit: usize) -> InfraResult<Vec<AuditEvent>> {
+        let state = self.state();
+        let mine = state.audit_events.iter().filter(|e| e.tenant_id == tenant_id);
+        let mut events = sorted(mine.cloned(), |e| (e.sort_key(), String::new()));
+        events.reverse();
+        events.truncate(limit);
+        Ok(events)
+    }
+}
+
+/// A certificate and what came with it.
+struct Held {
+    record: CertificateRecord,
+    /// (identifier, job id).
+    device: Option<(String, String)>,
+    key: Option<StoredKeyRecord>,
+    modified_at: String,
+}
+
+impl Held {
+    fn new(record: &CertificateRecord) -> Self {
+        Held {
+            record: record.clone(),
+            device: None,
+            key: None,
+            modified_at: record.created_at.clone(),
+        }
+    }
+
+    fn entry(&self) -> InventoryEntry {
+        InventoryEntry {
+            certificate: self.record.clone(),
+            device_identifier: self.device.as_ref().map(|(identifier, _)| identifier.clone()),
+            key: self.key.clone(),
+            modified_at: self.modified_at.clone(),
+        }
+    }
+}
+
+/// One page of `items` (by sort key) within `range`.
+fn page<T>(items: impl Iterator<Item = (String, T)>, range: &KeyRange, limit: usize) -> Page<T> {
+    let mut selected: Vec<(String, T)> = items
+        .filter(|(k, _)| {
+            range.from.as_ref().is_none_or(|from| k >= from)
+                && range.to.as_ref().is_none_or(|to| k <= to)
+                && range.after.as_ref().is_none_or(|after| k > after)
+        })
+        .collect();
+    selected.sort_by(|a, b| a.0.cmp(&b.0));
+    let more = selected.len() > limit;
+    selected.truncate(limit);
+    let next = if more {
+        selected.last().map(|(k, _)| k.clone())
+    } else {
+        None
+    };
+    Page {
+        items: selected.into_iter().map(|(_, item)| item).collect(),
+        next,
     }
 }

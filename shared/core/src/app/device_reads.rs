@@ -1,0 +1,353 @@
+//! The DigiCert-compatible reads: devices (with their certificate) and the certificates
+//! devices hold, paged by `limit` and `offset` with the `total` of matches. Devices list
+//! in creation order; a device identifier or serial number is a key lookup; creation
+//! ranges read that range of the listing; everything else pages through it.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{certificate_id, format_timestamp, DeviceRecord, KeyRange};
+use crate::parsing::{certificate_details, CertificateDetails};
+use crate::ports::CertificateLookup;
+
+use super::{AppError, Caller, Deps};
+
+pub const DEFAULT_DEVICE_LIMIT: usize = 20;
+pub const MAX_DEVICE_LIMIT: usize = 1_000;
+/// How far `offset` may reach: deeper, narrow the filters.
+pub const MAX_DEVICE_OFFSET: usize = 100_000;
+const SCAN_PAGE: usize = 500;
+
+/// A device as the DigiCert routes show it.
+#[derive(Debug, Clone)]
+pub struct DeviceView {
+    pub device: DeviceRecord,
+    pub profile_name: String,
+    pub certificate_id: String,
+    pub details: Option<CertificateDetails>,
+}
+
+#[derive(Debug)]
+pub struct Paged<T> {
+    pub limit: usize,
+    pub offset: usize,
+    pub total: u64,
+    pub records: Vec<T>,
+}
+
+/// An instant bound of a filter: `YYYY-MM-DD` (the day's start for `from`, its end for
+/// `to`) or RFC 3339.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    From,
+    To,
+}
+
+pub fn parse_instant(name: &str, value: &str, bound: Bound) -> Result<DateTime<Utc>, AppError> {
+    // A `+` of an offset arrives as a space when the query string was not encoded.
+    let value = value.trim().replace(' ', "+");
+    if let Ok(day) = NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
+        let time = match bound {
+            Bound::From => day.and_hms_opt(0, 0, 0),
+            Bound::To => day.and_hms_micro_opt(23, 59, 59, 999_999),
+        };
+        if let Some(time) = time {
+            return Ok(time.and_utc());
+        }
+    }
+    DateTime::parse_from_rfc3339(&value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            AppError::invalid(format!(
+                "{name} must be a date (YYYY-MM-DD) or an RFC 3339 time; got `{value}`"
+            ))
+        })
+}
+
+/// What a device list selects.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceFilter {
+    pub device_identifier: Option<String>,
+    pub profile_id: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Devices are never changed once made: `updated` is `created`.
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+}
+
+impl DeviceFilter {
+    fn range(&self) -> KeyRange {
+        let latest = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| a.max(b);
+        let earliest = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        KeyRange {
+            from: latest(self.created_from, self.updated_from).map(format_timestamp),
+            // Keys are `<created>#<identifier>`: past every identifier of that instant.
+            to: earliest(self.created_to, self.updated_to)
+                .map(|t| format!("{}#\u{10FFFF}", format_timestamp(t))),
+            after: None,
+        }
+    }
+
+    fn admits(&self, device: &DeviceRecord) -> bool {
+        self.profile_id.as_ref().is_none_or(|p| *p == device.profile_id)
+            && self
+                .device_identifier
+                .as_ref()
+                .is_none_or(|d| *d == device.device_identifier)
+            && {
+                let range = self.range();
+                let key = device.sort_key();
+                range.from.is_none_or(|from| key >= from) && range.to.is_none_or(|to| key <= to)
+            }
+    }
+}
+
+pub(super) fn check_paging(limit: usize, offset: usize) -> Result<(), AppError> {
+    if !(1..=MAX_DEVICE_LIMIT).contains(&limit) {
+        return Err(AppError::invalid(format!(
+            "limit must be from 1 to {MAX_DEVICE_LIMIT}; got {limit}"
+        )));
+    }
+    if offset > MAX_DEVICE_OFFSET {
+        return Err(AppError::invalid(format!(
+            "offset may be at most {MAX_DEVICE_OFFSET}: narrow the filters to reach these records"
+        )));
+    }
+    Ok(())
+}
+
+/// Names of the tenant's profiles, looked up once each.
+struct ProfileNames<'a> {
+    deps: &'a Deps,
+    tenant_id: &'a str,
+    names: HashMap<String, String>,
+}
+
+impl ProfileNames<'_> {
+    async fn name(&mut self, id: &str) -> Result<String, AppError> {
+        if let Some(name) = self.names.get(id) {
+            return Ok(name.clone());
+        }
+        let profile = self.deps.tenants.get_profile(self.tenant_id, id).await?;
+        let name = profile.map(|p| p.name).unwrap_or_default();
+        self.names.insert(id.to_string(), name.clone());
+        Ok(name)
+    }
+}
+
+impl DeviceView {
+    async fn of(device: DeviceRecord, profiles: &mut ProfileNames<'_>) -> Result<DeviceView, AppError> {
+        let der = B64.decode(&device.certificate).unwrap_or_default();
+        Ok(DeviceView {
+            profile_name: profiles.name(&device.profile_id).await?,
+            certificate_id: certificate_id(&device.tenant_id, &device.fingerprint_sha256),
+            details: certificate_details(&der).ok(),
+            device,
+        })
+    }
+}
+
+/// The devices `admits` keeps, counted; the window `[offset, offset + limit)` kept.
+async fn page_devices(
+    deps: &Deps,
+    caller: &Caller,
+    filter: &DeviceFilter,
+    admits: impl Fn(&DeviceRecord, Option<&CertificateDetails>) -> bool,
+    limit: usize,
+    offset: usize,
+) -> Result<(u64, Vec<DeviceRecord>), AppError> {
+    let tenant = caller.tenant.id.as_str();
+    let mut total = 0u64;
+    let mut window = Vec::new();
+    let mut consider = |device: DeviceRecord| {
+        let der = B64.decode(&device.certificate).unwrap_or_default();
+        let details = certificate_details(&der).ok();
+        if filter.admits(&device) && admits(&device, details.as_ref()) {
+            if (offset as u64..(offset + limit) as u64).contains(&total) {
+                window.push(device);
+            }
+            total += 1;
+        }
+    };
+    if let Some(identifier) = &filter.device_identifier {
+        if let Some(device) = deps.inventory.get_device(tenant, identifier).await? {
+            consider(device);
+        }
+        return Ok((total, window));
+    }
+    let mut range = filter.range();
+    loop {
+        let page = deps.inventory.list_devices(tenant, &range, SCAN_PAGE).await?;
+        page.items.into_iter().for_each(&mut consider);
+        match page.next {
+            Some(after) => range.after = Some(after),
+            None => return Ok((total, window)),
+        }
+    }
+}
+
+pub async fn list_devices(
+    deps: &Deps,
+    caller: &Caller,
+    filter: DeviceFilter,
+    limit: usize,
+    offset: usize,
+) -> Result<Paged<DeviceView>, AppError> {
+    check_paging(limit, offset)?;
+    let (total, devices) = page_devices(deps, caller, &filter, |_, _| true, limit, offset).await?;
+    let mut profiles = ProfileNames {
+        deps,
+        tenant_id: &caller.tenant.id,
+        names: HashMap::new(),
+    };
+    let mut records = Vec::with_capacity(devices.len());
+    for device in devices {
+        records.push(DeviceView::of(device, &mut profiles).await?);
+    }
+    Ok(Paged {
+        limit,
+        offset,
+        total,
+        records,
+    })
+}
+
+pub async fn get_device(deps: &Deps, caller: &Caller, id: &str) -> Result<DeviceView, AppError> {
+    uuid::Uuid::parse_str(id)
+        .map_err(|_| AppError::invalid(format!("`{id}` is not a device id (a UUID)")))?;
+    let device = deps
+        .inventory
+        .get_device_by_id(&caller.tenant.id, id)
+        .await?
+        .ok_or(AppError::NotFound("device"))?;
+    let mut profiles = ProfileNames {
+        deps,
+        tenant_id: &caller.tenant.id,
+        names: HashMap::new(),
+    };
+    DeviceView::of(device, &mut profiles).await
+}
+
+/// ISSUED until its validity ends, then EXPIRED.
+pub fn certificate_status(details: &CertificateDetails, now: DateTime<Utc>) -> &'static str {
+    if details.validity_end < now {
+        "EXPIRED"
+    } else {
+        "ISSUED"
+    }
+}
+
+/// What a certificate list selects.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateFilter {
+    pub profile_id: Option<String>,
+    pub common_name: Option<String>,
+    pub serial_number: Option<String>,
+    /// `ISSUED` or `EXPIRED`.
+    pub status: Option<String>,
+}
+
+/// The certificates devices hold (a certificate only a keystore brought in is not a
+/// device's), in device creation order.
+pub async fn list_device_certificates(
+    deps: &Deps,
+    caller: &Caller,
+    filter: CertificateFilter,
+    limit: usize,
+    offset: usize,
+) -> Result<Paged<DeviceView>, AppError> {
+    check_paging(limit, offset)?;
+    if let Some(status) = &filter.status {
+        if status != "ISSUED" && status != "EXPIRED" {
+            return Err(AppError::invalid(format!(
+                "status must be ISSUED or EXPIRED; got `{status}`"
+            )));
+        }
+    }
+    let now = Utc::now();
+    let serial = filter
+        .serial_number
+        .as_ref()
+        .map(|s| s.trim().to_ascii_uppercase());
+    let admits = |_: &DeviceRecord, details: Option<&CertificateDetails>| {
+        let Some(d) = details else { return false };
+        filter
+            .common_name
+            .as_ref()
+            .is_none_or(|cn| d.subject_cn.iter().any(|c| c == cn))
+            && serial.as_ref().is_none_or(|s| d.serial_number == *s)
+            && filter
+                .status
+                .as_deref()
+                .is_none_or(|s| certificate_status(d, now) == s)
+    };
+    let device_filter = DeviceFilter {
+        profile_id: filter.profile_id.clone(),
+        ..Default::default()
+    };
+    let (total, devices) = match &serial {
+        // A serial number is a key lookup: the devices holding those certificates.
+        Some(serial) => {
+            let tenant = &caller.tenant.id;
+            let lookup = CertificateLookup::Serial(serial.clone());
+            let mut total = 0u64;
+            let mut window = Vec::new();
+            for entry in deps.inventory.find_certificates(tenant, &lookup).await? {
+                let Some(identifier) = entry.device_identifier else {
+                    continue;
+                };
+                let Some(device) = deps.inventory.get_device(tenant, &identifier).await? else {
+                    continue;
+                };
+                let der = B64.decode(&device.certificate).unwrap_or_default();
+                if device_filter.admits(&device) && admits(&device, certificate_details(&der).ok().as_ref()) {
+                    if (offset as u64..(offset + limit) as u64).contains(&total) {
+                        window.push(device);
+                    }
+                    total += 1;
+                }
+            }
+            (total, window)
+        }
+        None => page_devices(deps, caller, &device_filter, admits, limit, offset).await?,
+    };
+    let mut profiles = ProfileNames {
+        deps,
+        tenant_id: &caller.tenant.id,
+        names: HashMap::new(),
+    };
+    let mut records = Vec::with_capacity(devices.len());
+    for device in devices {
+        records.push(DeviceView::of(device, &mut profiles).await?);
+    }
+    Ok(Paged {
+        limit,
+        offset,
+        total,
+        records,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_take_days_and_rfc3339_with_an_unencoded_plus() {
+        let day_end = parse_instant("created_to", "2026-01-31", Bound::To).unwrap();
+        assert_eq!(format_timestamp(day_end), "2026-01-31T23:59:59.999999Z");
+        let day_start = parse_instant("created_from", "2026-01-31", Bound::From).unwrap();
+        assert_eq!(format_timestamp(day_start), "2026-01-31T00:00:00.000000Z");
+        let offset = parse_instant("updated_to", "2026-01-31T12:00:00 01:00", Bound::To).unwrap();
+        assert_eq!(format_timestamp(offset), "2026-01-31T11:00:00.000000Z");
+        let refused = parse_instant("created_from", "yesterday", Bound::From).unwrap_err();
+        assert!(refused.to_string().contains("created_from"), "{refused}");
+    }
+}
