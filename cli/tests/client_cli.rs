@@ -396,6 +396,89 @@ fn an_unknown_edge_instance_is_refused_naming_the_ones_there_are() {
     );
 }
 
+#[test]
+fn an_imported_keystore_is_found_read_and_exported_to_a_private_file() {
+    let cli = Cli::start();
+    let edge = cli.ready_for_keystores();
+    let keystore = corpus("openssl3-default-p256-chain.p12");
+    cli.import_keystores(&edge, &[keystore.to_str().unwrap()])
+        .expect(0, "IMPORTED");
+    let found = cli.run(&[
+        "certificates",
+        "search",
+        "--name",
+        "leaf-p256",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(found.code, 0, "{}", found.stderr);
+    let id = found.json()["certificates"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cli.run(&["certificates", "search", "--name", "leaf-p256"])
+        .expect(0, "1 found");
+    cli.run(&["certificates", "get", &id]).expect(0, "leaf-p256");
+    cli.write("passphrase", "export me\n");
+    let out = cli.work.path().join("leaf.p12");
+    let export = [
+        "certificates",
+        "export",
+        &id,
+        "--format",
+        "pkcs12",
+        "--passphrase-file",
+        "passphrase",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    cli.run(&export).expect(0, "mode 0600");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    const SCRIPT: &str = r#"
+import base64, json, sys
+from cryptography.hazmat.primitives.serialization import pkcs12
+request = json.load(sys.stdin)
+p12 = pkcs12.load_pkcs12(base64.b64decode(request["p12"]), b"export me")
+print(json.dumps({"key": p12.key is not None, "cn": p12.cert.certificate.subject.rfc4514_string()}))
+"#;
+    let p12 = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        std::fs::read(&out).unwrap(),
+    );
+    let opened = certport_tests::python::run_json(SCRIPT, &serde_json::json!({"p12": p12}));
+    assert_eq!(opened["key"], true, "{opened}");
+}
+
+#[test]
+fn devices_list_and_read_in_a_table() {
+    let cli = Cli::start();
+    let profile = cli.pem_profile();
+    cli.write_certificate_directory();
+    cli.run(&["import-certificates", "--profile", &profile, "certs"]);
+    let listed = cli.run(&["devices", "list", "--limit", "2"]);
+    listed.expect(0, "2 of 3 (from 0)");
+    let json = cli
+        .run(&["devices", "list", "--identifier", "m-3", "--output", "json"])
+        .json();
+    let id = json["records"][0]["id"].as_str().unwrap().to_string();
+    cli.run(&["devices", "get", &id]).expect(0, "m-3");
+    let missing = cli.run(&[
+        "certificates",
+        "export",
+        json["records"][0]["certificate"]["id"].as_str().unwrap(),
+        "--passphrase-file",
+        "nope",
+        "--out",
+        "x",
+    ]);
+    assert_eq!(missing.code, 1, "{}", missing.stdout);
+    assert!(missing.stderr.contains("no private key"), "{}", missing.stderr);
+}
+
 fn rand_bytes(buf: &mut [u8]) {
     // xorshift: incompressible enough for deflate, no extra dependency.
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;

@@ -74,6 +74,12 @@ impl ApiClient {
             .await
     }
 
+    /// POSTs JSON and answers the raw body (an export, a download).
+    pub async fn post_json_for_bytes(&self, path: &str, body: &Value) -> Result<Vec<u8>, ClientError> {
+        self.send_raw("POST", path, self.http.post(self.url(path)).json(body))
+            .await
+    }
+
     /// PUTs a body to an upload URL from the service, with exactly the headers it gave
     /// (never the API key: the URL is its own authorization).
     pub async fn upload_to(&self, upload: &Value, body: Vec<u8>) -> Result<(), ClientError> {
@@ -120,6 +126,20 @@ impl ApiClient {
         path: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<Value, ClientError> {
+        let body = self.send_raw(method, path, request).await?;
+        serde_json::from_slice(&body).map_err(|_| ClientError::InvalidResponse {
+            path: path.to_string(),
+            reason: "the body is not JSON".into(),
+        })
+    }
+
+    /// The body of a 2xx answer; a refusal with the service's message otherwise.
+    async fn send_raw(
+        &self,
+        method: &'static str,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, ClientError> {
         let response = request
             .header("x-api-key", self.api_key.as_str())
             .send()
@@ -129,17 +149,17 @@ impl ApiClient {
                 reason: e.without_url().to_string(),
             })?;
         let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| ClientError::Unreachable {
+        let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable {
             url: self.url(path),
             reason: e.without_url().to_string(),
         })?;
-        let body: Option<Value> = serde_json::from_str(&text).ok();
         if !(200..300).contains(&status) {
+            let body: Option<Value> = serde_json::from_slice(&bytes).ok();
             let message = body
                 .as_ref()
                 .and_then(|b| b["errors"][0]["message"].as_str())
                 .map(str::to_string)
-                .unwrap_or_else(|| text.chars().take(200).collect());
+                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
             return Err(ClientError::Refused {
                 method,
                 path: path.to_string(),
@@ -147,10 +167,7 @@ impl ApiClient {
                 message,
             });
         }
-        body.ok_or_else(|| ClientError::InvalidResponse {
-            path: path.to_string(),
-            reason: "the body is not JSON".into(),
-        })
+        Ok(bytes.to_vec())
     }
 }
 

@@ -51,7 +51,7 @@ pub async fn import(
     args: ImportKeystoresArgs,
 ) -> Result<Outcome, ClientError> {
     let public_key = edge_public_key(client, &args.edge_instance).await?;
-    let password = read_password(args.password_file.as_ref())?;
+    let password = read_secret(args.password_file.as_ref(), "Keystore password: ")?;
     // One sealed password serves every item, as the API allows.
     let sealed = B64.encode(seal_to(&public_key.1, password.as_bytes()));
     drop(password);
@@ -92,7 +92,10 @@ pub async fn import(
 }
 
 /// The edge instance's encryption key id and its X25519 public key.
-async fn edge_public_key(client: &ApiClient, edge_id: &str) -> Result<(String, [u8; 32]), ClientError> {
+pub(super) async fn edge_public_key(
+    client: &ApiClient,
+    edge_id: &str,
+) -> Result<(String, [u8; 32]), ClientError> {
     let edges = client.get("/v1/edgeinstances").await?;
     let listed = edges["edgeInstances"].as_array().cloned().unwrap_or_default();
     let Some(edge) = listed.iter().find(|e| e["id"] == edge_id) else {
@@ -107,6 +110,11 @@ async fn edge_public_key(client: &ApiClient, edge_id: &str) -> Result<(String, [
         )));
     };
     let key_id = field(edge, "/v1/edgeinstances", "encryptionKeyId")?.to_string();
+    Ok((key_id.clone(), dek_public_key(client, &key_id).await?))
+}
+
+/// The X25519 public key of the encryption key (DEK) `key_id`.
+pub(super) async fn dek_public_key(client: &ApiClient, key_id: &str) -> Result<[u8; 32], ClientError> {
     let path = format!("/v1/edgeencryptionkeys/{key_id}");
     let key = client.get(&path).await?;
     let public = B64
@@ -117,24 +125,24 @@ async fn edge_public_key(client: &ApiClient, edge_id: &str) -> Result<(String, [
             path,
             reason: "`key` is not a base64 32-byte public key".into(),
         })?;
-    Ok((key_id, public))
+    Ok(public)
 }
 
-fn read_password(file: Option<&PathBuf>) -> Result<Zeroizing<String>, ClientError> {
-    let password = match file {
-        Some(path) => {
-            let content = Zeroizing::new(
-                std::fs::read_to_string(path)
-                    .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))?,
-            );
-            Zeroizing::new(content.lines().next().unwrap_or_default().to_string())
-        }
-        None => Zeroizing::new(rpassword::prompt_password("Keystore password: ").map_err(|e| {
-            ClientError::Input(format!(
-                "cannot prompt for the password ({e}); use --password-file"
-            ))
-        })?),
-    };
+/// The first line of `file`, or what the user types at `prompt` (not echoed).
+pub(super) fn read_secret(file: Option<&PathBuf>, prompt: &str) -> Result<Zeroizing<String>, ClientError> {
+    let password =
+        match file {
+            Some(path) => {
+                let content = Zeroizing::new(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))?,
+                );
+                Zeroizing::new(content.lines().next().unwrap_or_default().to_string())
+            }
+            None => Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| {
+                ClientError::Input(format!("cannot prompt for it ({e}); give a file instead"))
+            })?),
+        };
     Ok(password)
 }
 

@@ -3,6 +3,7 @@
 
 mod api;
 mod certificates;
+mod inventory;
 mod jobs;
 mod keystores;
 mod output;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 pub use api::{ApiClient, ClientError};
 pub use certificates::ImportCertificatesArgs;
+pub use inventory::{CertificatesCommand, DevicesCommand};
 pub use jobs::JobsCommand;
 pub use keystores::{ImportKeystoresArgs, TrustedCaCommand};
 pub use output::Output;
@@ -75,6 +77,12 @@ pub enum ClientCommand {
     /// Manage the CA certificates keystore chains must end at.
     #[command(subcommand)]
     TrustedCa(TrustedCaCommand),
+    /// Search and read the inventory's certificates; export one with its private key.
+    #[command(subcommand)]
+    Certificates(CertificatesCommand),
+    /// List and read devices.
+    #[command(subcommand)]
+    Devices(DevicesCommand),
 }
 
 pub async fn run(connection: &Connection, command: ClientCommand) -> Result<Outcome, ClientError> {
@@ -86,6 +94,8 @@ pub async fn run(connection: &Connection, command: ClientCommand) -> Result<Outc
         ClientCommand::Jobs(command) => jobs::run(&client, output, command).await,
         ClientCommand::Profiles(command) => profiles::run(&client, output, command).await,
         ClientCommand::TrustedCa(command) => keystores::trusted_ca(&client, output, command).await,
+        ClientCommand::Certificates(command) => inventory::certificates(&client, output, command).await,
+        ClientCommand::Devices(command) => inventory::devices(&client, output, command).await,
     }
 }
 

@@ -1,0 +1,282 @@
+//! `certport certificates` and `certport devices`: the inventory from the terminal.
+//! An export's passphrase is sealed here to the certificate's DEK, and the file is
+//! written readable by its owner only.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use certport_core::crypto::seal_to;
+use serde_json::{json, Value};
+
+use super::api::{field, ApiClient, ClientError};
+use super::keystores::{dek_public_key, read_secret};
+use super::output::{print_json, table, text, Output};
+use super::Outcome;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum CertificatesCommand {
+    /// Searches the inventory (Venafi's expression language); prints one page.
+    Search {
+        /// A whole search expression as JSON, e.g. '{"field": "subjectCN", "operator": "FIND", "value": "meter"}'.
+        #[arg(long, conflicts_with_all = ["fingerprint", "name"])]
+        expression: Option<String>,
+        /// A SHA-1 fingerprint (any case, separators allowed).
+        #[arg(long)]
+        fingerprint: Option<String>,
+        /// Part of the subject CN or a DNS name (case-insensitive).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        page: u64,
+        #[arg(long, default_value_t = 100)]
+        page_size: u64,
+    },
+    /// Shows one certificate.
+    Get { id: String },
+    /// Writes the certificate with its private key to a file (mode 0600).
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Pem)]
+        format: ExportFormat,
+        /// Where to write it (a .zip for PEM, a .p12 for PKCS12).
+        #[arg(long)]
+        out: PathBuf,
+        /// A file whose first line is the passphrase that protects the key; without it, you are prompted.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A zip of the encrypted key (PKCS#8), the certificate and the chain both ways round.
+    Pem,
+    /// A PKCS#12 keystore.
+    Pkcs12,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum DevicesCommand {
+    /// Lists devices (DigiCert's device list), one page.
+    List {
+        #[arg(long)]
+        identifier: Option<String>,
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
+    /// Shows one device.
+    Get { id: String },
+}
+
+fn expression(
+    expression: Option<String>,
+    fingerprint: Option<String>,
+    name: Option<String>,
+) -> Result<Value, ClientError> {
+    if let Some(json) = expression {
+        return serde_json::from_str(&json)
+            .map_err(|e| ClientError::Input(format!("--expression is not JSON: {e}")));
+    }
+    let mut operands = Vec::new();
+    if let Some(fingerprint) = fingerprint {
+        operands.push(json!({"field": "fingerprint", "operator": "EQ", "value": fingerprint}));
+    }
+    if let Some(name) = name {
+        operands.push(json!({"operator": "OR", "operands": [
+            {"field": "subjectCN", "operator": "FIND", "value": name},
+            {"field": "subjectAlternativeNameDns", "operator": "FIND", "value": name}]}));
+    }
+    Ok(json!({"operands": operands}))
+}
+
+fn certificate_rows(certificates: &[Value]) -> Vec<Vec<String>> {
+    certificates
+        .iter()
+        .map(|c| {
+            vec![
+                text(&c["id"]),
+                text(&c["certificateName"]),
+                text(&c["fingerprint"]),
+                text(&c["validityEnd"]),
+                if c.get("dekHash").is_some() { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect()
+}
+
+const CERTIFICATE_COLUMNS: [&str; 5] = ["id", "name", "fingerprint", "valid until", "key"];
+
+pub async fn certificates(
+    client: &ApiClient,
+    output: Output,
+    command: CertificatesCommand,
+) -> Result<Outcome, ClientError> {
+    match command {
+        CertificatesCommand::Search {
+            expression: json,
+            fingerprint,
+            name,
+            page,
+            page_size,
+        } => {
+            let body = json!({
+                "expression": expression(json, fingerprint, name)?,
+                "paging": {"pageNumber": page, "pageSize": page_size},
+            });
+            let found = client
+                .post_json("/outagedetection/v1/certificatesearch", &body)
+                .await?;
+            match output {
+                Output::Json => print_json(&found),
+                Output::Table => {
+                    let listed = found["certificates"].as_array().cloned().unwrap_or_default();
+                    println!("{}", table(&CERTIFICATE_COLUMNS, &certificate_rows(&listed)));
+                    println!("{} found", text(&found["count"]));
+                }
+            }
+        }
+        CertificatesCommand::Get { id } => {
+            let certificate = client
+                .get(&format!("/outagedetection/v1/certificates/{id}"))
+                .await?;
+            match output {
+                Output::Json => print_json(&certificate),
+                Output::Table => println!(
+                    "{}",
+                    table(&CERTIFICATE_COLUMNS, &certificate_rows(&[certificate]))
+                ),
+            }
+        }
+        CertificatesCommand::Export {
+            id,
+            format,
+            out,
+            passphrase_file,
+        } => {
+            let path = format!("/outagedetection/v1/certificates/{id}");
+            let certificate = client.get(&path).await?;
+            let Some(dek) = certificate["dekHash"].as_str() else {
+                return Err(ClientError::Input(format!(
+                    "certificate {id} has no private key in the inventory: nothing to export"
+                )));
+            };
+            let public_key = dek_public_key(client, dek).await?;
+            let passphrase = read_secret(passphrase_file.as_ref(), "Passphrase for the exported key: ")?;
+            let sealed = B64.encode(seal_to(&public_key, passphrase.as_bytes()));
+            drop(passphrase);
+            let format_name = match format {
+                ExportFormat::Pem => "PEM",
+                ExportFormat::Pkcs12 => "PKCS12",
+            };
+            let request = json!({"exportFormat": format_name, "encryptedPrivateKeyPassphrase": sealed,
+                                 "encryptedKeystorePassphrase": "", "certificateLabel": ""});
+            let export = client
+                .post_json_for_bytes(&format!("{path}/keystore"), &request)
+                .await?;
+            write_private(&out, &export)?;
+            let written = json!({"id": id, "format": format_name, "file": out.display().to_string(), "bytes": export.len()});
+            match output {
+                Output::Json => print_json(&written),
+                Output::Table => println!("wrote {} ({} bytes, mode 0600)", out.display(), export.len()),
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// Writes `bytes` to `path`, readable and writable by its owner only.
+fn write_private(path: &PathBuf, bytes: &[u8]) -> Result<(), ClientError> {
+    let cannot = |e: std::io::Error| ClientError::Input(format!("cannot write {}: {e}", path.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path).map_err(cannot)?;
+        // An existing file keeps its mode through open: narrow it before writing.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(cannot)?;
+        file.write_all(bytes).map_err(cannot)
+    }
+    #[cfg(not(unix))]
+    {
+        options
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(cannot)
+    }
+}
+
+fn device_rows(devices: &[Value]) -> Vec<Vec<String>> {
+    devices
+        .iter()
+        .map(|d| {
+            vec![
+                text(&d["id"]),
+                text(&d["device_identifier"]),
+                text(&d["enrollment_profile"]["name"]),
+                text(&d["certificate"]["common_name"]),
+                text(&d["certificate"]["valid_to"]),
+            ]
+        })
+        .collect()
+}
+
+const DEVICE_COLUMNS: [&str; 5] = ["id", "identifier", "profile", "certificate CN", "valid until"];
+
+pub async fn devices(
+    client: &ApiClient,
+    output: Output,
+    command: DevicesCommand,
+) -> Result<Outcome, ClientError> {
+    let answer = match command {
+        DevicesCommand::List {
+            identifier,
+            profile,
+            limit,
+            offset,
+        } => {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            query
+                .append_pair("limit", &limit.to_string())
+                .append_pair("offset", &offset.to_string());
+            if let Some(identifier) = &identifier {
+                query.append_pair("device_identifier", identifier);
+            }
+            if let Some(profile) = &profile {
+                query.append_pair("enrollment_profile_id", profile);
+            }
+            let path = format!("/iot/api/v2/device?{}", query.finish());
+            let page = client.get(&path).await?;
+            if output == Output::Table {
+                let records = page["records"].as_array().cloned().unwrap_or_default();
+                println!("{}", table(&DEVICE_COLUMNS, &device_rows(&records)));
+                println!("{} of {} (from {})", records.len(), text(&page["total"]), offset);
+            }
+            page
+        }
+        DevicesCommand::Get { id } => {
+            let path = format!("/iot/api/v2/device/{id}");
+            let device = client.get(&path).await?;
+            field(&device, &path, "id")?;
+            if output == Output::Table {
+                println!(
+                    "{}",
+                    table(&DEVICE_COLUMNS, &device_rows(std::slice::from_ref(&device)))
+                );
+            }
+            device
+        }
+    };
+    if output == Output::Json {
+        print_json(&answer);
+    }
+    Ok(Outcome::Success)
+}

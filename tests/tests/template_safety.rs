@@ -1,0 +1,84 @@
+//! What `template.yaml` must keep, since the stack holds a vault: keys and records outlive
+//! the stack, only the export function may decrypt a stored private key, and the HTTP
+//! API logs access (never bodies) and throttles.
+// Test code: a failed step should stop the run that took it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use certport_tests::fixtures::repo_root;
+
+/// The text of each resource under `Resources:`, by logical name.
+fn resources() -> Vec<(String, String)> {
+    let template = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
+    let body = template.split("\nResources:\n").nth(1).unwrap();
+    let mut resources: Vec<(String, String)> = Vec::new();
+    for line in body.lines() {
+        let is_name = line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
+        if is_name {
+            resources.push((line.trim().trim_end_matches(':').to_string(), String::new()));
+        } else if !line.starts_with(' ') && !line.is_empty() {
+            break;
+        } else if let Some((_, text)) = resources.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    resources
+}
+
+fn resource(name: &str) -> String {
+    resources()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .1
+}
+
+#[test]
+fn deleting_or_replacing_the_stack_keeps_the_table_the_bucket_and_both_keys() {
+    for name in ["RecordsTable", "UploadBucket", "DataKey", "DekKey"] {
+        let text = resource(name);
+        assert!(
+            text.contains("DeletionPolicy: Retain") && text.contains("UpdateReplacePolicy: Retain"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn only_the_export_function_may_decrypt_a_stored_private_key() {
+    let decrypting: Vec<String> = resources()
+        .into_iter()
+        .filter(|(_, text)| {
+            text.contains("Type: AWS::Serverless::Function")
+                && text.contains("kms:EncryptionContext:certport:purpose: private-key")
+        })
+        .filter(|(_, text)| {
+            // The statement naming the private-key purpose grants Decrypt (not only GenerateDataKey).
+            text.split("- Sid: ").any(|statement| {
+                statement.contains("purpose: private-key") && statement.contains("Action: kms:Decrypt")
+            })
+        })
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(decrypting, ["CertificateExportFunction"]);
+    assert!(
+        !resource("InventoryReadsFunction").contains("kms:"),
+        "the read function has no KMS at all"
+    );
+}
+
+#[test]
+fn the_http_api_logs_access_as_json_without_bodies_and_throttles_every_route() {
+    let api = resource("HttpApi");
+    assert!(
+        api.contains("AccessLogSettings:") && api.contains("\"requestId\""),
+        "{api}"
+    );
+    let format = api.split("Format:").nth(1).unwrap();
+    assert!(
+        !format.to_lowercase().contains("body"),
+        "no request or response body in the access log: {format}"
+    );
+    assert!(api.contains("ThrottlingRateLimit: !Ref ThrottlingRateLimit"));
+    assert!(api.contains("ThrottlingBurstLimit: !Ref ThrottlingBurstLimit"));
+}
