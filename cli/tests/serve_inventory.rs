@@ -78,8 +78,8 @@ print(json.dumps({"id": certificate_id, "subject": found.subject, "dek": dek is 
     assert_eq!(certport_core::testing::certs::der_of(cert_pem), leaf);
     assert_eq!(
         found["chain"].as_array().unwrap().len(),
-        1,
-        "the root comes with it: {found}"
+        2,
+        "the intermediate and the trusted root come with it: {found}"
     );
     let (status, view) = f
         .call(
@@ -113,13 +113,13 @@ async fn contents_come_as_pem_in_each_chain_order_or_as_the_leaf_der() {
     assert_eq!((status, content_type.as_str()), (200, "text/plain"));
     let ee_first = String::from_utf8(ee_first).unwrap();
     let blocks: Vec<&str> = ee_first.split("\n\n").map(str::trim_end).collect();
-    assert_eq!(blocks.len(), 2, "{ee_first}");
+    assert_eq!(blocks.len(), 3, "leaf, intermediate, trusted root: {ee_first}");
     assert!(!ee_first.contains('\r'));
     assert_eq!(certport_core::testing::certs::der_of(blocks[0]), leaf);
     let (_, _, root_first) = contents(&f, &id, "?chainOrder=ROOT_FIRST&format=PEM").await;
     let root_first = String::from_utf8(root_first).unwrap();
     let root_first: Vec<&str> = root_first.split("\n\n").map(str::trim_end).collect();
-    assert_eq!(root_first, [blocks[1], blocks[0]]);
+    assert_eq!(root_first, [blocks[2], blocks[1], blocks[0]]);
     let (_, _, ee_only) = contents(&f, &id, "?chainOrder=EE_ONLY").await;
     assert_eq!(String::from_utf8(ee_only).unwrap().trim_end(), blocks[0]);
     let (status, content_type, der) = contents(&f, &id, "?format=DER").await;

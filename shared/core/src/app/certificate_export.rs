@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{encrypted_pkcs8_pem, open_envelope, open_sealed_box, pem_zip, pkcs12, Envelope};
 use crate::domain::{format_timestamp, AuditEvent, InventoryEntry, StoredKeyRecord};
 
-use super::certificate_reads::{chain_ders, details_of, find, Views};
+use super::certificate_reads::{details_of, find, full_chain, Views};
 use super::certificate_search::certificate_name;
 use super::edge_instances::dek_context;
 use super::keystore_import_process::{private_key_aad, private_key_context};
@@ -108,7 +108,7 @@ pub async fn export_private_key(
     drop(dek_secret);
     let private_key = open_private_key(deps, caller, &key).await?;
     let name = export_name(&entry, &request.certificate_label)?;
-    let chain = chain_ders(&entry);
+    let chain = full_chain(deps, caller, &entry).await?;
     let export = match request.format {
         ExportFormat::Pem => {
             let key_pem = encrypted_pkcs8_pem(&private_key, &key_passphrase).map_err(export_error)?;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto::certificates_pem;
 use crate::domain::{certificate_id, InventoryEntry};
+use crate::parsing::keystore::trust_anchor;
 use crate::parsing::{certificate_details, CertificateDetails};
 
 use super::{AppError, Caller, Deps};
@@ -133,6 +134,32 @@ pub(super) fn chain_ders(entry: &InventoryEntry) -> Vec<Vec<u8>> {
     ders
 }
 
+/// `chain_ders`, completed with the tenant's trusted CA that issued its last certificate
+/// when the keystore did not carry it: the chain up to its root.
+pub(super) async fn full_chain(
+    deps: &Deps,
+    caller: &Caller,
+    entry: &InventoryEntry,
+) -> Result<Vec<Vec<u8>>, AppError> {
+    let mut ders = chain_ders(entry);
+    if entry.key.is_none() {
+        return Ok(ders);
+    }
+    let trusted: Vec<Vec<u8>> = deps
+        .tenants
+        .list_trusted_cas(&caller.tenant.id)
+        .await?
+        .iter()
+        .filter_map(|ca| B64.decode(&ca.certificate).ok())
+        .collect();
+    let anchor = ders
+        .last()
+        .and_then(|last| trust_anchor(last, &trusted))
+        .map(<[u8]>::to_vec);
+    ders.extend(anchor);
+    Ok(ders)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentFormat {
     Pem,
@@ -172,8 +199,8 @@ impl ChainOrder {
     }
 }
 
-/// A certificate's contents: PEM blocks (separated by one blank line) in `order`, or the
-/// leaf's DER.
+/// A certificate's contents: PEM blocks (separated by one blank line) in `order`, up to
+/// the root when the tenant trusts it; or the leaf's DER.
 pub async fn certificate_contents(
     deps: &Deps,
     caller: &Caller,
@@ -182,10 +209,10 @@ pub async fn certificate_contents(
     order: ChainOrder,
 ) -> Result<Vec<u8>, AppError> {
     let entry = find(deps, caller, id).await?;
-    let mut ders = chain_ders(&entry);
     if format == ContentFormat::Der {
-        return Ok(ders.swap_remove(0));
+        return Ok(chain_ders(&entry).swap_remove(0));
     }
+    let mut ders = full_chain(deps, caller, &entry).await?;
     match order {
         ChainOrder::EeFirst => {}
         ChainOrder::RootFirst => ders.reverse(),

@@ -95,3 +95,18 @@ fn check_validity(cert: &X509Certificate<'_>, now: &ASN1Time) -> Result<(), Keys
     }
     Ok(())
 }
+
+/// The trusted CA certificate that issued `last` (the end of a stored chain), when the
+/// chain stops short of it: what completes the chain up to its root.
+pub fn trust_anchor<'a>(last: &[u8], trusted_cas: &'a [Vec<u8>]) -> Option<&'a [u8]> {
+    let last_der = last;
+    let last = parse(last).ok()?;
+    if last.subject().as_raw() == last.issuer().as_raw() {
+        return None;
+    }
+    trusted_cas.iter().map(Vec::as_slice).find(|der| {
+        *der != last_der
+            && parse(der)
+                .is_ok_and(|ca| ca.subject().as_raw() == last.issuer().as_raw() && issued_by(&last, &ca))
+    })
+}

@@ -7,7 +7,7 @@ mod pkcs8_pem;
 mod private_key;
 mod signature;
 
-pub use chain::order_trusted_chain;
+pub use chain::{order_trusted_chain, trust_anchor};
 pub use pkcs12::{open_pkcs12, KeystoreContents, Pkcs12Limits};
 pub use pkcs8_pem::{decrypt_pkcs8_pem, read_pem_certificate, read_pkcs8_key};
 pub use private_key::{find_leaf, KeyAlgorithm, PrivateKey};
