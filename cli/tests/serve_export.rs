@@ -106,7 +106,11 @@ print(json.dumps({"matches": spki(p12.key.public_key()) == spki(p12.cert.certifi
         SCRIPT,
         &json!({"p12": B64.encode(&p12), "passphrase": "keystore pass"}),
     );
-    assert_eq!(opened, json!({"matches": true, "chain": 2}), "intermediate and root");
+    assert_eq!(
+        opened,
+        json!({"matches": true, "chain": 2}),
+        "intermediate and root"
+    );
 }
 
 #[tokio::test]

@@ -52,13 +52,22 @@ pub(crate) fn ensure_certificate(tx: &Transaction<'_>, record: &CertificateRecor
     Ok(())
 }
 
-/// `(range.from, range.to, range.after)` as SQL parameters, open ends as NULL.
-fn range_params(range: &KeyRange) -> [Option<String>; 3] {
-    [range.from.clone(), range.to.clone(), range.after.clone()]
+/// A range as one condition on `sort_key` (?2 lower, ?3 upper) that the listing index
+/// serves: a page reads only its own rows. The lower bound is `after` (exclusive) when
+/// it is past `from` (inclusive).
+fn range_condition(range: &KeyRange) -> (&'static str, [String; 2]) {
+    // Above every key: keys are UTF-8 text.
+    let upper = range.to.clone().unwrap_or_else(|| "\u{10FFFF}".to_string());
+    match (&range.after, &range.from) {
+        (Some(after), from) if from.as_ref().is_none_or(|from| after >= from) => {
+            ("sort_key > ?2 AND sort_key <= ?3", [after.clone(), upper])
+        }
+        (_, from) => (
+            "sort_key >= ?2 AND sort_key <= ?3",
+            [from.clone().unwrap_or_default(), upper],
+        ),
+    }
 }
-
-const RANGE_CONDITION: &str =
-    "(?2 IS NULL OR sort_key >= ?2) AND (?3 IS NULL OR sort_key <= ?3) AND (?4 IS NULL OR sort_key > ?4)";
 
 /// `limit` items, and a cursor after the last one when more follow.
 fn paged<T>(mut items: Vec<(String, T)>, limit: usize) -> Page<T> {
@@ -170,15 +179,14 @@ impl InventoryStore for SqliteStore {
         range: &KeyRange,
         limit: usize,
     ) -> InfraResult<Page<DeviceRecord>> {
-        let (tenant_id, bounds) = (tenant_id.to_string(), range_params(range));
+        let (tenant_id, (condition, [lower, upper])) = (tenant_id.to_string(), range_condition(range));
         self.with("list devices", move |conn| {
             let sql = format!(
-                "SELECT sort_key, doc FROM devices WHERE tenant_id = ?1 AND {RANGE_CONDITION} ORDER BY sort_key LIMIT ?5"
+                "SELECT sort_key, doc FROM devices WHERE tenant_id = ?1 AND {condition} ORDER BY sort_key LIMIT ?4"
             );
             let mut query = conn.prepare_cached(&sql).map_err(db_error("list devices"))?;
-            let [from, to, after] = &bounds;
             let rows = query
-                .query_map(params![tenant_id, from, to, after, limit as i64 + 1], |r| {
+                .query_map(params![tenant_id, lower, upper, limit as i64 + 1], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                 })
                 .and_then(Iterator::collect::<Result<Vec<_>, _>>)
@@ -284,17 +292,16 @@ impl InventoryStore for SqliteStore {
         range: &KeyRange,
         limit: usize,
     ) -> InfraResult<Page<InventoryEntry>> {
-        let (tenant_id, bounds) = (tenant_id.to_string(), range_params(range));
+        let (tenant_id, (condition, [lower, upper])) = (tenant_id.to_string(), range_condition(range));
         self.with("list certificates", move |conn| {
             let sql = format!(
-                "SELECT {CERTIFICATE_COLUMNS}, sort_key FROM certificates WHERE tenant_id = ?1 AND {RANGE_CONDITION}
-                 ORDER BY sort_key LIMIT ?5"
+                "SELECT {CERTIFICATE_COLUMNS}, sort_key FROM certificates WHERE tenant_id = ?1 AND {condition}
+                 ORDER BY sort_key LIMIT ?4"
             );
-            let [from, to, after] = &bounds;
             let rows = conn
                 .prepare_cached(&sql)
                 .and_then(|mut q| {
-                    q.query_map(params![tenant_id, from, to, after, limit as i64 + 1], |r| {
+                    q.query_map(params![tenant_id, lower, upper, limit as i64 + 1], |r| {
                         Ok((r.get::<_, String>(4)?, entry(r)?))
                     })?
                     .collect::<Result<Vec<_>, _>>()

@@ -8,12 +8,17 @@ use std::collections::BinaryHeap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+
 use crate::domain::search::{Expression, Fact, Facts, Field, Operand, Operator};
 use crate::domain::{InventoryEntry, KeyRange};
-use crate::parsing::CertificateDetails;
+use crate::parsing::{CertificateDetails, SearchFacts};
 use crate::ports::CertificateLookup;
 
-use super::certificate_reads::{details_of, CertificateView, Views};
+use super::certificate_reads::{CertificateView, Views};
 use super::{AppError, Caller, Deps};
 
 /// Certificates read from the store per page of a scan.
@@ -54,42 +59,6 @@ pub struct SearchPage {
     /// Every match, not only this page's.
     pub count: u64,
     pub certificates: Vec<CertificateView>,
-}
-
-/// A certificate as search sees it.
-pub struct SearchFacts<'a> {
-    pub entry: &'a InventoryEntry,
-    pub details: &'a CertificateDetails,
-}
-
-fn texts(values: &[String]) -> Vec<Fact> {
-    values.iter().cloned().map(Fact::Text).collect()
-}
-
-impl Facts for SearchFacts<'_> {
-    fn facts(&self, field: Field) -> Vec<Fact> {
-        let d = self.details;
-        let text = |s: &str| vec![Fact::Text(s.to_string())];
-        match field {
-            Field::Id => text(&self.entry.certificate.id),
-            Field::Fingerprint => text(&d.fingerprint_sha1),
-            Field::CertificateName => text(&certificate_name(d)),
-            Field::SubjectCn => texts(&d.subject_cn),
-            Field::IssuerCn => texts(&d.issuer_cn),
-            Field::SubjectO => texts(&d.subject_o),
-            Field::SubjectOu => texts(&d.subject_ou),
-            Field::SerialNumber => text(&d.serial_number),
-            Field::SubjectAlternativeNameDns => texts(&d.san_dns),
-            Field::ValidityStart => vec![Fact::Date(d.validity_start)],
-            Field::ValidityEnd => vec![Fact::Date(d.validity_end)],
-            Field::KeyStrength => vec![Fact::Number(i64::from(d.key_strength))],
-            Field::EncryptionType => text(d.encryption_type),
-            Field::KeyCurve => d.key_curve.map(text).unwrap_or_default(),
-            Field::SelfSigned => vec![Fact::Bool(d.self_signed)],
-            Field::CertificateStatus => text("ACTIVE"),
-            Field::HasPrivateKey => vec![Fact::Bool(self.entry.key.is_some())],
-        }
-    }
 }
 
 /// The name a certificate goes by: its CN, else its SHA-1 fingerprint.
@@ -203,6 +172,43 @@ fn candidates(expression: &Expression) -> Candidates {
     Candidates::Range(range)
 }
 
+/// The entries that match, ranked; parsed and evaluated on the blocking pool, a share of
+/// them on each core.
+async fn evaluate(
+    entries: Vec<InventoryEntry>,
+    expression: Arc<Expression>,
+    orders: Arc<Vec<(Field, Direction)>>,
+) -> Result<Vec<Ranked>, AppError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let share = entries.len().div_ceil(cores);
+    let mut entries = entries;
+    let mut tasks = Vec::new();
+    while !entries.is_empty() {
+        let rest = entries.split_off(share.min(entries.len()));
+        let mine = std::mem::replace(&mut entries, rest);
+        let (expression, orders) = (expression.clone(), orders.clone());
+        tasks.push(tokio::task::spawn_blocking(move || {
+            mine.into_iter()
+                .filter_map(|entry| {
+                    let der = B64.decode(&entry.certificate.certificate).ok()?;
+                    let facts = SearchFacts::new(&entry, &der).ok()?;
+                    let key = expression.matches(&facts).then(|| sort_key(&orders, &facts))?;
+                    drop(facts);
+                    Some(Ranked { key, entry })
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut ranked = Vec::new();
+    for task in futures_util::future::join_all(tasks).await {
+        ranked.extend(task.map_err(|e| crate::ports::InfraError::permanent("search", e))?);
+    }
+    Ok(ranked)
+}
+
 /// One match while searching: its position in the requested order, and the entry.
 struct Ranked {
     key: Vec<SortValue>,
@@ -261,9 +267,8 @@ impl Ord for Ranked {
     }
 }
 
-fn sort_key(query: &SearchQuery, facts: &SearchFacts<'_>) -> Vec<SortValue> {
-    query
-        .orders
+fn sort_key(orders: &[(Field, Direction)], facts: &dyn Facts) -> Vec<SortValue> {
+    orders
         .iter()
         .map(|(field, direction)| {
             let value = facts
@@ -321,49 +326,63 @@ pub async fn search_certificates(
         best: BinaryHeap::new(),
     };
     let tenant = caller.tenant.id.as_str();
-    let mut consider = |entry: InventoryEntry| -> Result<(), AppError> {
-        let details = details_of(&entry)?;
-        let facts = SearchFacts {
-            entry: &entry,
-            details: &details,
-        };
-        if query.expression.matches(&facts) {
-            let key = sort_key(&query, &facts);
-            collector.offer(Ranked { key, entry });
-        }
-        Ok(())
-    };
-    match candidates(&query.expression) {
+    let expression = Arc::new(query.expression);
+    let orders = Arc::new(query.orders);
+    let evaluate = |entries: Vec<InventoryEntry>| evaluate(entries, expression.clone(), orders.clone());
+    match candidates(&expression) {
         Candidates::Ids(ids) => {
+            let mut entries = Vec::new();
             for id in ids.iter().filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
-                if let Some(entry) = deps.inventory.get_certificate(tenant, id).await? {
-                    consider(entry)?;
-                }
+                entries.extend(deps.inventory.get_certificate(tenant, id).await?);
             }
+            evaluate(entries)
+                .await?
+                .into_iter()
+                .for_each(|r| collector.offer(r));
         }
         Candidates::Lookups(lookups) => {
             let mut seen = std::collections::HashSet::new();
+            let mut entries = Vec::new();
             for lookup in &lookups {
                 for entry in deps.inventory.find_certificates(tenant, lookup).await? {
                     if seen.insert(entry.certificate.id.clone()) {
-                        consider(entry)?;
+                        entries.push(entry);
                     }
                 }
             }
+            evaluate(entries)
+                .await?
+                .into_iter()
+                .for_each(|r| collector.offer(r));
         }
-        Candidates::Range(mut range) => loop {
-            let page = deps
+        Candidates::Range(mut range) => {
+            // The next page is read while this one is evaluated.
+            let mut page = deps
                 .inventory
                 .list_certificates(tenant, &range, SCAN_PAGE)
                 .await?;
-            for entry in page.items {
-                consider(entry)?;
+            loop {
+                let next = page.next.take();
+                let reading = async {
+                    match &next {
+                        Some(after) => {
+                            range.after = Some(after.clone());
+                            deps.inventory
+                                .list_certificates(tenant, &range, SCAN_PAGE)
+                                .await
+                                .map(Some)
+                        }
+                        None => Ok(None),
+                    }
+                };
+                let (matched, following) = tokio::join!(evaluate(std::mem::take(&mut page.items)), reading);
+                matched?.into_iter().for_each(|r| collector.offer(r));
+                match following? {
+                    Some(following) => page = following,
+                    None => break,
+                }
             }
-            match page.next {
-                Some(after) => range.after = Some(after),
-                None => break,
-            }
-        },
+        }
     }
     let ranked = collector.best.into_sorted_vec();
     let mut views = Views::new(deps, caller);

@@ -113,7 +113,9 @@ pub fn certificate_details(der: &[u8]) -> Result<CertificateDetails, Certificate
 }
 
 /// Venafi's encryption type, the key's strength in bits, and its curve.
-fn key(cert: &x509_parser::certificate::X509Certificate<'_>) -> (&'static str, u32, Option<&'static str>) {
+pub(super) fn key(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+) -> (&'static str, u32, Option<&'static str>) {
     let spki = cert.public_key();
     match spki.algorithm.algorithm.to_id_string().as_str() {
         "1.3.101.112" => ("EC", 256, Some("ED25519")),

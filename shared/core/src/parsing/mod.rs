@@ -3,10 +3,12 @@
 pub mod certificate;
 mod certificate_details;
 pub mod pem;
+mod search_facts;
 pub mod upload_zip;
 pub mod xml;
 
 pub use certificate::{certificate_record, parse_certificate, CertificateError, ParsedCertificate};
 pub use certificate_details::{certificate_details, CertificateDetails};
+pub use search_facts::SearchFacts;
 pub use upload_zip::{UploadArchive, UploadFile, ZipError, ZipLimits};
 pub mod keystore;

@@ -32,10 +32,16 @@ pub struct TestCert {
 /// A self-signed certificate. `subject` is OpenSSL's `/CN=.../O=...` form; `san` is an
 /// OpenSSL subjectAltName value such as `DNS:a.example,IP:10.0.0.1`.
 pub fn self_signed(key: KeyType, subject: &str, san: Option<&str>) -> TestCert {
+    self_signed_for_days(key, subject, san, 365)
+}
+
+/// `self_signed`, valid for `days` from now.
+pub fn self_signed_for_days(key: KeyType, subject: &str, san: Option<&str>, days: u32) -> TestCert {
     let dir = tempfile::tempdir().expect("temp dir");
     let (key_path, cert_path) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
     let mut cmd = Command::new("openssl");
-    cmd.args(["req", "-x509", "-nodes", "-days", "365", "-subj", subject])
+    let days = days.to_string();
+    cmd.args(["req", "-x509", "-nodes", "-days", &days, "-subj", subject])
         .args(key.newkey_args())
         .arg("-keyout")
         .arg(&key_path)

@@ -162,3 +162,100 @@ pub async fn import_keystores(deps: &Deps, caller: &Caller, body: &[u8]) -> (Vec
         .expect("results");
     (results.into_iter().map(|r| r.status).collect(), elapsed)
 }
+
+/// Validity periods of the inventory benchmark's templates: 10% of the certificates
+/// expire within each 30-day step.
+const INVENTORY_DAYS: [u32; 10] = [30, 60, 90, 120, 150, 180, 210, 240, 270, 300];
+
+/// Fills a new tenant's inventory with `count` distinct devices (P-256 certificates,
+/// numbered CN and SAN, expiring evenly over 300 days), straight through the port: the
+/// reads are what is measured. The caller, and one SHA-1 fingerprint to look up.
+pub async fn fill_inventory(deps: &Deps, count: u64) -> (Caller, String) {
+    use crate::domain::{format_timestamp, DeviceRecord, NewDevice};
+    use crate::parsing::parse_certificate;
+    let caller = new_caller(deps, "inventory bench").await;
+    let templates: Vec<Vec<u8>> = INVENTORY_DAYS
+        .iter()
+        .map(|days| {
+            let subject = format!("/CN=meter-{MARKER}/O=Bench Inc");
+            let san = format!("DNS:meter-{MARKER}.example.com");
+            super::certs::self_signed_for_days(KeyType::EcP256, &subject, Some(&san), *days).der
+        })
+        .collect();
+    let created = format_timestamp(chrono::Utc::now());
+    let mut sample = String::new();
+    let batch = 500u64;
+    for start in (0..count).step_by(batch as usize) {
+        let devices: Vec<NewDevice> = (start..(start + batch).min(count))
+            .map(|n| {
+                let der = numbered_copy(&templates[(n % 10) as usize], MARKER.as_bytes(), n);
+                let parsed = parse_certificate(der).expect("a numbered copy parses");
+                let certificate = parsed.record(&caller.tenant.id, &created);
+                let device = DeviceRecord {
+                    tenant_id: caller.tenant.id.clone(),
+                    device_identifier: format!("meter-{n}"),
+                    fingerprint_sha256: certificate.fingerprint_sha256.clone(),
+                    certificate: certificate.certificate.clone(),
+                    fields: Default::default(),
+                    profile_id: "bench".into(),
+                    job_id: "bench".into(),
+                    created_at: created.clone(),
+                };
+                NewDevice { device, certificate }
+            })
+            .collect();
+        if (start..start + batch).contains(&(count / 2)) {
+            sample = devices[(count / 2 - start) as usize]
+                .certificate
+                .fingerprint_sha1
+                .clone();
+        }
+        deps.inventory
+            .insert_devices(&devices)
+            .await
+            .expect("insert devices");
+    }
+    (caller, sample)
+}
+
+/// Runs the searches the inventory benchmark times: (what, matches, best time of `runs`).
+pub async fn time_searches(
+    deps: &Deps,
+    caller: &Caller,
+    fingerprint: &str,
+    runs: usize,
+) -> Vec<(String, u64, Duration)> {
+    use crate::app::{search_certificates, SearchQuery};
+    use crate::domain::search::{Expression, SearchLimits};
+    let soon = (chrono::Utc::now() + chrono::Duration::days(45)).to_rfc3339();
+    let searches = [
+        (
+            "fingerprint EQ (key lookup)",
+            json!({"field": "fingerprint", "operator": "EQ", "value": fingerprint}),
+        ),
+        (
+            "validityEnd < now + 45 days (expiry index)",
+            json!({"field": "validityEnd", "operator": "LT", "value": soon}),
+        ),
+        (
+            "subjectCN FIND (every record)",
+            json!({"field": "subjectCN", "operator": "FIND", "value": "METER-0000000042"}),
+        ),
+    ];
+    let mut results = Vec::new();
+    for (what, expression) in searches {
+        let mut best = Duration::MAX;
+        let mut count = 0;
+        for _ in 0..runs {
+            let parsed = Expression::parse(Some(&expression), &SearchLimits::default()).expect("expression");
+            let started = Instant::now();
+            let page = search_certificates(deps, caller, SearchQuery::new(parsed))
+                .await
+                .expect("search");
+            best = best.min(started.elapsed());
+            count = page.count;
+        }
+        results.push((what.to_string(), count, best));
+    }
+    results
+}
