@@ -116,19 +116,9 @@ async fn admin_mistakes_are_explained_not_panics() {
 /// certificate guard, and the stored key of the same certificate.
 async fn write_old_inventory(stack: &Stack, der: &[u8]) -> String {
     use aws_sdk_dynamodb::types::AttributeValue;
-    use sha2::Digest;
     let s = |v: &str| AttributeValue::S(v.to_string());
-    let certificate = B64.encode(der);
-    let fingerprint = hex::encode(sha2::Sha256::digest(der));
-    let device = format!(
-        r#"{{"tenant_id":"t","device_identifier":"dev-1","fingerprint_sha256":"{fingerprint}","certificate":"{certificate}",
-        "fields":{{}},"profile_id":"p","job_id":"j1","created_at":"2026-01-01T00:00:00.000000Z"}}"#
-    );
-    let key = format!(
-        r#"{{"tenant_id":"t","fingerprint_sha256":"{fingerprint}","fingerprint_sha1":"AB","subject":"CN=x",
-        "key_algorithm":"EC","chain":["{certificate}"],"private_key_object":"k","job_id":"j2","ordinal":0,
-        "imported_at":"2026-01-02T00:00:00.000000Z"}}"#
-    );
+    let (fingerprint, device) = certport_core::testing::legacy::device_doc("t", "dev-1", der);
+    let key = certport_core::testing::legacy::stored_key_doc("t", der);
     let items = [
         vec![
             ("pk", s("DEVICE#t#dev-1")),

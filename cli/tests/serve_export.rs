@@ -15,9 +15,7 @@ mod support;
 /// A server holding one imported keystore: the certificate's id.
 async fn with_one_keystore() -> (Fixture, String) {
     let f = Fixture::start().await;
-    let item = f.p256_item();
-    let job = f.import(vec![item]).await;
-    let fingerprint = job["results"][0]["fingerprint"].as_str().unwrap().to_string();
+    let fingerprint = f.import_one_keystore().await.fingerprint;
     let search = json!({"expression": {"field": "fingerprint", "operator": "EQ", "value": fingerprint}});
     let (_, found) = f
         .call(POST, "/outagedetection/v1/certificatesearch", Some(search))

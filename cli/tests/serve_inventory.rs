@@ -4,8 +4,6 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use certport_tests::python::{run_json_with, vcert_python};
 use serde_json::{json, Value};
 use support::venafi::{Fixture, GET, POST};
@@ -16,12 +14,8 @@ mod support;
 /// SHA-1 fingerprint and the leaf's DER.
 async fn with_one_keystore() -> (Fixture, String, Vec<u8>) {
     let f = Fixture::start().await;
-    let item = f.p256_item();
-    let job = f.import(vec![item]).await;
-    let result = &job["results"][0];
-    assert_eq!(result["status"], "IMPORTED", "{job}");
-    let leaf = B64.decode(result["certificateBytes"].as_str().unwrap()).unwrap();
-    (f, result["fingerprint"].as_str().unwrap().to_string(), leaf)
+    let imported = f.import_one_keystore().await;
+    (f, imported.fingerprint, imported.leaf)
 }
 
 async fn search(f: &Fixture, body: Value) -> (u16, Value) {

@@ -12,14 +12,10 @@ use certport_core::testing::certs::ca_signed_keystores;
 use certport_core::testing::scenarios::{
     certificate_templates, certificate_zip, import_certificates, import_keystores, keystore_batch, new_caller,
 };
-use certport_tests::moto::{OwnMotoServer, Stack, ENDPOINT_VAR};
+use certport_tests::moto::{bench_endpoint, Stack};
 
 fn main() {
-    let own = std::env::var(ENDPOINT_VAR).is_err().then(OwnMotoServer::start);
-    let endpoint = own.as_ref().map_or_else(
-        || std::env::var(ENDPOINT_VAR).expect("endpoint"),
-        |o| o.endpoint.clone(),
-    );
+    let (_own, endpoint) = bench_endpoint();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let stack = Stack::create_at(&endpoint).await;

@@ -93,13 +93,13 @@ impl Stack {
                 certport_aws::LOOKUP_INDEX,
                 "lookup_pk",
                 None,
-                ProjectionType::All,
+                ProjectionType::KeysOnly,
             ))
             .global_secondary_indexes(index(
                 certport_aws::SERIAL_INDEX,
                 "serial_pk",
                 None,
-                ProjectionType::All,
+                ProjectionType::KeysOnly,
             ))
             .global_secondary_indexes(index(
                 certport_aws::LISTING_INDEX,
@@ -183,6 +183,19 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .key_type(key_type)
         .build()
         .expect("key schema")
+}
+
+/// The moto server a benchmark uses: the one `CERTPORT_TEST_MOTO_ENDPOINT` names, or one of
+/// its own (kept running while the first value lives).
+pub fn bench_endpoint() -> (Option<OwnMotoServer>, String) {
+    match std::env::var(ENDPOINT_VAR) {
+        Ok(endpoint) => (None, endpoint),
+        Err(_) => {
+            let own = OwnMotoServer::start();
+            let endpoint = own.endpoint.clone();
+            (Some(own), endpoint)
+        }
+    }
 }
 
 /// A moto server of its own, from the virtualenv `scripts/test` makes under `.build/`,

@@ -231,6 +231,21 @@ async fn another_tenant_gets_404_for_every_route_naming_a_tenants_record() {
     let mine = format!("/outagedetection/v1/certificates/{}", t.certificate);
     let (code, certificate) = t.api.call(Some(&t.key_a), "GET", &mine, Body::None).await;
     assert_eq!(code, 200, "A reads its own certificate: {certificate}");
+    let (_, devices) = t
+        .api
+        .call(Some(&t.key_a), "GET", "/iot/api/v2/device", Body::None)
+        .await;
+    let device = devices["records"][0]["id"].as_str().unwrap().to_string();
+    let (code, error) = t
+        .api
+        .call(
+            Some(&t.key_b),
+            "GET",
+            &format!("/iot/api/v2/device/{device}"),
+            Body::None,
+        )
+        .await;
+    assert_eq!(code, 404, "B reads A's device: {error}");
     for (method, path, body) in named {
         let (code, error) = t.api.call(Some(&t.key_b), method, &path, body).await;
         assert_eq!(code, 404, "{method} {path} as tenant B: {error}");

@@ -150,3 +150,23 @@ impl Fixture {
 
 pub const GET: reqwest::Method = reqwest::Method::GET;
 pub const POST: reqwest::Method = reqwest::Method::POST;
+
+/// A certificate the fixture imported with its key.
+pub struct Imported {
+    /// SHA-1, upper-case hex.
+    pub fingerprint: String,
+    pub leaf: Vec<u8>,
+}
+
+impl Fixture {
+    /// The corpus's P-256 keystore imported (IMPORTED).
+    pub async fn import_one_keystore(&self) -> Imported {
+        let job = self.import(vec![self.p256_item()]).await;
+        let result = &job["results"][0];
+        assert_eq!(result["status"], "IMPORTED", "{job}");
+        Imported {
+            fingerprint: result["fingerprint"].as_str().unwrap().to_string(),
+            leaf: B64.decode(result["certificateBytes"].as_str().unwrap()).unwrap(),
+        }
+    }
+}

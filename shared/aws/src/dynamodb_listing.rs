@@ -135,7 +135,8 @@ impl DynamoStore {
         Ok(ShardPage { items, more })
     }
 
-    /// Every item whose `attribute` (the hash key of `index`) is `value`.
+    /// Every item whose `attribute` (the hash key of `index`, a keys-only index) is
+    /// `value`, read whole from the table (strongly consistent).
     pub(crate) async fn query_index(
         &self,
         operation: &'static str,
@@ -150,6 +151,13 @@ impl DynamoStore {
             .index_name(index)
             .key_condition_expression(format!("{attribute} = :v"))
             .expression_attribute_values(":v", AttributeValue::S(value));
-        self.query_all(operation, query).await
+        let mut items = Vec::new();
+        for keys in self.query_all(operation, query).await? {
+            let key =
+                Item::from_iter(["pk", "sk"].map(|k| (k.to_string(), keys.get(k).cloned().unwrap_or(s("")))));
+            // Gone since the index saw it: nothing to read.
+            items.extend(self.get_item(operation, key).await?);
+        }
+        Ok(items)
     }
 }

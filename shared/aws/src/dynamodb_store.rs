@@ -45,7 +45,7 @@ use certport_core::domain::JobKind;
 use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult, OpenJob, Record};
 
 use crate::dynamodb_transactions::TransactUpdate;
-use crate::errors::infra_error;
+use crate::errors::{conditional_write, infra_error};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
@@ -317,16 +317,7 @@ impl DynamoStore {
             .condition_expression(condition)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(infra_error(operation, e)),
-        }
+        conditional_write(operation, result)
     }
 }
 
@@ -347,16 +338,7 @@ impl DynamoStore {
             .condition_expression(update.condition)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(infra_error(operation, e)),
-        }
+        conditional_write(operation, result)
     }
 }
 

@@ -38,3 +38,24 @@ where
         InfraError::permanent(operation, message)
     }
 }
+
+/// A conditional write's outcome: `true` when written, `false` when its condition did not
+/// hold (nothing written); other failures as the ports' error.
+pub fn conditional_write<T, E, R>(
+    operation: &'static str,
+    result: Result<T, SdkError<E, R>>,
+) -> Result<bool, InfraError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error().and_then(|se| se.code()) == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(infra_error(operation, e)),
+    }
+}

@@ -69,21 +69,6 @@ fn range_condition(range: &KeyRange) -> (&'static str, [String; 2]) {
     }
 }
 
-/// `limit` items, and a cursor after the last one when more follow.
-fn paged<T>(mut items: Vec<(String, T)>, limit: usize) -> Page<T> {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next = if more {
-        items.last().map(|(k, _)| k.clone())
-    } else {
-        None
-    };
-    Page {
-        items: items.into_iter().map(|(_, item)| item).collect(),
-        next,
-    }
-}
-
 #[async_trait]
 impl InventoryStore for SqliteStore {
     async fn insert_devices(&self, devices: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
@@ -195,7 +180,7 @@ impl InventoryStore for SqliteStore {
                 .into_iter()
                 .map(|(key, doc)| Ok((key, from_doc(&doc)?)))
                 .collect::<InfraResult<Vec<_>>>()?;
-            Ok(paged(items, limit))
+            Ok(Page::first(items, limit))
         })
         .await
     }
@@ -311,7 +296,7 @@ impl InventoryStore for SqliteStore {
                 .into_iter()
                 .map(|(key, columns)| Ok((key, to_entry(columns)?)))
                 .collect::<InfraResult<Vec<_>>>()?;
-            Ok(paged(items, limit))
+            Ok(Page::first(items, limit))
         })
         .await
     }

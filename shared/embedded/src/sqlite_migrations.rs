@@ -224,18 +224,9 @@ mod tests {
     /// `stored_keys`, here both for one certificate.
     fn write_old_inventory(path: &std::path::Path, der: &[u8]) -> (String, String) {
         use base64::Engine;
-        use sha2::Digest;
         let certificate = base64::engine::general_purpose::STANDARD.encode(der);
-        let fingerprint = hex::encode(sha2::Sha256::digest(der));
-        let device = format!(
-            r#"{{"tenant_id":"t","device_identifier":"dev-1","fingerprint_sha256":"{fingerprint}","certificate":"{certificate}",
-            "fields":{{}},"profile_id":"p","job_id":"j1","created_at":"2026-01-01T00:00:00.000000Z"}}"#
-        );
-        let key = format!(
-            r#"{{"tenant_id":"t","fingerprint_sha256":"{fingerprint}","fingerprint_sha1":"AB","subject":"CN=x",
-            "key_algorithm":"RSA","chain":["{certificate}"],"private_key_object":"k","job_id":"j2","ordinal":0,
-            "imported_at":"2026-01-02T00:00:00.000000Z"}}"#
-        );
+        let (fingerprint, device) = certport_core::testing::legacy::device_doc("t", "dev-1", der);
+        let key = certport_core::testing::legacy::stored_key_doc("t", der);
         let conn = rusqlite::Connection::open(path).unwrap();
         conn.execute_batch(
             "CREATE TABLE devices (tenant_id TEXT NOT NULL, device_identifier TEXT NOT NULL,

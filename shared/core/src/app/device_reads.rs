@@ -154,43 +154,102 @@ impl DeviceView {
     }
 }
 
-/// The devices `admits` keeps, counted; the window `[offset, offset + limit)` kept.
+/// Where the devices of a list come from.
+enum Source {
+    /// One device, by identifier (a key lookup).
+    Identifier(String),
+    /// The devices holding certificates with this serial number (an index lookup).
+    Serial(String),
+    /// The tenant's devices in creation order, within a range.
+    Listing(KeyRange),
+}
+
+/// Matches counted; the `[offset, offset + limit)` of them kept.
+struct Window {
+    offset: u64,
+    limit: u64,
+    total: u64,
+    devices: Vec<DeviceRecord>,
+}
+
+impl Window {
+    fn offer(&mut self, device: DeviceRecord) {
+        if (self.offset..self.offset + self.limit).contains(&self.total) {
+            self.devices.push(device);
+        }
+        self.total += 1;
+    }
+}
+
+/// The devices of `source` that `filter` and `admits` keep, one page of them as views.
 async fn page_devices(
     deps: &Deps,
     caller: &Caller,
+    source: Source,
     filter: &DeviceFilter,
-    admits: impl Fn(&DeviceRecord, Option<&CertificateDetails>) -> bool,
-    limit: usize,
-    offset: usize,
-) -> Result<(u64, Vec<DeviceRecord>), AppError> {
+    admits: impl Fn(Option<&CertificateDetails>) -> bool,
+    (limit, offset): (usize, usize),
+) -> Result<Paged<DeviceView>, AppError> {
+    check_paging(limit, offset)?;
     let tenant = caller.tenant.id.as_str();
-    let mut total = 0u64;
-    let mut window = Vec::new();
+    let mut window = Window {
+        offset: offset as u64,
+        limit: limit as u64,
+        total: 0,
+        devices: Vec::new(),
+    };
     let mut consider = |device: DeviceRecord| {
         let der = B64.decode(&device.certificate).unwrap_or_default();
-        let details = certificate_details(&der).ok();
-        if filter.admits(&device) && admits(&device, details.as_ref()) {
-            if (offset as u64..(offset + limit) as u64).contains(&total) {
-                window.push(device);
-            }
-            total += 1;
+        if filter.admits(&device) && admits(certificate_details(&der).ok().as_ref()) {
+            window.offer(device);
         }
     };
-    if let Some(identifier) = &filter.device_identifier {
-        if let Some(device) = deps.inventory.get_device(tenant, identifier).await? {
-            consider(device);
+    match source {
+        Source::Identifier(identifier) => deps
+            .inventory
+            .get_device(tenant, &identifier)
+            .await?
+            .into_iter()
+            .for_each(consider),
+        Source::Serial(serial) => {
+            for entry in deps
+                .inventory
+                .find_certificates(tenant, &CertificateLookup::Serial(serial))
+                .await?
+            {
+                if let Some(identifier) = entry.device_identifier {
+                    deps.inventory
+                        .get_device(tenant, &identifier)
+                        .await?
+                        .into_iter()
+                        .for_each(&mut consider);
+                }
+            }
         }
-        return Ok((total, window));
+        Source::Listing(mut range) => loop {
+            let page = deps.inventory.list_devices(tenant, &range, SCAN_PAGE).await?;
+            page.items.into_iter().for_each(&mut consider);
+            match page.next {
+                Some(after) => range.after = Some(after),
+                None => break,
+            }
+        },
     }
-    let mut range = filter.range();
-    loop {
-        let page = deps.inventory.list_devices(tenant, &range, SCAN_PAGE).await?;
-        page.items.into_iter().for_each(&mut consider);
-        match page.next {
-            Some(after) => range.after = Some(after),
-            None => return Ok((total, window)),
-        }
+    let mut profiles = ProfileNames {
+        deps,
+        tenant_id: tenant,
+        names: HashMap::new(),
+    };
+    let mut records = Vec::with_capacity(window.devices.len());
+    for device in window.devices {
+        records.push(DeviceView::of(device, &mut profiles).await?);
     }
+    Ok(Paged {
+        limit,
+        offset,
+        total: window.total,
+        records,
+    })
 }
 
 pub async fn list_devices(
@@ -200,23 +259,11 @@ pub async fn list_devices(
     limit: usize,
     offset: usize,
 ) -> Result<Paged<DeviceView>, AppError> {
-    check_paging(limit, offset)?;
-    let (total, devices) = page_devices(deps, caller, &filter, |_, _| true, limit, offset).await?;
-    let mut profiles = ProfileNames {
-        deps,
-        tenant_id: &caller.tenant.id,
-        names: HashMap::new(),
+    let source = match &filter.device_identifier {
+        Some(identifier) => Source::Identifier(identifier.clone()),
+        None => Source::Listing(filter.range()),
     };
-    let mut records = Vec::with_capacity(devices.len());
-    for device in devices {
-        records.push(DeviceView::of(device, &mut profiles).await?);
-    }
-    Ok(Paged {
-        limit,
-        offset,
-        total,
-        records,
-    })
+    page_devices(deps, caller, source, &filter, |_| true, (limit, offset)).await
 }
 
 pub async fn get_device(deps: &Deps, caller: &Caller, id: &str) -> Result<DeviceView, AppError> {
@@ -263,7 +310,6 @@ pub async fn list_device_certificates(
     limit: usize,
     offset: usize,
 ) -> Result<Paged<DeviceView>, AppError> {
-    check_paging(limit, offset)?;
     if let Some(status) = &filter.status {
         if status != "ISSUED" && status != "EXPIRED" {
             return Err(AppError::invalid(format!(
@@ -276,7 +322,7 @@ pub async fn list_device_certificates(
         .serial_number
         .as_ref()
         .map(|s| s.trim().to_ascii_uppercase());
-    let admits = |_: &DeviceRecord, details: Option<&CertificateDetails>| {
+    let admits = |details: Option<&CertificateDetails>| {
         let Some(d) = details else { return false };
         filter
             .common_name
@@ -292,47 +338,11 @@ pub async fn list_device_certificates(
         profile_id: filter.profile_id.clone(),
         ..Default::default()
     };
-    let (total, devices) = match &serial {
-        // A serial number is a key lookup: the devices holding those certificates.
-        Some(serial) => {
-            let tenant = &caller.tenant.id;
-            let lookup = CertificateLookup::Serial(serial.clone());
-            let mut total = 0u64;
-            let mut window = Vec::new();
-            for entry in deps.inventory.find_certificates(tenant, &lookup).await? {
-                let Some(identifier) = entry.device_identifier else {
-                    continue;
-                };
-                let Some(device) = deps.inventory.get_device(tenant, &identifier).await? else {
-                    continue;
-                };
-                let der = B64.decode(&device.certificate).unwrap_or_default();
-                if device_filter.admits(&device) && admits(&device, certificate_details(&der).ok().as_ref()) {
-                    if (offset as u64..(offset + limit) as u64).contains(&total) {
-                        window.push(device);
-                    }
-                    total += 1;
-                }
-            }
-            (total, window)
-        }
-        None => page_devices(deps, caller, &device_filter, admits, limit, offset).await?,
+    let source = match &serial {
+        Some(serial) => Source::Serial(serial.clone()),
+        None => Source::Listing(KeyRange::default()),
     };
-    let mut profiles = ProfileNames {
-        deps,
-        tenant_id: &caller.tenant.id,
-        names: HashMap::new(),
-    };
-    let mut records = Vec::with_capacity(devices.len());
-    for device in devices {
-        records.push(DeviceView::of(device, &mut profiles).await?);
-    }
-    Ok(Paged {
-        limit,
-        offset,
-        total,
-        records,
-    })
+    page_devices(deps, caller, source, &device_filter, admits, (limit, offset)).await
 }
 
 #[cfg(test)]

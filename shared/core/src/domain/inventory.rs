@@ -68,6 +68,24 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The first `limit` of `items` (in key order; read `limit + 1` to know whether more
+    /// follow), with a cursor after the last when they do.
+    pub fn first(mut items: Vec<(String, T)>, limit: usize) -> Page<T> {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more {
+            items.last().map(|(key, _)| key.clone())
+        } else {
+            None
+        };
+        Page {
+            items: items.into_iter().map(|(_, item)| item).collect(),
+            next,
+        }
+    }
+}
+
 /// A certificate's id in a tenant's inventory: a UUID (version 8) derived from the tenant
 /// and the SHA-256 fingerprint, so whoever writes the certificate first, and whichever
 /// API, gives it the same id, and a fingerprint lookup is a key lookup.

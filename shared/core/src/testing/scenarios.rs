@@ -259,3 +259,28 @@ pub async fn time_searches(
     }
     results
 }
+
+/// The inventory benchmark on `deps`: fills `count` certificates, then prints each
+/// search's best time of 3, labelled with `storage`.
+pub async fn inventory_search_bench(deps: &Deps, count: u64, storage: &str) {
+    let started = Instant::now();
+    let (caller, fingerprint) = fill_inventory(deps, count).await;
+    eprintln!(
+        "filled {count} certificates in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    for (what, matches, took) in time_searches(deps, &caller, &fingerprint, 3).await {
+        println!(
+            "{storage}, {count} certificates: {what}: {matches} matches in {:.1} ms",
+            took.as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// A benchmark's certificate count: its first argument, else `default`.
+pub fn bench_count(default: u64) -> u64 {
+    std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .map_or(default, |a| a.parse().expect("a certificate count"))
+}

@@ -427,15 +427,6 @@ fn page<T>(items: impl Iterator<Item = (String, T)>, range: &KeyRange, limit: us
         })
         .collect();
     selected.sort_by(|a, b| a.0.cmp(&b.0));
-    let more = selected.len() > limit;
-    selected.truncate(limit);
-    let next = if more {
-        selected.last().map(|(k, _)| k.clone())
-    } else {
-        None
-    };
-    Page {
-        items: selected.into_iter().map(|(_, item)| item).collect(),
-        next,
-    }
+    selected.truncate(limit + 1);
+    Page::first(selected, limit)
 }
