@@ -163,8 +163,25 @@ async fn every_keystore_of_the_corpus_has_its_exact_outcome() {
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    // Distinct leaves: RSA-2048, RSA-4096, P-256, P-384, P-521, Ed25519, the root-signed one.
-    assert_eq!(imported.len(), 7, "{imported:?}");
+    // Distinct leaves: RSA-2048, RSA-4096, P-256, P-384, P-521, Ed25519, the root-signed
+    // one, the RSA-PSS-signed one and the RSA-1024 one.
+    assert_eq!(imported.len(), 9, "{imported:?}");
+    // Weak keys are in the inventory, their size shown so they can be found and replaced.
+    for (case, result) in cases.iter().zip(results) {
+        let Some(strength) = case.get("key_strength") else {
+            continue;
+        };
+        let search =
+            json!({"expression": {"field": "fingerprint", "operator": "EQ", "value": result["fingerprint"]}});
+        let (_, found) = f
+            .call(POST, "/outagedetection/v1/certificatesearch", Some(search))
+            .await;
+        assert_eq!(
+            &found["certificates"][0]["keyStrength"], strength,
+            "{}",
+            case["file"]
+        );
+    }
 }
 
 #[tokio::test]

@@ -67,10 +67,13 @@ impl PrivateKey {
             .map(|c| c.to_string());
         let rejected = |e: aws_lc_rs::error::KeyRejected| KeystoreError::malformed("private key", e);
         let (algorithm, public_key) = match (oid.as_str(), curve.as_deref()) {
-            (RSA, _) => {
-                let pair = RsaKeyPair::from_pkcs8(&pkcs8_der).map_err(rejected)?;
-                (KeyAlgorithm::Rsa, pair.public_key().as_ref().to_vec())
-            }
+            (RSA, _) => match RsaKeyPair::from_pkcs8(&pkcs8_der) {
+                Ok(pair) => (KeyAlgorithm::Rsa, pair.public_key().as_ref().to_vec()),
+                Err(e) => (
+                    KeyAlgorithm::Rsa,
+                    legacy_rsa_public_key(info.private_key.as_bytes()).ok_or_else(|| rejected(e))?,
+                ),
+            },
             (EC, Some(curve)) => {
                 let (algorithm, signing) = match curve {
                     P256 => (KeyAlgorithm::EcP256, &ECDSA_P256_SHA256_ASN1_SIGNING),
@@ -115,6 +118,45 @@ impl PrivateKey {
             KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 | KeyAlgorithm::EcP521
         ) && compressed_equals(certified, &self.public_key)
     }
+}
+
+/// RSAPrivateKey (RFC 8017), read only as far as its public half.
+#[derive(der::Sequence)]
+struct RsaPrivateKeyParts<'a> {
+    _version: der::asn1::UintRef<'a>,
+    modulus: der::asn1::UintRef<'a>,
+    public_exponent: der::asn1::UintRef<'a>,
+    _private_exponent: der::asn1::UintRef<'a>,
+    _prime1: der::asn1::UintRef<'a>,
+    _prime2: der::asn1::UintRef<'a>,
+    _exponent1: der::asn1::UintRef<'a>,
+    _exponent2: der::asn1::UintRef<'a>,
+    _coefficient: der::asn1::UintRef<'a>,
+    #[asn1(optional = "true")]
+    _other_prime_infos: Option<der::asn1::AnyRef<'a>>,
+}
+
+#[derive(der::Sequence)]
+struct RsaPublicKeyParts<'a> {
+    modulus: der::asn1::UintRef<'a>,
+    public_exponent: der::asn1::UintRef<'a>,
+}
+
+/// The RSAPublicKey of an RSA key from 1024 to 2047 bits, which the key library refuses
+/// to load: old keys still import (to be found and replaced), matched on their public half.
+fn legacy_rsa_public_key(rsa_private_key: &[u8]) -> Option<Vec<u8>> {
+    use der::{Decode, Encode};
+    let parts = RsaPrivateKeyParts::from_der(rsa_private_key).ok()?;
+    let bits = parts.modulus.as_bytes().len() * 8;
+    if !(1024..2048).contains(&bits) {
+        return None;
+    }
+    RsaPublicKeyParts {
+        modulus: parts.modulus,
+        public_exponent: parts.public_exponent,
+    }
+    .to_der()
+    .ok()
 }
 
 fn compressed_equals(compressed: &[u8], uncompressed: &[u8]) -> bool {
