@@ -130,6 +130,14 @@ pub fn open_pkcs12(
         // What a wrong password looks like on files without MAC and with unencrypted-looking bags.
         return Err(KeystoreError::NoPrivateKey);
     }
+    // Every certificate must be DER, as OpenSSL and Python `cryptography` require: the
+    // lenient X.509 parser would otherwise let a damaged one through, unused and unseen.
+    for (n, bag) in archive.certs.iter().enumerate() {
+        cms::cert::x509::Certificate::from_der(bag.cert.as_der()).map_err(|e| KeystoreError::Malformed {
+            what: "certificate of the keystore",
+            detail: format!("certificate {} of {}: {e}", n + 1, archive.certs.len()),
+        })?;
+    }
     Ok(KeystoreContents {
         private_keys: archive
             .keys
