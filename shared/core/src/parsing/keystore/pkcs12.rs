@@ -118,27 +118,32 @@ pub fn open_pkcs12(
     }
     let pfx = Pfx::from_der(data).map_err(|e| KeystoreError::malformed("PKCS#12 file", e))?;
     prescan(&pfx, limits)?;
-    let archive = match Pkcs12Archive::from_pkcs12(data, password) {
-        Ok(archive) => archive,
-        Err(P12Error::MacError(_)) if password.is_empty() => open_with_null_password(pfx)?,
+    let contents = match Pkcs12Archive::from_pkcs12(data, password) {
+        Ok(archive) => contents_of(archive),
+        Err(e) if password.is_empty() => open_with_null_password(pfx, e)?,
         Err(e) => return Err(classify(e)),
     };
-    if archive.keys.len() + archive.certs.len() > limits.max_entries {
+    if contents.private_keys.len() + contents.certificates.len() > limits.max_entries {
         return Err(KeystoreError::TooManyEntries(limits.max_entries));
     }
-    if archive.keys.is_empty() && archive.certs.is_empty() {
+    if contents.private_keys.is_empty() && contents.certificates.is_empty() {
         // What a wrong password looks like on files without MAC and with unencrypted-looking bags.
         return Err(KeystoreError::NoPrivateKey);
     }
     // Every certificate must be DER, as OpenSSL and Python `cryptography` require: the
     // lenient X.509 parser would otherwise let a damaged one through, unused and unseen.
-    for (n, bag) in archive.certs.iter().enumerate() {
-        cms::cert::x509::Certificate::from_der(bag.cert.as_der()).map_err(|e| KeystoreError::Malformed {
+    let count = contents.certificates.len();
+    for (n, der) in contents.certificates.iter().enumerate() {
+        cms::cert::x509::Certificate::from_der(der).map_err(|e| KeystoreError::Malformed {
             what: "certificate of the keystore",
-            detail: format!("certificate {} of {}: {e}", n + 1, archive.certs.len()),
+            detail: format!("certificate {} of {count}: {e}", n + 1),
         })?;
     }
-    Ok(KeystoreContents {
+    Ok(contents)
+}
+
+fn contents_of(archive: Pkcs12Archive) -> KeystoreContents {
+    KeystoreContents {
         private_keys: archive
             .keys
             .into_iter()
@@ -149,21 +154,31 @@ pub fn open_pkcs12(
             .into_iter()
             .map(|bag| bag.cert.as_der().to_vec())
             .collect(),
-    })
+    }
 }
 
-/// Older OpenSSL-based tools MAC with a NULL password (zero bytes) where newer ones use an
-/// empty BMPString (two zero bytes); both mean "no password".
-fn open_with_null_password(mut pfx: Pfx) -> Result<Pkcs12Archive, KeystoreError> {
-    let mac = pfx.mac_data.take().ok_or(KeystoreError::WrongPassword)?;
-    let content = pfx.auth_safe.content.value();
-    if !null_password_mac_matches(&mac, content) {
-        return Err(KeystoreError::WrongPassword);
+/// "No password" is an empty BMPString (two zero bytes) to newer tools and the NULL
+/// password (zero bytes) to older OpenSSL-based ones, for the MAC and for PBES1 bags
+/// alike. When the empty BMPString did not open the file, the NULL password is tried:
+/// its MAC must then match, and the bags are opened with it (or with the empty BMPString,
+/// which some files mix with a NULL-password MAC).
+fn open_with_null_password(mut pfx: Pfx, first: P12Error) -> Result<KeystoreContents, KeystoreError> {
+    let content = pfx.auth_safe.content.value().to_vec();
+    match pfx.mac_data.take() {
+        Some(mac) if null_password_mac_matches(&mac, &content) => {}
+        Some(_) => return Err(classify(first)),
+        None => {}
     }
     let without_mac = pfx
         .to_der()
         .map_err(|e| KeystoreError::malformed("PKCS#12 file", e))?;
-    Pkcs12Archive::from_pkcs12(&without_mac, "").map_err(classify)
+    match Pkcs12Archive::from_pkcs12(&without_mac, "") {
+        Ok(archive) => Ok(contents_of(archive)),
+        Err(_) => super::null_password::open_with_null_password(&pfx).map_err(|null| match null {
+            KeystoreError::WrongPassword => classify(first),
+            other => other,
+        }),
+    }
 }
 
 fn null_password_mac_matches(mac: &MacData, content: &[u8]) -> bool {
