@@ -2,6 +2,7 @@
 //! certificate, chain reaches a trusted CA) and reduced to what the inventory stores.
 
 mod chain;
+mod dsa;
 mod null_password;
 mod pkcs12;
 mod pkcs8_pem;

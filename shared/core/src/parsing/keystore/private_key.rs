@@ -5,9 +5,11 @@ use aws_lc_rs::signature::{
     ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P521_SHA512_ASN1_SIGNING,
 };
 use der::asn1::ObjectIdentifier;
+use der::Encode;
 use pkcs8::PrivateKeyInfoRef;
 use zeroize::Zeroizing;
 
+use super::dsa::{DsaParams, DSA};
 use super::KeystoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +19,7 @@ pub enum KeyAlgorithm {
     EcP384,
     EcP521,
     Ed25519,
+    Dsa,
 }
 
 impl KeyAlgorithm {
@@ -27,6 +30,7 @@ impl KeyAlgorithm {
             KeyAlgorithm::EcP384 => "EC_P384",
             KeyAlgorithm::EcP521 => "EC_P521",
             KeyAlgorithm::Ed25519 => "ED25519",
+            KeyAlgorithm::Dsa => "DSA",
         }
     }
 }
@@ -91,6 +95,20 @@ impl PrivateKey {
             (ED25519, _) => {
                 let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&pkcs8_der).map_err(rejected)?;
                 (KeyAlgorithm::Ed25519, pair.public_key().as_ref().to_vec())
+            }
+            (DSA, _) => {
+                let params = info
+                    .algorithm
+                    .parameters
+                    .and_then(|p| p.to_der().ok())
+                    .and_then(|der| DsaParams::from_der(&der))
+                    .ok_or_else(|| {
+                        KeystoreError::malformed("DSA private key", "no usable domain parameters")
+                    })?;
+                let public = params
+                    .public_key_of(info.private_key.as_bytes())
+                    .ok_or_else(|| KeystoreError::malformed("DSA private key", "not an integer"))?;
+                (KeyAlgorithm::Dsa, public)
             }
             (EC, None) => return Err(KeystoreError::malformed("EC private key", "no named curve")),
             _ => return Err(KeystoreError::UnsupportedKeyAlgorithm { oid }),

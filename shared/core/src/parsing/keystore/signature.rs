@@ -4,6 +4,8 @@ use aws_lc_rs::signature::{self, RsaParameters, RsaPssSaltLength, UnparsedPublic
 use x509_parser::certificate::X509Certificate;
 use x509_parser::signature_algorithm::{RsaSsaPssParams, SignatureAlgorithm};
 
+use super::dsa::{DsaParams, DSA, SHA1_WITH_DSA, SHA224_WITH_DSA, SHA256_WITH_DSA};
+
 const SHA256: &str = "2.16.840.1.101.3.4.2.1";
 const SHA384: &str = "2.16.840.1.101.3.4.2.2";
 const SHA512: &str = "2.16.840.1.101.3.4.2.3";
@@ -23,6 +25,10 @@ const P521: &str = "1.3.132.0.35";
 
 /// Whether `issuer`'s key made `subject`'s signature. Unsupported algorithms do not verify.
 pub fn issued_by(subject: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
+    let signature_oid = subject.signature_algorithm.algorithm.to_id_string();
+    if [SHA1_WITH_DSA, SHA224_WITH_DSA, SHA256_WITH_DSA].contains(&signature_oid.as_str()) {
+        return dsa_issued_by(subject, issuer, &signature_oid);
+    }
     let Some(algorithm) = verification_algorithm(subject, issuer) else {
         return false;
     };
@@ -49,6 +55,26 @@ fn pss_algorithm(params: &RsaSsaPssParams<'_>) -> Option<&'static dyn Verificati
         _ => return None,
     };
     Some(algorithm)
+}
+
+fn dsa_issued_by(subject: &X509Certificate<'_>, issuer: &X509Certificate<'_>, signature_oid: &str) -> bool {
+    let spki = issuer.public_key();
+    if spki.algorithm.algorithm.to_id_string() != DSA {
+        return false;
+    }
+    let der = spki.algorithm.parameters.as_ref().and_then(|p| {
+        use x509_parser::der_parser::asn1_rs::ToDer;
+        p.to_der_vec().ok()
+    });
+    let Some(params) = der.and_then(|der| DsaParams::from_der(&der)) else {
+        return false;
+    };
+    params.verify(
+        spki.subject_public_key.data.as_ref(),
+        signature_oid,
+        subject.tbs_certificate.as_ref(),
+        subject.signature_value.data.as_ref(),
+    )
 }
 
 fn verification_algorithm(

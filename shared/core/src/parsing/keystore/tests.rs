@@ -182,3 +182,36 @@ fn nothing_panics_on_truncations_and_bit_flips() {
         let _ = outcome(&flipped, "changeit");
     }
 }
+
+fn parse(der: &[u8]) -> x509_parser::certificate::X509Certificate<'_> {
+    x509_parser::parse_x509_certificate(der).unwrap().1
+}
+
+/// The certificates of a corpus file, leaf first (as the chain orders them).
+fn chain_of(name: &str) -> Vec<Vec<u8>> {
+    outcome(&read(name), "changeit").unwrap().chain
+}
+
+#[test]
+fn dsa_signatures_verify_and_a_changed_one_does_not() {
+    let chain = chain_of("cryptography-dsa-chain.p12");
+    let (leaf, issuer) = (parse(&chain[0]), parse(&chain[1]));
+    assert!(signature::issued_by(&leaf, &issuer));
+    let mut tampered = chain[0].clone();
+    let last = tampered.len() - 3;
+    tampered[last] ^= 1;
+    assert!(!signature::issued_by(&parse(&tampered), &issuer));
+    // Not by another DSA key: the leaf did not issue itself.
+    assert!(!signature::issued_by(&leaf, &leaf));
+}
+
+#[test]
+fn rsa_pss_signatures_verify_and_a_changed_one_does_not() {
+    let chain = chain_of("cryptography-rsapss-p256-chain.p12");
+    let issuer = parse(&chain[1]);
+    assert!(signature::issued_by(&parse(&chain[0]), &issuer));
+    let mut tampered = chain[0].clone();
+    let last = tampered.len() - 3;
+    tampered[last] ^= 1;
+    assert!(!signature::issued_by(&parse(&tampered), &issuer));
+}
