@@ -19,6 +19,7 @@ pub enum KeyAlgorithm {
     EcP384,
     EcP521,
     Ed25519,
+    Ed448,
     Dsa,
 }
 
@@ -30,6 +31,7 @@ impl KeyAlgorithm {
             KeyAlgorithm::EcP384 => "EC_P384",
             KeyAlgorithm::EcP521 => "EC_P521",
             KeyAlgorithm::Ed25519 => "ED25519",
+            KeyAlgorithm::Ed448 => "ED448",
             KeyAlgorithm::Dsa => "DSA",
         }
     }
@@ -38,6 +40,7 @@ impl KeyAlgorithm {
 const RSA: &str = "1.2.840.113549.1.1.1";
 const EC: &str = "1.2.840.10045.2.1";
 const ED25519: &str = "1.3.101.112";
+const ED448: &str = "1.3.101.113";
 const P256: &str = "1.2.840.10045.3.1.7";
 const P384: &str = "1.3.132.0.34";
 const P521: &str = "1.3.132.0.35";
@@ -95,6 +98,11 @@ impl PrivateKey {
             (ED25519, _) => {
                 let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&pkcs8_der).map_err(rejected)?;
                 (KeyAlgorithm::Ed25519, pair.public_key().as_ref().to_vec())
+            }
+            (ED448, _) => {
+                let key = ed448_goldilocks::SigningKey::try_from(info.clone())
+                    .map_err(|e| KeystoreError::malformed("Ed448 private key", e))?;
+                (KeyAlgorithm::Ed448, key.verifying_key().to_bytes().to_vec())
             }
             (DSA, _) => {
                 let params = info

@@ -29,6 +29,9 @@ pub fn issued_by(subject: &X509Certificate<'_>, issuer: &X509Certificate<'_>) ->
     if [SHA1_WITH_DSA, SHA224_WITH_DSA, SHA256_WITH_DSA].contains(&signature_oid.as_str()) {
         return dsa_issued_by(subject, issuer, &signature_oid);
     }
+    if signature_oid == ED448 {
+        return ed448_issued_by(subject, issuer);
+    }
     let Some(algorithm) = verification_algorithm(subject, issuer) else {
         return false;
     };
@@ -55,6 +58,22 @@ fn pss_algorithm(params: &RsaSsaPssParams<'_>) -> Option<&'static dyn Verificati
         _ => return None,
     };
     Some(algorithm)
+}
+
+const ED448: &str = "1.3.101.113";
+
+fn ed448_issued_by(subject: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
+    let Ok(point) = <[u8; 57]>::try_from(issuer.public_key().subject_public_key.data.as_ref()) else {
+        return false;
+    };
+    let (Ok(key), Ok(signature)) = (
+        ed448_goldilocks::VerifyingKey::from_bytes(&point),
+        ed448_goldilocks::Signature::from_slice(subject.signature_value.data.as_ref()),
+    ) else {
+        return false;
+    };
+    key.verify_raw(&signature, subject.tbs_certificate.as_ref())
+        .is_ok()
 }
 
 fn dsa_issued_by(subject: &X509Certificate<'_>, issuer: &X509Certificate<'_>, signature_oid: &str) -> bool {

@@ -215,3 +215,14 @@ fn rsa_pss_signatures_verify_and_a_changed_one_does_not() {
     tampered[last] ^= 1;
     assert!(!signature::issued_by(&parse(&tampered), &issuer));
 }
+
+#[test]
+fn ed448_signatures_verify_and_a_changed_one_does_not() {
+    let chain = chain_of("cryptography-ed448-signed-chain.p12");
+    let issuer = parse(&chain[1]);
+    assert!(signature::issued_by(&parse(&chain[0]), &issuer));
+    let mut tampered = chain[0].clone();
+    let last = tampered.len() - 3;
+    tampered[last] ^= 1;
+    assert!(!signature::issued_by(&parse(&tampered), &issuer));
+}
