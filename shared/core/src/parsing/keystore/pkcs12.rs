@@ -134,12 +134,26 @@ pub fn open_pkcs12(
     // lenient X.509 parser would otherwise let a damaged one through, unused and unseen.
     let count = contents.certificates.len();
     for (n, der) in contents.certificates.iter().enumerate() {
-        cms::cert::x509::Certificate::from_der(der).map_err(|e| KeystoreError::Malformed {
-            what: "certificate of the keystore",
-            detail: format!("certificate {} of {count}: {e}", n + 1),
-        })?;
+        if let Err(e) = cms::cert::x509::Certificate::from_der(der) {
+            if !is_time_out_of_range(&e) {
+                return Err(KeystoreError::Malformed {
+                    what: "certificate of the keystore",
+                    detail: format!("certificate {} of {count}: {e}", n + 1),
+                });
+            }
+        }
     }
     Ok(contents)
+}
+
+/// The strict decoder represents times from 1970 only; a valid UTCTime from 1950 to 1969
+/// (old test suites and CAs have them) is not damage.
+fn is_time_out_of_range(error: &der::Error) -> bool {
+    match error.kind() {
+        der::ErrorKind::DateTime => true,
+        der::ErrorKind::Value { tag } => matches!(tag, der::Tag::UtcTime | der::Tag::GeneralizedTime),
+        _ => false,
+    }
 }
 
 fn contents_of(archive: Pkcs12Archive) -> KeystoreContents {
