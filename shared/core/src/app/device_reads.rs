@@ -28,6 +28,9 @@ pub struct DeviceView {
     pub profile_name: String,
     pub certificate_id: String,
     pub details: Option<CertificateDetails>,
+    /// The certificate's issuers (DER, issuer first) when a keystore brought them; only
+    /// filled for the certificate list.
+    pub chain: Vec<Vec<u8>>,
 }
 
 #[derive(Debug)]
@@ -149,6 +152,7 @@ impl DeviceView {
             profile_name: profiles.name(&device.profile_id).await?,
             certificate_id: certificate_id(&device.tenant_id, &device.fingerprint_sha256),
             details: certificate_details(&der).ok(),
+            chain: Vec::new(),
             device,
         })
     }
@@ -342,7 +346,17 @@ pub async fn list_device_certificates(
         Some(serial) => Source::Serial(serial.clone()),
         None => Source::Listing(KeyRange::default()),
     };
-    page_devices(deps, caller, source, &device_filter, admits, (limit, offset)).await
+    let mut page = page_devices(deps, caller, source, &device_filter, admits, (limit, offset)).await?;
+    for view in &mut page.records {
+        if let Some(entry) = deps
+            .inventory
+            .get_certificate(&caller.tenant.id, &view.certificate_id)
+            .await?
+        {
+            view.chain = super::certificate_reads::chain_ders(&entry).split_off(1);
+        }
+    }
+    Ok(page)
 }
 
 #[cfg(test)]

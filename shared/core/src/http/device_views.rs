@@ -52,7 +52,7 @@ pub fn certificate(view: &DeviceView) -> Value {
         "serial_number": details.map(|c| c.serial_number.clone()),
         "status": details.map(|c| certificate_status(c, chrono::Utc::now())),
         "body": certificates_pem([&der]),
-        "chain": [],
+        "chain": view.chain.iter().map(|der| json!({"blob": certificates_pem([der])})).collect::<Vec<_>>(),
         "device_id": d.id(),
         "enrollment_profile": {"id": d.profile_id, "name": view.profile_name},
         "enrollment_method": "CERTIFICATE_IMPORT",
