@@ -6,7 +6,7 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use certport_core::testing::scenarios::{bench_count, inventory_search_bench};
+use certport_core::testing::scenarios::{bench_count, inventory_search_bench, FillWith};
 use certport_tests::moto::{bench_endpoint, Stack};
 
 fn main() {
@@ -16,6 +16,6 @@ fn main() {
     runtime.block_on(async {
         let stack = Stack::create_at(&endpoint).await;
         let deps = stack.function_config().deps(&stack.sdk);
-        inventory_search_bench(&deps, count, "moto").await;
+        inventory_search_bench(&deps, count, "moto", FillWith::Keys).await;
     });
 }

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use certport_core::app::Limits;
-use certport_core::testing::scenarios::{bench_count, inventory_search_bench};
+use certport_core::testing::scenarios::{bench_count, inventory_search_bench, FillWith};
 use certport_embedded::open_deps;
 
 fn main() {
@@ -15,6 +15,6 @@ fn main() {
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let deps = open_deps(dir.path(), Limits::default()).unwrap();
-        inventory_search_bench(&deps, count, "embedded").await;
+        inventory_search_bench(&deps, count, "embedded", FillWith::Devices).await;
     });
 }

@@ -163,6 +163,15 @@ pub async fn import_keystores(deps: &Deps, caller: &Caller, body: &[u8]) -> (Vec
     (results.into_iter().map(|r| r.status).collect(), elapsed)
 }
 
+/// How the inventory benchmark fills a tenant: devices (transactions of 25, as imports
+/// write them) or keys (one conditional update per certificate: what moto takes fastest,
+/// since it copies a table for every transaction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillWith {
+    Devices,
+    Keys,
+}
+
 /// Validity periods of the inventory benchmark's templates: 10% of the certificates
 /// expire within each 30-day step.
 const INVENTORY_DAYS: [u32; 10] = [30, 60, 90, 120, 150, 180, 210, 240, 270, 300];
@@ -170,8 +179,8 @@ const INVENTORY_DAYS: [u32; 10] = [30, 60, 90, 120, 150, 180, 210, 240, 270, 300
 /// Fills a new tenant's inventory with `count` distinct devices (P-256 certificates,
 /// numbered CN and SAN, expiring evenly over 300 days), straight through the port: the
 /// reads are what is measured. The caller, and one SHA-1 fingerprint to look up.
-pub async fn fill_inventory(deps: &Deps, count: u64) -> (Caller, String) {
-    use crate::domain::{format_timestamp, DeviceRecord, NewDevice};
+pub async fn fill_inventory(deps: &Deps, count: u64, with: FillWith) -> (Caller, String) {
+    use crate::domain::{format_timestamp, DeviceRecord, NewDevice, StoredKeyRecord};
     use crate::parsing::parse_certificate;
     let caller = new_caller(deps, "inventory bench").await;
     let templates: Vec<Vec<u8>> = INVENTORY_DAYS
@@ -210,10 +219,35 @@ pub async fn fill_inventory(deps: &Deps, count: u64) -> (Caller, String) {
                 .fingerprint_sha1
                 .clone();
         }
-        deps.inventory
-            .insert_devices(&devices)
-            .await
-            .expect("insert devices");
+        match with {
+            FillWith::Devices => {
+                deps.inventory
+                    .insert_devices(&devices)
+                    .await
+                    .expect("insert devices");
+            }
+            FillWith::Keys => {
+                let keys = devices.iter().map(|NewDevice { certificate, .. }| {
+                    let key = StoredKeyRecord {
+                        tenant_id: certificate.tenant_id.clone(),
+                        fingerprint_sha256: certificate.fingerprint_sha256.clone(),
+                        fingerprint_sha1: certificate.fingerprint_sha1.clone(),
+                        subject: String::new(),
+                        key_algorithm: "EC_P256".into(),
+                        chain: vec![certificate.certificate.clone()],
+                        private_key_object: "bench".into(),
+                        encryption_key_id: String::new(),
+                        job_id: "bench".into(),
+                        ordinal: 0,
+                        imported_at: created.clone(),
+                    };
+                    async move { deps.inventory.insert_stored_key(&key, certificate).await }
+                });
+                for result in futures_util::future::join_all(keys).await {
+                    result.expect("insert stored key");
+                }
+            }
+        }
     }
     (caller, sample)
 }
@@ -262,9 +296,9 @@ pub async fn time_searches(
 
 /// The inventory benchmark on `deps`: fills `count` certificates, then prints each
 /// search's best time of 3, labelled with `storage`.
-pub async fn inventory_search_bench(deps: &Deps, count: u64, storage: &str) {
+pub async fn inventory_search_bench(deps: &Deps, count: u64, storage: &str, with: FillWith) {
     let started = Instant::now();
-    let (caller, fingerprint) = fill_inventory(deps, count).await;
+    let (caller, fingerprint) = fill_inventory(deps, count, with).await;
     eprintln!(
         "filled {count} certificates in {:.1} s",
         started.elapsed().as_secs_f64()
