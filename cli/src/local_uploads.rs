@@ -2,11 +2,15 @@
 //! key, content type, size and expiry, checked when the body arrives at
 //! `PUT /local-upload/<key>`. The key is per server start, so URLs end with the process.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use certport_core::ports::{InfraError, InfraResult, ObjectStore, PresignedPut, UploadConstraints};
+use certport_core::ports::{
+    ByteStream, InfraError, InfraResult, ObjectStore, PresignedPut, UploadConstraints,
+};
+use futures_util::{Stream, StreamExt};
 use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::Sha256;
@@ -41,13 +45,21 @@ pub enum UploadRefused {
     WrongContentType(String),
 }
 
-/// The query of an upload URL, and what the request carried.
+/// The query of an upload URL, and what the request's headers declare.
 pub struct UploadAttempt<'a> {
     pub path: &'a str,
     pub query: &'a str,
     pub content_type: &'a str,
-    pub body_len: u64,
+    /// `Content-Length`, when the request has one (not when chunked).
+    pub declared_len: Option<u64>,
     pub now_unix: i64,
+}
+
+/// An upload the URL holds for: where to store it and exactly how long it must be.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AcceptedUpload {
+    pub key: String,
+    pub size: u64,
 }
 
 impl LocalUploadUrls {
@@ -64,9 +76,10 @@ impl LocalUploadUrls {
         mac
     }
 
-    /// The object key an upload may be stored under, if the URL is ours, current, and
-    /// the request matches what it was issued for.
-    pub fn check(&self, attempt: &UploadAttempt<'_>) -> Result<String, UploadRefused> {
+    /// Where an upload may be stored, if the URL is ours, current, and the request's
+    /// headers match what it was issued for. Checked before the body is read; the body's
+    /// length is held to `size` as it arrives ([`exact_length`]).
+    pub fn check(&self, attempt: &UploadAttempt<'_>) -> Result<AcceptedUpload, UploadRefused> {
         let encoded = attempt
             .path
             .strip_prefix(PATH_PREFIX)
@@ -100,14 +113,56 @@ impl LocalUploadUrls {
         if attempt.now_unix > expires {
             return Err(UploadRefused::Expired);
         }
-        if attempt.body_len != size {
+        if attempt.declared_len.is_some_and(|len| len != size) {
             return Err(UploadRefused::WrongSize(size));
         }
         if attempt.content_type != content_type {
             return Err(UploadRefused::WrongContentType(content_type));
         }
-        Ok(key)
+        Ok(AcceptedUpload { key, size })
     }
+}
+
+/// `body`, ended with an error once it runs past `size` bytes or stops short of them (and
+/// `wrong_size` set), so no store keeps a body other than the one the URL was issued for.
+pub fn exact_length<S>(body: S, size: u64, wrong_size: Arc<AtomicBool>) -> ByteStream
+where
+    S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+{
+    let wrong = move |message: &str| {
+        wrong_size.store(true, Ordering::Relaxed);
+        std::io::Error::new(std::io::ErrorKind::InvalidData, message.to_string())
+    };
+    let state = (Box::pin(body), 0u64, false);
+    Box::pin(futures_util::stream::unfold(
+        state,
+        move |(mut body, seen, ended)| {
+            let wrong = wrong.clone();
+            async move {
+                if ended {
+                    return None;
+                }
+                match body.next().await {
+                    Some(Ok(chunk)) => {
+                        let seen = seen + chunk.len() as u64;
+                        if seen > size {
+                            return Some((
+                                Err(wrong("the body is longer than declared")),
+                                (body, seen, true),
+                            ));
+                        }
+                        Some((Ok(chunk), (body, seen, false)))
+                    }
+                    Some(Err(e)) => Some((Err(e), (body, seen, true))),
+                    None if seen < size => Some((
+                        Err(wrong("the body is shorter than declared")),
+                        (body, seen, true),
+                    )),
+                    None => None,
+                }
+            }
+        },
+    ))
 }
 
 #[async_trait]
@@ -116,8 +171,16 @@ impl ObjectStore for LocalUploadUrls {
         self.inner.put(key, body).await
     }
 
+    async fn put_stream(&self, key: &str, body: ByteStream) -> InfraResult<()> {
+        self.inner.put_stream(key, body).await
+    }
+
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
         self.inner.get(key).await
+    }
+
+    async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
+        self.inner.download(key, to).await
     }
 
     async fn presign_put(&self, key: &str, upload: &UploadConstraints) -> InfraResult<PresignedPut> {
@@ -173,19 +236,20 @@ mod tests {
         let url = issued.url.strip_prefix("http://127.0.0.1:1").unwrap();
         let (path, query) = url.split_once('?').unwrap();
         let now = chrono::Utc::now().timestamp();
-        let check = |path: &str, query: &str, content_type: &str, body_len, now_unix| {
+        let check = |path: &str, query: &str, content_type: &str, len: u64, now_unix| {
             urls.check(&UploadAttempt {
                 path,
                 query,
                 content_type,
-                body_len,
+                declared_len: Some(len),
                 now_unix,
             })
         };
-        assert_eq!(
-            check(path, query, "application/zip", 10, now),
-            Ok(key.to_string())
-        );
+        let accepted = AcceptedUpload {
+            key: key.to_string(),
+            size: 10,
+        };
+        assert_eq!(check(path, query, "application/zip", 10, now), Ok(accepted));
         assert_eq!(
             check(path, query, "application/zip", 11, now),
             Err(UploadRefused::WrongSize(10))
@@ -208,5 +272,30 @@ mod tests {
             check(path, &bigger, "application/zip", 11, now),
             Err(UploadRefused::BadSignature)
         );
+    }
+
+    async fn collect(chunks: &[&'static [u8]], size: u64) -> (Result<Vec<u8>, std::io::Error>, bool) {
+        let wrong = Arc::new(AtomicBool::new(false));
+        let chunks: Vec<std::io::Result<Bytes>> = chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect();
+        let body = futures_util::stream::iter(chunks);
+        let mut stream = exact_length(body, size, wrong.clone());
+        let mut all = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(chunk) => all.extend_from_slice(&chunk),
+                Err(e) => return (Err(e), wrong.load(Ordering::Relaxed)),
+            }
+        }
+        (Ok(all), wrong.load(Ordering::Relaxed))
+    }
+
+    #[tokio::test]
+    async fn a_streamed_body_must_be_exactly_the_declared_size() {
+        let (exact, wrong) = collect(&[b"12345", b"67890"], 10).await;
+        assert_eq!((exact.unwrap(), wrong), (b"1234567890".to_vec(), false));
+        let (longer, wrong) = collect(&[b"12345", b"678901"], 10).await;
+        assert!(longer.is_err() && wrong);
+        let (shorter, wrong) = collect(&[b"12345"], 10).await;
+        assert!(shorter.is_err() && wrong);
     }
 }

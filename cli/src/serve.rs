@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -9,6 +10,7 @@ use axum::extract::{ConnectInfo, State};
 use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, KeyServices, Limits};
 use certport_core::http::handle;
 use certport_embedded::{FsObjectStore, LocalKeyService, SqliteStore};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::local_uploads::{self, LocalUploadUrls};
@@ -203,31 +205,33 @@ async fn local_upload(state: &ServerState, request: http::Request<Body>) -> http
             .unwrap_or_default()
     };
     let (parts, body) = request.into_parts();
-    let limit = usize::try_from(state.deps.limits.max_upload_bytes).unwrap_or(usize::MAX);
-    let Ok(body) = axum::body::to_bytes(body, limit).await else {
-        return refuse(413, "the upload is larger than this server accepts");
-    };
-    let content_type = parts
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let header = |name: http::header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let attempt = local_uploads::UploadAttempt {
         path: parts.uri.path(),
         query: parts.uri.query().unwrap_or_default(),
-        content_type,
-        body_len: body.len() as u64,
+        content_type: header(http::header::CONTENT_TYPE).unwrap_or_default(),
+        declared_len: header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
         now_unix: chrono::Utc::now().timestamp(),
     };
-    let key = match state.uploads.check(&attempt) {
-        Ok(key) => key,
+    let upload = match state.uploads.check(&attempt) {
+        Ok(upload) => upload,
         Err(refused) => return refuse(403, &refused.to_string()),
     };
-    match state.deps.objects.put(&key, body).await {
+    // Streamed to the store as it arrives: a 1 GiB upload never sits in memory.
+    let wrong_size = Arc::new(AtomicBool::new(false));
+    let chunks = body
+        .into_data_stream()
+        .map(|chunk| chunk.map_err(std::io::Error::other));
+    let body = local_uploads::exact_length(chunks, upload.size, wrong_size.clone());
+    match state.deps.objects.put_stream(&upload.key, body).await {
         Ok(()) => http::Response::builder()
             .status(200)
             .body(Body::empty())
             .unwrap_or_default(),
+        Err(_) if wrong_size.load(Ordering::Relaxed) => refuse(
+            403,
+            &local_uploads::UploadRefused::WrongSize(upload.size).to_string(),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "storing an upload failed");
             refuse(503, "the upload could not be stored; try again")

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use certport_core::app::{abandon_upload, sweep_stale_jobs, Deps, UploadProcessor, RETRIES_EXHAUSTED};
-use certport_core::ports::{InfraResult, ObjectStore};
+use certport_core::ports::{ByteStream, InfraResult, ObjectStore};
 use tokio::sync::mpsc;
 
 /// An object store that reports each stored upload, like an S3 ObjectCreated notification.
@@ -21,21 +21,35 @@ impl NotifyingObjectStore {
         let (created, receiver) = mpsc::unbounded_channel();
         (NotifyingObjectStore { inner, created }, receiver)
     }
+
+    fn stored(&self, key: &str) {
+        if UploadProcessor::for_key(key).is_some() {
+            // The receiver lives as long as the server; a send error means it is shutting down.
+            let _ = self.created.send(key.to_string());
+        }
+    }
 }
 
 #[async_trait]
 impl ObjectStore for NotifyingObjectStore {
     async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
         self.inner.put(key, body).await?;
-        if UploadProcessor::for_key(key).is_some() {
-            // The receiver lives as long as the server; a send error means it is shutting down.
-            let _ = self.created.send(key.to_string());
-        }
+        self.stored(key);
+        Ok(())
+    }
+
+    async fn put_stream(&self, key: &str, body: ByteStream) -> InfraResult<()> {
+        self.inner.put_stream(key, body).await?;
+        self.stored(key);
         Ok(())
     }
 
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
         self.inner.get(key).await
+    }
+
+    async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
+        self.inner.download(key, to).await
     }
 }
 
@@ -83,5 +97,62 @@ pub async fn sweep(deps: Deps) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "sweeping stale jobs failed; trying again later"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use certport_core::ports::InfraError;
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::local_uploads::LocalUploadUrls;
+
+    /// A store that only streams: whole-object calls fail, so a wrapper that falls back
+    /// to them (and to memory) fails the test.
+    #[derive(Default)]
+    struct StreamsOnly {
+        streamed: Mutex<Vec<u8>>,
+    }
+
+    #[async_trait]
+    impl ObjectStore for StreamsOnly {
+        async fn put(&self, _: &str, _: Bytes) -> InfraResult<()> {
+            Err(InfraError::permanent("put", "whole-object put"))
+        }
+        async fn get(&self, _: &str) -> InfraResult<Option<Bytes>> {
+            Err(InfraError::permanent("get", "whole-object get"))
+        }
+        async fn put_stream(&self, _: &str, mut body: ByteStream) -> InfraResult<()> {
+            while let Some(chunk) = body.next().await {
+                self.streamed.lock().unwrap().extend_from_slice(&chunk.unwrap());
+            }
+            Ok(())
+        }
+        async fn download(&self, _: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
+            tokio::io::AsyncWriteExt::write_all(to, b"streamed")
+                .await
+                .unwrap();
+            Ok(true)
+        }
+    }
+
+    #[tokio::test]
+    async fn the_serve_store_stack_streams_uploads_and_downloads_to_the_store_beneath() {
+        let files = Arc::new(StreamsOnly::default());
+        let (notifying, mut created) = NotifyingObjectStore::new(files.clone());
+        let stack = LocalUploadUrls::new(Arc::new(notifying), "http://127.0.0.1:1".into());
+        let key = "certificate-import/t/j/devices.zip";
+        let chunks: Vec<std::io::Result<Bytes>> = vec![Ok(Bytes::from_static(b"a zip"))];
+        stack
+            .put_stream(key, Box::pin(futures_util::stream::iter(chunks)))
+            .await
+            .unwrap();
+        assert_eq!(files.streamed.lock().unwrap().as_slice(), b"a zip");
+        assert_eq!(created.recv().await.as_deref(), Some(key));
+        let mut spool = tokio::fs::File::from_std(tempfile::tempfile().unwrap());
+        assert!(stack.download(key, &mut spool).await.unwrap());
     }
 }

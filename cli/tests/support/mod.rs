@@ -66,6 +66,10 @@ fn spawn_server(data_dir: &Path, command: &mut Command, options: &[&str]) -> (Se
 }
 
 impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

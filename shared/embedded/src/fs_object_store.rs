@@ -3,8 +3,10 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use certport_core::ports::{spool_error, InfraError, InfraResult, ObjectStore};
+use certport_core::ports::{spool_error, ByteStream, InfraError, InfraResult, ObjectStore};
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 /// Objects as files in one directory. A file is named by the SHA-256 of its key, so
 /// no part of a (user-influenced) key ever becomes a path.
@@ -18,18 +20,49 @@ impl FsObjectStore {
         std::fs::create_dir_all(&dir)?;
         Ok(FsObjectStore { dir })
     }
+
+    /// Where an object is written before it is renamed into place: a name of its own per
+    /// put, so concurrent puts of one key (a redelivered event) never collide.
+    fn partial_path(&self, key: &str) -> (PathBuf, PathBuf) {
+        let path = self.dir.join(file_name_for(key));
+        let tmp = path.with_extension(format!("{:016x}.tmp", rand::random::<u64>()));
+        (path, tmp)
+    }
+}
+
+/// Writes `body` to `tmp` chunk by chunk.
+async fn write_stream(tmp: &std::path::Path, mut body: ByteStream) -> InfraResult<()> {
+    let file = tokio::fs::File::create(tmp)
+        .await
+        .map_err(|e| InfraError::permanent("object put", e))?;
+    let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| InfraError::permanent("receive object", e))?;
+        file.write_all(&chunk).await.map_err(spool_error)?;
+    }
+    file.flush().await.map_err(spool_error)
 }
 
 #[async_trait]
 impl ObjectStore for FsObjectStore {
     async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
-        let path = self.dir.join(file_name_for(key));
-        // Write then rename, so a reader never sees half an object; a temp name of its
-        // own per put, so concurrent puts of one key (a redelivered event) never collide.
-        let tmp = path.with_extension(format!("{:016x}.tmp", rand::random::<u64>()));
+        // Write then rename, so a reader never sees half an object.
+        let (path, tmp) = self.partial_path(key);
         tokio::fs::write(&tmp, &body)
             .await
             .map_err(|e| InfraError::permanent("object put", e))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| InfraError::permanent("object put", e))
+    }
+
+    async fn put_stream(&self, key: &str, body: ByteStream) -> InfraResult<()> {
+        let (path, tmp) = self.partial_path(key);
+        if let Err(e) = write_stream(&tmp, body).await {
+            // Best effort: a leftover `.tmp` file is never read.
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
         tokio::fs::rename(&tmp, &path)
             .await
             .map_err(|e| InfraError::permanent("object put", e))

@@ -12,7 +12,7 @@ mod tenant_store;
 pub use inventory_store::{CertificateLookup, DeviceInsert, InventoryStore, KeyInsert};
 pub use job_store::{JobStore, OpenJob};
 pub use key_service::{DataKey, EncryptionContext, KeyService};
-pub use object_store::{spool_error, ObjectStore, PresignedPut, UploadConstraints};
+pub use object_store::{spool_error, ByteStream, ObjectStore, PresignedPut, UploadConstraints};
 pub use records::{decode_record, encode_record, Record};
 pub use tenant_store::TenantStore;
 

@@ -1,8 +1,9 @@
+use std::pin::Pin;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
-
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::{InfraError, InfraResult};
@@ -12,15 +13,29 @@ pub fn spool_error(e: std::io::Error) -> InfraError {
     InfraError::permanent("spool upload to local disk", e)
 }
 
+/// A body arriving in chunks (an upload being received); an error ends it unstored.
+pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
 /// Where uploads are kept (S3 bucket, or a directory).
 #[async_trait]
 pub trait ObjectStore: Send + Sync {
     async fn put(&self, key: &str, body: Bytes) -> InfraResult<()>;
+    /// Stores a body as it arrives; nothing is stored if the body ends in an error.
+    /// Stores override this so an upload never has to fit in memory; wrappers forward it.
+    async fn put_stream(&self, key: &str, mut body: ByteStream) -> InfraResult<()> {
+        let mut whole = BytesMut::new();
+        while let Some(chunk) = body.next().await {
+            whole.extend_from_slice(&chunk.map_err(|e| InfraError::permanent("receive object", e))?);
+        }
+        self.put(key, whole.freeze()).await
+    }
+
     /// `None` when no object has that key.
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>>;
 
     /// Writes the object to `to`, for uploads too large to hold in memory; the caller
-    /// flushes `to`. `false` when no object has that key. Stores override this to stream.
+    /// flushes `to`. `false` when no object has that key. Stores override this to stream;
+    /// wrappers forward it (else this default would read the whole object into memory).
     async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
         let Some(body) = self.get(key).await? else {
             return Ok(false);

@@ -84,4 +84,31 @@ pub async fn object_store_contract(objects: &dyn ObjectStore) {
         .download("certificate-import/t1/j1/other.zip", &mut writer)
         .await
         .unwrap());
+
+    // A streamed put stores its chunks in order; one whose body fails stores nothing.
+    let chunks: Vec<std::io::Result<Bytes>> =
+        vec![Ok(Bytes::from_static(b"str")), Ok(Bytes::from_static(b"eamed"))];
+    objects
+        .put_stream(key, Box::pin(futures_util::stream::iter(chunks)))
+        .await
+        .unwrap();
+    assert_eq!(
+        objects.get(key).await.unwrap(),
+        Some(Bytes::from_static(b"streamed"))
+    );
+    let broken: Vec<std::io::Result<Bytes>> = vec![
+        Ok(Bytes::from_static(b"half")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "client went away",
+        )),
+    ];
+    assert!(objects
+        .put_stream(key, Box::pin(futures_util::stream::iter(broken)))
+        .await
+        .is_err());
+    assert_eq!(
+        objects.get(key).await.unwrap(),
+        Some(Bytes::from_static(b"streamed"))
+    );
 }

@@ -8,7 +8,7 @@ use base64::Engine;
 use bytes::Bytes;
 use serde_json::json;
 
-use super::certs::{numbered_copy, pem_of, self_signed, KeyType};
+use super::certs::{numbered_copy, pem_of, scramble_rsa2048, self_signed, KeyType};
 use super::zip_of;
 use crate::app::{
     add_trusted_ca, create_edge_instance, create_profile, create_tenant_with_key, set_source_fields_mapping,
@@ -82,6 +82,48 @@ pub fn certificate_zip(templates: &[Vec<u8>; 2], files: usize, per_file: usize) 
         .collect();
     let entries: Vec<(&str, &[u8])> = bundles.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
     zip_of(&entries)
+}
+
+/// RSA-2048 certificates with their modulus and signature replaced by noise (so they
+/// compress as real ones do), 1,000 to a file, until the zip at `path` reaches
+/// `min_bytes` (it ends at most one file, ~600 KB, past it). The number written.
+pub fn write_large_zip(path: &std::path::Path, min_bytes: u64) -> u64 {
+    use std::io::Write;
+    let template = self_signed(
+        KeyType::Rsa2048,
+        &format!("/CN=device-{MARKER}/O=Bench Inc/L=Oslo"),
+        Some(&format!("DNS:device-{MARKER}.example.com")),
+    )
+    .der;
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut noise = || {
+        // xorshift64: fast, and enough to defeat deflate.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as u8
+    };
+    let file = std::fs::File::create(path).expect("create zip");
+    let mut writer = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let options = zip::write::SimpleFileOptions::default();
+    let mut n = 0u64;
+    for f in 0.. {
+        if std::fs::metadata(path).expect("zip size").len() >= min_bytes {
+            break;
+        }
+        writer
+            .start_file(format!("devices-{f}.pem"), options)
+            .expect("start file");
+        for _ in 0..1_000 {
+            let mut der = numbered_copy(&template, MARKER.as_bytes(), n);
+            scramble_rsa2048(&mut der, &mut noise);
+            writer.write_all(pem_of(&der).as_bytes()).expect("write");
+            n += 1;
+        }
+        writer.flush().expect("flush");
+    }
+    writer.finish().expect("finish zip");
+    n
 }
 
 /// Uploads `zip` of `count` good certificates into a new tenant's PEM profile and runs the

@@ -1,0 +1,217 @@
+//! `certport serve` end to end: the real binary over HTTP, with the store stack it runs.
+//! `cargo bench -p certport --bench serve [-- speed|large]`
+//!
+//! - speed (the default): a 10,000-certificate zip (100 PEM files of 100, RSA-2048 and
+//!   P-256 alternating) POSTed and polled to COMPLETED, best of 3 on fresh data
+//!   directories; then, in the same run on the same zip, the Python baseline
+//!   (`scripts/bench-python-baseline`: `cryptography` + SQLite), best of 3, and the ratio.
+//! - large: a zip just under 1 GiB (about 1.8 million certificates) PUT to an upload URL,
+//!   streamed from disk; the time from the PUT to COMPLETED and the server's peak RSS
+//!   (`VmHWM`), which covers receiving, storing and processing the upload.
+// Test code: a failed step should stop the run that took it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::scenarios::{certificate_templates, certificate_zip, write_large_zip};
+use serde_json::{json, Value};
+use support::{start_server_with, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+const RUNS: usize = 3;
+/// Just under the 1 GiB an upload URL accepts by default (the last file and the central
+/// directory add under 1 MiB).
+const LARGE_ZIP_BYTES: u64 = (1 << 30) - (2 << 20);
+
+fn main() {
+    let what: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    match what.first().map(String::as_str).unwrap_or("speed") {
+        "speed" => runtime.block_on(speed()),
+        "large" => runtime.block_on(large()),
+        other => panic!("unknown benchmark `{other}`: speed or large"),
+    }
+}
+
+/// A PEM profile mapping the subject CN to the device identifier: its id.
+async fn pem_profile(server: &Server, client: &reqwest::Client) -> String {
+    let profile = server.create_profile(client, "bench", "CERTIFICATE_IMPORT").await;
+    let profile = profile["id"].as_str().unwrap().to_string();
+    let sample = self_signed(KeyType::EcP256, "/CN=sample", None).pem.into_bytes();
+    let mapping = json!({"device_identifier": "subject.common_name"});
+    let mapped = server.map(client, &profile, "s.pem", sample, mapping).await;
+    assert_eq!(mapped.status(), 200);
+    profile
+}
+
+/// Polls the job every few milliseconds (so the poll adds little to what is measured)
+/// until it leaves PENDING.
+async fn completed(server: &Server, client: &reqwest::Client, job: &str) -> Value {
+    loop {
+        let job: Value = client
+            .get(server.url(&format!("/iot/api/v1/certificate-import/job/{job}")))
+            .header("x-api-key", &server.api_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["status"] != "PENDING" {
+            assert_eq!(job["status"], "COMPLETED", "{job}");
+            assert_eq!(job["failed_certificates"], 0, "{job}");
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+fn millis(times: &[Duration]) -> String {
+    let all: Vec<String> = times
+        .iter()
+        .map(|t| format!("{:.0}", t.as_secs_f64() * 1e3))
+        .collect();
+    all.join(", ")
+}
+
+async fn speed() {
+    eprintln!("speed: making 10,000 certificates from two openssl templates...");
+    let zip = certificate_zip(&certificate_templates(), 100, 100);
+    let scratch = tempfile::tempdir().unwrap();
+    let zip_path = scratch.path().join("devices.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let client = certport_tests::http_client();
+    let mut ours = Vec::new();
+    for _ in 0..RUNS {
+        let data = tempfile::tempdir().unwrap();
+        let (server, _) = start_server_with(data.path(), &[], &[]);
+        let profile = pem_profile(&server, &client).await;
+        let started = Instant::now();
+        let response = server
+            .upload_zip(&client, &profile, zip.clone(), &server.api_key)
+            .await;
+        assert_eq!(response.status(), 200);
+        let job: Value = response.json().await.unwrap();
+        let job = completed(&server, &client, job["id"].as_str().unwrap()).await;
+        ours.push(started.elapsed());
+        assert_eq!(job["total_certificates"], 10_000);
+    }
+    let baseline: Vec<Duration> = (0..RUNS).map(|_| python_baseline(&zip_path)).collect();
+    let (ours_best, baseline_best) = (ours.iter().min().unwrap(), baseline.iter().min().unwrap());
+    println!("zip: {} KiB, 10,000 certificates", zip.len() / 1024);
+    println!(
+        "serve, POST to COMPLETED: best {:.0} ms, {:.0} certificates/s (runs: {} ms)",
+        ours_best.as_secs_f64() * 1e3,
+        10_000.0 / ours_best.as_secs_f64(),
+        millis(&ours)
+    );
+    println!(
+        "Python cryptography + SQLite baseline: best {:.0} ms (runs: {} ms)",
+        baseline_best.as_secs_f64() * 1e3,
+        millis(&baseline)
+    );
+    println!(
+        "serve is {:.1}x the baseline's speed",
+        baseline_best.as_secs_f64() / ours_best.as_secs_f64()
+    );
+}
+
+/// The baseline script's own measurement (parse to commit, interpreter start left out).
+fn python_baseline(zip: &Path) -> Duration {
+    let script = certport_tests::fixtures::repo_root().join("scripts/bench-python-baseline");
+    let output = Command::new(certport_tests::python::test_python())
+        .arg(script)
+        .arg(zip)
+        .output()
+        .expect("run the Python baseline");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "baseline failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ms: f64 = stdout
+        .trim()
+        .strip_prefix("baseline: 10000 certificates in ")
+        .and_then(|rest| rest.strip_suffix(" ms"))
+        .unwrap_or_else(|| panic!("unexpected baseline output: {stdout}"))
+        .parse()
+        .unwrap();
+    Duration::from_secs_f64(ms / 1e3)
+}
+
+async fn large() {
+    let scratch = tempfile::tempdir().unwrap();
+    let zip_path = scratch.path().join("large.zip");
+    eprintln!("large: writing a zip of about 1 GiB...");
+    let started = Instant::now();
+    let certificates = write_large_zip(&zip_path, LARGE_ZIP_BYTES);
+    let size = std::fs::metadata(&zip_path).unwrap().len();
+    eprintln!(
+        "large: {certificates} certificates, {size} bytes, made in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let client = certport_tests::http_client();
+    let data = scratch.path().join("data");
+    let (server, _) = start_server_with(&data, &[], &[]);
+    let profile = pem_profile(&server, &client).await;
+    let created: Value = client
+        .post(server.url(&format!("/iot/api/v1/certificate-import/{profile}/upload-url")))
+        .header("x-api-key", &server.api_key)
+        .json(&json!({"file_name": "large.zip", "size": size}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = created["upload"]["url"].as_str().unwrap();
+    eprintln!("large: uploading and processing...");
+    let started = Instant::now();
+    put_file(url, &zip_path, size).await;
+    let uploaded = started.elapsed();
+    let job = completed(&server, &client, created["id"].as_str().unwrap()).await;
+    let took = started.elapsed();
+    assert_eq!(job["total_certificates"], certificates);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/<pid>/status");
+    println!("large zip: {size} bytes, {certificates} certificates");
+    println!(
+        "serve, PUT to COMPLETED: {:.1} s (PUT {:.1} s), {:.0} certificates/s",
+        took.as_secs_f64(),
+        uploaded.as_secs_f64(),
+        certificates as f64 / took.as_secs_f64()
+    );
+    println!("serve peak RSS: {} MiB", peak_kib / 1024);
+}
+
+/// PUTs the file to an upload URL with its length declared, streamed from disk.
+async fn put_file(url: &str, path: &Path, size: u64) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, target) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "PUT {target} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/zip\r\n\
+         content-length: {size}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut file = tokio::fs::File::open(path).await.unwrap();
+    tokio::io::copy(&mut file, &mut stream).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}

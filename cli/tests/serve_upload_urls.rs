@@ -1,0 +1,112 @@
+//! Upload URLs of `certport serve`: the body streams to disk as it arrives (chunked or
+//! not), and only a body of exactly the declared size is stored and processed.
+// Test code: a failed step should stop the run that took it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::zip_of;
+use serde_json::{json, Value};
+use support::{start_server, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod support;
+
+/// A profile mapped on a sample and an upload URL for `size` bytes: (job id, URL).
+async fn upload_url(server: &Server, client: &reqwest::Client, size: usize) -> (String, String) {
+    let profile = server
+        .create_profile(client, "meters", "CERTIFICATE_IMPORT")
+        .await;
+    let profile = profile["id"].as_str().unwrap();
+    let sample = self_signed(KeyType::EcP256, "/CN=sample", None).pem.into_bytes();
+    let mapping = json!({"device_identifier": "subject.common_name"});
+    assert_eq!(
+        server
+            .map(client, profile, "s.pem", sample, mapping)
+            .await
+            .status(),
+        200
+    );
+    let created: Value = client
+        .post(server.url(&format!("/iot/api/v1/certificate-import/{profile}/upload-url")))
+        .header("x-api-key", &server.api_key)
+        .json(&json!({"file_name": "devices.zip", "size": size}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = created["upload"]["url"].as_str().unwrap().to_string();
+    (created["id"].as_str().unwrap().to_string(), url)
+}
+
+/// PUTs `chunks` with `Transfer-Encoding: chunked` (no length declared up front, as
+/// streaming clients send): the response status.
+async fn put_chunked(url: &str, chunks: &[&[u8]]) -> u16 {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/zip\r\n\
+         transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in chunks {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .unwrap();
+        stream.write_all(chunk).await.unwrap();
+        stream.write_all(b"\r\n").await.unwrap();
+    }
+    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let status = String::from_utf8_lossy(&response[9..12]).to_string();
+    status.parse().unwrap()
+}
+
+fn devices_zip() -> Vec<u8> {
+    let a = self_signed(KeyType::EcP256, "/CN=meter-a", None).pem;
+    let b = self_signed(KeyType::EcP256, "/CN=meter-b", None).pem;
+    zip_of(&[("a.pem", a.as_bytes()), ("b.pem", b.as_bytes())])
+}
+
+#[tokio::test]
+async fn a_chunked_upload_of_the_declared_size_is_stored_and_imported() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server(data_dir.path());
+    let client = certport_tests::http_client();
+    let zip = devices_zip();
+    let (job, url) = upload_url(&server, &client, zip.len()).await;
+    let (first, second) = zip.split_at(zip.len() / 2);
+    assert_eq!(put_chunked(&url, &[first, second]).await, 200);
+    let job = server.finished_job(&client, &job).await;
+    assert_eq!(
+        (job["status"].clone(), job["total_certificates"].clone()),
+        (json!("COMPLETED"), json!(2))
+    );
+}
+
+#[tokio::test]
+async fn a_chunked_upload_longer_or_shorter_than_declared_is_refused_and_not_stored() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server(data_dir.path());
+    let client = certport_tests::http_client();
+    let zip = devices_zip();
+    let (job, url) = upload_url(&server, &client, zip.len()).await;
+    assert_eq!(put_chunked(&url, &[&zip, b"trailing"]).await, 403);
+    assert_eq!(put_chunked(&url, &[&zip[..zip.len() - 1]]).await, 403);
+    let (status, body) = server
+        .call(
+            &client,
+            reqwest::Method::GET,
+            &format!("/iot/api/v1/certificate-import/job/{job}"),
+            None,
+        )
+        .await;
+    assert_eq!((status, body["status"].clone()), (200, json!("PENDING")));
+    // The same URL still takes the right body.
+    assert_eq!(put_chunked(&url, &[&zip]).await, 200);
+    assert_eq!(server.finished_job(&client, &job).await["status"], "COMPLETED");
+}
