@@ -52,6 +52,56 @@ pub(crate) fn ensure_certificate(tx: &Transaction<'_>, record: &CertificateRecor
     Ok(())
 }
 
+/// Records the certificate (unless a keystore brought it already) as held by `device`,
+/// which was just inserted: no other device can hold it (devices are unique by certificate).
+fn claim_certificate(
+    tx: &Transaction<'_>,
+    record: &CertificateRecord,
+    device: &DeviceRecord,
+) -> InfraResult<()> {
+    let doc = to_doc(record)?;
+    tx.prepare_cached(
+        "INSERT INTO certificates (tenant_id, id, fingerprint_sha256, fingerprint_sha1, serial_number, sort_key,
+                                   modified_at, doc, device_identifier, device_job_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (tenant_id, id) DO UPDATE SET device_identifier = excluded.device_identifier,
+             device_job_id = excluded.device_job_id, modified_at = excluded.modified_at",
+    )
+    .and_then(|mut upsert| {
+        upsert.execute(params![
+            record.tenant_id,
+            record.id,
+            record.fingerprint_sha256,
+            record.fingerprint_sha1,
+            record.serial_number,
+            record.sort_key(),
+            device.created_at,
+            doc,
+            device.device_identifier,
+            device.job_id,
+        ])
+    })
+    .map_err(db_error("insert devices"))?;
+    Ok(())
+}
+
+/// Why `device` could not be inserted: its certificate is held (by this job's earlier
+/// write, or another's), or its identifier is taken.
+fn conflict(tx: &Transaction<'_>, device: &DeviceRecord) -> InfraResult<DeviceInsert> {
+    let holder: Option<String> = tx
+        .prepare_cached("SELECT job_id FROM devices WHERE tenant_id = ?1 AND fingerprint_sha256 = ?2")
+        .and_then(|mut q| {
+            q.query_row(params![device.tenant_id, device.fingerprint_sha256], |r| r.get(0))
+                .optional()
+        })
+        .map_err(db_error("insert devices"))?;
+    Ok(match holder {
+        Some(job) if job == device.job_id => DeviceInsert::AlreadyWrittenByThisJob,
+        Some(_) => DeviceInsert::DuplicateCertificate,
+        None => DeviceInsert::DeviceIdentifierTaken,
+    })
+}
+
 /// A range as one condition on `sort_key` (?2 lower, ?3 upper) that the listing index
 /// serves: a page reads only its own rows. The lower bound is `after` (exclusive) when
 /// it is past `from` (inclusive).
@@ -80,55 +130,30 @@ impl InventoryStore for SqliteStore {
             let tx = conn.transaction().map_err(db_error("insert devices"))?;
             let mut outcomes = Vec::with_capacity(rows.len());
             for (NewDevice { device, certificate }, doc) in &rows {
-                let holder: Option<Option<String>> = tx
-                    .prepare_cached("SELECT device_job_id FROM certificates WHERE tenant_id = ?1 AND id = ?2")
-                    .and_then(|mut q| q.query_row(params![certificate.tenant_id, certificate.id], |r| r.get(0)).optional())
-                    .map_err(db_error("insert devices"))?;
-                let outcome = match holder.flatten() {
-                    Some(job) if job == device.job_id => DeviceInsert::AlreadyWrittenByThisJob,
-                    Some(_) => DeviceInsert::DuplicateCertificate,
-                    None => {
-                        let taken = tx
-                            .prepare_cached("SELECT 1 FROM devices WHERE tenant_id = ?1 AND device_identifier = ?2")
-                            .and_then(|mut q| q.exists(params![device.tenant_id, device.device_identifier]))
-                            .map_err(db_error("insert devices"))?;
-                        if taken {
-                            DeviceInsert::DeviceIdentifierTaken
-                        } else {
-                            tx.prepare_cached(
-                                "INSERT INTO devices (tenant_id, device_identifier, fingerprint_sha256, job_id, id, sort_key, doc)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                            )
-                            .and_then(|mut insert| {
-                                insert.execute(params![
-                                    device.tenant_id,
-                                    device.device_identifier,
-                                    device.fingerprint_sha256,
-                                    device.job_id,
-                                    device.id(),
-                                    device.sort_key(),
-                                    doc
-                                ])
-                            })
-                            .map_err(db_error("insert devices"))?;
-                            ensure_certificate(&tx, certificate)?;
-                            tx.prepare_cached(
-                                "UPDATE certificates SET device_identifier = ?3, device_job_id = ?4, modified_at = ?5
-                                 WHERE tenant_id = ?1 AND id = ?2",
-                            )
-                            .and_then(|mut update| {
-                                update.execute(params![
-                                    certificate.tenant_id,
-                                    certificate.id,
-                                    device.device_identifier,
-                                    device.job_id,
-                                    device.created_at
-                                ])
-                            })
-                            .map_err(db_error("insert devices"))?;
-                            DeviceInsert::Inserted
-                        }
-                    }
+                // Insert first: a conflict is the rare case, and only then is it read.
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO devices (tenant_id, device_identifier, fingerprint_sha256, job_id, id, sort_key, doc)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                    )
+                    .and_then(|mut insert| {
+                        insert.execute(params![
+                            device.tenant_id,
+                            device.device_identifier,
+                            device.fingerprint_sha256,
+                            device.job_id,
+                            device.id(),
+                            device.sort_key(),
+                            doc
+                        ])
+                    })
+                    .map_err(db_error("insert devices"))?
+                    == 1;
+                let outcome = if inserted {
+                    claim_certificate(&tx, certificate, device)?;
+                    DeviceInsert::Inserted
+                } else {
+                    conflict(&tx, device)?
                 };
                 outcomes.push(outcome);
             }

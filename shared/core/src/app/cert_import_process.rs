@@ -1,10 +1,12 @@
 use std::collections::HashMap;
 use std::fs::File;
+use std::sync::Arc;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::domain::{
     CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobKind, JobResult,
@@ -12,7 +14,7 @@ use crate::domain::{
 };
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
-use super::cert_import_reader::{read_upload, MappedCertificate, Read, READ_AHEAD};
+use super::cert_import_reader::{read_ahead, read_upload, MappedCertificate, ParseContext, Read};
 use super::{fail_job, parse_certificate_import_key, Deps, ProcessOutcome};
 
 /// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
@@ -167,6 +169,15 @@ struct Run<'a> {
     seen_fingerprints: HashMap<SeenKey, u32>,
     seen_identifiers: HashMap<SeenKey, u32>,
     pending: Vec<(Position, NewDevice)>,
+    /// The batch being written (at most one at a time).
+    writing: Option<JoinHandle<Result<Written, InfraError>>>,
+}
+
+/// A batch of devices written, with what the store answered for each.
+struct Written {
+    positions: Vec<Position>,
+    devices: Vec<NewDevice>,
+    outcomes: Vec<DeviceInsert>,
 }
 
 impl<'a> Run<'a> {
@@ -182,6 +193,7 @@ impl<'a> Run<'a> {
             seen_fingerprints: HashMap::new(),
             seen_identifiers: HashMap::new(),
             pending: Vec::new(),
+            writing: None,
         }
     }
 
@@ -189,36 +201,22 @@ impl<'a> Run<'a> {
     /// blocking pool while this task writes what it has read.
     async fn import(&mut self, zip: &File) -> Result<(), Stopped> {
         let zip = zip.try_clone().map_err(spool_error)?;
-        let (limits, profile, created_at) = (
-            self.deps.limits,
-            self.profile.clone(),
-            self.job.created_at.clone(),
-        );
-        let count_first = self.job.total_certificates == 0;
-        let (to, mut from) = mpsc::channel(READ_AHEAD);
-        let reader = tokio::task::spawn_blocking(move || {
-            read_upload(zip, limits, &profile, &created_at, count_first, &to)
+        let context = Arc::new(ParseContext {
+            limits: self.deps.limits,
+            profile: self.profile.clone(),
+            created_at: self.job.created_at.clone(),
         });
-        while let Some(read) = from.recv().await {
-            match read {
-                Read::File(name) => {
-                    if self.failures.len() >= self.deps.limits.device_batch_size.max(1) {
-                        self.flush_failures().await?;
-                    }
-                    self.files.push((name, self.total as u32 + 1));
-                }
-                Read::Certificate(certificate) => {
-                    self.total += 1;
-                    let at = Position {
-                        ordinal: self.total as u32,
-                        file: self.files.len().saturating_sub(1) as u32,
-                        index: self.total as u32 - self.files.last().map_or(1, |(_, first)| *first),
-                    };
-                    match certificate {
-                        Ok(certificate) => self.certificate(at, *certificate).await?,
-                        Err((reason, message)) => self.fail(at, reason, message),
-                    }
-                }
+        let count_first = self.job.total_certificates == 0;
+        let (to, mut from) = mpsc::channel(read_ahead());
+        let runtime = tokio::runtime::Handle::current();
+        let reader =
+            tokio::task::spawn_blocking(move || read_upload(zip, context, count_first, &runtime, &to));
+        while let Some(chunk) = from.recv().await {
+            let reads = chunk
+                .await
+                .map_err(|e| InfraError::permanent("parse certificates", e))?;
+            for read in reads {
+                self.read(read).await?;
             }
         }
         match reader.await {
@@ -227,6 +225,32 @@ impl<'a> Run<'a> {
             Err(e) => return Err(InfraError::permanent("read upload", e).into()),
         }
         self.flush().await?;
+        self.settle().await?;
+        Ok(())
+    }
+
+    /// Takes the next certificate (or file) of the upload.
+    async fn read(&mut self, read: Read) -> Result<(), InfraError> {
+        match read {
+            Read::File(name) => {
+                if self.failures.len() >= self.deps.limits.device_batch_size.max(1) {
+                    self.flush_failures().await?;
+                }
+                self.files.push((name, self.total as u32 + 1));
+            }
+            Read::Certificate(certificate) => {
+                self.total += 1;
+                let at = Position {
+                    ordinal: self.total as u32,
+                    file: self.files.len().saturating_sub(1) as u32,
+                    index: self.total as u32 - self.files.last().map_or(1, |(_, first)| *first),
+                };
+                match certificate {
+                    Ok(certificate) => self.certificate(at, *certificate).await?,
+                    Err((reason, message)) => self.fail(at, reason, message),
+                }
+            }
+        }
         Ok(())
     }
 
@@ -289,14 +313,41 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Starts writing the pending devices once the previous write is settled: one write
+    /// is under way while the next batch is read, so parsing and storage overlap.
     async fn flush(&mut self) -> Result<(), InfraError> {
+        self.settle().await?;
         if self.pending.is_empty() {
             return Ok(());
         }
         let (positions, devices): (Vec<Position>, Vec<NewDevice>) =
             std::mem::take(&mut self.pending).into_iter().unzip();
-        let outcomes = self.deps.inventory.insert_devices(&devices).await?;
-        for ((&at, NewDevice { device, .. }), outcome) in positions.iter().zip(&devices).zip(outcomes) {
+        let inventory = self.deps.inventory.clone();
+        self.writing = Some(tokio::spawn(async move {
+            let outcomes = inventory.insert_devices(&devices).await?;
+            Ok(Written {
+                positions,
+                devices,
+                outcomes,
+            })
+        }));
+        Ok(())
+    }
+
+    /// Waits for the write under way, if any, and records what it refused.
+    async fn settle(&mut self) -> Result<(), InfraError> {
+        let Some(writing) = self.writing.take() else {
+            return Ok(());
+        };
+        let written = writing
+            .await
+            .map_err(|e| InfraError::permanent("write devices", e))??;
+        for ((&at, NewDevice { device, .. }), outcome) in written
+            .positions
+            .iter()
+            .zip(&written.devices)
+            .zip(written.outcomes)
+        {
             match outcome {
                 DeviceInsert::Inserted | DeviceInsert::AlreadyWrittenByThisJob => {}
                 DeviceInsert::DuplicateCertificate => self.fail(

@@ -1,21 +1,35 @@
 //! The CPU side of a certificate import: inflate the zip, cut PEM or XML, parse each
-//! certificate and apply the profile's mapping. It runs on the blocking pool and hands
-//! its results, in upload order, through a bounded channel to the processor, which
-//! keeps the async executor for storage calls.
+//! certificate and apply the profile's mapping. One thread on the blocking pool inflates
+//! and cuts; the certificates go in chunks to parsing tasks spread over the blocking pool
+//! (every core). The chunks' handles pass, in upload order, through a bounded channel to
+//! the processor, so results are written in order and at most a few chunks are in memory.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufReader;
+use std::sync::Arc;
 
+use tokio::runtime::Handle;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::domain::{CertificateRecord, EnrollmentProfile, FailureReason, UploadFormat};
 use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
 
 use super::Limits;
 
-/// Results the reader may run ahead of the writer by: bounds its memory.
-pub(super) const READ_AHEAD: usize = 1024;
+/// Certificates one parsing task takes: enough to outweigh a task's cost, few enough
+/// that a small upload still spreads over the cores.
+const CHUNK: usize = 128;
+
+/// Chunks the reader may run ahead of the writer by (each being parsed meanwhile): bounds
+/// memory and the tasks on the blocking pool, and keeps every core busy.
+pub(super) fn read_ahead() -> usize {
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// One chunk being parsed: its results, in upload order.
+pub(super) type Chunk = JoinHandle<Vec<Read>>;
 
 /// One certificate, mapped to its device.
 pub(super) struct MappedCertificate {
@@ -31,16 +45,24 @@ pub(super) enum Read {
     Certificate(Result<Box<MappedCertificate>, (FailureReason, String)>),
 }
 
-/// Reads the whole upload into `to`. `Err(message)` when the upload itself is unusable
-/// (everything sent before it stands). Stops quietly once the receiver is gone.
+/// What parsing a certificate needs, shared by the parsing tasks.
+pub(super) struct ParseContext {
+    pub limits: Limits,
+    pub profile: EnrollmentProfile,
+    pub created_at: String,
+}
+
+/// Reads the whole upload into `to`, parsing on `runtime`'s blocking pool. `Err(message)`
+/// when the upload itself is unusable (everything sent before it stands). Stops quietly
+/// once the receiver is gone.
 pub(super) fn read_upload(
     zip: File,
-    limits: Limits,
-    profile: &EnrollmentProfile,
-    created_at: &str,
+    context: Arc<ParseContext>,
     count_first: bool,
-    to: &mpsc::Sender<Read>,
+    runtime: &Handle,
+    to: &mpsc::Sender<Chunk>,
 ) -> Result<(), String> {
+    let (limits, profile) = (context.limits, &context.profile);
     // Uploads through an upload URL were not counted yet: count before writing anything.
     if count_first {
         let counted = UploadArchive::from_reader(BufReader::new(&zip), limits.zip)
@@ -79,20 +101,38 @@ pub(super) fn read_upload(
                 .collect(),
         };
         drop(file.contents);
-        if to.blocking_send(Read::File(file.name)).is_err() {
-            return Ok(());
-        }
-        for item in items {
-            let read = match item {
-                Ok(der) => map_certificate(der, &limits, profile, created_at).map(Box::new),
-                Err(message) => Err((FailureReason::MalformedPem, message)),
-            };
-            if to.blocking_send(Read::Certificate(read)).is_err() {
+        let mut items = items.into_iter().peekable();
+        let mut file_name = Some(file.name);
+        // A file's first chunk names it (an empty file is a chunk of its name alone).
+        while file_name.is_some() || items.peek().is_some() {
+            let (name, chunk): (Option<String>, Vec<_>) =
+                (file_name.take(), items.by_ref().take(CHUNK).collect());
+            let context = context.clone();
+            let parsing = runtime.spawn_blocking(move || parse_chunk(name, chunk, &context));
+            if to.blocking_send(parsing).is_err() {
                 return Ok(());
             }
         }
     }
     Ok(())
+}
+
+fn parse_chunk(
+    file_name: Option<String>,
+    chunk: Vec<Result<Vec<u8>, String>>,
+    context: &ParseContext,
+) -> Vec<Read> {
+    let mut reads = Vec::with_capacity(chunk.len() + 1);
+    reads.extend(file_name.map(Read::File));
+    reads.extend(chunk.into_iter().map(|item| {
+        Read::Certificate(match item {
+            Ok(der) => {
+                map_certificate(der, &context.limits, &context.profile, &context.created_at).map(Box::new)
+            }
+            Err(message) => Err((FailureReason::MalformedPem, message)),
+        })
+    }));
+    reads
 }
 
 fn map_certificate(
