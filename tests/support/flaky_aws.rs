@@ -12,7 +12,7 @@ use axum::response::Response;
 use sha2::{Digest, Sha256};
 
 /// One AWS call as the proxy saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub service: Service,
     /// DynamoDB and KMS: the operation (`BatchWriteItem`); S3: the HTTP method.
@@ -20,6 +20,11 @@ pub struct Call {
     /// The SDK's attempt number for this call (1 for the first try).
     pub attempt: u32,
     pub answered_with: Option<Fault>,
+    /// DynamoDB: the items a batch or transaction names (1 for single-item calls); else 1.
+    pub items: usize,
+    /// DynamoDB: write units the call's items would cost on AWS, from their size in the
+    /// request (an upper bound: the JSON encoding is larger than DynamoDB's own count).
+    pub write_units: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,11 +123,17 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .and_then(|v| v.split(';').next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
+    let (items, write_units) = match service {
+        Service::DynamoDb => dynamodb_writes(&operation, &body),
+        _ => (1, 0.0),
+    };
     let mut call = Call {
         service,
         operation,
         attempt,
         answered_with: None,
+        items,
+        write_units,
     };
     let fault = match (shared.rule)(&call) {
         Some(Fault::Unprocessed) => {
@@ -168,6 +179,68 @@ async fn pass_through(shared: &Shared, parts: http::request::Parts, body: bytes:
     }
     let bytes = upstream.bytes().await.expect("moto body");
     response.body(Body::from(bytes)).expect("response")
+}
+
+/// Items named and write units of a DynamoDB request: a unit per KB of each written
+/// item (rounded up), twice that in a transaction; reads, condition checks and deletes
+/// of nothing cost none here.
+fn dynamodb_writes(operation: &str, body: &[u8]) -> (usize, f64) {
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let units = |written: &serde_json::Value| (written.to_string().len() as f64 / 1024.0).ceil();
+    match operation {
+        "TransactWriteItems" => {
+            let actions = request["TransactItems"].as_array().cloned().unwrap_or_default();
+            let units: f64 = actions
+                .iter()
+                .map(|a| {
+                    if let Some(put) = a.get("Put") {
+                        2.0 * units(&put["Item"])
+                    } else if let Some(update) = a.get("Update") {
+                        2.0 * units(&serde_json::json!([
+                            update["Key"],
+                            update["ExpressionAttributeValues"]
+                        ]))
+                    } else {
+                        0.0
+                    }
+                })
+                .sum();
+            (actions.len(), units)
+        }
+        "BatchWriteItem" => {
+            let requests: Vec<serde_json::Value> = request["RequestItems"]
+                .as_object()
+                .into_iter()
+                .flat_map(|tables| tables.values())
+                .filter_map(|r| r.as_array())
+                .flatten()
+                .cloned()
+                .collect();
+            let units = requests
+                .iter()
+                .map(|r| units(&r["PutRequest"]["Item"]).max(1.0))
+                .sum();
+            (requests.len(), units)
+        }
+        "PutItem" => (1, units(&request["Item"])),
+        "UpdateItem" => (
+            1,
+            units(&serde_json::json!([
+                request["Key"],
+                request["ExpressionAttributeValues"]
+            ])),
+        ),
+        "BatchGetItem" => {
+            let keys = request["RequestItems"]
+                .as_object()
+                .into_iter()
+                .flat_map(|tables| tables.values())
+                .map(|t| t["Keys"].as_array().map_or(0, Vec::len))
+                .sum();
+            (keys, 0.0)
+        }
+        _ => (1, 0.0),
+    }
 }
 
 fn fault_response(call: &Call, fault: Fault, request_body: &[u8]) -> Response {
