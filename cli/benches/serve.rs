@@ -15,9 +15,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::scenarios::{certificate_templates, certificate_zip, write_large_zip};
-use serde_json::{json, Value};
+use serde_json::Value;
 use support::{start_server_with, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -40,17 +39,6 @@ fn main() {
         "large" => runtime.block_on(large()),
         other => panic!("unknown benchmark `{other}`: speed or large"),
     }
-}
-
-/// A PEM profile mapping the subject CN to the device identifier: its id.
-async fn pem_profile(server: &Server, client: &reqwest::Client) -> String {
-    let profile = server.create_profile(client, "bench", "CERTIFICATE_IMPORT").await;
-    let profile = profile["id"].as_str().unwrap().to_string();
-    let sample = self_signed(KeyType::EcP256, "/CN=sample", None).pem.into_bytes();
-    let mapping = json!({"device_identifier": "subject.common_name"});
-    let mapped = server.map(client, &profile, "s.pem", sample, mapping).await;
-    assert_eq!(mapped.status(), 200);
-    profile
 }
 
 /// Polls the job every few milliseconds (so the poll adds little to what is measured)
@@ -94,7 +82,7 @@ async fn speed() {
     for _ in 0..RUNS {
         let data = tempfile::tempdir().unwrap();
         let (server, _) = start_server_with(data.path(), &[], &[]);
-        let profile = pem_profile(&server, &client).await;
+        let profile = server.mapped_pem_profile(&client).await;
         let started = Instant::now();
         let response = server
             .upload_zip(&client, &profile, zip.clone(), &server.api_key)
@@ -168,17 +156,8 @@ async fn large() {
     let client = certport_tests::http_client();
     let data = scratch.path().join("data");
     let (server, _) = start_server_with(&data, &[], &[]);
-    let profile = pem_profile(&server, &client).await;
-    let created: Value = client
-        .post(server.url(&format!("/iot/api/v1/certificate-import/{profile}/upload-url")))
-        .header("x-api-key", &server.api_key)
-        .json(&json!({"file_name": "large.zip", "size": size}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let profile = server.mapped_pem_profile(&client).await;
+    let created = server.upload_url(&client, &profile, "large.zip", size).await;
     let url = created["upload"]["url"].as_str().unwrap();
     eprintln!("large: uploading and processing...");
     let started = Instant::now();

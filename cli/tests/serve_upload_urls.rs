@@ -5,7 +5,7 @@
 
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
-use serde_json::{json, Value};
+use serde_json::json;
 use support::{start_server, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -13,29 +13,10 @@ mod support;
 
 /// A profile mapped on a sample and an upload URL for `size` bytes: (job id, URL).
 async fn upload_url(server: &Server, client: &reqwest::Client, size: usize) -> (String, String) {
-    let profile = server
-        .create_profile(client, "meters", "CERTIFICATE_IMPORT")
+    let profile = server.mapped_pem_profile(client).await;
+    let created = server
+        .upload_url(client, &profile, "devices.zip", size as u64)
         .await;
-    let profile = profile["id"].as_str().unwrap();
-    let sample = self_signed(KeyType::EcP256, "/CN=sample", None).pem.into_bytes();
-    let mapping = json!({"device_identifier": "subject.common_name"});
-    assert_eq!(
-        server
-            .map(client, profile, "s.pem", sample, mapping)
-            .await
-            .status(),
-        200
-    );
-    let created: Value = client
-        .post(server.url(&format!("/iot/api/v1/certificate-import/{profile}/upload-url")))
-        .header("x-api-key", &server.api_key)
-        .json(&json!({"file_name": "devices.zip", "size": size}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let url = created["upload"]["url"].as_str().unwrap().to_string();
     (created["id"].as_str().unwrap().to_string(), url)
 }

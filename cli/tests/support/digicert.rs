@@ -59,6 +59,43 @@ impl Server {
             .unwrap()
     }
 
+    /// A PEM profile whose device identifier is the subject CN, mapped on a fresh sample: its id.
+    pub async fn mapped_pem_profile(&self, client: &reqwest::Client) -> String {
+        let profile = self.create_profile(client, "meters", "CERTIFICATE_IMPORT").await;
+        let profile = profile["id"].as_str().unwrap().to_string();
+        let sample = certport_core::testing::certs::self_signed(
+            certport_core::testing::certs::KeyType::EcP256,
+            "/CN=sample",
+            None,
+        );
+        let mapping = json!({"device_identifier": "subject.common_name"});
+        let mapped = self
+            .map(client, &profile, "s.pem", sample.pem.into_bytes(), mapping)
+            .await;
+        assert_eq!(mapped.status(), 200);
+        profile
+    }
+
+    /// A job and its upload URL for a zip of `size` bytes: the job object with `upload`.
+    pub async fn upload_url(
+        &self,
+        client: &reqwest::Client,
+        profile: &str,
+        file_name: &str,
+        size: u64,
+    ) -> Value {
+        client
+            .post(self.url(&format!("/iot/api/v1/certificate-import/{profile}/upload-url")))
+            .header("x-api-key", &self.api_key)
+            .json(&json!({"file_name": file_name, "size": size}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Polls until the job leaves PENDING; the deadline only guards against a hang.
     pub async fn finished_job(&self, client: &reqwest::Client, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(120);
