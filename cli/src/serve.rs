@@ -89,6 +89,8 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
             ..Limits::from_env(|name| std::env::var(name).ok())
                 .map_err(|e| ServeError::Limit(e.to_string()))?
         },
+        // One machine: a large upload is one run (it streams, and uses every core).
+        shards: None,
     };
     ensure_credentials(&deps, dir)
         .await

@@ -167,6 +167,7 @@ pub async fn seed(deps: &Deps) {
         result: None,
         failure_message: None,
         failure_reason: None,
+        shard_plan: None,
     };
     deps.jobs.create_certificate_job(&job).await.unwrap();
     deps.objects

@@ -1,4 +1,5 @@
-//! A fresh S3 bucket, DynamoDB table and KMS key on the moto server that `scripts/test` starts.
+//! A fresh S3 bucket, DynamoDB table, KMS key and shard queue on the moto server that
+//! `scripts/test` starts.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{
@@ -49,6 +50,8 @@ pub struct Stack {
     pub table: String,
     pub bucket: String,
     pub kms_key_id: String,
+    /// The queue of large uploads' shards.
+    pub shard_queue_url: String,
 }
 
 impl Stack {
@@ -125,11 +128,20 @@ impl Stack {
             .key_metadata
             .expect("key metadata")
             .key_id;
+        let shard_queue_url = aws_sdk_sqs::Client::new(&sdk)
+            .create_queue()
+            .queue_name(format!("certport-shards-{suffix}"))
+            .send()
+            .await
+            .expect("create SQS queue on moto")
+            .queue_url
+            .expect("queue url");
         Stack {
             sdk,
             table,
             bucket,
             kms_key_id,
+            shard_queue_url,
         }
     }
 
@@ -139,6 +151,7 @@ impl Stack {
             bucket: Some(self.bucket.clone()),
             dek_kms_key_id: Some(self.kms_key_id.clone()),
             data_kms_key_id: Some(self.kms_key_id.clone()),
+            shard_queue_url: Some(self.shard_queue_url.clone()),
             limits: Limits::default(),
         }
     }
@@ -150,6 +163,7 @@ impl Stack {
         env.push(("CERTPORT_BUCKET", self.bucket.clone()));
         env.push(("CERTPORT_DEK_KMS_KEY_ID", self.kms_key_id.clone()));
         env.push(("CERTPORT_DATA_KMS_KEY_ID", self.kms_key_id.clone()));
+        env.push(("CERTPORT_SHARD_QUEUE_URL", self.shard_queue_url.clone()));
         env
     }
 

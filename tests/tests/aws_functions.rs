@@ -20,7 +20,7 @@ fn body_json(response: &lambda_http::Response<lambda_http::Body>) -> Value {
 }
 
 async fn process(deps: &Deps, key: &str) -> Value {
-    let event = LambdaEvent::new(s3_event(key), Context::default());
+    let event = LambdaEvent::new(s3_event(key).into(), Context::default());
     certificate_import_processor::event_handler::function_handler(deps, event)
         .await
         .expect("processor succeeds")
@@ -257,7 +257,7 @@ async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
     fixtures::seed(&deps).await;
 
     // The fixture event's own (URL-encoded) key reaches the seeded job.
-    let event: aws_lambda_events::event::s3::S3Event =
+    let event: certport_aws::certificate_processor::CertificateProcessorEvent =
         serde_json::from_str(&fixtures::event_text("certificate-import-processor.json")).unwrap();
     let outcome = certificate_import_processor::event_handler::function_handler(
         &deps,

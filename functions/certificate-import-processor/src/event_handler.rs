@@ -1,8 +1,11 @@
-use aws_lambda_events::event::s3::S3Event;
-use certport_core::app::{Deps, UploadProcessor};
+use certport_aws::certificate_processor::CertificateProcessorEvent;
+use certport_core::app::Deps;
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 
-pub async fn function_handler(deps: &Deps, event: LambdaEvent<S3Event>) -> Result<Value, Error> {
-    certport_aws::s3_function::respond(deps, UploadProcessor::CertificateImport, event).await
+pub async fn function_handler(
+    deps: &Deps,
+    event: LambdaEvent<CertificateProcessorEvent>,
+) -> Result<Value, Error> {
+    certport_aws::certificate_processor::respond(deps, event).await
 }

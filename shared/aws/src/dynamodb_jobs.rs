@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use certport_core::domain::{
-    CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus,
+    CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus, ShardReport,
 };
 use certport_core::ports::{InfraResult, JobStore, OpenJob};
 
@@ -75,6 +75,25 @@ impl JobStore for DynamoStore {
             "list job failures",
             format!("CERTJOB#{tenant_id}#{job_id}"),
             "FAILURE#",
+        )
+        .await
+    }
+
+    async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool> {
+        let item = key(
+            format!("CERTJOB#{tenant_id}#{job_id}"),
+            format!("SHARD#{:06}", report.shard),
+        );
+        let item = with_doc(item, report)?;
+        self.put_if("record shard", item, "attribute_not_exists(pk)")
+            .await
+    }
+
+    async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>> {
+        self.query_prefix(
+            "list shard reports",
+            format!("CERTJOB#{tenant_id}#{job_id}"),
+            "SHARD#",
         )
         .await
     }

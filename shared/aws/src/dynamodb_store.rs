@@ -13,6 +13,7 @@
 //! | trusted CA listing  | `TRUSTEDCA#<tenant>`           | `CA#<created at>#<sha1>`    | (written with the guard, atomically) |
 //! | certificate job     | `TENANT#<tenant>`              | `CERTJOB#<id>`              | `open_pk`, `open_sk` while open  |
 //! | certificate failure | `CERTJOB#<tenant>#<job>`       | `FAILURE#<ordinal>`         |                                  |
+//! | shard report        | `CERTJOB#<tenant>#<job>`       | `SHARD#<shard>`             | put once (`attribute_not_exists`) |
 //! | keystore job        | `TENANT#<tenant>`              | `KSJOB#<id>`                | `open_pk`, `open_sk` while open  |
 //! | item result         | `KSJOB#<tenant>#<job>`         | `ITEM#<ordinal>`            |                                  |
 //! | device              | `DEVICE#<tenant>#<identifier>` | `DEVICE`                    | `job_id`, `fingerprint_sha256`, `lookup_pk`, `list_pk`, `list_sk` |

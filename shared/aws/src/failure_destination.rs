@@ -1,13 +1,17 @@
 //! The processors' on-failure destination: Lambda sends each asynchronous invocation that
-//! failed every retry to an SQS queue, as a record holding the original S3 event. The
-//! job behind each object is ended FAILED, so no job waits for the sweeper needlessly.
+//! failed every retry to an SQS queue, as a record holding the original S3 event, and the
+//! shard queue moves there each shard that failed every delivery. The job behind each
+//! object or shard is ended FAILED, so no job waits for the sweeper needlessly.
 
 use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::SqsEvent;
-use certport_core::app::{abandon_upload, Deps, RETRIES_EXHAUSTED};
+use certport_core::app::{abandon_upload, fail_job, Deps, RETRIES_EXHAUSTED};
+use certport_core::domain::FailureReason::NotProcessed;
+use certport_core::domain::JobKind;
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 
+use crate::certificate_processor::shard_task;
 use crate::s3_function::{decode_s3_key, outcome_json};
 
 /// Fails the job of every object in the failed invocations. Only transient errors fail
@@ -15,6 +19,28 @@ use crate::s3_function::{decode_s3_key, outcome_json};
 pub async fn respond(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<Value, lambda_runtime::Error> {
     let mut outcomes = Vec::new();
     for message in event.payload.records {
+        if let Some(task) = message.body.as_deref().and_then(shard_task) {
+            let reason = format!(
+                "shard {} of {} (files {}..{}) failed every retry: {RETRIES_EXHAUSTED}",
+                task.shard + 1,
+                task.shards,
+                task.first_file,
+                task.end_file
+            );
+            let (tenant, job) = (&task.tenant_id, &task.job_id);
+            let outcome = fail_job(
+                deps,
+                JobKind::CertificateImport,
+                tenant,
+                job,
+                NotProcessed,
+                &reason,
+            )
+            .await?;
+            tracing::warn!(job_id = %task.job_id, shard = task.shard, ?outcome, "shard abandoned after failed processing");
+            outcomes.push(outcome_json(&format!("{}#{}", task.job_id, task.shard), &outcome));
+            continue;
+        }
         let Some(event) = message.body.as_deref().and_then(failed_s3_event) else {
             tracing::warn!(message_id = ?message.message_id, "not a failed S3 invocation record; dropped");
             continue;

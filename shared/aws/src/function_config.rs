@@ -1,9 +1,10 @@
 use std::sync::Arc;
 
 use certport_core::app::{Deps, KeyServices, Limits};
+use certport_core::ports::ShardQueue;
 
 use crate::not_configured::NotConfigured;
-use crate::{s3_client, ConfigError, DynamoStore, KmsKeyService, S3ObjectStore};
+use crate::{s3_client, ConfigError, DynamoStore, KmsKeyService, S3ObjectStore, SqsShardQueue};
 
 /// What a function uses besides the table: only these are read from its environment
 /// (and required there), so a function is deployed with nothing it does not use.
@@ -14,6 +15,8 @@ pub struct Uses {
     pub dek_key: bool,
     /// The KMS key making the data keys of stored private keys.
     pub data_key: bool,
+    /// The queue of large uploads' shards.
+    pub shard_queue: bool,
 }
 
 impl Uses {
@@ -22,17 +25,24 @@ impl Uses {
         bucket: false,
         dek_key: false,
         data_key: false,
+        shard_queue: false,
     };
-    /// Uploads and the certificate processor.
+    /// Uploads.
     pub const TABLE_AND_BUCKET: Uses = Uses {
         bucket: true,
         ..Uses::TABLE
+    };
+    /// The certificate processor: it plans large uploads into shards and runs them.
+    pub const TABLE_BUCKET_AND_SHARDS: Uses = Uses {
+        shard_queue: true,
+        ..Uses::TABLE_AND_BUCKET
     };
     /// The keystore processor.
     pub const TABLE_BUCKET_AND_KEYS: Uses = Uses {
         bucket: true,
         dek_key: true,
         data_key: true,
+        shard_queue: false,
     };
 }
 
@@ -43,6 +53,7 @@ pub struct FunctionConfig {
     pub bucket: Option<String>,
     pub dek_kms_key_id: Option<String>,
     pub data_kms_key_id: Option<String>,
+    pub shard_queue_url: Option<String>,
     pub limits: Limits,
 }
 
@@ -73,6 +84,11 @@ impl FunctionConfig {
                 "CERTPORT_DATA_KMS_KEY_ID",
                 "the KMS key for data keys of stored private keys",
             )?,
+            shard_queue_url: optional(
+                uses.shard_queue,
+                "CERTPORT_SHARD_QUEUE_URL",
+                "the URL of the SQS queue of large uploads' shards",
+            )?,
             limits,
         })
     }
@@ -101,6 +117,9 @@ impl FunctionConfig {
                 data: key(&self.data_kms_key_id, "the data key"),
             },
             limits: self.limits,
+            shards: self.shard_queue_url.as_ref().map(|url| {
+                Arc::new(SqsShardQueue::new(aws_sdk_sqs::Client::new(sdk), url)) as Arc<dyn ShardQueue>
+            }),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! AWS adapters for certport's ports: S3 objects, DynamoDB records, KMS keys.
+//! AWS adapters for certport's ports: S3 objects, DynamoDB records, KMS keys, SQS shards.
 
+pub mod certificate_processor;
 mod config;
 mod dynamodb_certificates;
 mod dynamodb_devices;
@@ -19,6 +20,7 @@ mod kms_key_service;
 mod not_configured;
 pub mod s3_function;
 mod s3_object_store;
+mod sqs_shard_queue;
 
 pub use config::{load_sdk_config, s3_client, ConfigError};
 pub use dynamodb_listing::{LISTING_INDEX, LOOKUP_INDEX, SERIAL_INDEX};
@@ -28,3 +30,4 @@ pub use function_config::{cold_start, FunctionConfig, Uses};
 pub use functions::Function;
 pub use kms_key_service::KmsKeyService;
 pub use s3_object_store::S3ObjectStore;
+pub use sqs_shard_queue::SqsShardQueue;

@@ -46,6 +46,12 @@ pub(crate) fn outcome_json(key: &str, outcome: &ProcessOutcome) -> Value {
         ProcessOutcome::Failed { job_id, reason } => {
             json!({"key": key, "outcome": "FAILED", "job_id": job_id, "reason": reason})
         }
+        ProcessOutcome::Sharded { job_id, shards } => {
+            json!({"key": key, "outcome": "SHARDED", "job_id": job_id, "shards": shards})
+        }
+        ProcessOutcome::ShardProcessed { job_id, shard } => {
+            json!({"key": key, "outcome": "SHARD_PROCESSED", "job_id": job_id, "shard": shard})
+        }
         ProcessOutcome::AlreadyFinished { job_id } => {
             json!({"key": key, "outcome": "ALREADY_FINISHED", "job_id": job_id})
         }

@@ -46,5 +46,6 @@ pub fn open_deps(
             data: keys,
         },
         limits,
+        shards: None,
     })
 }

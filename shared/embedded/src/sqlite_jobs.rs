@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use certport_core::domain::{
-    CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus,
+    CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus, ShardReport,
 };
 use certport_core::ports::{InfraResult, JobStore, OpenJob};
 use rusqlite::params;
@@ -97,6 +97,30 @@ impl JobStore for SqliteStore {
         let sql =
             "SELECT doc FROM cert_import_failures WHERE tenant_id = ?1 AND job_id = ?2 ORDER BY ordinal";
         self.list_docs("list job failures", sql, vec![tenant_id.into(), job_id.into()])
+            .await
+    }
+
+    async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool> {
+        let sql = "INSERT OR IGNORE INTO cert_import_shards (tenant_id, job_id, shard, doc) VALUES (?1, ?2, ?3, ?4)";
+        let (tenant_id, job_id, shard, doc) = (
+            tenant_id.to_string(),
+            job_id.to_string(),
+            report.shard,
+            to_doc(report)?,
+        );
+        self.with("record shard", move |conn| {
+            let inserted = conn
+                .prepare_cached(sql)
+                .and_then(|mut insert| insert.execute(params![tenant_id, job_id, shard, doc]))
+                .map_err(db_error("record shard"))?;
+            Ok(inserted == 1)
+        })
+        .await
+    }
+
+    async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>> {
+        let sql = "SELECT doc FROM cert_import_shards WHERE tenant_id = ?1 AND job_id = ?2 ORDER BY shard";
+        self.list_docs("list shard reports", sql, vec![tenant_id.into(), job_id.into()])
             .await
     }
 

@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS cert_import_jobs (
 CREATE TABLE IF NOT EXISTS cert_import_failures (
     tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, job_id, ordinal));
+CREATE TABLE IF NOT EXISTS cert_import_shards (
+    tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, shard INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, job_id, shard));
 CREATE TABLE IF NOT EXISTS devices (
     tenant_id TEXT NOT NULL, device_identifier TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
     job_id TEXT NOT NULL, id TEXT NOT NULL, sort_key TEXT NOT NULL, doc TEXT NOT NULL,

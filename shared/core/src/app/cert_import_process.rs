@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::fs::File;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,11 +11,12 @@ use tokio::task::JoinHandle;
 
 use crate::domain::{
     CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobKind, JobResult,
-    JobStatus, NewDevice,
+    JobStatus, NewDevice, UploadFormat,
 };
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
 use super::cert_import_reader::{read_ahead, read_upload, MappedCertificate, ParseContext, Read};
+use super::cert_import_shards::{plan_shards, SkipSet};
 use super::{fail_job, parse_certificate_import_key, Deps, ProcessOutcome};
 
 /// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
@@ -54,16 +56,17 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         .await;
     }
     let Some(zip) = spool(deps, &job.object_key).await? else {
-        return fail_this_job(
-            deps,
-            &job,
-            FailureReason::UnreadableUpload,
-            "the uploaded file is missing from storage; upload it again",
-        )
-        .await;
+        return fail_this_job(deps, &job, FailureReason::UnreadableUpload, UPLOAD_MISSING).await;
     };
-    let mut run = Run::new(deps, &job, &profile);
-    match run.import(&zip).await {
+    if let Some(queue) = deps.shards.as_deref() {
+        let size = zip.metadata().map_err(spool_error)?.len();
+        // An XML upload is one entry (at most CERTPORT_ZIP_MAX_ENTRY_BYTES uncompressed): one run.
+        if size >= deps.limits.shard_upload_bytes && job.format == UploadFormat::Pem {
+            return plan_shards(deps, queue, job, &profile, &zip).await;
+        }
+    }
+    let mut run = Run::new(deps, &job, &profile, Mode::Whole);
+    match run.import(&zip, ALL_FILES, 1).await {
         Ok(()) => {}
         Err(Stopped::UnusableUpload(message)) => {
             return fail_this_job(deps, &job, FailureReason::UnreadableUpload, &message).await
@@ -89,9 +92,14 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     })
 }
 
+pub(super) const UPLOAD_MISSING: &str = "the uploaded file is missing from storage; upload it again";
+
+/// Every file of an upload.
+pub(super) const ALL_FILES: Range<u32> = 0..u32::MAX;
+
 /// The upload copied to an anonymous temporary file (gone when closed): the zip is read
 /// from disk, so memory does not grow with the upload's size.
-async fn spool(deps: &Deps, key: &str) -> Result<Option<File>, InfraError> {
+pub(super) async fn spool(deps: &Deps, key: &str) -> Result<Option<File>, InfraError> {
     let file = tempfile::tempfile().map_err(spool_error)?;
     let mut writer = tokio::fs::File::from_std(file.try_clone().map_err(spool_error)?);
     if !deps.objects.download(key, &mut writer).await? {
@@ -102,7 +110,7 @@ async fn spool(deps: &Deps, key: &str) -> Result<Option<File>, InfraError> {
 }
 
 /// Ends this job FAILED (unless something else ended it first).
-async fn fail_this_job(
+pub(super) async fn fail_this_job(
     deps: &Deps,
     job: &CertImportJob,
     reason: FailureReason,
@@ -120,7 +128,7 @@ async fn fail_this_job(
 }
 
 /// Why an import run stopped before the end of its upload.
-enum Stopped {
+pub(super) enum Stopped {
     /// The upload itself cannot be read (the message says why): the job fails.
     UnusableUpload(String),
     /// Storage failed: the processor's caller decides whether to retry.
@@ -154,16 +162,33 @@ fn seen_key(value: &str) -> SeenKey {
     key
 }
 
-/// One processing run over an upload: certificates in upload order, devices and
-/// failures written in batches, so memory stays bounded whatever the upload's size.
-struct Run<'a> {
+/// What a run does with the certificates it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// The whole upload in one run: repeats within the upload caught here, devices written.
+    Whole,
+    /// A large upload's plan: everything but the device writes. Its failures are recorded
+    /// and marked in `skip`, so the shards leave those certificates alone.
+    Plan,
+    /// One shard of a planned upload: the plan's failures skipped, devices written.
+    Shard,
+}
+
+/// One processing run over an upload (or some of its files): certificates in upload
+/// order, devices and failures written in batches, so memory stays bounded whatever
+/// the upload's size.
+pub(super) struct Run<'a> {
     deps: &'a Deps,
     job: &'a CertImportJob,
     profile: &'a EnrollmentProfile,
-    total: u64,
-    failed: u64,
+    mode: Mode,
+    /// Ordinal of the last certificate read (runs over some files start past 0).
+    pub total: u64,
+    pub failed: u64,
     /// Each certificate file's name and the ordinal of its first certificate.
-    files: Vec<(String, u32)>,
+    pub files: Vec<(String, u32)>,
+    /// The certificates the plan settled: marked by a plan, skipped by a shard.
+    pub skip: SkipSet,
     failures: Vec<CertFailure>,
     /// Fingerprints and identifiers seen earlier in this upload, with where.
     seen_fingerprints: HashMap<SeenKey, u32>,
@@ -181,14 +206,16 @@ struct Written {
 }
 
 impl<'a> Run<'a> {
-    fn new(deps: &'a Deps, job: &'a CertImportJob, profile: &'a EnrollmentProfile) -> Self {
+    pub fn new(deps: &'a Deps, job: &'a CertImportJob, profile: &'a EnrollmentProfile, mode: Mode) -> Self {
         Run {
             deps,
             job,
             profile,
+            mode,
             total: 0,
             failed: 0,
             files: Vec::new(),
+            skip: SkipSet::default(),
             failures: Vec::new(),
             seen_fingerprints: HashMap::new(),
             seen_identifiers: HashMap::new(),
@@ -197,20 +224,22 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Reads the upload's `files`, whose first certificate is number `first_ordinal`.
     /// Stops at an unusable upload or a storage failure. The reader parses on the
     /// blocking pool while this task writes what it has read.
-    async fn import(&mut self, zip: &File) -> Result<(), Stopped> {
+    pub async fn import(&mut self, zip: &File, files: Range<u32>, first_ordinal: u32) -> Result<(), Stopped> {
+        self.total = u64::from(first_ordinal.saturating_sub(1));
         let zip = zip.try_clone().map_err(spool_error)?;
         let context = Arc::new(ParseContext {
             limits: self.deps.limits,
             profile: self.profile.clone(),
             created_at: self.job.created_at.clone(),
         });
-        let count_first = self.job.total_certificates == 0;
+        let count_first = self.mode != Mode::Shard && self.job.total_certificates == 0;
         let (to, mut from) = mpsc::channel(read_ahead());
         let runtime = tokio::runtime::Handle::current();
         let reader =
-            tokio::task::spawn_blocking(move || read_upload(zip, context, count_first, &runtime, &to));
+            tokio::task::spawn_blocking(move || read_upload(zip, context, count_first, files, &runtime, &to));
         while let Some(chunk) = from.recv().await {
             let reads = chunk
                 .await
@@ -245,6 +274,9 @@ impl<'a> Run<'a> {
                     file: self.files.len().saturating_sub(1) as u32,
                     index: self.total as u32 - self.files.last().map_or(1, |(_, first)| *first),
                 };
+                if self.mode == Mode::Shard && self.skip.contains(at.ordinal) {
+                    return Ok(());
+                }
                 match certificate {
                     Ok(certificate) => self.certificate(at, *certificate).await?,
                     Err((reason, message)) => self.fail(at, reason, message),
@@ -255,7 +287,7 @@ impl<'a> Run<'a> {
     }
 
     /// Writes the failures gathered so far (by ordinal, so a retry rewrites the same ones).
-    async fn flush_failures(&mut self) -> Result<(), InfraError> {
+    pub async fn flush_failures(&mut self) -> Result<(), InfraError> {
         if !self.failures.is_empty() {
             self.deps
                 .jobs
@@ -273,23 +305,12 @@ impl<'a> Run<'a> {
             fields,
         } = certificate;
         let fingerprint_sha256 = record.fingerprint_sha256.clone();
-        let (fingerprint_key, identifier_key) = (seen_key(&fingerprint_sha256), seen_key(&device_identifier));
-        if let Some(&first) = self.seen_fingerprints.get(&fingerprint_key) {
-            let (file, index) = self.file_and_index(first);
-            let message = format!("the same certificate appears earlier in this upload ({file} #{index})");
-            self.fail(at, FailureReason::Duplicate, message);
+        if self.mode != Mode::Shard && self.repeats_earlier(at, &fingerprint_sha256, &device_identifier) {
             return Ok(());
         }
-        if let Some(&first) = self.seen_identifiers.get(&identifier_key) {
-            let (file, index) = self.file_and_index(first);
-            let message = format!(
-                "device identifier `{device_identifier}` is already used by another certificate earlier in this upload ({file} #{index})"
-            );
-            self.fail(at, FailureReason::DeviceIdentifierConflict, message);
+        if self.mode == Mode::Plan {
             return Ok(());
         }
-        self.seen_fingerprints.insert(fingerprint_key, at.ordinal);
-        self.seen_identifiers.insert(identifier_key, at.ordinal);
         let device = DeviceRecord {
             tenant_id: self.job.tenant_id.clone(),
             device_identifier,
@@ -311,6 +332,29 @@ impl<'a> Run<'a> {
             self.flush().await?;
         }
         Ok(())
+    }
+
+    /// Fails the certificate (`true`) when its certificate or device identifier came
+    /// earlier in this upload; else remembers both.
+    fn repeats_earlier(&mut self, at: Position, fingerprint_sha256: &str, device_identifier: &str) -> bool {
+        let (fingerprint_key, identifier_key) = (seen_key(fingerprint_sha256), seen_key(device_identifier));
+        if let Some(&first) = self.seen_fingerprints.get(&fingerprint_key) {
+            let (file, index) = self.file_and_index(first);
+            let message = format!("the same certificate appears earlier in this upload ({file} #{index})");
+            self.fail(at, FailureReason::Duplicate, message);
+            return true;
+        }
+        if let Some(&first) = self.seen_identifiers.get(&identifier_key) {
+            let (file, index) = self.file_and_index(first);
+            let message = format!(
+                "device identifier `{device_identifier}` is already used by another certificate earlier in this upload ({file} #{index})"
+            );
+            self.fail(at, FailureReason::DeviceIdentifierConflict, message);
+            return true;
+        }
+        self.seen_fingerprints.insert(fingerprint_key, at.ordinal);
+        self.seen_identifiers.insert(identifier_key, at.ordinal);
+        false
     }
 
     /// Starts writing the pending devices once the previous write is settled: one write
@@ -376,6 +420,9 @@ impl<'a> Run<'a> {
     }
 
     fn fail(&mut self, at: Position, reason: FailureReason, message: String) {
+        if self.mode == Mode::Plan {
+            self.skip.insert(at.ordinal);
+        }
         self.failed += 1;
         self.failures.push(CertFailure {
             ordinal: at.ordinal,

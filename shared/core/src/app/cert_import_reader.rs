@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufReader;
+use std::ops::Range;
 use std::sync::Arc;
 
 use tokio::runtime::Handle;
@@ -52,13 +53,15 @@ pub(super) struct ParseContext {
     pub created_at: String,
 }
 
-/// Reads the whole upload into `to`, parsing on `runtime`'s blocking pool. `Err(message)`
-/// when the upload itself is unusable (everything sent before it stands). Stops quietly
-/// once the receiver is gone.
+/// Reads the upload's certificate files numbered `files` (in zip order; all of them for
+/// `0..u32::MAX`) into `to`, parsing on `runtime`'s blocking pool. `Err(message)` when the
+/// upload itself is unusable (everything sent before it stands). Stops quietly once the
+/// receiver is gone.
 pub(super) fn read_upload(
     zip: File,
     context: Arc<ParseContext>,
     count_first: bool,
+    files: Range<u32>,
     runtime: &Handle,
     to: &mpsc::Sender<Chunk>,
 ) -> Result<(), String> {
@@ -87,7 +90,8 @@ pub(super) fn read_upload(
                 .map_or("none".to_string(), |f| format!(".{} files", f.extension()))
         ));
     }
-    for n in 0..archive.file_count() {
+    let last = archive.file_count().min(files.end as usize);
+    for n in files.start as usize..last {
         let file = archive.read_file(n).map_err(|e| e.to_string())?;
         let items: Vec<Result<Vec<u8>, String>> = match archive.format() {
             UploadFormat::Pem => pem::certificate_blocks(&file.contents)

@@ -141,5 +141,6 @@ pub(super) fn new_job(
         result: None,
         failure_message: None,
         failure_reason: None,
+        shard_plan: None,
     }
 }

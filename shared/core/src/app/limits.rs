@@ -30,6 +30,12 @@ pub struct Limits {
     pub job_deadline: std::time::Duration,
     /// What a certificate search expression may hold.
     pub search: SearchLimits,
+    /// Stored uploads from this size on are split into shards, where a shard queue is
+    /// configured (AWS); smaller ones are one run.
+    pub shard_upload_bytes: u64,
+    /// Certificates a shard aims at: whole files are added to a shard until it holds
+    /// at least this many.
+    pub shard_certificates: u64,
 }
 
 impl Default for Limits {
@@ -49,6 +55,10 @@ impl Default for Limits {
             // Past the processors' retries (their events expire after an hour) and upload URLs.
             job_deadline: std::time::Duration::from_secs(2 * 60 * 60),
             search: SearchLimits::default(),
+            // About 120,000 certificates: half a minute in one run.
+            shard_upload_bytes: 64 * 1024 * 1024,
+            // About 25 s of writes at DynamoDB's pace (docs/scaling.md).
+            shard_certificates: 100_000,
         }
     }
 }
@@ -147,6 +157,16 @@ pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
         "CERTPORT_JOB_DEADLINE_SECS",
         "seconds before an unfinished job is failed",
         |l, v| l.job_deadline = Duration::from_secs(v),
+    ),
+    (
+        "CERTPORT_SHARD_UPLOAD_BYTES",
+        "size from which a stored upload is split into shards, bytes",
+        |l, v| l.shard_upload_bytes = v,
+    ),
+    (
+        "CERTPORT_SHARD_CERTIFICATES",
+        "certificates a shard aims at",
+        |l, v| l.shard_certificates = v,
     ),
 ];
 

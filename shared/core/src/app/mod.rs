@@ -5,6 +5,7 @@ mod auth;
 mod bootstrap;
 mod cert_import_process;
 mod cert_import_reader;
+mod cert_import_shards;
 mod cert_import_status;
 mod cert_import_upload;
 mod certificate_export;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 pub use auth::{authenticate, Caller};
 pub use bootstrap::{create_tenant_with_key, NewTenant};
 pub use cert_import_process::process_certificate_import;
+pub use cert_import_shards::process_certificate_shard;
 pub use cert_import_status::{get_certificate_import, CertImportStatus};
 pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
 pub use certificate_export::{export_private_key, list_audit_events, ExportFormat, ExportRequest};
@@ -57,15 +59,16 @@ pub use keystore_import_upload::upload_keystore_import;
 pub use limits::{LimitError, Limits, LIMIT_VARIABLES};
 pub use object_keys::{
     certificate_import_key, keystore_import_key, parse_certificate_import_key, parse_keystore_import_key,
-    private_key_key, CERTIFICATE_IMPORT_PREFIX, KEYSTORE_IMPORT_PREFIX, PRIVATE_KEY_PREFIX,
+    private_key_key, shard_skip_key, CERTIFICATE_IMPORT_PREFIX, KEYSTORE_IMPORT_PREFIX, PRIVATE_KEY_PREFIX,
+    SHARD_PLAN_PREFIX,
 };
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
 pub use stale_jobs::{abandon_upload, sweep_stale_jobs, RETRIES_EXHAUSTED};
 pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
-pub use upload_processor::{ProcessOutcome, UploadProcessor};
+pub use upload_processor::{ProcessOutcome, UploadProcessor, STORAGE_REFUSED};
 pub use upload_urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};
 
-use crate::ports::{InventoryStore, JobStore, KeyService, ObjectStore, TenantStore};
+use crate::ports::{InventoryStore, JobStore, KeyService, ObjectStore, ShardQueue, TenantStore};
 
 /// The ports a use case runs on.
 #[derive(Clone)]
@@ -76,6 +79,9 @@ pub struct Deps {
     pub inventory: Arc<dyn InventoryStore>,
     pub keys: KeyServices,
     pub limits: Limits,
+    /// Where a large upload's shards go; without one (as in `serve`) every upload is
+    /// processed in one run.
+    pub shards: Option<Arc<dyn ShardQueue>>,
 }
 
 /// The two keys: one wraps DEK private keys, one makes the data keys that encrypt

@@ -3,11 +3,19 @@
 //!
 //! - `certificate-import/<tenant>/<job>/<original file name>`: a certificate import zip;
 //! - `keystore-import/<tenant>/<job>.json`: a keystore import batch;
-//! - `private-keys/<tenant>/<certificate sha256>.json`: an envelope-encrypted private key.
+//! - `private-keys/<tenant>/<certificate sha256>.json`: an envelope-encrypted private key;
+//! - `certificate-import-plans/<tenant>/<job>.skip`: what the plan of a sharded upload
+//!   settled (no notification).
 
 pub const CERTIFICATE_IMPORT_PREFIX: &str = "certificate-import/";
 pub const KEYSTORE_IMPORT_PREFIX: &str = "keystore-import/";
 pub const PRIVATE_KEY_PREFIX: &str = "private-keys/";
+pub const SHARD_PLAN_PREFIX: &str = "certificate-import-plans/";
+
+/// The certificates a sharded upload's plan settled, for its shards to skip.
+pub fn shard_skip_key(tenant_id: &str, job_id: &str) -> String {
+    format!("{SHARD_PLAN_PREFIX}{tenant_id}/{job_id}.skip")
+}
 
 pub fn certificate_import_key(tenant_id: &str, job_id: &str, original_file_name: &str) -> String {
     // Keep the user's name recognisable but never a path; S3 accepts any UTF-8.

@@ -7,7 +7,7 @@ use super::{
     KEYSTORE_IMPORT_PREFIX,
 };
 
-const STORAGE_REFUSED: &str =
+pub const STORAGE_REFUSED: &str =
     "the job could not be processed: storage refused an operation that retrying will not fix; upload the file again";
 
 /// What one S3 ObjectCreated notification led to.
@@ -22,6 +22,17 @@ pub enum ProcessOutcome {
     Failed {
         job_id: String,
         reason: String,
+    },
+    /// A large upload, planned and queued as `shards` shards; the last one to finish
+    /// completes the job.
+    Sharded {
+        job_id: String,
+        shards: u32,
+    },
+    /// One shard of a sharded job done; others are still to report.
+    ShardProcessed {
+        job_id: String,
+        shard: u32,
     },
     /// A re-delivered event for a job that already ended.
     AlreadyFinished {

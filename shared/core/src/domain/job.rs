@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::UploadFormat;
+use super::{ShardPlan, UploadFormat};
 
 /// The two kinds of import job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +112,9 @@ pub struct CertImportJob {
     /// The reason code of a failed job; absent on jobs recorded before it was kept.
     #[serde(default)]
     pub failure_reason: Option<FailureReason>,
+    /// Set when a large upload was split into shards.
+    #[serde(default)]
+    pub shard_plan: Option<ShardPlan>,
 }
 
 impl CertImportJob {

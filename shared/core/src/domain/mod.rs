@@ -7,6 +7,7 @@ mod job;
 mod keystore;
 mod profile;
 pub mod search;
+mod shard;
 mod tenant;
 
 pub use audit::AuditEvent;
@@ -23,6 +24,7 @@ pub use profile::{
     EnrollmentMethod, EnrollmentProfile, FieldMapping, MappingError, SourceField, UploadFormat,
     DEVICE_IDENTIFIER,
 };
+pub use shard::{ShardPlan, ShardReport, ShardTask};
 pub use tenant::{ApiKey, ApiKeyHash, ApiKeyRecord, Division, Tenant};
 
 /// Time stamps as the APIs show them: ISO 8601 UTC with microseconds and `Z`.

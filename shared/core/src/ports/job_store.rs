@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 
 use super::InfraResult;
-use crate::domain::{CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob};
+use crate::domain::{CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, ShardReport};
 
 /// An unfinished job, as the sweeper lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,12 @@ pub trait JobStore: Send + Sync {
     ) -> InfraResult<()>;
     /// Ordered by ordinal.
     async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>>;
+    /// Counts a processed shard of a certificate job, once: `false`, with nothing
+    /// written, when that shard is already counted (the first report stands).
+    async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool>;
+    /// The shards counted so far, by shard number. Read after `record_shard`, it holds
+    /// that shard and every shard counted before it.
+    async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>>;
 
     async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()>;
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>>;

@@ -14,7 +14,8 @@ use crate::domain::{
     ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertImportJob, CertificateRecord, DeviceRecord,
     Division, EdgeInstance, EncryptionKey, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
     FailureReason, FieldMapping, ItemFailureReason, ItemResult, ItemStatus, JobResult, JobStatus,
-    KeystoreImportJob, KeystoreJobStatus, StoredKeyRecord, Tenant, TrustedCa, UploadFormat,
+    KeystoreImportJob, KeystoreJobStatus, ShardPlan, ShardReport, StoredKeyRecord, Tenant, TrustedCa,
+    UploadFormat,
 };
 
 /// A domain type that stores can keep, and the form they keep it in.
@@ -121,6 +122,14 @@ stored!(StoredCertificateJob for CertImportJob {
     /// Absent on jobs stored before it was kept.
     #[serde(default)]
     failure_reason = failure_reason: Option<FailureReason>,
+    /// Only on sharded jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shard_plan = shard_plan: Option<ShardPlan>,
+});
+
+stored!(StoredShardReport for ShardReport {
+    shard = shard: u32,
+    failed = failed: u64,
 });
 
 stored!(StoredCertificateFailure for CertFailure {

@@ -49,6 +49,33 @@ pub async fn concurrent_overlapping_device_inserts_insert_each_device_once(store
     }
 }
 
+/// Six runs of the same four shards report at once (each with its own count): every
+/// shard is counted once, with the count of the run that won, and every run reads back
+/// at least its own shard.
+pub async fn concurrent_shard_reports_count_each_shard_once(store: &dyn JobStore) {
+    let (tenant, job_id) = (Tenant::new("racing"), id());
+    let runs = (0..RACERS as u64).flat_map(|run| (0..4).map(move |shard| (run, shard)));
+    let reports = join_all(runs.map(|(run, shard)| {
+        let (tenant, job_id) = (&tenant.id, &job_id);
+        async move {
+            let report = ShardReport { shard, failed: run };
+            let counted = store.record_shard(tenant, job_id, &report).await.unwrap();
+            let seen = store.shard_reports(tenant, job_id).await.unwrap();
+            assert!(
+                seen.iter().any(|r| r.shard == shard),
+                "shard {shard} not read back"
+            );
+            counted.then_some(report)
+        }
+    }))
+    .await;
+    let mut winners: Vec<ShardReport> = reports.into_iter().flatten().collect();
+    winners.sort_by_key(|r| r.shard);
+    assert_eq!(winners.iter().map(|r| r.shard).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    assert_eq!(store.shard_reports(&tenant.id, &job_id).await.unwrap(), winners);
+    assert!(store.shard_reports(&tenant.id, &id()).await.unwrap().is_empty());
+}
+
 /// Two jobs map one certificate to different identifiers at once: one device holds
 /// it, and the loser's identifier stays free.
 pub async fn concurrent_jobs_with_one_certificate_make_one_device(store: &dyn InventoryStore) {
@@ -218,6 +245,7 @@ macro_rules! store_contract_tests {
             concurrent_jobs_with_one_certificate_make_one_device,
             concurrent_jobs_with_one_identifier_make_one_device,
             concurrent_job_ends_end_the_job_once,
+            concurrent_shard_reports_count_each_shard_once,
             concurrent_imports_of_one_keystore_store_it_once,
             concurrent_adds_of_one_trusted_ca_add_it_once,
             concurrent_keystore_job_ends_end_the_job_once,

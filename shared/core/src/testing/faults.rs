@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use crate::domain::{
     AuditEvent, CertFailure, CertImportJob, CertificateRecord, DeviceRecord, InventoryEntry, ItemResult,
-    KeyRange, KeystoreImportJob, NewDevice, Page, StoredKeyRecord,
+    KeyRange, KeystoreImportJob, NewDevice, Page, ShardReport, StoredKeyRecord,
 };
 use crate::ports::{
     CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert,
@@ -137,6 +137,12 @@ impl JobStore for JobEndsFailAfter {
     }
     async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
         self.inner.certificate_failures(tenant_id, job_id).await
+    }
+    async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool> {
+        self.inner.record_shard(tenant_id, job_id, report).await
+    }
+    async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>> {
+        self.inner.shard_reports(tenant_id, job_id).await
     }
     async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
         self.inner.create_keystore_job(job).await

@@ -11,6 +11,7 @@ pub mod inventory_contracts;
 pub mod legacy;
 pub mod memory;
 pub mod scenarios;
+pub mod sharding;
 pub mod store_contracts;
 
 use std::io::{Cursor, Write};

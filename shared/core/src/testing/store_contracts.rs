@@ -43,6 +43,7 @@ pub(crate) fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> CertImportJob
         result: None,
         failure_message: None,
         failure_reason: None,
+        shard_plan: None,
     }
 }
 

@@ -3,12 +3,14 @@
 
 mod keys;
 mod objects;
+mod shards;
 mod store;
 
 use std::sync::Arc;
 
 pub use keys::MemoryKeys;
 pub use objects::MemoryObjects;
+pub use shards::MemoryShardQueue;
 pub use store::MemoryStore;
 
 use crate::app::{Deps, KeyServices, Limits};
@@ -26,7 +28,19 @@ pub fn memory_deps(limits: Limits) -> Deps {
             data: Arc::new(MemoryKeys::default()),
         },
         limits,
+        shards: None,
     }
+}
+
+/// Every port in memory, with a shard queue the test drains: uploads from
+/// `limits.shard_upload_bytes` on are split into shards.
+pub fn memory_sharded_deps(limits: Limits) -> (Deps, Arc<MemoryShardQueue>) {
+    let queue = Arc::new(MemoryShardQueue::default());
+    let deps = Deps {
+        shards: Some(queue.clone()),
+        ..memory_deps(limits)
+    };
+    (deps, queue)
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use crate::domain::{
     certificate_id, ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertImportJob, CertificateRecord,
     DeviceRecord, EdgeInstance, EncryptionKey, EnrollmentProfile, InventoryEntry, ItemResult, JobKind,
-    KeyRange, KeystoreImportJob, KeystoreJobStatus, NewDevice, Page, StoredKeyRecord, Tenant, TrustedCa,
+    KeyRange, KeystoreImportJob, KeystoreJobStatus, NewDevice, Page, ShardReport, StoredKeyRecord, Tenant,
+    TrustedCa,
 };
 use crate::ports::{
     CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert, OpenJob,
@@ -30,6 +31,7 @@ struct State {
     trusted_cas: HashMap<Key, TrustedCa>,
     certificate_jobs: HashMap<Key, CertImportJob>,
     certificate_failures: HashMap<Key, BTreeMap<u32, CertFailure>>,
+    shard_reports: HashMap<Key, BTreeMap<u32, ShardReport>>,
     keystore_jobs: HashMap<Key, KeystoreImportJob>,
     item_results: HashMap<Key, BTreeMap<u32, ItemResult>>,
     devices: HashMap<Key, DeviceRecord>,
@@ -174,6 +176,20 @@ impl JobStore for MemoryStore {
         let state = self.state();
         let stored = state.certificate_failures.get(&key(tenant_id, job_id));
         Ok(stored.map(|f| f.values().cloned().collect()).unwrap_or_default())
+    }
+    async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool> {
+        let mut state = self.state();
+        let reports = state.shard_reports.entry(key(tenant_id, job_id)).or_default();
+        if reports.contains_key(&report.shard) {
+            return Ok(false);
+        }
+        reports.insert(report.shard, *report);
+        Ok(true)
+    }
+    async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>> {
+        let state = self.state();
+        let reports = state.shard_reports.get(&key(tenant_id, job_id));
+        Ok(reports.map(|r| r.values().copied().collect()).unwrap_or_default())
     }
     async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
         let mut state = self.state();
