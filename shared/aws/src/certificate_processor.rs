@@ -78,3 +78,27 @@ pub async fn respond(
 pub fn shard_task(body: &str) -> Option<ShardTask> {
     serde_json::from_str(body).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> CertificateProcessorEvent {
+        let path = format!("{}/../../events/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn s3_notifications_and_shard_messages_are_told_apart() {
+        let CertificateProcessorEvent::Upload(s3) = fixture("certificate-import-processor.json") else {
+            panic!("an S3 notification");
+        };
+        assert!(s3.records[0].s3.object.key.is_some());
+        let CertificateProcessorEvent::Shards(sqs) = fixture("certificate-import-shard.json") else {
+            panic!("a shard message");
+        };
+        let task = shard_task(sqs.records[0].body.as_deref().unwrap()).unwrap();
+        assert_eq!((task.shard, task.shards, task.first_ordinal), (0, 1, 1));
+        assert!(shard_task(r#"{"Records": []}"#).is_none());
+    }
+}

@@ -165,6 +165,19 @@ const CHECKS: &[Check] = &[
         },
     ),
     (
+        "certificate-import-processor",
+        "certificate-import-shard.json",
+        "takes a shard from the shard queue",
+        |v| {
+            let outcome = &v["outcomes"][0];
+            expect(
+                outcome["outcome"] == "ALREADY_FINISHED" && outcome["job_id"] == fixtures::JOB,
+                "ALREADY_FINISHED: the fixture's job completed in one run",
+                v,
+            )
+        },
+    ),
+    (
         "certificate-import-status",
         "certificate-import-status.json",
         "reads the finished job",
