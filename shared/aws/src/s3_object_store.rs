@@ -1,4 +1,7 @@
+use std::ops::Range;
+
 use async_trait::async_trait;
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
@@ -59,6 +62,51 @@ impl ObjectStore for S3ObjectStore {
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
         let Some(output) = self.get_object(key).await? else {
             return Ok(None);
+        };
+        let body = output
+            .body
+            .collect()
+            .await
+            .map_err(|e| InfraError::transient("s3 read object", e))?;
+        Ok(Some(body.into_bytes()))
+    }
+
+    async fn size(&self, key: &str) -> InfraResult<Option<u64>> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(output.content_length.unwrap_or(0).max(0) as u64)),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(infra_error("s3 head object", e)),
+        }
+    }
+
+    /// One ranged GET (S3 cuts the range at the object's end).
+    async fn get_range(&self, key: &str, range: Range<u64>) -> InfraResult<Option<Bytes>> {
+        if range.is_empty() {
+            return Ok(self.size(key).await?.map(|_| Bytes::new()));
+        }
+        let result = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes={}-{}", range.start, range.end - 1))
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            // A range past the end: nothing of it exists.
+            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("InvalidRange") => {
+                return Ok(Some(Bytes::new()))
+            }
+            Err(e) => return Err(infra_error("s3 get object range", e)),
         };
         let body = output
             .body

@@ -1,4 +1,5 @@
-use std::io::ErrorKind;
+use std::io::{ErrorKind, SeekFrom};
+use std::ops::Range;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
@@ -6,7 +7,7 @@ use bytes::Bytes;
 use certport_core::ports::{spool_error, ByteStream, InfraError, InfraResult, ObjectStore};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 /// Objects as files in one directory. A file is named by the SHA-256 of its key, so
 /// no part of a (user-influenced) key ever becomes a path.
@@ -74,6 +75,32 @@ impl ObjectStore for FsObjectStore {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(InfraError::permanent("object get", e)),
         }
+    }
+
+    async fn size(&self, key: &str) -> InfraResult<Option<u64>> {
+        match tokio::fs::metadata(self.dir.join(file_name_for(key))).await {
+            Ok(metadata) => Ok(Some(metadata.len())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(InfraError::permanent("object size", e)),
+        }
+    }
+
+    async fn get_range(&self, key: &str, range: Range<u64>) -> InfraResult<Option<Bytes>> {
+        let read_error = |e| InfraError::permanent("object get range", e);
+        let mut file = match tokio::fs::File::open(self.dir.join(file_name_for(key))).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(read_error(e)),
+        };
+        file.seek(SeekFrom::Start(range.start))
+            .await
+            .map_err(read_error)?;
+        let mut bytes = Vec::new();
+        file.take(range.end.saturating_sub(range.start))
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(read_error)?;
+        Ok(Some(bytes.into()))
     }
 
     async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {

@@ -17,6 +17,7 @@ use crate::ports::{spool_error, DeviceInsert, InfraError};
 
 use super::cert_import_reader::{read_ahead, read_upload, MappedCertificate, ParseContext, Read};
 use super::cert_import_shards::{plan_shards, SkipSet};
+use super::ranged_upload::StorageFailure;
 use super::{fail_job, parse_certificate_import_key, Deps, ProcessOutcome};
 
 /// Processes the upload stored at `key` (already URL-decoded). Idempotent: any number
@@ -62,11 +63,11 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         let size = zip.metadata().map_err(spool_error)?.len();
         // An XML upload is one entry (at most CERTPORT_ZIP_MAX_ENTRY_BYTES uncompressed): one run.
         if size >= deps.limits.shard_upload_bytes && job.format == UploadFormat::Pem {
-            return plan_shards(deps, queue, job, &profile, &zip).await;
+            return plan_shards(deps, queue, job, &profile, zip).await;
         }
     }
     let mut run = Run::new(deps, &job, &profile, Mode::Whole);
-    match run.import(&zip, ALL_FILES, 1).await {
+    match run.import(zip, ALL_FILES, 1).await {
         Ok(()) => {}
         Err(Stopped::UnusableUpload(message)) => {
             return fail_this_job(deps, &job, FailureReason::UnreadableUpload, &message).await
@@ -99,7 +100,7 @@ pub(super) const ALL_FILES: Range<u32> = 0..u32::MAX;
 
 /// The upload copied to an anonymous temporary file (gone when closed): the zip is read
 /// from disk, so memory does not grow with the upload's size.
-pub(super) async fn spool(deps: &Deps, key: &str) -> Result<Option<File>, InfraError> {
+async fn spool(deps: &Deps, key: &str) -> Result<Option<File>, InfraError> {
     let file = tempfile::tempfile().map_err(spool_error)?;
     let mut writer = tokio::fs::File::from_std(file.try_clone().map_err(spool_error)?);
     if !deps.objects.download(key, &mut writer).await? {
@@ -189,6 +190,8 @@ pub(super) struct Run<'a> {
     pub files: Vec<(String, u32)>,
     /// The certificates the plan settled: marked by a plan, skipped by a shard.
     pub skip: SkipSet,
+    /// Where a reader over remote storage leaves the error that stopped it.
+    pub storage_failure: StorageFailure,
     failures: Vec<CertFailure>,
     /// Fingerprints and identifiers seen earlier in this upload, with where.
     seen_fingerprints: HashMap<SeenKey, u32>,
@@ -216,6 +219,7 @@ impl<'a> Run<'a> {
             failed: 0,
             files: Vec::new(),
             skip: SkipSet::default(),
+            storage_failure: StorageFailure::default(),
             failures: Vec::new(),
             seen_fingerprints: HashMap::new(),
             seen_identifiers: HashMap::new(),
@@ -227,9 +231,13 @@ impl<'a> Run<'a> {
     /// Reads the upload's `files`, whose first certificate is number `first_ordinal`.
     /// Stops at an unusable upload or a storage failure. The reader parses on the
     /// blocking pool while this task writes what it has read.
-    pub async fn import(&mut self, zip: &File, files: Range<u32>, first_ordinal: u32) -> Result<(), Stopped> {
+    pub async fn import(
+        &mut self,
+        zip: impl std::io::Read + std::io::Seek + Send + 'static,
+        files: Range<u32>,
+        first_ordinal: u32,
+    ) -> Result<(), Stopped> {
         self.total = u64::from(first_ordinal.saturating_sub(1));
-        let zip = zip.try_clone().map_err(spool_error)?;
         let context = Arc::new(ParseContext {
             limits: self.deps.limits,
             profile: self.profile.clone(),
@@ -250,6 +258,10 @@ impl<'a> Run<'a> {
         }
         match reader.await {
             Ok(Ok(())) => {}
+            // Storage failing under the reader is not the upload's fault: retry.
+            Ok(Err(_)) if self.storage_failure.is_set() => {
+                return Err(Stopped::Infra(self.storage_failure.take()))
+            }
             Ok(Err(message)) => return Err(Stopped::UnusableUpload(message)),
             Err(e) => return Err(InfraError::permanent("read upload", e).into()),
         }

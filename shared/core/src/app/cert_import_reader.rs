@@ -5,8 +5,7 @@
 //! the processor, so results are written in order and at most a few chunks are in memory.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Seek};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -58,7 +57,7 @@ pub(super) struct ParseContext {
 /// upload itself is unusable (everything sent before it stands). Stops quietly once the
 /// receiver is gone.
 pub(super) fn read_upload(
-    zip: File,
+    mut zip: impl std::io::Read + Seek,
     context: Arc<ParseContext>,
     count_first: bool,
     files: Range<u32>,
@@ -68,7 +67,7 @@ pub(super) fn read_upload(
     let (limits, profile) = (context.limits, &context.profile);
     // Uploads through an upload URL were not counted yet: count before writing anything.
     if count_first {
-        let counted = UploadArchive::from_reader(BufReader::new(&zip), limits.zip)
+        let counted = UploadArchive::from_reader(BufReader::new(&mut zip), limits.zip)
             .and_then(|mut archive| archive.count_certificates())
             .map_err(|e| e.to_string())?;
         if counted > limits.max_certificates {
@@ -79,7 +78,7 @@ pub(super) fn read_upload(
         }
     }
     let mut archive =
-        UploadArchive::from_reader(BufReader::new(&zip), limits.zip).map_err(|e| e.to_string())?;
+        UploadArchive::from_reader(BufReader::new(&mut zip), limits.zip).map_err(|e| e.to_string())?;
     // Uploads through an upload URL were not checked against the profile yet.
     if Some(archive.format()) != profile.format {
         return Err(format!(

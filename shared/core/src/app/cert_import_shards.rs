@@ -24,7 +24,8 @@ use crate::domain::{
 };
 use crate::ports::{InfraError, ShardQueue};
 
-use super::cert_import_process::{fail_this_job, spool, Mode, Run, Stopped, ALL_FILES, UPLOAD_MISSING};
+use super::cert_import_process::{fail_this_job, Mode, Run, Stopped, ALL_FILES, UPLOAD_MISSING};
+use super::ranged_upload::RangedUpload;
 use super::{fail_job, shard_skip_key, Deps, ProcessOutcome, STORAGE_REFUSED};
 
 /// Ordinals of certificates, as bits: a bit per certificate of the upload (250 KB at
@@ -54,7 +55,7 @@ pub(super) async fn plan_shards(
     queue: &dyn ShardQueue,
     mut job: CertImportJob,
     profile: &crate::domain::EnrollmentProfile,
-    zip: &File,
+    zip: File,
 ) -> Result<ProcessOutcome, InfraError> {
     let planned_at_ms = now_ms();
     let mut run = Run::new(deps, &job, profile, Mode::Plan);
@@ -171,17 +172,18 @@ async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, Infr
         let message = "the enrollment profile of this job no longer exists";
         return fail_this_job(deps, &job, FailureReason::UnreadableUpload, message).await;
     };
-    let Some(zip) = spool(deps, &job.object_key).await? else {
+    let mut run = Run::new(deps, &job, &profile, Mode::Shard);
+    let opened = RangedUpload::open(deps.objects.clone(), &job.object_key, run.storage_failure.clone());
+    let Some(zip) = opened.await? else {
         return fail_this_job(deps, &job, FailureReason::UnreadableUpload, UPLOAD_MISSING).await;
     };
     let Some(skip) = deps.objects.get(&shard_skip_key(&job.tenant_id, &job.id)).await? else {
         let message = "the plan of this upload is missing from storage; upload it again";
         return fail_this_job(deps, &job, FailureReason::UnreadableUpload, message).await;
     };
-    let mut run = Run::new(deps, &job, &profile, Mode::Shard);
     run.skip = SkipSet(skip.to_vec());
     match run
-        .import(&zip, task.first_file..task.end_file, task.first_ordinal)
+        .import(zip, task.first_file..task.end_file, task.first_ordinal)
         .await
     {
         Ok(()) => {}

@@ -24,6 +24,7 @@ mod object_keys;
 #[cfg(test)]
 mod one_inventory_tests;
 mod profiles;
+mod ranged_upload;
 mod stale_jobs;
 mod trusted_cas;
 mod upload_processor;

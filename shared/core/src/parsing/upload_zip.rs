@@ -106,7 +106,7 @@ impl<R: Read + Seek> UploadArchive<R> {
     /// Reads the central directory and checks what the zip holds, without inflating anything.
     pub fn from_reader(mut reader: R, limits: ZipLimits) -> Result<Self, ZipError> {
         let declared = declared_entries(&mut reader).map_err(|e| ZipError::NotAZip(e.to_string()))?;
-        let mut archive = ZipArchive::new(reader).map_err(|e| ZipError::NotAZip(e.to_string()))?;
+        let archive = ZipArchive::new(reader).map_err(|e| ZipError::NotAZip(e.to_string()))?;
         if archive.len() > limits.max_entries {
             return Err(ZipError::TooManyEntries(limits.max_entries));
         }
@@ -118,8 +118,10 @@ impl<R: Read + Seek> UploadArchive<R> {
         let mut files = Vec::new();
         let (mut pem_files, mut xml_files) = (0usize, 0usize);
         for index in 0..archive.len() {
+            // The central directory's record only: no entry is read (a shard reading a
+            // remote upload fetches only its own entries).
             let entry = archive
-                .by_index_raw(index)
+                .by_index_data(index)
                 .map_err(|e| ZipError::NotAZip(e.to_string()))?;
             let name = entry
                 .name()

@@ -1,3 +1,4 @@
+use std::ops::Range;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -42,6 +43,20 @@ pub trait ObjectStore: Send + Sync {
         };
         to.write_all(&body).await.map_err(spool_error)?;
         Ok(true)
+    }
+
+    /// The object's size in bytes; `None` when no object has that key.
+    async fn size(&self, key: &str) -> InfraResult<Option<u64>> {
+        Ok(self.get(key).await?.map(|body| body.len() as u64))
+    }
+
+    /// Bytes `range` of the object, cut at its end (a shard reads its part of an upload);
+    /// `None` when no object has that key. Stores override this to read only those bytes.
+    async fn get_range(&self, key: &str, range: Range<u64>) -> InfraResult<Option<Bytes>> {
+        Ok(self.get(key).await?.map(|body| {
+            let end = range.end.min(body.len() as u64);
+            body.slice(range.start.min(end) as usize..end as usize)
+        }))
     }
 
     /// A URL a client can PUT exactly `size` bytes of `content_type` to, once stored

@@ -79,6 +79,22 @@ pub async fn object_store_contract(objects: &dyn ObjectStore) {
     std::io::Seek::rewind(&mut &spool).unwrap();
     std::io::Read::read_to_end(&mut &spool, &mut downloaded).unwrap();
     assert!(downloaded == large, "the download differs from the object");
+    // Ranged reads: any part, cut at the end; the size without reading.
+    assert_eq!(objects.size(key).await.unwrap(), Some(large.len() as u64));
+    for range in [
+        0..1,
+        1_000_000..2_500_000,
+        2_999_990..3_000_010,
+        3_000_000..3_000_001,
+    ] {
+        let part = objects.get_range(key, range.clone()).await.unwrap().unwrap();
+        let end = range.end.min(large.len() as u64) as usize;
+        let expected = &large[(range.start as usize).min(end)..end];
+        assert!(part.as_ref() == expected, "range {range:?} differs");
+    }
+    let other = "certificate-import/t1/j1/other.zip";
+    assert_eq!(objects.size(other).await.unwrap(), None);
+    assert_eq!(objects.get_range(other, 0..10).await.unwrap(), None);
     let mut writer = tokio::fs::File::from_std(tempfile::tempfile().unwrap());
     assert!(!objects
         .download("certificate-import/t1/j1/other.zip", &mut writer)
