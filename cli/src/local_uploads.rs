@@ -183,6 +183,14 @@ impl ObjectStore for LocalUploadUrls {
         self.inner.download(key, to).await
     }
 
+    async fn size(&self, key: &str) -> InfraResult<Option<u64>> {
+        self.inner.size(key).await
+    }
+
+    async fn get_range(&self, key: &str, range: std::ops::Range<u64>) -> InfraResult<Option<Bytes>> {
+        self.inner.get_range(key, range).await
+    }
+
     async fn presign_put(&self, key: &str, upload: &UploadConstraints) -> InfraResult<PresignedPut> {
         let ttl = i64::try_from(upload.expires_in.as_secs())
             .map_err(|e| InfraError::permanent("presign put", e))?;

@@ -51,6 +51,14 @@ impl ObjectStore for NotifyingObjectStore {
     async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
         self.inner.download(key, to).await
     }
+
+    async fn size(&self, key: &str) -> InfraResult<Option<u64>> {
+        self.inner.size(key).await
+    }
+
+    async fn get_range(&self, key: &str, range: std::ops::Range<u64>) -> InfraResult<Option<Bytes>> {
+        self.inner.get_range(key, range).await
+    }
 }
 
 const ATTEMPTS: u32 = 4;
