@@ -44,7 +44,7 @@ impl Default for Limits {
             // API Gateway and Lambda cap synchronous payloads at 6 MB.
             max_body_bytes: 6 * 1024 * 1024,
             zip: ZipLimits::default(),
-            // A 1 GiB zip holds about 1.8 million; about 11 minutes of a 15-minute Lambda.
+            // A 1 GiB zip holds about 1.8 million (on AWS, split into shards of `shard_certificates`).
             max_certificates: 2_000_000,
             max_certificate_bytes: 64 * 1024,
             device_batch_size: 500,
