@@ -118,14 +118,21 @@ fn results(status: &CertImportStatus) -> (JobStatus, u64, u64, Vec<Failure>) {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sharded_upload_on_sqs_ends_as_the_same_upload_in_one_run() {
+/// A stack, and the functions' ports on it twice: as deployed (uploads this small are one
+/// run) and with every upload split into shards of a few certificates.
+async fn stack() -> (Stack, Deps, Deps) {
     let stack = Stack::create().await;
     let whole = stack.function_config().deps(&stack.sdk);
     let mut config = stack.function_config();
     config.limits.shard_upload_bytes = 1;
     config.limits.shard_certificates = SHARD_CERTIFICATES;
     let sharded = config.deps(&stack.sdk);
+    (stack, whole, sharded)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sharded_upload_on_sqs_ends_as_the_same_upload_in_one_run() {
+    let (stack, whole, sharded) = stack().await;
     let scenario = sharding_scenario();
 
     let (caller, job_id, outcome) = import(&whole, &whole, &scenario.earlier, &scenario.upload).await;
@@ -166,12 +173,7 @@ async fn a_sharded_upload_on_sqs_ends_as_the_same_upload_in_one_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shard_that_failed_every_delivery_fails_its_job_with_the_reason() {
-    let stack = Stack::create().await;
-    let whole = stack.function_config().deps(&stack.sdk);
-    let mut config = stack.function_config();
-    config.limits.shard_upload_bytes = 1;
-    config.limits.shard_certificates = SHARD_CERTIFICATES;
-    let sharded = config.deps(&stack.sdk);
+    let (stack, whole, sharded) = stack().await;
     let scenario = sharding_scenario();
     let (caller, job_id, _) = import(&whole, &sharded, &scenario.earlier, &scenario.upload).await;
 

@@ -28,18 +28,17 @@ impl S3ObjectStore {
         }
     }
 
-    /// The object's response, body not yet read; `None` when no object has that key.
-    async fn get_object(&self, key: &str) -> InfraResult<Option<GetObjectOutput>> {
-        match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-        {
+    /// The object's response (of `range` only, an HTTP `Range` value, when given), body
+    /// not yet read; `None` when no object has that key.
+    async fn get_object(&self, key: &str, range: Option<String>) -> InfraResult<Option<GetObjectOutput>> {
+        let request = self.client.get_object().bucket(&self.bucket).key(key);
+        match request.set_range(range).send().await {
             Ok(output) => Ok(Some(output)),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            // A range past the end: nothing of it exists.
+            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("InvalidRange") => {
+                Ok(Some(GetObjectOutput::builder().build()))
+            }
             Err(e) => Err(infra_error("s3 get object", e)),
         }
     }
@@ -60,7 +59,7 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
-        let Some(output) = self.get_object(key).await? else {
+        let Some(output) = self.get_object(key, None).await? else {
             return Ok(None);
         };
         let body = output
@@ -91,22 +90,9 @@ impl ObjectStore for S3ObjectStore {
         if range.is_empty() {
             return Ok(self.size(key).await?.map(|_| Bytes::new()));
         }
-        let result = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .range(format!("bytes={}-{}", range.start, range.end - 1))
-            .send()
-            .await;
-        let output = match result {
-            Ok(output) => output,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-            // A range past the end: nothing of it exists.
-            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("InvalidRange") => {
-                return Ok(Some(Bytes::new()))
-            }
-            Err(e) => return Err(infra_error("s3 get object range", e)),
+        let bytes = format!("bytes={}-{}", range.start, range.end - 1);
+        let Some(output) = self.get_object(key, Some(bytes)).await? else {
+            return Ok(None);
         };
         let body = output
             .body
@@ -118,7 +104,7 @@ impl ObjectStore for S3ObjectStore {
 
     /// Streams the body to `to` chunk by chunk: memory stays flat whatever the object's size.
     async fn download(&self, key: &str, to: &mut tokio::fs::File) -> InfraResult<bool> {
-        let Some(output) = self.get_object(key).await? else {
+        let Some(output) = self.get_object(key, None).await? else {
             return Ok(false);
         };
         let mut body = output.body;

@@ -67,14 +67,9 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         }
     }
     let mut run = Run::new(deps, &job, &profile, Mode::Whole);
-    match run.import(zip, ALL_FILES, 1).await {
-        Ok(()) => {}
-        Err(Stopped::UnusableUpload(message)) => {
-            return fail_this_job(deps, &job, FailureReason::UnreadableUpload, &message).await
-        }
-        Err(Stopped::Infra(e)) => return Err(e),
+    if let Some(failed) = run.import_to_end(zip, ALL_FILES, 1).await? {
+        return Ok(failed);
     }
-    run.flush_failures().await?;
     let Run { total, failed, .. } = run;
     job.status = JobStatus::Completed;
     job.total_certificates = total;
@@ -129,7 +124,7 @@ pub(super) async fn fail_this_job(
 }
 
 /// Why an import run stopped before the end of its upload.
-pub(super) enum Stopped {
+enum Stopped {
     /// The upload itself cannot be read (the message says why): the job fails.
     UnusableUpload(String),
     /// Storage failed: the processor's caller decides whether to retry.
@@ -228,10 +223,30 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Imports the upload's `files` (see `import`) and writes the failures. An unusable
+    /// upload fails the job: `Some` of that outcome.
+    pub async fn import_to_end(
+        &mut self,
+        zip: impl std::io::Read + std::io::Seek + Send + 'static,
+        files: Range<u32>,
+        first_ordinal: u32,
+    ) -> Result<Option<ProcessOutcome>, InfraError> {
+        match self.import(zip, files, first_ordinal).await {
+            Ok(()) => self.flush_failures().await.map(|()| None),
+            Err(Stopped::UnusableUpload(message)) => {
+                let reason = FailureReason::UnreadableUpload;
+                fail_this_job(self.deps, self.job, reason, &message)
+                    .await
+                    .map(Some)
+            }
+            Err(Stopped::Infra(e)) => Err(e),
+        }
+    }
+
     /// Reads the upload's `files`, whose first certificate is number `first_ordinal`.
     /// Stops at an unusable upload or a storage failure. The reader parses on the
     /// blocking pool while this task writes what it has read.
-    pub async fn import(
+    async fn import(
         &mut self,
         zip: impl std::io::Read + std::io::Seek + Send + 'static,
         files: Range<u32>,

@@ -24,7 +24,7 @@ use crate::domain::{
 };
 use crate::ports::{InfraError, ShardQueue};
 
-use super::cert_import_process::{fail_this_job, Mode, Run, Stopped, ALL_FILES, UPLOAD_MISSING};
+use super::cert_import_process::{fail_this_job, Mode, Run, ALL_FILES, UPLOAD_MISSING};
 use super::ranged_upload::RangedUpload;
 use super::{fail_job, shard_skip_key, Deps, ProcessOutcome, STORAGE_REFUSED};
 
@@ -59,14 +59,9 @@ pub(super) async fn plan_shards(
 ) -> Result<ProcessOutcome, InfraError> {
     let planned_at_ms = now_ms();
     let mut run = Run::new(deps, &job, profile, Mode::Plan);
-    match run.import(zip, ALL_FILES, 1).await {
-        Ok(()) => {}
-        Err(Stopped::UnusableUpload(message)) => {
-            return fail_this_job(deps, &job, FailureReason::UnreadableUpload, &message).await
-        }
-        Err(Stopped::Infra(e)) => return Err(e),
+    if let Some(failed) = run.import_to_end(zip, ALL_FILES, 1).await? {
+        return Ok(failed);
     }
-    run.flush_failures().await?;
     let Run {
         total,
         failed,
@@ -182,17 +177,10 @@ async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, Infr
         return fail_this_job(deps, &job, FailureReason::UnreadableUpload, message).await;
     };
     run.skip = SkipSet(skip.to_vec());
-    match run
-        .import(zip, task.first_file..task.end_file, task.first_ordinal)
-        .await
-    {
-        Ok(()) => {}
-        Err(Stopped::UnusableUpload(message)) => {
-            return fail_this_job(deps, &job, FailureReason::UnreadableUpload, &message).await
-        }
-        Err(Stopped::Infra(e)) => return Err(e),
+    let files = task.first_file..task.end_file;
+    if let Some(failed) = run.import_to_end(zip, files, task.first_ordinal).await? {
+        return Ok(failed);
     }
-    run.flush_failures().await?;
     let report = ShardReport {
         shard: task.shard,
         failed: run.failed,
