@@ -42,6 +42,19 @@ impl S3ObjectStore {
             Err(e) => Err(infra_error("s3 get object", e)),
         }
     }
+
+    /// The object's body (or `range` of it), read whole.
+    async fn read_object(&self, key: &str, range: Option<String>) -> InfraResult<Option<Bytes>> {
+        let Some(output) = self.get_object(key, range).await? else {
+            return Ok(None);
+        };
+        let body = output
+            .body
+            .collect()
+            .await
+            .map_err(|e| InfraError::transient("s3 read object", e))?;
+        Ok(Some(body.into_bytes()))
+    }
 }
 
 #[async_trait]
@@ -59,15 +72,7 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
-        let Some(output) = self.get_object(key, None).await? else {
-            return Ok(None);
-        };
-        let body = output
-            .body
-            .collect()
-            .await
-            .map_err(|e| InfraError::transient("s3 read object", e))?;
-        Ok(Some(body.into_bytes()))
+        self.read_object(key, None).await
     }
 
     async fn size(&self, key: &str) -> InfraResult<Option<u64>> {
@@ -91,15 +96,7 @@ impl ObjectStore for S3ObjectStore {
             return Ok(self.size(key).await?.map(|_| Bytes::new()));
         }
         let bytes = format!("bytes={}-{}", range.start, range.end - 1);
-        let Some(output) = self.get_object(key, Some(bytes)).await? else {
-            return Ok(None);
-        };
-        let body = output
-            .body
-            .collect()
-            .await
-            .map_err(|e| InfraError::transient("s3 read object", e))?;
-        Ok(Some(body.into_bytes()))
+        self.read_object(key, Some(bytes)).await
     }
 
     /// Streams the body to `to` chunk by chunk: memory stays flat whatever the object's size.
