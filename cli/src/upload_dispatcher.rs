@@ -145,10 +145,18 @@ mod tests {
                 .unwrap();
             Ok(true)
         }
+        async fn size(&self, _: &str) -> InfraResult<Option<u64>> {
+            Ok(Some(8))
+        }
+        async fn get_range(&self, _: &str, range: std::ops::Range<u64>) -> InfraResult<Option<Bytes>> {
+            Ok(Some(
+                Bytes::from_static(b"streamed").slice(range.start as usize..range.end as usize),
+            ))
+        }
     }
 
     #[tokio::test]
-    async fn the_serve_store_stack_streams_uploads_and_downloads_to_the_store_beneath() {
+    async fn the_serve_store_stack_streams_and_reads_ranges_from_the_store_beneath() {
         let files = Arc::new(StreamsOnly::default());
         let (notifying, mut created) = NotifyingObjectStore::new(files.clone());
         let stack = LocalUploadUrls::new(Arc::new(notifying), "http://127.0.0.1:1".into());
@@ -162,5 +170,8 @@ mod tests {
         assert_eq!(created.recv().await.as_deref(), Some(key));
         let mut spool = tokio::fs::File::from_std(tempfile::tempfile().unwrap());
         assert!(stack.download(key, &mut spool).await.unwrap());
+        assert_eq!(stack.size(key).await.unwrap(), Some(8));
+        let part = stack.get_range(key, 2..5).await.unwrap();
+        assert_eq!(part.as_deref(), Some(b"rea".as_slice()));
     }
 }
