@@ -232,11 +232,16 @@ fn now_ms() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+
     use super::*;
     use crate::app::{
         get_certificate_import, process_certificate_import, upload_certificate_import, Caller,
         CertImportStatus, CertImportUpload, Limits,
     };
+    use crate::ports::{InfraResult, ObjectStore};
     use crate::testing::memory::{memory_deps, memory_sharded_deps, MemoryShardQueue};
     use crate::testing::scenarios::{new_caller, pem_profile};
     use crate::testing::sharding::{
@@ -413,6 +418,47 @@ mod tests {
         assert_eq!(outcome, ProcessOutcome::AlreadyFinished { job_id: job.id });
         let device = deps.inventory.get_device(&caller.tenant.id, "shard-a").await;
         assert!(device.unwrap().is_none());
+    }
+
+    /// Objects whose ranged reads fail as a throttled S3 would: retrying can help.
+    struct RangesThrottled(Arc<dyn ObjectStore>);
+
+    #[async_trait::async_trait]
+    impl ObjectStore for RangesThrottled {
+        async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
+            self.0.put(key, body).await
+        }
+        async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {
+            self.0.get(key).await
+        }
+        async fn get_range(&self, _: &str, _: std::ops::Range<u64>) -> InfraResult<Option<Bytes>> {
+            Err(InfraError::transient("s3 get object", "SlowDown"))
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_shard_whose_reads_fail_for_now_is_retried_not_failed() {
+        let (deps, queue) = memory_sharded_deps(sharding_limits());
+        let (caller, job, tasks) = planned(&deps, &queue, &sharding_scenario()).await;
+        let throttled = Deps {
+            objects: Arc::new(RangesThrottled(deps.objects.clone())),
+            ..deps.clone()
+        };
+        let error = process_certificate_shard(&throttled, &tasks[0])
+            .await
+            .unwrap_err();
+        assert!(error.transient, "{error}");
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        assert_eq!(
+            status.job.status,
+            JobStatus::Pending,
+            "the queue delivers it again"
+        );
+        for task in &tasks {
+            process_certificate_shard(&deps, task).await.unwrap();
+        }
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        assert_eq!(positions(&status), expected_positions());
     }
 
     #[test]
