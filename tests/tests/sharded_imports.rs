@@ -122,11 +122,11 @@ fn results(status: &CertImportStatus) -> (JobStatus, u64, u64, Vec<Failure>) {
 /// run) and with every upload split into shards of a few certificates.
 async fn stack() -> (Stack, Deps, Deps) {
     let stack = Stack::create().await;
-    let whole = stack.function_config().deps(&stack.sdk);
+    let whole = stack.function_config().deps_with_shard_queue(&stack.sdk);
     let mut config = stack.function_config();
     config.limits.shard_upload_bytes = 1;
     config.limits.shard_certificates = SHARD_CERTIFICATES;
-    let sharded = config.deps(&stack.sdk);
+    let sharded = config.deps_with_shard_queue(&stack.sdk);
     (stack, whole, sharded)
 }
 

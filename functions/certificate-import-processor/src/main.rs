@@ -3,6 +3,6 @@ use lambda_runtime::{run, service_fn, Error};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let deps = certport_aws::cold_start(certport_aws::Uses::TABLE_BUCKET_AND_SHARDS).await?;
+    let deps = certport_aws::cold_start_with_shard_queue().await?;
     run(service_fn(|event| function_handler(&deps, event))).await
 }

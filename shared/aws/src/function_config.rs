@@ -117,9 +117,19 @@ impl FunctionConfig {
                 data: key(&self.data_kms_key_id, "the data key"),
             },
             limits: self.limits,
+            shards: None,
+        }
+    }
+
+    /// The same, with the shard queue when the function uses one (the certificate
+    /// processor). Apart from `deps` so that only the functions calling it link the SQS
+    /// client.
+    pub fn deps_with_shard_queue(&self, sdk: &aws_config::SdkConfig) -> Deps {
+        Deps {
             shards: self.shard_queue_url.as_ref().map(|url| {
                 Arc::new(SqsShardQueue::new(aws_sdk_sqs::Client::new(sdk), url)) as Arc<dyn ShardQueue>
             }),
+            ..self.deps(sdk)
         }
     }
 }
@@ -130,6 +140,14 @@ pub async fn cold_start(uses: Uses) -> Result<Deps, ConfigError> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = FunctionConfig::from_env(uses)?;
     Ok(config.deps(&crate::load_sdk_config().await))
+}
+
+/// The certificate processor's cold start: as `cold_start`, with the shard queue
+/// (`CERTPORT_SHARD_QUEUE_URL`, required).
+pub async fn cold_start_with_shard_queue() -> Result<Deps, ConfigError> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = FunctionConfig::from_env(Uses::TABLE_BUCKET_AND_SHARDS)?;
+    Ok(config.deps_with_shard_queue(&crate::load_sdk_config().await))
 }
 
 #[cfg(test)]
@@ -160,5 +178,8 @@ mod tests {
         assert_eq!(missing.0, "CERTPORT_DEK_KMS_KEY_ID");
         let missing = FunctionConfig::from_lookup(Uses::TABLE, lookup(&[])).unwrap_err();
         assert_eq!(missing.0, "CERTPORT_TABLE");
+        let no_queue = lookup(&[("CERTPORT_TABLE", "t"), ("CERTPORT_BUCKET", "b")]);
+        let missing = FunctionConfig::from_lookup(Uses::TABLE_BUCKET_AND_SHARDS, no_queue).unwrap_err();
+        assert_eq!(missing.0, "CERTPORT_SHARD_QUEUE_URL");
     }
 }

@@ -26,7 +26,7 @@ pub use config::{load_sdk_config, s3_client, ConfigError};
 pub use dynamodb_listing::{LISTING_INDEX, LOOKUP_INDEX, SERIAL_INDEX};
 pub use dynamodb_store::{DynamoStore, OPEN_JOBS_INDEX};
 pub use dynamodb_upgrade::UpgradeReport;
-pub use function_config::{cold_start, FunctionConfig, Uses};
+pub use function_config::{cold_start, cold_start_with_shard_queue, FunctionConfig, Uses};
 pub use functions::Function;
 pub use kms_key_service::KmsKeyService;
 pub use s3_object_store::S3ObjectStore;
