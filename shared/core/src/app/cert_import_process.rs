@@ -10,13 +10,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::domain::{
-    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobKind, JobResult,
-    JobStatus, NewDevice, UploadFormat,
+    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobKind, NewDevice,
+    UploadFormat,
 };
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
 use super::cert_import_reader::{read_ahead, read_upload, MappedCertificate, ParseContext, Read};
 use super::cert_import_shards::{plan_shards, SkipSet};
+use super::job_lifecycle::complete_certificate_job;
 use super::ranged_upload::StorageFailure;
 use super::{fail_job, parse_certificate_import_key, Deps, ProcessOutcome};
 
@@ -29,7 +30,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
             reason: "not a certificate import key".into(),
         });
     };
-    let Some(mut job) = deps.jobs.get_certificate_job(tenant_id, job_id).await? else {
+    let Some(job) = deps.jobs.get_certificate_job(tenant_id, job_id).await? else {
         return Ok(ProcessOutcome::Ignored {
             reason: "no such job".into(),
         });
@@ -71,21 +72,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         return Ok(failed);
     }
     let Run { total, failed, .. } = run;
-    job.status = JobStatus::Completed;
-    job.total_certificates = total;
-    job.failed_certificates = failed;
-    job.result = Some(JobResult::from_counts(total, failed));
-    job.processing_time_ms = started.elapsed().as_millis() as u64;
-    if !deps.jobs.update_open_certificate_job(&job).await? {
-        // The sweeper or the failure queue ended it while this run was under way.
-        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
-    }
-    tracing::info!(job_id = %job.id, total, failed, ms = job.processing_time_ms, "certificate import completed");
-    Ok(ProcessOutcome::Completed {
-        job_id: job.id,
-        total,
-        failed,
-    })
+    complete_certificate_job(deps, job, total, failed, started.elapsed().as_millis() as u64).await
 }
 
 pub(super) const UPLOAD_MISSING: &str = "the uploaded file is missing from storage; upload it again";

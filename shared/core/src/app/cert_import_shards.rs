@@ -19,12 +19,11 @@
 use std::fs::File;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::domain::{
-    CertImportJob, FailureReason, JobKind, JobResult, JobStatus, ShardPlan, ShardReport, ShardTask,
-};
+use crate::domain::{CertImportJob, FailureReason, JobKind, ShardPlan, ShardReport, ShardTask};
 use crate::ports::{InfraError, ShardQueue};
 
 use super::cert_import_process::{fail_this_job, Mode, Run, ALL_FILES, UPLOAD_MISSING};
+use super::job_lifecycle::complete_certificate_job;
 use super::ranged_upload::RangedUpload;
 use super::{fail_job, shard_skip_key, Deps, ProcessOutcome, STORAGE_REFUSED};
 
@@ -80,7 +79,8 @@ pub(super) async fn plan_shards(
         planned_at_ms,
     });
     if tasks.is_empty() {
-        return complete(deps, job, &[]).await;
+        let since_plan = now_ms().saturating_sub(planned_at_ms);
+        return complete_certificate_job(deps, job, total, failed, since_plan).await;
     }
     if !deps.jobs.update_open_certificate_job(&job).await? {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
@@ -194,34 +194,11 @@ async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, Infr
             shard: task.shard,
         });
     }
-    complete(deps, job, &reports).await
-}
-
-/// Step 3: the plan's counts and every shard's failures make the job's result. Whoever
-/// gets here first completes the job; a later caller changes nothing.
-async fn complete(
-    deps: &Deps,
-    mut job: CertImportJob,
-    reports: &[ShardReport],
-) -> Result<ProcessOutcome, InfraError> {
-    let (total, failed) = (
-        job.total_certificates,
-        job.failed_certificates + reports.iter().map(|r| r.failed).sum::<u64>(),
-    );
-    job.status = JobStatus::Completed;
-    job.failed_certificates = failed;
-    job.result = Some(JobResult::from_counts(total, failed));
-    let planned_at = job.shard_plan.map_or(0, |plan| plan.planned_at_ms);
-    job.processing_time_ms = now_ms().saturating_sub(planned_at);
-    if !deps.jobs.update_open_certificate_job(&job).await? {
-        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
-    }
-    tracing::info!(job_id = %job.id, total, failed, ms = job.processing_time_ms, "sharded certificate import completed");
-    Ok(ProcessOutcome::Completed {
-        job_id: job.id,
-        total,
-        failed,
-    })
+    // Step 3: the plan's counts and every shard's failures make the job's result.
+    let total = job.total_certificates;
+    let failed = job.failed_certificates + reports.iter().map(|r| r.failed).sum::<u64>();
+    let since_plan = now_ms().saturating_sub(plan.planned_at_ms);
+    complete_certificate_job(deps, job, total, failed, since_plan).await
 }
 
 fn now_ms() -> u64 {
@@ -241,6 +218,7 @@ mod tests {
         get_certificate_import, process_certificate_import, upload_certificate_import, Caller,
         CertImportStatus, CertImportUpload, Limits,
     };
+    use crate::domain::{JobResult, JobStatus};
     use crate::ports::{InfraResult, ObjectStore};
     use crate::testing::memory::{memory_deps, memory_sharded_deps, MemoryShardQueue};
     use crate::testing::scenarios::{new_caller, pem_profile};

@@ -5,7 +5,7 @@
 //! job's per-item outcomes are read from its record (see the status use cases), so
 //! failing a job writes nothing but the record.
 
-use crate::domain::{FailureReason, JobKind, JobResult, JobStatus, KeystoreJobStatus};
+use crate::domain::{CertImportJob, FailureReason, JobKind, JobResult, JobStatus, KeystoreJobStatus};
 use crate::ports::InfraError;
 
 use super::{Deps, ProcessOutcome};
@@ -56,6 +56,31 @@ pub async fn fail_job(
     Ok(ProcessOutcome::Failed {
         job_id: job_id.to_string(),
         reason: message.to_string(),
+    })
+}
+
+/// Ends a certificate import COMPLETED with its counts if it is still open; a job the
+/// sweeper or the failure queue ended meanwhile stays as they left it.
+pub(super) async fn complete_certificate_job(
+    deps: &Deps,
+    mut job: CertImportJob,
+    total: u64,
+    failed: u64,
+    processing_time_ms: u64,
+) -> Result<ProcessOutcome, InfraError> {
+    job.status = JobStatus::Completed;
+    job.total_certificates = total;
+    job.failed_certificates = failed;
+    job.result = Some(JobResult::from_counts(total, failed));
+    job.processing_time_ms = processing_time_ms;
+    if !deps.jobs.update_open_certificate_job(&job).await? {
+        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
+    }
+    tracing::info!(job_id = %job.id, total, failed, ms = processing_time_ms, "certificate import completed");
+    Ok(ProcessOutcome::Completed {
+        job_id: job.id,
+        total,
+        failed,
     })
 }
 
