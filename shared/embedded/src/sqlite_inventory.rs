@@ -1,105 +1,259 @@
-//! `InventoryStore` on SQLite: a `certificates` table (one row per tenant and
-//! certificate, with the device holding it and its key, when there are), and `devices`.
-//! Every write runs in one transaction, which SQLite serialises: checks and writes
-//! cannot interleave with another caller's.
+//! `InventoryStore` on SQLite: `inventory_certificates` (one row per tenant and
+//! certificate: its facts as columns, its DER as a blob, the device holding it and its
+//! key, when there are) and `inventory_devices` (a device's own facts; its certificate is
+//! the row it points at, not a copy). Tenants are small integers (`tenant_keys`), so index
+//! entries stay short. Every write runs in one transaction, which SQLite serialises:
+//! checks and writes cannot interleave with another caller's.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use certport_core::domain::{
-    certificate_id, AuditEvent, CertificateRecord, DeviceRecord, InventoryEntry, KeyRange, NewDevice, Page,
-    StoredKeyRecord,
+    certificate_id, device_id, AuditEvent, CertificateRecord, DeviceRecord, InventoryEntry, KeyRange,
+    NewDevice, Page, StoredKeyRecord,
 };
-use certport_core::ports::{CertificateLookup, DeviceInsert, InfraResult, InventoryStore, KeyInsert};
-use rusqlite::{params, OptionalExtension, Transaction};
+use certport_core::ports::{
+    CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, KeyInsert,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::sqlite_store::{db_error, from_doc, to_doc, SqliteStore};
 
-const CERTIFICATE_COLUMNS: &str = "doc, device_identifier, key_doc, modified_at";
-
-fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<String>, Option<String>, String)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+/// A tenant's key in the inventory tables, made on its first write.
+pub(crate) fn tenant_key(conn: &Connection, tenant_id: &str) -> InfraResult<i64> {
+    conn.prepare_cached("INSERT INTO tenant_keys (tenant_id) VALUES (?1) ON CONFLICT DO NOTHING")
+        .and_then(|mut insert| insert.execute([tenant_id]))
+        .map_err(db_error("record tenant"))?;
+    existing_tenant_key(conn, tenant_id)?
+        .ok_or_else(|| InfraError::permanent("record tenant", "tenant key missing after insert"))
 }
 
-fn to_entry(columns: (String, Option<String>, Option<String>, String)) -> InfraResult<InventoryEntry> {
-    let (doc, device_identifier, key_doc, modified_at) = columns;
-    Ok(InventoryEntry {
-        certificate: from_doc(&doc)?,
+/// A tenant's key; none when it has written nothing to the inventory.
+fn existing_tenant_key(conn: &Connection, tenant_id: &str) -> InfraResult<Option<i64>> {
+    conn.prepare_cached("SELECT key FROM tenant_keys WHERE tenant_id = ?1")
+        .and_then(|mut q| q.query_row([tenant_id], |r| r.get(0)).optional())
+        .map_err(db_error("read tenant"))
+}
+
+const CERTIFICATE_COLUMNS: &str =
+    "id, fingerprint_sha256, fingerprint_sha1, serial_number, validity_end, der,
+    created_at, device_identifier, key_doc, modified_at, sort_key";
+
+/// A row of `CERTIFICATE_COLUMNS`, with its sort key.
+fn certificate_row(
+    tenant_id: &str,
+    row: &Row<'_>,
+) -> rusqlite::Result<(String, InfraResult<InventoryEntry>)> {
+    let der: Vec<u8> = row.get(5)?;
+    let key_doc: Option<String> = row.get(8)?;
+    let certificate = CertificateRecord {
+        tenant_id: tenant_id.to_string(),
+        id: row.get(0)?,
+        fingerprint_sha256: row.get(1)?,
+        fingerprint_sha1: row.get(2)?,
+        serial_number: row.get(3)?,
+        validity_end: row.get(4)?,
+        certificate: B64.encode(der),
+        created_at: row.get(6)?,
+    };
+    let device_identifier = row.get(7)?;
+    let modified_at = row.get(9)?;
+    let entry = key_doc
+        .as_deref()
+        .map(from_doc)
+        .transpose()
+        .map(|key| InventoryEntry {
+            certificate,
+            device_identifier,
+            key,
+            modified_at,
+        });
+    Ok((row.get(10)?, entry))
+}
+
+const DEVICE_COLUMNS: &str = "d.device_identifier, c.fingerprint_sha256, c.der, d.fields, d.profile_id,
+    d.job_id, d.created_at, d.sort_key";
+const DEVICE_FROM: &str = "inventory_devices d JOIN inventory_certificates c
+    ON c.tenant = d.tenant AND c.id = d.certificate_id";
+
+/// A row of `DEVICE_COLUMNS`, with its sort key.
+fn device_row(tenant_id: &str, row: &Row<'_>) -> rusqlite::Result<(String, InfraResult<DeviceRecord>)> {
+    let der: Vec<u8> = row.get(2)?;
+    let fields: String = row.get(3)?;
+    let device = serde_json::from_str::<BTreeMap<String, String>>(&fields)
+        .map_err(|e| InfraError::permanent("decode record", e));
+    let (device_identifier, fingerprint_sha256, profile_id, job_id, created_at) =
+        (row.get(0)?, row.get(1)?, row.get(4)?, row.get(5)?, row.get(6)?);
+    let device = device.map(|fields| DeviceRecord {
+        tenant_id: tenant_id.to_string(),
         device_identifier,
-        key: key_doc.as_deref().map(from_doc).transpose()?,
-        modified_at,
-    })
+        fingerprint_sha256,
+        certificate: B64.encode(der),
+        fields,
+        profile_id,
+        job_id,
+        created_at,
+    });
+    Ok((row.get(7)?, device))
 }
+
+/// The certificate's row, as its first writer gave it.
+struct CertificateValues {
+    id: String,
+    fingerprint_sha256: String,
+    fingerprint_sha1: String,
+    serial_number: String,
+    validity_end: String,
+    sort_key: String,
+    der: Vec<u8>,
+    created_at: String,
+}
+
+impl CertificateValues {
+    fn of(record: &CertificateRecord) -> InfraResult<CertificateValues> {
+        let der = B64
+            .decode(&record.certificate)
+            .map_err(|e| InfraError::permanent("encode record", e))?;
+        Ok(CertificateValues {
+            id: record.id.clone(),
+            fingerprint_sha256: record.fingerprint_sha256.clone(),
+            fingerprint_sha1: record.fingerprint_sha1.clone(),
+            serial_number: record.serial_number.clone(),
+            validity_end: record.validity_end.clone(),
+            sort_key: record.sort_key(),
+            der,
+            created_at: record.created_at.clone(),
+        })
+    }
+}
+
+const INSERT_CERTIFICATE: &str = "INSERT INTO inventory_certificates (tenant, id, fingerprint_sha256,
+    fingerprint_sha1, serial_number, validity_end, sort_key, der, created_at, modified_at,
+    device_identifier, device_job_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 /// Adds the certificate's row unless it is there; the first writer's facts stay.
-pub(crate) fn ensure_certificate(tx: &Transaction<'_>, record: &CertificateRecord) -> InfraResult<()> {
-    let doc = to_doc(record)?;
-    tx.prepare_cached(
-        "INSERT INTO certificates (tenant_id, id, fingerprint_sha256, fingerprint_sha1, serial_number, sort_key, modified_at, doc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (tenant_id, id) DO NOTHING",
-    )
+pub(crate) fn ensure_certificate(conn: &Connection, record: &CertificateRecord) -> InfraResult<()> {
+    let tenant = tenant_key(conn, &record.tenant_id)?;
+    let c = CertificateValues::of(record)?;
+    conn.prepare_cached(&format!(
+        "{INSERT_CERTIFICATE} ON CONFLICT (tenant, id) DO NOTHING"
+    ))
     .and_then(|mut insert| {
         insert.execute(params![
-            record.tenant_id,
-            record.id,
-            record.fingerprint_sha256,
-            record.fingerprint_sha1,
-            record.serial_number,
-            record.sort_key(),
-            record.created_at,
-            doc,
+            tenant,
+            c.id,
+            c.fingerprint_sha256,
+            c.fingerprint_sha1,
+            c.serial_number,
+            c.validity_end,
+            c.sort_key,
+            c.der,
+            c.created_at,
+            c.created_at,
+            None::<String>,
+            None::<String>,
         ])
     })
     .map_err(db_error("record certificate"))?;
     Ok(())
 }
 
-/// Records the certificate (unless a keystore brought it already) as held by `device`,
-/// which was just inserted: no other device can hold it (devices are unique by certificate).
+/// Records `device` as the holder of its certificate (adding the certificate unless a
+/// keystore brought it already); false when another device holds it.
 fn claim_certificate(
-    tx: &Transaction<'_>,
-    record: &CertificateRecord,
+    conn: &Connection,
+    tenant: i64,
+    c: &CertificateValues,
     device: &DeviceRecord,
-) -> InfraResult<()> {
-    let doc = to_doc(record)?;
-    tx.prepare_cached(
-        "INSERT INTO certificates (tenant_id, id, fingerprint_sha256, fingerprint_sha1, serial_number, sort_key,
-                                   modified_at, doc, device_identifier, device_job_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (tenant_id, id) DO UPDATE SET device_identifier = excluded.device_identifier,
-             device_job_id = excluded.device_job_id, modified_at = excluded.modified_at",
-    )
-    .and_then(|mut upsert| {
-        upsert.execute(params![
-            record.tenant_id,
-            record.id,
-            record.fingerprint_sha256,
-            record.fingerprint_sha1,
-            record.serial_number,
-            record.sort_key(),
-            device.created_at,
-            doc,
-            device.device_identifier,
-            device.job_id,
-        ])
-    })
-    .map_err(db_error("insert devices"))?;
-    Ok(())
+) -> InfraResult<bool> {
+    let claimed = conn
+        .prepare_cached(&format!(
+            "{INSERT_CERTIFICATE} ON CONFLICT (tenant, id) DO UPDATE SET
+                device_identifier = excluded.device_identifier, device_job_id = excluded.device_job_id,
+                modified_at = excluded.modified_at
+             WHERE inventory_certificates.device_identifier IS NULL"
+        ))
+        .and_then(|mut upsert| {
+            upsert.execute(params![
+                tenant,
+                c.id,
+                c.fingerprint_sha256,
+                c.fingerprint_sha1,
+                c.serial_number,
+                c.validity_end,
+                c.sort_key,
+                c.der,
+                c.created_at,
+                device.created_at,
+                device.device_identifier,
+                device.job_id,
+            ])
+        })
+        .map_err(db_error("insert devices"))?;
+    Ok(claimed == 1)
 }
 
-/// Why `device` could not be inserted: its certificate is held (by this job's earlier
-/// write, or another's), or its identifier is taken.
-fn conflict(tx: &Transaction<'_>, device: &DeviceRecord) -> InfraResult<DeviceInsert> {
-    let holder: Option<String> = tx
-        .prepare_cached("SELECT job_id FROM devices WHERE tenant_id = ?1 AND fingerprint_sha256 = ?2")
+/// Why a device could not be added: its certificate is held (by this job's earlier
+/// write, or another's), or else its identifier is taken.
+fn conflict(conn: &Connection, tenant: i64, certificate_id: &str, job_id: &str) -> InfraResult<DeviceInsert> {
+    let holder: Option<String> = conn
+        .prepare_cached(
+            "SELECT device_job_id FROM inventory_certificates
+             WHERE tenant = ?1 AND id = ?2 AND device_identifier IS NOT NULL",
+        )
         .and_then(|mut q| {
-            q.query_row(params![device.tenant_id, device.fingerprint_sha256], |r| r.get(0))
+            q.query_row(params![tenant, certificate_id], |r| r.get(0))
                 .optional()
         })
         .map_err(db_error("insert devices"))?;
     Ok(match holder {
-        Some(job) if job == device.job_id => DeviceInsert::AlreadyWrittenByThisJob,
+        Some(job) if job == job_id => DeviceInsert::AlreadyWrittenByThisJob,
         Some(_) => DeviceInsert::DuplicateCertificate,
         None => DeviceInsert::DeviceIdentifierTaken,
     })
+}
+
+/// Adds one device and its claim on its certificate, both or neither.
+pub(crate) fn insert_device(
+    conn: &Connection,
+    tenant: i64,
+    new: &NewDevice,
+    fields: &str,
+) -> InfraResult<DeviceInsert> {
+    let (device, certificate) = (&new.device, CertificateValues::of(&new.certificate)?);
+    // Insert first: a conflict is the rare case, and only then is anything read.
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO inventory_devices (tenant, id, device_identifier, certificate_id, profile_id, job_id,
+                created_at, sort_key, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+        )
+        .and_then(|mut insert| {
+            insert.execute(params![
+                tenant,
+                device.id(),
+                device.device_identifier,
+                certificate.id,
+                device.profile_id,
+                device.job_id,
+                device.created_at,
+                device.sort_key(),
+                fields,
+            ])
+        })
+        .map_err(db_error("insert devices"))?
+        == 1;
+    if inserted && claim_certificate(conn, tenant, &certificate, device)? {
+        return Ok(DeviceInsert::Inserted);
+    }
+    if inserted {
+        // Another device holds the certificate: this one is not added.
+        conn.prepare_cached("DELETE FROM inventory_devices WHERE tenant = ?1 AND id = ?2")
+            .and_then(|mut delete| delete.execute(params![tenant, device.id()]))
+            .map_err(db_error("insert devices"))?;
+    }
+    conflict(conn, tenant, &certificate.id, &device.job_id)
 }
 
 /// A range as one condition on `sort_key` (?2 lower, ?3 upper) that the listing index
@@ -119,43 +273,81 @@ fn range_condition(range: &KeyRange) -> (&'static str, [String; 2]) {
     }
 }
 
+/// The rows `sql` selects for the tenant (?1 its key), each made by `row`; none when the
+/// tenant has written nothing.
+fn tenant_rows<T>(
+    conn: &Connection,
+    operation: &'static str,
+    tenant_id: &str,
+    sql: &str,
+    values: &[&dyn rusqlite::ToSql],
+    row: impl Fn(&str, &Row<'_>) -> rusqlite::Result<(String, InfraResult<T>)>,
+) -> InfraResult<Vec<(String, T)>> {
+    let Some(tenant) = existing_tenant_key(conn, tenant_id)? else {
+        return Ok(Vec::new());
+    };
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&tenant];
+    all.extend_from_slice(values);
+    let rows = conn
+        .prepare_cached(sql)
+        .and_then(|mut q| {
+            q.query_map(all.as_slice(), |r| row(tenant_id, r))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(db_error(operation))?;
+    rows.into_iter().map(|(key, item)| Ok((key, item?))).collect()
+}
+
+impl SqliteStore {
+    async fn one_certificate(&self, tenant_id: &str, id: &str) -> InfraResult<Option<InventoryEntry>> {
+        let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
+        self.with("get certificate", move |conn| {
+            let sql = format!(
+                "SELECT {CERTIFICATE_COLUMNS} FROM inventory_certificates WHERE tenant = ?1 AND id = ?2"
+            );
+            let rows = tenant_rows(conn, "get certificate", &tenant_id, &sql, &[&id], certificate_row)?;
+            Ok(rows.into_iter().next().map(|(_, entry)| entry))
+        })
+        .await
+    }
+
+    async fn one_device(&self, tenant_id: &str, id: String) -> InfraResult<Option<DeviceRecord>> {
+        let tenant_id = tenant_id.to_string();
+        self.with("get device", move |conn| {
+            let sql = format!("SELECT {DEVICE_COLUMNS} FROM {DEVICE_FROM} WHERE d.tenant = ?1 AND d.id = ?2");
+            let rows = tenant_rows(conn, "get device", &tenant_id, &sql, &[&id], device_row)?;
+            Ok(rows.into_iter().next().map(|(_, device)| device))
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl InventoryStore for SqliteStore {
     async fn insert_devices(&self, devices: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
         let rows = devices
             .iter()
-            .map(|d| Ok((d.clone(), to_doc(&d.device)?)))
+            .map(|d| {
+                let fields = serde_json::to_string(&d.device.fields)
+                    .map_err(|e| InfraError::permanent("encode record", e))?;
+                Ok((d.clone(), fields))
+            })
             .collect::<InfraResult<Vec<_>>>()?;
         self.with("insert devices", move |conn| {
             let tx = conn.transaction().map_err(db_error("insert devices"))?;
+            let mut tenants: Vec<(String, i64)> = Vec::new();
             let mut outcomes = Vec::with_capacity(rows.len());
-            for (NewDevice { device, certificate }, doc) in &rows {
-                // Insert first: a conflict is the rare case, and only then is it read.
-                let inserted = tx
-                    .prepare_cached(
-                        "INSERT INTO devices (tenant_id, device_identifier, fingerprint_sha256, job_id, id, sort_key, doc)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-                    )
-                    .and_then(|mut insert| {
-                        insert.execute(params![
-                            device.tenant_id,
-                            device.device_identifier,
-                            device.fingerprint_sha256,
-                            device.job_id,
-                            device.id(),
-                            device.sort_key(),
-                            doc
-                        ])
-                    })
-                    .map_err(db_error("insert devices"))?
-                    == 1;
-                let outcome = if inserted {
-                    claim_certificate(&tx, certificate, device)?;
-                    DeviceInsert::Inserted
-                } else {
-                    conflict(&tx, device)?
+            for (new, fields) in &rows {
+                let tenant_id = &new.device.tenant_id;
+                let tenant = match tenants.iter().find(|(t, _)| t == tenant_id) {
+                    Some((_, key)) => *key,
+                    None => {
+                        let key = tenant_key(&tx, tenant_id)?;
+                        tenants.push((tenant_id.clone(), key));
+                        key
+                    }
                 };
-                outcomes.push(outcome);
+                outcomes.push(insert_device(&tx, tenant, new, fields)?);
             }
             tx.commit().map_err(db_error("insert devices"))?;
             Ok(outcomes)
@@ -168,19 +360,12 @@ impl InventoryStore for SqliteStore {
         tenant_id: &str,
         device_identifier: &str,
     ) -> InfraResult<Option<DeviceRecord>> {
-        let sql = "SELECT doc FROM devices WHERE tenant_id = ?1 AND device_identifier = ?2";
-        self.get_doc(
-            "get device",
-            sql,
-            vec![tenant_id.to_string(), device_identifier.to_string()],
-        )
-        .await
+        self.one_device(tenant_id, device_id(tenant_id, device_identifier))
+            .await
     }
 
     async fn get_device_by_id(&self, tenant_id: &str, id: &str) -> InfraResult<Option<DeviceRecord>> {
-        let sql = "SELECT doc FROM devices WHERE tenant_id = ?1 AND id = ?2";
-        self.get_doc("get device", sql, vec![tenant_id.to_string(), id.to_string()])
-            .await
+        self.one_device(tenant_id, id.to_string()).await
     }
 
     async fn list_devices(
@@ -191,21 +376,14 @@ impl InventoryStore for SqliteStore {
     ) -> InfraResult<Page<DeviceRecord>> {
         let (tenant_id, (condition, [lower, upper])) = (tenant_id.to_string(), range_condition(range));
         self.with("list devices", move |conn| {
+            let condition = condition.replace("sort_key", "d.sort_key");
             let sql = format!(
-                "SELECT sort_key, doc FROM devices WHERE tenant_id = ?1 AND {condition} ORDER BY sort_key LIMIT ?4"
+                "SELECT {DEVICE_COLUMNS} FROM {DEVICE_FROM} WHERE d.tenant = ?1 AND {condition}
+                 ORDER BY d.sort_key LIMIT ?4"
             );
-            let mut query = conn.prepare_cached(&sql).map_err(db_error("list devices"))?;
-            let rows = query
-                .query_map(params![tenant_id, lower, upper, limit as i64 + 1], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })
-                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-                .map_err(db_error("list devices"))?;
-            let items = rows
-                .into_iter()
-                .map(|(key, doc)| Ok((key, from_doc(&doc)?)))
-                .collect::<InfraResult<Vec<_>>>()?;
-            Ok(Page::first(items, limit))
+            let values: [&dyn rusqlite::ToSql; 3] = [&lower, &upper, &(limit as i64 + 1)];
+            let rows = tenant_rows(conn, "list devices", &tenant_id, &sql, &values, device_row)?;
+            Ok(Page::first(rows, limit))
         })
         .await
     }
@@ -220,10 +398,11 @@ impl InventoryStore for SqliteStore {
         self.with("insert stored key", move |conn| {
             let tx = conn.transaction().map_err(db_error("insert stored key"))?;
             ensure_certificate(&tx, &certificate)?;
+            let tenant = tenant_key(&tx, &certificate.tenant_id)?;
             let existing: Option<String> = tx
                 .query_row(
-                    "SELECT key_doc FROM certificates WHERE tenant_id = ?1 AND id = ?2",
-                    params![certificate.tenant_id, certificate.id],
+                    "SELECT key_doc FROM inventory_certificates WHERE tenant = ?1 AND id = ?2",
+                    params![tenant, certificate.id],
                     |row| row.get(0),
                 )
                 .map_err(db_error("insert stored key"))?;
@@ -234,8 +413,8 @@ impl InventoryStore for SqliteStore {
                 Some(_) => KeyInsert::AlreadyPresent,
                 None => {
                     tx.execute(
-                        "UPDATE certificates SET key_doc = ?3, modified_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
-                        params![certificate.tenant_id, certificate.id, doc, record.imported_at],
+                        "UPDATE inventory_certificates SET key_doc = ?3, modified_at = ?4 WHERE tenant = ?1 AND id = ?2",
+                        params![tenant, certificate.id, doc, record.imported_at],
                     )
                     .map_err(db_error("insert stored key"))?;
                     KeyInsert::Inserted
@@ -253,21 +432,11 @@ impl InventoryStore for SqliteStore {
         fingerprint_sha256: &str,
     ) -> InfraResult<Option<StoredKeyRecord>> {
         let id = certificate_id(tenant_id, fingerprint_sha256);
-        Ok(self.get_certificate(tenant_id, &id).await?.and_then(|e| e.key))
+        Ok(self.one_certificate(tenant_id, &id).await?.and_then(|e| e.key))
     }
 
     async fn get_certificate(&self, tenant_id: &str, id: &str) -> InfraResult<Option<InventoryEntry>> {
-        let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
-        self.with("get certificate", move |conn| {
-            let sql =
-                format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE tenant_id = ?1 AND id = ?2");
-            conn.prepare_cached(&sql)
-                .and_then(|mut q| q.query_row(params![tenant_id, id], entry).optional())
-                .map_err(db_error("get certificate"))?
-                .map(to_entry)
-                .transpose()
-        })
-        .await
+        self.one_certificate(tenant_id, id).await
     }
 
     async fn find_certificates(
@@ -282,16 +451,17 @@ impl InventoryStore for SqliteStore {
         let tenant_id = tenant_id.to_string();
         self.with("find certificates", move |conn| {
             let sql = format!(
-                "SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE tenant_id = ?1 AND {column} = ?2"
+                "SELECT {CERTIFICATE_COLUMNS} FROM inventory_certificates WHERE tenant = ?1 AND {column} = ?2"
             );
-            let rows = conn
-                .prepare_cached(&sql)
-                .and_then(|mut q| {
-                    q.query_map(params![tenant_id, value], entry)?
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .map_err(db_error("find certificates"))?;
-            rows.into_iter().map(to_entry).collect()
+            let rows = tenant_rows(
+                conn,
+                "find certificates",
+                &tenant_id,
+                &sql,
+                &[&value],
+                certificate_row,
+            )?;
+            Ok(rows.into_iter().map(|(_, entry)| entry).collect())
         })
         .await
     }
@@ -305,23 +475,19 @@ impl InventoryStore for SqliteStore {
         let (tenant_id, (condition, [lower, upper])) = (tenant_id.to_string(), range_condition(range));
         self.with("list certificates", move |conn| {
             let sql = format!(
-                "SELECT {CERTIFICATE_COLUMNS}, sort_key FROM certificates WHERE tenant_id = ?1 AND {condition}
+                "SELECT {CERTIFICATE_COLUMNS} FROM inventory_certificates WHERE tenant = ?1 AND {condition}
                  ORDER BY sort_key LIMIT ?4"
             );
-            let rows = conn
-                .prepare_cached(&sql)
-                .and_then(|mut q| {
-                    q.query_map(params![tenant_id, lower, upper, limit as i64 + 1], |r| {
-                        Ok((r.get::<_, String>(4)?, entry(r)?))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()
-                })
-                .map_err(db_error("list certificates"))?;
-            let items = rows
-                .into_iter()
-                .map(|(key, columns)| Ok((key, to_entry(columns)?)))
-                .collect::<InfraResult<Vec<_>>>()?;
-            Ok(Page::first(items, limit))
+            let values: [&dyn rusqlite::ToSql; 3] = [&lower, &upper, &(limit as i64 + 1)];
+            let rows = tenant_rows(
+                conn,
+                "list certificates",
+                &tenant_id,
+                &sql,
+                &values,
+                certificate_row,
+            )?;
+            Ok(Page::first(rows, limit))
         })
         .await
     }

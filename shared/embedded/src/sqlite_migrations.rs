@@ -2,12 +2,12 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use certport_core::domain::{CertificateRecord, DeviceRecord, StoredKeyRecord};
+use certport_core::domain::{CertificateRecord, DeviceRecord, NewDevice, StoredKeyRecord};
 use certport_core::parsing::certificate_record;
-use certport_core::ports::InfraResult;
+use certport_core::ports::{InfraError, InfraResult};
 use rusqlite::{params, Connection, Transaction};
 
-use crate::sqlite_inventory::ensure_certificate;
+use crate::sqlite_inventory::{ensure_certificate, insert_device, tenant_key};
 use crate::sqlite_store::{db_error, from_doc};
 
 /// Job tables gained `created_at` and `open` columns (the sweeper's query used to read
@@ -59,57 +59,48 @@ fn upgrade_jobs(conn: &Connection) -> InfraResult<()> {
     Ok(())
 }
 
-/// Devices gained `id` and `sort_key` columns; certificates became one row each
-/// (`certificates`), holding the device's claim and the private key that used to live in
-/// `stored_keys`.
+/// The inventory moved from JSON documents to columns: `devices` and `certificates`
+/// (and, before those, `stored_keys`) became `inventory_devices` and
+/// `inventory_certificates`. Every old row is written again through today's inserts, in
+/// one transaction, then the old tables go.
 fn upgrade_inventory(conn: &Connection) -> InfraResult<()> {
-    let old_devices = !has_column(conn, "devices", "id")?;
-    let old_keys = has_table(conn, "stored_keys")?;
-    if old_devices || old_keys {
-        let tx = conn
-            .unchecked_transaction()
-            .map_err(db_error("upgrade database"))?;
-        if old_devices {
-            upgrade_devices(&tx)?;
-        }
-        if old_keys {
-            upgrade_stored_keys(&tx)?;
-        }
-        tx.commit().map_err(db_error("upgrade database"))?;
+    let (devices, keys, certificates) = (
+        has_table(conn, "devices")?,
+        has_table(conn, "stored_keys")?,
+        has_table(conn, "certificates")?,
+    );
+    if !(devices || keys || certificates) {
+        return Ok(());
     }
-    conn.execute_batch(
-        "CREATE INDEX IF NOT EXISTS devices_id ON devices (tenant_id, id);
-        CREATE INDEX IF NOT EXISTS devices_listing ON devices (tenant_id, sort_key);",
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(db_error("upgrade database"))?;
+    if devices {
+        upgrade_devices(&tx)?;
+    }
+    if keys {
+        upgrade_stored_keys(&tx)?;
+    }
+    if certificates {
+        upgrade_certificates(&tx)?;
+    }
+    tx.execute_batch(
+        "DROP TABLE IF EXISTS devices; DROP TABLE IF EXISTS stored_keys; DROP TABLE IF EXISTS certificates;",
     )
-    .map_err(db_error("upgrade database"))
+    .map_err(db_error("upgrade database"))?;
+    tx.commit().map_err(db_error("upgrade database"))
 }
 
 fn upgrade_devices(tx: &Transaction<'_>) -> InfraResult<()> {
-    tx.execute_batch(
-        "ALTER TABLE devices ADD COLUMN id TEXT NOT NULL DEFAULT '';
-        ALTER TABLE devices ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';",
-    )
-    .map_err(db_error("upgrade database"))?;
     for doc in documents(tx, "SELECT doc FROM devices")? {
         let device: DeviceRecord = from_doc(&doc)?;
-        tx.execute(
-            "UPDATE devices SET id = ?3, sort_key = ?4 WHERE tenant_id = ?1 AND device_identifier = ?2",
-            params![
-                device.tenant_id,
-                device.device_identifier,
-                device.id(),
-                device.sort_key()
-            ],
-        )
-        .map_err(db_error("upgrade database"))?;
-        if let Some(certificate) = record(&device.tenant_id, &device.certificate, &device.created_at) {
-            ensure_certificate(tx, &certificate)?;
-            tx.execute(
-                "UPDATE certificates SET device_identifier = ?3, device_job_id = ?4 WHERE tenant_id = ?1 AND id = ?2",
-                params![certificate.tenant_id, certificate.id, device.device_identifier, device.job_id],
-            )
-            .map_err(db_error("upgrade database"))?;
-        }
+        let Some(certificate) = record(&device.tenant_id, &device.certificate, &device.created_at) else {
+            continue;
+        };
+        let fields = serde_json::to_string(&device.fields)
+            .map_err(|e| InfraError::permanent("upgrade database", e))?;
+        let tenant = tenant_key(tx, &device.tenant_id)?;
+        insert_device(tx, tenant, &NewDevice { device, certificate }, &fields)?;
     }
     Ok(())
 }
@@ -121,14 +112,52 @@ fn upgrade_stored_keys(tx: &Transaction<'_>) -> InfraResult<()> {
         if let Some(certificate) = record(&key.tenant_id, leaf, &key.imported_at) {
             ensure_certificate(tx, &certificate)?;
             tx.execute(
-                "UPDATE certificates SET key_doc = ?3, modified_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
+                "UPDATE inventory_certificates SET key_doc = ?3, modified_at = ?4
+                 WHERE tenant = (SELECT key FROM tenant_keys WHERE tenant_id = ?1) AND id = ?2",
                 params![certificate.tenant_id, certificate.id, doc, key.imported_at],
             )
             .map_err(db_error("upgrade database"))?;
         }
     }
-    tx.execute_batch("DROP TABLE stored_keys")
-        .map_err(db_error("upgrade database"))
+    Ok(())
+}
+
+/// Rows of the one-record inventory as documents: the certificate, its holder and key.
+fn upgrade_certificates(tx: &Transaction<'_>) -> InfraResult<()> {
+    let rows = tx
+        .prepare("SELECT doc, device_identifier, device_job_id, key_doc, modified_at FROM certificates")
+        .and_then(|mut q| {
+            q.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(db_error("upgrade database"))?;
+    for (doc, device_identifier, device_job_id, key_doc, modified_at) in rows {
+        let certificate: CertificateRecord = from_doc(&doc)?;
+        ensure_certificate(tx, &certificate)?;
+        tx.execute(
+            "UPDATE inventory_certificates SET device_identifier = ?3, device_job_id = ?4, key_doc = ?5,
+                 modified_at = ?6
+             WHERE tenant = (SELECT key FROM tenant_keys WHERE tenant_id = ?1) AND id = ?2",
+            params![
+                certificate.tenant_id,
+                certificate.id,
+                device_identifier,
+                device_job_id,
+                key_doc,
+                modified_at
+            ],
+        )
+        .map_err(db_error("upgrade database"))?;
+    }
+    Ok(())
 }
 
 fn documents(tx: &Transaction<'_>, sql: &str) -> InfraResult<Vec<String>> {
@@ -146,7 +175,7 @@ fn record(tenant_id: &str, certificate: &str, created_at: &str) -> Option<Certif
     match certificate_record(tenant_id, &der, created_at) {
         Ok(record) => Some(record),
         Err(e) => {
-            tracing::warn!(tenant_id, error = %e, "a stored certificate no longer parses; left out of the inventory listing");
+            tracing::warn!(tenant_id, error = %e, "a stored certificate no longer parses; left out of the upgraded inventory");
             None
         }
     }
@@ -280,5 +309,77 @@ mod tests {
             .await
             .unwrap()
             .is_some());
+    }
+
+    /// The inventory as JSON documents (the version before columns): a device and the
+    /// certificate it holds, which also has a key.
+    fn write_document_inventory(path: &std::path::Path, der: &[u8]) -> String {
+        let certificate =
+            certport_core::parsing::certificate_record("t", der, "2026-01-01T00:00:00Z").unwrap();
+        let (_, device) = certport_core::testing::legacy::device_doc("t", "dev-1", der);
+        let key = certport_core::testing::legacy::stored_key_doc("t", der);
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE devices (tenant_id TEXT NOT NULL, device_identifier TEXT NOT NULL,
+                fingerprint_sha256 TEXT NOT NULL, job_id TEXT NOT NULL, id TEXT NOT NULL, sort_key TEXT NOT NULL,
+                doc TEXT NOT NULL, PRIMARY KEY (tenant_id, device_identifier), UNIQUE (tenant_id, fingerprint_sha256));
+            CREATE TABLE certificates (tenant_id TEXT NOT NULL, id TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
+                fingerprint_sha1 TEXT NOT NULL, serial_number TEXT NOT NULL, sort_key TEXT NOT NULL,
+                device_identifier TEXT, device_job_id TEXT, key_doc TEXT, modified_at TEXT NOT NULL,
+                doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO devices VALUES ('t', 'dev-1', ?1, 'j1', 'x', 'y', ?2)",
+            [&certificate.fingerprint_sha256, &device],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO certificates VALUES ('t', ?1, ?2, ?3, ?4, 'z', 'dev-1', 'j1', ?5, '2026-01-03T00:00:00Z', ?6)",
+            rusqlite::params![
+                certificate.id,
+                certificate.fingerprint_sha256,
+                certificate.fingerprint_sha1,
+                certificate.serial_number,
+                key,
+                certport_core::ports::encode_record(&certificate).unwrap()
+            ],
+        )
+        .unwrap();
+        certificate.id
+    }
+
+    #[tokio::test]
+    async fn an_inventory_of_documents_keeps_its_devices_certificates_and_keys() {
+        use certport_core::domain::{device_id, KeyRange};
+        use certport_core::ports::{CertificateLookup, InventoryStore};
+        use certport_core::testing::certs::{self_signed, KeyType};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.db");
+        let cert = self_signed(KeyType::EcP256, "/CN=documents.example", None);
+        let id = write_document_inventory(&path, &cert.der);
+        let store = SqliteStore::open(&path).unwrap();
+        let entry = store.get_certificate("t", &id).await.unwrap().unwrap();
+        assert_eq!(entry.device_identifier.as_deref(), Some("dev-1"));
+        assert_eq!(entry.key.map(|k| k.job_id).as_deref(), Some("j2"));
+        assert_eq!(entry.modified_at, "2026-01-03T00:00:00Z");
+        let sha1 = CertificateLookup::Sha1(entry.certificate.fingerprint_sha1.clone());
+        assert_eq!(store.find_certificates("t", &sha1).await.unwrap().len(), 1);
+        let device = store
+            .get_device_by_id("t", &device_id("t", "dev-1"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (device.job_id.as_str(), device.certificate.as_str()),
+            ("j1", entry.certificate.certificate.as_str())
+        );
+        let listed = store.list_devices("t", &KeyRange::default(), 10).await.unwrap();
+        assert_eq!(listed.items, vec![device]);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        assert!(
+            !super::has_table(&conn, "devices").unwrap() && !super::has_table(&conn, "certificates").unwrap()
+        );
     }
 }

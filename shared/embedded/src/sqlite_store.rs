@@ -6,8 +6,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::blocking;
 
-/// Every store port on one SQLite database: records as JSON documents, with the keys,
-/// unique constraints and the columns queries use as real columns. The ports' impls are
+/// Every store port on one SQLite database: most records as JSON documents, with the
+/// keys, unique constraints and the columns queries use as real columns; the inventory,
+/// written a row per certificate on every import, as columns alone. The ports' impls are
 /// in `sqlite_tenants`, `sqlite_jobs` and `sqlite_inventory`.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -17,6 +18,8 @@ pub struct SqliteStore {
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
+-- 32 MiB of page cache (SQLite's default is 2 MiB): an import's index pages stay in memory.
+PRAGMA cache_size = -32768;
 CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS profiles (
@@ -30,19 +33,20 @@ CREATE TABLE IF NOT EXISTS cert_import_failures (
 CREATE TABLE IF NOT EXISTS cert_import_shards (
     tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, shard INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, job_id, shard));
-CREATE TABLE IF NOT EXISTS devices (
-    tenant_id TEXT NOT NULL, device_identifier TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
-    job_id TEXT NOT NULL, id TEXT NOT NULL, sort_key TEXT NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, device_identifier),
-    UNIQUE (tenant_id, fingerprint_sha256));
-CREATE TABLE IF NOT EXISTS certificates (
-    tenant_id TEXT NOT NULL, id TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
-    fingerprint_sha1 TEXT NOT NULL, serial_number TEXT NOT NULL, sort_key TEXT NOT NULL,
-    device_identifier TEXT, device_job_id TEXT, key_doc TEXT, modified_at TEXT NOT NULL,
-    doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
-CREATE INDEX IF NOT EXISTS certificates_sha1 ON certificates (tenant_id, fingerprint_sha1);
-CREATE INDEX IF NOT EXISTS certificates_serial ON certificates (tenant_id, serial_number);
-CREATE INDEX IF NOT EXISTS certificates_listing ON certificates (tenant_id, sort_key);
+CREATE TABLE IF NOT EXISTS tenant_keys (key INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS inventory_certificates (
+    tenant INTEGER NOT NULL, id TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
+    fingerprint_sha1 TEXT NOT NULL, serial_number TEXT NOT NULL, validity_end TEXT NOT NULL,
+    sort_key TEXT NOT NULL, der BLOB NOT NULL, created_at TEXT NOT NULL, modified_at TEXT NOT NULL,
+    device_identifier TEXT, device_job_id TEXT, key_doc TEXT, PRIMARY KEY (tenant, id));
+CREATE INDEX IF NOT EXISTS inventory_certificates_sha1 ON inventory_certificates (tenant, fingerprint_sha1);
+CREATE INDEX IF NOT EXISTS inventory_certificates_serial ON inventory_certificates (tenant, serial_number);
+CREATE INDEX IF NOT EXISTS inventory_certificates_listing ON inventory_certificates (tenant, sort_key);
+CREATE TABLE IF NOT EXISTS inventory_devices (
+    tenant INTEGER NOT NULL, id TEXT NOT NULL, device_identifier TEXT NOT NULL,
+    certificate_id TEXT NOT NULL, profile_id TEXT NOT NULL, job_id TEXT NOT NULL,
+    created_at TEXT NOT NULL, sort_key TEXT NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (tenant, id));
+CREATE INDEX IF NOT EXISTS inventory_devices_listing ON inventory_devices (tenant, sort_key);
 CREATE TABLE IF NOT EXISTS audit_events (
     tenant_id TEXT NOT NULL, sort_key TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, sort_key));
 CREATE TABLE IF NOT EXISTS edge_instances (
