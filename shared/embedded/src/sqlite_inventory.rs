@@ -133,30 +133,52 @@ const INSERT_CERTIFICATE: &str = "INSERT INTO inventory_certificates (tenant, id
     fingerprint_sha1, serial_number, validity_end, sort_key, der, created_at, modified_at,
     device_identifier, device_job_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
+/// The device a certificate row is written for, and since when it holds it.
+struct Holder<'a> {
+    device_identifier: Option<&'a str>,
+    job_id: Option<&'a str>,
+    since: &'a str,
+}
+
+/// Inserts the certificate's row; `on_conflict` says what happens when it is there.
+/// The number of rows written.
+fn write_certificate(
+    conn: &Connection,
+    tenant: i64,
+    c: &CertificateValues,
+    on_conflict: &str,
+    holder: Holder<'_>,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(&format!("{INSERT_CERTIFICATE} {on_conflict}"))
+        .and_then(|mut insert| {
+            insert.execute(params![
+                tenant,
+                c.id,
+                c.fingerprint_sha256,
+                c.fingerprint_sha1,
+                c.serial_number,
+                c.validity_end,
+                c.sort_key,
+                c.der,
+                c.created_at,
+                holder.since,
+                holder.device_identifier,
+                holder.job_id,
+            ])
+        })
+}
+
 /// Adds the certificate's row unless it is there; the first writer's facts stay.
 pub(crate) fn ensure_certificate(conn: &Connection, record: &CertificateRecord) -> InfraResult<()> {
     let tenant = tenant_key(conn, &record.tenant_id)?;
     let c = CertificateValues::of(record)?;
-    conn.prepare_cached(&format!(
-        "{INSERT_CERTIFICATE} ON CONFLICT (tenant, id) DO NOTHING"
-    ))
-    .and_then(|mut insert| {
-        insert.execute(params![
-            tenant,
-            c.id,
-            c.fingerprint_sha256,
-            c.fingerprint_sha1,
-            c.serial_number,
-            c.validity_end,
-            c.sort_key,
-            c.der,
-            c.created_at,
-            c.created_at,
-            None::<String>,
-            None::<String>,
-        ])
-    })
-    .map_err(db_error("record certificate"))?;
+    let nobody = Holder {
+        device_identifier: None,
+        job_id: None,
+        since: &c.created_at,
+    };
+    write_certificate(conn, tenant, &c, "ON CONFLICT (tenant, id) DO NOTHING", nobody)
+        .map_err(db_error("record certificate"))?;
     Ok(())
 }
 
@@ -168,30 +190,17 @@ fn claim_certificate(
     c: &CertificateValues,
     device: &DeviceRecord,
 ) -> InfraResult<bool> {
-    let claimed = conn
-        .prepare_cached(&format!(
-            "{INSERT_CERTIFICATE} ON CONFLICT (tenant, id) DO UPDATE SET
-                device_identifier = excluded.device_identifier, device_job_id = excluded.device_job_id,
-                modified_at = excluded.modified_at
-             WHERE inventory_certificates.device_identifier IS NULL"
-        ))
-        .and_then(|mut upsert| {
-            upsert.execute(params![
-                tenant,
-                c.id,
-                c.fingerprint_sha256,
-                c.fingerprint_sha1,
-                c.serial_number,
-                c.validity_end,
-                c.sort_key,
-                c.der,
-                c.created_at,
-                device.created_at,
-                device.device_identifier,
-                device.job_id,
-            ])
-        })
-        .map_err(db_error("insert devices"))?;
+    let unless_held = "ON CONFLICT (tenant, id) DO UPDATE SET
+            device_identifier = excluded.device_identifier, device_job_id = excluded.device_job_id,
+            modified_at = excluded.modified_at
+        WHERE inventory_certificates.device_identifier IS NULL";
+    let holder = Holder {
+        device_identifier: Some(&device.device_identifier),
+        job_id: Some(&device.job_id),
+        since: &device.created_at,
+    };
+    let claimed =
+        write_certificate(conn, tenant, c, unless_held, holder).map_err(db_error("insert devices"))?;
     Ok(claimed == 1)
 }
 
