@@ -168,8 +168,9 @@ fn write_certificate(
         })
 }
 
-/// Adds the certificate's row unless it is there; the first writer's facts stay.
-pub(crate) fn ensure_certificate(conn: &Connection, record: &CertificateRecord) -> InfraResult<()> {
+/// Adds the certificate's row unless it is there (the first writer's facts stay); its
+/// tenant's key.
+pub(crate) fn ensure_certificate(conn: &Connection, record: &CertificateRecord) -> InfraResult<i64> {
     let tenant = tenant_key(conn, &record.tenant_id)?;
     let c = CertificateValues::of(record)?;
     let nobody = Holder {
@@ -179,7 +180,7 @@ pub(crate) fn ensure_certificate(conn: &Connection, record: &CertificateRecord) 
     };
     write_certificate(conn, tenant, &c, "ON CONFLICT (tenant, id) DO NOTHING", nobody)
         .map_err(db_error("record certificate"))?;
-    Ok(())
+    Ok(tenant)
 }
 
 /// Records `device` as the holder of its certificate (adding the certificate unless a
@@ -406,8 +407,7 @@ impl InventoryStore for SqliteStore {
         let (record, certificate) = (record.clone(), certificate.clone());
         self.with("insert stored key", move |conn| {
             let tx = conn.transaction().map_err(db_error("insert stored key"))?;
-            ensure_certificate(&tx, &certificate)?;
-            let tenant = tenant_key(&tx, &certificate.tenant_id)?;
+            let tenant = ensure_certificate(&tx, &certificate)?;
             let existing: Option<String> = tx
                 .query_row(
                     "SELECT key_doc FROM inventory_certificates WHERE tenant = ?1 AND id = ?2",

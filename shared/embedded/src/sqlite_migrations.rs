@@ -110,11 +110,10 @@ fn upgrade_stored_keys(tx: &Transaction<'_>) -> InfraResult<()> {
         let key: StoredKeyRecord = from_doc(&doc)?;
         let leaf = key.chain.first().map(String::as_str).unwrap_or_default();
         if let Some(certificate) = record(&key.tenant_id, leaf, &key.imported_at) {
-            ensure_certificate(tx, &certificate)?;
+            let tenant = ensure_certificate(tx, &certificate)?;
             tx.execute(
-                "UPDATE inventory_certificates SET key_doc = ?3, modified_at = ?4
-                 WHERE tenant = (SELECT key FROM tenant_keys WHERE tenant_id = ?1) AND id = ?2",
-                params![certificate.tenant_id, certificate.id, doc, key.imported_at],
+                "UPDATE inventory_certificates SET key_doc = ?3, modified_at = ?4 WHERE tenant = ?1 AND id = ?2",
+                params![tenant, certificate.id, doc, key.imported_at],
             )
             .map_err(db_error("upgrade database"))?;
         }
@@ -141,13 +140,13 @@ fn upgrade_certificates(tx: &Transaction<'_>) -> InfraResult<()> {
         .map_err(db_error("upgrade database"))?;
     for (doc, device_identifier, device_job_id, key_doc, modified_at) in rows {
         let certificate: CertificateRecord = from_doc(&doc)?;
-        ensure_certificate(tx, &certificate)?;
+        let tenant = ensure_certificate(tx, &certificate)?;
         tx.execute(
             "UPDATE inventory_certificates SET device_identifier = ?3, device_job_id = ?4, key_doc = ?5,
                  modified_at = ?6
-             WHERE tenant = (SELECT key FROM tenant_keys WHERE tenant_id = ?1) AND id = ?2",
+             WHERE tenant = ?1 AND id = ?2",
             params![
-                certificate.tenant_id,
+                tenant,
                 certificate.id,
                 device_identifier,
                 device_job_id,
