@@ -3,6 +3,7 @@
 
 mod fs_object_store;
 mod local_key_service;
+mod sqlite_checkpointer;
 mod sqlite_inventory;
 mod sqlite_jobs;
 mod sqlite_migrations;

@@ -185,12 +185,7 @@ pub(crate) fn ensure_certificate(conn: &Connection, record: &CertificateRecord) 
 
 /// Records `device` as the holder of its certificate (adding the certificate unless a
 /// keystore brought it already); false when another device holds it.
-fn claim_certificate(
-    conn: &Connection,
-    tenant: i64,
-    c: &CertificateValues,
-    device: &DeviceRecord,
-) -> InfraResult<bool> {
+fn claim_certificate(conn: &Connection, tenant: i64, device: &DeviceRow) -> InfraResult<bool> {
     let unless_held = "ON CONFLICT (tenant, id) DO UPDATE SET
             device_identifier = excluded.device_identifier, device_job_id = excluded.device_job_id,
             modified_at = excluded.modified_at
@@ -200,8 +195,8 @@ fn claim_certificate(
         job_id: Some(&device.job_id),
         since: &device.created_at,
     };
-    let claimed =
-        write_certificate(conn, tenant, c, unless_held, holder).map_err(db_error("insert devices"))?;
+    let claimed = write_certificate(conn, tenant, &device.certificate, unless_held, holder)
+        .map_err(db_error("insert devices"))?;
     Ok(claimed == 1)
 }
 
@@ -225,14 +220,41 @@ fn conflict(conn: &Connection, tenant: i64, certificate_id: &str, job_id: &str) 
     })
 }
 
+/// A device's row and its certificate's, made before the database is locked (decoding,
+/// hashing, formatting), so the writer holding the lock only writes.
+pub(crate) struct DeviceRow {
+    tenant_id: String,
+    id: String,
+    device_identifier: String,
+    profile_id: String,
+    job_id: String,
+    created_at: String,
+    sort_key: String,
+    fields: String,
+    certificate: CertificateValues,
+}
+
+impl DeviceRow {
+    pub(crate) fn of(new: &NewDevice) -> InfraResult<DeviceRow> {
+        let device = &new.device;
+        let fields =
+            serde_json::to_string(&device.fields).map_err(|e| InfraError::permanent("encode record", e))?;
+        Ok(DeviceRow {
+            tenant_id: device.tenant_id.clone(),
+            id: device.id(),
+            device_identifier: device.device_identifier.clone(),
+            profile_id: device.profile_id.clone(),
+            job_id: device.job_id.clone(),
+            created_at: device.created_at.clone(),
+            sort_key: device.sort_key(),
+            fields,
+            certificate: CertificateValues::of(&new.certificate)?,
+        })
+    }
+}
+
 /// Adds one device and its claim on its certificate, both or neither.
-pub(crate) fn insert_device(
-    conn: &Connection,
-    tenant: i64,
-    new: &NewDevice,
-    fields: &str,
-) -> InfraResult<DeviceInsert> {
-    let (device, certificate) = (&new.device, CertificateValues::of(&new.certificate)?);
+pub(crate) fn insert_device(conn: &Connection, tenant: i64, device: &DeviceRow) -> InfraResult<DeviceInsert> {
     // Insert first: a conflict is the rare case, and only then is anything read.
     let inserted = conn
         .prepare_cached(
@@ -242,28 +264,28 @@ pub(crate) fn insert_device(
         .and_then(|mut insert| {
             insert.execute(params![
                 tenant,
-                device.id(),
+                device.id,
                 device.device_identifier,
-                certificate.id,
+                device.certificate.id,
                 device.profile_id,
                 device.job_id,
                 device.created_at,
-                device.sort_key(),
-                fields,
+                device.sort_key,
+                device.fields,
             ])
         })
         .map_err(db_error("insert devices"))?
         == 1;
-    if inserted && claim_certificate(conn, tenant, &certificate, device)? {
+    if inserted && claim_certificate(conn, tenant, device)? {
         return Ok(DeviceInsert::Inserted);
     }
     if inserted {
         // Another device holds the certificate: this one is not added.
         conn.prepare_cached("DELETE FROM inventory_devices WHERE tenant = ?1 AND id = ?2")
-            .and_then(|mut delete| delete.execute(params![tenant, device.id()]))
+            .and_then(|mut delete| delete.execute(params![tenant, device.id]))
             .map_err(db_error("insert devices"))?;
     }
-    conflict(conn, tenant, &certificate.id, &device.job_id)
+    conflict(conn, tenant, &device.certificate.id, &device.job_id)
 }
 
 /// A range as one condition on `sort_key` (?2 lower, ?3 upper) that the listing index
@@ -337,27 +359,22 @@ impl InventoryStore for SqliteStore {
     async fn insert_devices(&self, devices: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
         let rows = devices
             .iter()
-            .map(|d| {
-                let fields = serde_json::to_string(&d.device.fields)
-                    .map_err(|e| InfraError::permanent("encode record", e))?;
-                Ok((d.clone(), fields))
-            })
+            .map(DeviceRow::of)
             .collect::<InfraResult<Vec<_>>>()?;
         self.with("insert devices", move |conn| {
             let tx = conn.transaction().map_err(db_error("insert devices"))?;
-            let mut tenants: Vec<(String, i64)> = Vec::new();
+            let mut tenants: Vec<(&str, i64)> = Vec::new();
             let mut outcomes = Vec::with_capacity(rows.len());
-            for (new, fields) in &rows {
-                let tenant_id = &new.device.tenant_id;
-                let tenant = match tenants.iter().find(|(t, _)| t == tenant_id) {
+            for row in &rows {
+                let tenant = match tenants.iter().find(|(t, _)| *t == row.tenant_id) {
                     Some((_, key)) => *key,
                     None => {
-                        let key = tenant_key(&tx, tenant_id)?;
-                        tenants.push((tenant_id.clone(), key));
+                        let key = tenant_key(&tx, &row.tenant_id)?;
+                        tenants.push((&row.tenant_id, key));
                         key
                     }
                 };
-                outcomes.push(insert_device(&tx, tenant, new, fields)?);
+                outcomes.push(insert_device(&tx, tenant, row)?);
             }
             tx.commit().map_err(db_error("insert devices"))?;
             Ok(outcomes)

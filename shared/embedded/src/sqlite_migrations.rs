@@ -4,10 +4,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::domain::{CertificateRecord, DeviceRecord, NewDevice, StoredKeyRecord};
 use certport_core::parsing::certificate_record;
-use certport_core::ports::{InfraError, InfraResult};
+use certport_core::ports::InfraResult;
 use rusqlite::{params, Connection, Transaction};
 
-use crate::sqlite_inventory::{ensure_certificate, insert_device, tenant_key};
+use crate::sqlite_inventory::{ensure_certificate, insert_device, tenant_key, DeviceRow};
 use crate::sqlite_store::{db_error, from_doc};
 
 /// Job tables gained `created_at` and `open` columns (the sweeper's query used to read
@@ -97,10 +97,8 @@ fn upgrade_devices(tx: &Transaction<'_>) -> InfraResult<()> {
         let Some(certificate) = record(&device.tenant_id, &device.certificate, &device.created_at) else {
             continue;
         };
-        let fields = serde_json::to_string(&device.fields)
-            .map_err(|e| InfraError::permanent("upgrade database", e))?;
         let tenant = tenant_key(tx, &device.tenant_id)?;
-        insert_device(tx, tenant, &NewDevice { device, certificate }, &fields)?;
+        insert_device(tx, tenant, &DeviceRow::of(&NewDevice { device, certificate })?)?;
     }
     Ok(())
 }

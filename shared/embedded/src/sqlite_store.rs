@@ -5,6 +5,7 @@ use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::blocking;
+use crate::sqlite_checkpointer::{Checkpointer, WRITER_CHECKPOINT_PAGES};
 
 /// Every store port on one SQLite database: most records as JSON documents, with the
 /// keys, unique constraints and the columns queries use as real columns; the inventory,
@@ -13,6 +14,7 @@ use crate::blocking;
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    checkpointer: Arc<Checkpointer>,
 }
 
 const SCHEMA: &str = "
@@ -94,8 +96,11 @@ impl SqliteStore {
         crate::sqlite_migrations::upgrade(&conn)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_error("configure database"))?;
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+            .map_err(db_error("configure database"))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            checkpointer: Arc::new(Checkpointer::start(path)?),
         })
     }
 
@@ -104,12 +109,17 @@ impl SqliteStore {
         operation: &'static str,
         work: impl FnOnce(&mut Connection) -> InfraResult<T> + Send + 'static,
     ) -> InfraResult<T> {
-        let conn = self.conn.clone();
+        let (conn, checkpointer) = (self.conn.clone(), self.checkpointer.clone());
         blocking(operation, move || {
             let mut guard = conn
                 .lock()
                 .map_err(|_| InfraError::permanent(operation, "database lock poisoned"))?;
-            work(&mut guard)
+            let changes = guard.total_changes();
+            let result = work(&mut guard);
+            if guard.total_changes() != changes {
+                checkpointer.written();
+            }
+            result
         })
         .await
     }
@@ -226,4 +236,33 @@ mod contract {
         let dir = tempfile::tempdir().unwrap().keep();
         SqliteStore::open(&dir.join("records.db")).unwrap()
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn writes_reach_the_database_file_while_the_writer_leaves_checkpoints_to_the_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.db");
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .with("test write", |conn| {
+                conn.execute_batch("CREATE TABLE filler (x); INSERT INTO filler VALUES (zeroblob(400000));")
+                    .map_err(db_error("test write"))
+            })
+            .await
+            .unwrap();
+        // The writer checkpoints itself only past WRITER_CHECKPOINT_PAGES; these ~100 pages
+        // reach the file through the checkpoint thread.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::fs::metadata(&path).unwrap().len() < 400_000 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the write was not checkpointed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
 }

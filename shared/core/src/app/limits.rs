@@ -47,7 +47,7 @@ impl Default for Limits {
             // A 1 GiB zip holds about 1.8 million (on AWS, split into shards of `shard_certificates`).
             max_certificates: 2_000_000,
             max_certificate_bytes: 64 * 1024,
-            device_batch_size: 500,
+            device_batch_size: 1000,
             pkcs12: Pkcs12Limits::default(),
             keystore_workers: std::thread::available_parallelism().map_or(2, usize::from),
             max_upload_bytes: 1024 * 1024 * 1024,
