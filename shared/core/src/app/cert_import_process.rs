@@ -15,7 +15,9 @@ use crate::domain::{
 };
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
-use super::cert_import_reader::{read_ahead, read_upload, MappedCertificate, ParseContext, Read};
+use super::cert_import_reader::{
+    count_upload, read_ahead, read_upload, MappedCertificate, ParseContext, Read,
+};
 use super::cert_import_shards::{plan_shards, SkipSet};
 use super::job_lifecycle::complete_certificate_job;
 use super::ranged_upload::StorageFailure;
@@ -235,21 +237,38 @@ impl<'a> Run<'a> {
     /// blocking pool while this task writes what it has read.
     async fn import(
         &mut self,
-        zip: impl std::io::Read + std::io::Seek + Send + 'static,
+        mut zip: impl std::io::Read + std::io::Seek + Send + 'static,
         files: Range<u32>,
         first_ordinal: u32,
     ) -> Result<(), Stopped> {
         self.total = u64::from(first_ordinal.saturating_sub(1));
+        if self.mode != Mode::Shard {
+            let mut expected = self.job.total_certificates;
+            if expected == 0 {
+                // Uploads through an upload URL were not counted yet: count before writing anything.
+                let limits = self.deps.limits;
+                let (returned, counted) = tokio::task::spawn_blocking(move || {
+                    let counted = count_upload(&mut zip, &limits);
+                    (zip, counted)
+                })
+                .await
+                .map_err(|e| InfraError::permanent("read upload", e))?;
+                zip = returned;
+                expected = counted.map_err(Stopped::UnusableUpload)?;
+            }
+            // Sized once: growing a table of millions holds the old and the new one at once.
+            let expected = usize::try_from(expected).unwrap_or(usize::MAX);
+            self.seen_fingerprints.reserve(expected);
+            self.seen_identifiers.reserve(expected);
+        }
         let context = Arc::new(ParseContext {
             limits: self.deps.limits,
             profile: self.profile.clone(),
             created_at: self.job.created_at.clone(),
         });
-        let count_first = self.mode != Mode::Shard && self.job.total_certificates == 0;
         let (to, mut from) = mpsc::channel(read_ahead());
         let runtime = tokio::runtime::Handle::current();
-        let reader =
-            tokio::task::spawn_blocking(move || read_upload(zip, context, count_first, files, &runtime, &to));
+        let reader = tokio::task::spawn_blocking(move || read_upload(zip, context, files, &runtime, &to));
         while let Some(chunk) = from.recv().await {
             let reads = chunk
                 .await
@@ -552,6 +571,33 @@ mod tests {
             reasons,
             [FailureReason::Duplicate, FailureReason::DeviceIdentifierConflict]
         );
+    }
+
+    #[tokio::test]
+    async fn an_upload_url_zip_over_the_certificate_limit_fails_before_anything_is_written() {
+        let mut deps = memory_deps(Limits::default());
+        let caller = new_caller(&deps, "process").await;
+        let profile = pem_profile(&deps, &caller).await;
+        let (a, b) = (cert("url-a"), cert("url-b"));
+        let mut job = upload(&deps, &caller, &profile, &[("devices.pem", &format!("{a}{b}"))]).await;
+        // As an upload URL leaves it: nothing counted until the processor reads the zip.
+        job.total_certificates = 0;
+        assert!(deps.jobs.update_open_certificate_job(&job).await.unwrap());
+        deps.limits.max_certificates = 1;
+        let outcome = process_certificate_import(&deps, &job.object_key).await.unwrap();
+        assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        assert!(
+            status.failures[0].message.contains("holds 2 certificates"),
+            "{}",
+            status.failures[0].message
+        );
+        let everything = crate::domain::KeyRange::default();
+        let devices = deps
+            .inventory
+            .list_devices(&caller.tenant.id, &everything, 10)
+            .await;
+        assert!(devices.unwrap().items.is_empty());
     }
 
     #[tokio::test]

@@ -59,24 +59,11 @@ pub(super) struct ParseContext {
 pub(super) fn read_upload(
     mut zip: impl std::io::Read + Seek,
     context: Arc<ParseContext>,
-    count_first: bool,
     files: Range<u32>,
     runtime: &Handle,
     to: &mpsc::Sender<Chunk>,
 ) -> Result<(), String> {
     let (limits, profile) = (context.limits, &context.profile);
-    // Uploads through an upload URL were not counted yet: count before writing anything.
-    if count_first {
-        let counted = UploadArchive::from_reader(BufReader::new(&mut zip), limits.zip)
-            .and_then(|mut archive| archive.count_certificates())
-            .map_err(|e| e.to_string())?;
-        if counted > limits.max_certificates {
-            return Err(format!(
-                "the zip holds {counted} certificates; one upload may hold at most {}: split it",
-                limits.max_certificates
-            ));
-        }
-    }
     let mut archive =
         UploadArchive::from_reader(BufReader::new(&mut zip), limits.zip).map_err(|e| e.to_string())?;
     // Uploads through an upload URL were not checked against the profile yet.
@@ -118,6 +105,21 @@ pub(super) fn read_upload(
         }
     }
     Ok(())
+}
+
+/// The certificates the upload holds; `Err(message)` when it is unusable or holds more
+/// than one upload may. Leaves `zip` anywhere: its readers seek where they need.
+pub(super) fn count_upload(zip: &mut (impl std::io::Read + Seek), limits: &Limits) -> Result<u64, String> {
+    let counted = UploadArchive::from_reader(BufReader::new(zip), limits.zip)
+        .and_then(|mut archive| archive.count_certificates())
+        .map_err(|e| e.to_string())?;
+    if counted > limits.max_certificates {
+        return Err(format!(
+            "the zip holds {counted} certificates; one upload may hold at most {}: split it",
+            limits.max_certificates
+        ));
+    }
+    Ok(counted)
 }
 
 fn parse_chunk(

@@ -21,11 +21,34 @@ pub fn certificate_blocks(text: &[u8]) -> Vec<Result<Vec<u8>, PemError>> {
         .collect()
 }
 
-/// How many certificate blocks `text` holds, without decoding them.
+/// How many certificate blocks `text` holds, without decoding them: only the lines
+/// holding a BEGIN marker are looked at (found with `memmem`, not line by line).
 pub fn count_certificate_blocks(text: &[u8]) -> usize {
-    text.split(|&b| b == b'\n')
-        .filter(|line| begin_label(trim(line)).is_some())
+    memchr::memmem::find_iter(text, b"-----BEGIN ")
+        .filter(|&at| {
+            let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+            begin_label(trim(&text[start..end])).is_some()
+        })
         .count()
+}
+
+/// The lines of `text`, split at LF as `split` would, found with `memchr`.
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        Some(match memchr::memchr(b'\n', current) {
+            Some(i) => {
+                rest = Some(&current[i + 1..]);
+                &current[..i]
+            }
+            None => {
+                rest = None;
+                current
+            }
+        })
+    })
 }
 
 /// One PEM block of any label; the body is zeroized on drop (it may be a private key).
@@ -42,7 +65,7 @@ pub fn all_blocks(text: &[u8]) -> Vec<PemBlock> {
 /// Blocks whose BEGIN label `accept`s; other BEGIN lines are text like any other.
 fn scan(text: &[u8], accept: impl Fn(&str) -> bool) -> Vec<PemBlock> {
     let mut out = Vec::new();
-    let mut lines = text.split(|&b| b == b'\n').enumerate();
+    let mut lines = lines(text).enumerate();
     while let Some((n, raw)) = lines.next() {
         let Some(label) = trim(raw)
             .strip_prefix(b"-----BEGIN ")
@@ -53,7 +76,8 @@ fn scan(text: &[u8], accept: impl Fn(&str) -> bool) -> Vec<PemBlock> {
             continue;
         };
         let start_line = n + 1;
-        let mut body = zeroize::Zeroizing::new(Vec::new());
+        // A certificate's base64 is about 1 to 2 KiB: one allocation, mostly.
+        let mut body = zeroize::Zeroizing::new(Vec::with_capacity(2048));
         let mut terminated = false;
         for (_, raw) in lines.by_ref() {
             let line = trim(raw);
@@ -61,7 +85,11 @@ fn scan(text: &[u8], accept: impl Fn(&str) -> bool) -> Vec<PemBlock> {
                 terminated = line == format!("-----END {label}-----").as_bytes();
                 break;
             }
-            body.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
+            if line.iter().any(u8::is_ascii_whitespace) {
+                body.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
+            } else {
+                body.extend_from_slice(line);
+            }
         }
         out.push(PemBlock {
             label: label.to_string(),
@@ -104,6 +132,19 @@ mod tests {
         let blocks = certificate_blocks(&text);
         assert_eq!(blocks, vec![Ok(vec![0, 1, 2, 3, 4]), Ok(vec![0, 1, 2, 3, 4])]);
         assert_eq!(count_certificate_blocks(&text), 2);
+    }
+
+    #[test]
+    fn a_begin_marker_inside_a_line_of_text_starts_no_block() {
+        let text = format!("see -----BEGIN CERTIFICATE----- below\n{ONE}");
+        assert_eq!(certificate_blocks(text.as_bytes()).len(), 1);
+        assert_eq!(count_certificate_blocks(text.as_bytes()), 1);
+    }
+
+    #[test]
+    fn whitespace_inside_base64_lines_is_skipped() {
+        let text = "-----BEGIN CERTIFICATE-----\nAA EC\tAwQ=\r\n-----END CERTIFICATE-----";
+        assert_eq!(certificate_blocks(text.as_bytes()), vec![Ok(vec![0, 1, 2, 3, 4])]);
     }
 
     #[test]
