@@ -7,6 +7,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::blocking;
 use crate::sqlite_checkpointer::{Checkpointer, WRITER_CHECKPOINT_PAGES};
 
+/// A large import's transactions can grow the WAL file past the writer's checkpoint
+/// threshold; once the WAL starts over, its file is cut back to this.
+const WAL_FILE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+
 /// Every store port on one SQLite database: most records as JSON documents, with the
 /// keys, unique constraints and the columns queries use as real columns; the inventory,
 /// written a row per certificate on every import, as columns alone. The ports' impls are
@@ -97,6 +101,7 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_error("configure database"))?;
         conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+            .and_then(|()| conn.pragma_update(None, "journal_size_limit", WAL_FILE_LIMIT_BYTES))
             .map_err(db_error("configure database"))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
