@@ -1,7 +1,7 @@
 //! WAL checkpoints off the writer's path. A checkpoint copies the WAL's pages into the
 //! database file and fsyncs both; run by the writing connection (SQLite's default, every
 //! 1,000 pages) it stalls every write behind it: in a profile of a 10,000-certificate
-//! import, a third of the writer's time. Here a thread with its own connection runs a
+//! import, almost half of the writer's time. Here a thread with its own connection runs a
 //! passive checkpoint (one that never blocks writers or readers) shortly after writes,
 //! while the writer goes on. The writer keeps a checkpoint of its own for a WAL that
 //! grows past `WRITER_CHECKPOINT_PAGES` anyway: the WAL only starts over when a
