@@ -19,7 +19,18 @@ use rusqlite::Connection;
 use crate::sqlite_store::db_error;
 
 /// Pages (4 KiB each) past which the writer checkpoints itself: 64 MiB of WAL.
-pub(crate) const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
+const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
+
+/// A large import's transactions can grow the WAL file past the writer's threshold;
+/// once the WAL starts over, its file is cut back to this.
+const WAL_FILE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+
+/// The writing connection's side of this arrangement: its own checkpoint only as a bound.
+pub(crate) fn configure_writer(conn: &Connection) -> InfraResult<()> {
+    conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+        .and_then(|()| conn.pragma_update(None, "journal_size_limit", WAL_FILE_LIMIT_BYTES))
+        .map_err(db_error("configure database"))
+}
 
 /// The least time between two checkpoints: pages a batch rewrites (index pages, mostly)
 /// are then copied once for several batches, not after each.

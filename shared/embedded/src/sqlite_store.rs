@@ -5,11 +5,7 @@ use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::blocking;
-use crate::sqlite_checkpointer::{Checkpointer, WRITER_CHECKPOINT_PAGES};
-
-/// A large import's transactions can grow the WAL file past the writer's checkpoint
-/// threshold; once the WAL starts over, its file is cut back to this.
-const WAL_FILE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+use crate::sqlite_checkpointer::{configure_writer, Checkpointer};
 
 /// Every store port on one SQLite database: most records as JSON documents, with the
 /// keys, unique constraints and the columns queries use as real columns; the inventory,
@@ -100,9 +96,7 @@ impl SqliteStore {
         crate::sqlite_migrations::upgrade(&conn)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_error("configure database"))?;
-        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
-            .and_then(|()| conn.pragma_update(None, "journal_size_limit", WAL_FILE_LIMIT_BYTES))
-            .map_err(db_error("configure database"))?;
+        configure_writer(&conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             checkpointer: Arc::new(Checkpointer::start(path)?),
