@@ -4,7 +4,7 @@
 //! import, almost half of the writer's time. Here a thread with its own connection runs a
 //! passive checkpoint (one that never blocks writers or readers) shortly after writes,
 //! while the writer goes on. The writer keeps a checkpoint of its own for a WAL that
-//! grows past `WRITER_CHECKPOINT_PAGES` anyway: the WAL only starts over when a
+//! grows past `WRITER_CHECKPOINT_BYTES` anyway: the WAL only starts over when a
 //! checkpoint has copied every page before the next write, which a busy writer may not
 //! leave the thread time for.
 
@@ -18,8 +18,8 @@ use rusqlite::Connection;
 
 use crate::sqlite_store::db_error;
 
-/// Pages (4 KiB each) past which the writer checkpoints itself: 64 MiB of WAL.
-const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
+/// WAL past which the writer checkpoints itself (SQLite counts it in pages).
+const WRITER_CHECKPOINT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// A large import's transactions can grow the WAL file past the writer's threshold;
 /// once the WAL starts over, its file is cut back to this.
@@ -27,7 +27,14 @@ const WAL_FILE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// The writing connection's side of this arrangement: its own checkpoint only as a bound.
 pub(crate) fn configure_writer(conn: &Connection) -> InfraResult<()> {
-    conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+    conn.pragma_query_value(None, "page_size", |row| row.get::<_, i64>(0))
+        .and_then(|page_size| {
+            conn.pragma_update(
+                None,
+                "wal_autocheckpoint",
+                WRITER_CHECKPOINT_BYTES / page_size.max(512),
+            )
+        })
         .and_then(|()| conn.pragma_update(None, "journal_size_limit", WAL_FILE_LIMIT_BYTES))
         .map_err(db_error("configure database"))
 }

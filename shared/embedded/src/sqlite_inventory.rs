@@ -129,9 +129,18 @@ impl CertificateValues {
     }
 }
 
-const INSERT_CERTIFICATE: &str = "INSERT INTO inventory_certificates (tenant, id, fingerprint_sha256,
-    fingerprint_sha1, serial_number, validity_end, sort_key, der, created_at, modified_at,
-    device_identifier, device_job_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+/// The certificate row's insert, ending in what happens when the row is there (one
+/// literal per use, so a write looks its statement up without building its text).
+macro_rules! insert_certificate {
+    ($on_conflict:literal) => {
+        concat!(
+            "INSERT INTO inventory_certificates (tenant, id, fingerprint_sha256, fingerprint_sha1,
+                serial_number, validity_end, sort_key, der, created_at, modified_at, device_identifier,
+                device_job_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ",
+            $on_conflict
+        )
+    };
+}
 
 /// The device a certificate row is written for, and since when it holds it.
 struct Holder<'a> {
@@ -140,32 +149,31 @@ struct Holder<'a> {
     since: &'a str,
 }
 
-/// Inserts the certificate's row; `on_conflict` says what happens when it is there.
-/// The number of rows written.
+/// Inserts the certificate's row with `insert` (an `insert_certificate!`). The number of
+/// rows written.
 fn write_certificate(
     conn: &Connection,
     tenant: i64,
     c: &CertificateValues,
-    on_conflict: &str,
+    insert: &'static str,
     holder: Holder<'_>,
 ) -> rusqlite::Result<usize> {
-    conn.prepare_cached(&format!("{INSERT_CERTIFICATE} {on_conflict}"))
-        .and_then(|mut insert| {
-            insert.execute(params![
-                tenant,
-                c.id,
-                c.fingerprint_sha256,
-                c.fingerprint_sha1,
-                c.serial_number,
-                c.validity_end,
-                c.sort_key,
-                c.der,
-                c.created_at,
-                holder.since,
-                holder.device_identifier,
-                holder.job_id,
-            ])
-        })
+    conn.prepare_cached(insert).and_then(|mut insert| {
+        insert.execute(params![
+            tenant,
+            c.id,
+            c.fingerprint_sha256,
+            c.fingerprint_sha1,
+            c.serial_number,
+            c.validity_end,
+            c.sort_key,
+            c.der,
+            c.created_at,
+            holder.since,
+            holder.device_identifier,
+            holder.job_id,
+        ])
+    })
 }
 
 /// Adds the certificate's row unless it is there (the first writer's facts stay); its
@@ -178,18 +186,20 @@ pub(crate) fn ensure_certificate(conn: &Connection, record: &CertificateRecord) 
         job_id: None,
         since: &c.created_at,
     };
-    write_certificate(conn, tenant, &c, "ON CONFLICT (tenant, id) DO NOTHING", nobody)
-        .map_err(db_error("record certificate"))?;
+    let unless_present = insert_certificate!("ON CONFLICT (tenant, id) DO NOTHING");
+    write_certificate(conn, tenant, &c, unless_present, nobody).map_err(db_error("record certificate"))?;
     Ok(tenant)
 }
 
 /// Records `device` as the holder of its certificate (adding the certificate unless a
 /// keystore brought it already); false when another device holds it.
 fn claim_certificate(conn: &Connection, tenant: i64, device: &DeviceRow) -> InfraResult<bool> {
-    let unless_held = "ON CONFLICT (tenant, id) DO UPDATE SET
+    let unless_held = insert_certificate!(
+        "ON CONFLICT (tenant, id) DO UPDATE SET
             device_identifier = excluded.device_identifier, device_job_id = excluded.device_job_id,
             modified_at = excluded.modified_at
-        WHERE inventory_certificates.device_identifier IS NULL";
+        WHERE inventory_certificates.device_identifier IS NULL"
+    );
     let holder = Holder {
         device_identifier: Some(&device.device_identifier),
         job_id: Some(&device.job_id),

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::ops::Range;
 use std::sync::Arc;
@@ -181,9 +181,13 @@ pub(super) struct Run<'a> {
     seen_fingerprints: HashMap<SeenKey, u32>,
     seen_identifiers: HashMap<SeenKey, u32>,
     pending: Vec<(Position, NewDevice)>,
-    /// The batch being written (at most one at a time).
-    writing: Option<JoinHandle<Result<Written, InfraError>>>,
+    /// The batches being written, oldest first (at most `WRITES_IN_FLIGHT`).
+    writing: VecDeque<JoinHandle<Result<Written, InfraError>>>,
 }
+
+/// Two batches under way: a store that prepares a batch before writing it (SQLite makes
+/// its rows outside the lock) prepares the next one while the one before is written.
+const WRITES_IN_FLIGHT: usize = 2;
 
 /// A batch of devices written, with what the store answered for each.
 struct Written {
@@ -208,7 +212,7 @@ impl<'a> Run<'a> {
             seen_fingerprints: HashMap::new(),
             seen_identifiers: HashMap::new(),
             pending: Vec::new(),
-            writing: None,
+            writing: VecDeque::new(),
         }
     }
 
@@ -390,17 +394,19 @@ impl<'a> Run<'a> {
         false
     }
 
-    /// Starts writing the pending devices once the previous write is settled: one write
-    /// is under way while the next batch is read, so parsing and storage overlap.
+    /// Starts writing the pending devices, first settling the oldest write when
+    /// `WRITES_IN_FLIGHT` are under way: parsing and storage overlap, memory stays bounded.
     async fn flush(&mut self) -> Result<(), InfraError> {
-        self.settle().await?;
+        if self.writing.len() >= WRITES_IN_FLIGHT {
+            self.settle_oldest().await?;
+        }
         if self.pending.is_empty() {
             return Ok(());
         }
         let (positions, devices): (Vec<Position>, Vec<NewDevice>) =
             std::mem::take(&mut self.pending).into_iter().unzip();
         let inventory = self.deps.inventory.clone();
-        self.writing = Some(tokio::spawn(async move {
+        self.writing.push_back(tokio::spawn(async move {
             let outcomes = inventory.insert_devices(&devices).await?;
             Ok(Written {
                 positions,
@@ -411,9 +417,17 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Waits for the write under way, if any, and records what it refused.
+    /// Waits for every write under way, in order.
     async fn settle(&mut self) -> Result<(), InfraError> {
-        let Some(writing) = self.writing.take() else {
+        while !self.writing.is_empty() {
+            self.settle_oldest().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the oldest write under way, if any, and records what it refused.
+    async fn settle_oldest(&mut self) -> Result<(), InfraError> {
+        let Some(writing) = self.writing.pop_front() else {
             return Ok(());
         };
         let written = writing
