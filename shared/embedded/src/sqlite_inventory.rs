@@ -343,7 +343,7 @@ fn tenant_rows<T>(
 impl SqliteStore {
     async fn one_certificate(&self, tenant_id: &str, id: &str) -> InfraResult<Option<InventoryEntry>> {
         let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
-        self.with("get certificate", move |conn| {
+        self.read("get certificate", move |conn| {
             let sql = format!(
                 "SELECT {CERTIFICATE_COLUMNS} FROM inventory_certificates WHERE tenant = ?1 AND id = ?2"
             );
@@ -355,7 +355,7 @@ impl SqliteStore {
 
     async fn one_device(&self, tenant_id: &str, id: String) -> InfraResult<Option<DeviceRecord>> {
         let tenant_id = tenant_id.to_string();
-        self.with("get device", move |conn| {
+        self.read("get device", move |conn| {
             let sql = format!("SELECT {DEVICE_COLUMNS} FROM {DEVICE_FROM} WHERE d.tenant = ?1 AND d.id = ?2");
             let rows = tenant_rows(conn, "get device", &tenant_id, &sql, &[&id], device_row)?;
             Ok(rows.into_iter().next().map(|(_, device)| device))
@@ -412,7 +412,7 @@ impl InventoryStore for SqliteStore {
         limit: usize,
     ) -> InfraResult<Page<DeviceRecord>> {
         let (tenant_id, (condition, [lower, upper])) = (tenant_id.to_string(), range_condition(range));
-        self.with("list devices", move |conn| {
+        self.read("list devices", move |conn| {
             let condition = condition.replace("sort_key", "d.sort_key");
             let sql = format!(
                 "SELECT {DEVICE_COLUMNS} FROM {DEVICE_FROM} WHERE d.tenant = ?1 AND {condition}
@@ -485,7 +485,7 @@ impl InventoryStore for SqliteStore {
             CertificateLookup::Serial(serial) => ("serial_number", serial.clone()),
         };
         let tenant_id = tenant_id.to_string();
-        self.with("find certificates", move |conn| {
+        self.read("find certificates", move |conn| {
             let sql = format!(
                 "SELECT {CERTIFICATE_COLUMNS} FROM inventory_certificates WHERE tenant = ?1 AND {column} = ?2"
             );
@@ -509,7 +509,7 @@ impl InventoryStore for SqliteStore {
         limit: usize,
     ) -> InfraResult<Page<InventoryEntry>> {
         let (tenant_id, (condition, [lower, upper])) = (tenant_id.to_string(), range_condition(range));
-        self.with("list certificates", move |conn| {
+        self.read("list certificates", move |conn| {
             let sql = format!(
                 "SELECT {CERTIFICATE_COLUMNS} FROM inventory_certificates WHERE tenant = ?1 AND {condition}
                  ORDER BY sort_key LIMIT ?4"

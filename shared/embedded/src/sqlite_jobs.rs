@@ -178,7 +178,7 @@ impl JobStore for SqliteStore {
             SELECT 'K', tenant_id, id, created_at FROM keystore_jobs WHERE open = 1 AND created_at < ?1
             ORDER BY 4, 2, 3";
         let created_before = created_before.to_string();
-        self.with("open jobs", move |conn| {
+        self.read("open jobs", move |conn| {
             let mut query = conn.prepare_cached(sql).map_err(db_error("open jobs"))?;
             let rows = query
                 .query_map(params![created_before], |row| {

@@ -10,10 +10,14 @@ use crate::sqlite_checkpointer::{configure_writer, Checkpointer};
 /// Every store port on one SQLite database: most records as JSON documents, with the
 /// keys, unique constraints and the columns queries use as real columns; the inventory,
 /// written a row per certificate on every import, as columns alone. The ports' impls are
-/// in `sqlite_tenants`, `sqlite_jobs` and `sqlite_inventory`.
+/// in `sqlite_tenants`, `sqlite_jobs` and `sqlite_inventory`. Writes go through one
+/// connection, reads through another (WAL lets a reader see the last commit while the
+/// writer is in a transaction), so a status poll or a search never waits behind an
+/// import's batch.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
     checkpointer: Arc<Checkpointer>,
 }
 
@@ -81,6 +85,16 @@ pub(crate) fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> I
     }
 }
 
+/// The reading connection: refuses writes; a smaller page cache than the writer's (the
+/// operating system caches the file too), so a large search adds little to the peak.
+fn open_reader(path: &Path) -> InfraResult<Connection> {
+    let conn = Connection::open(path).map_err(db_error("open database"))?;
+    conn.execute_batch("PRAGMA query_only = 1; PRAGMA cache_size = -8192;")
+        .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(5)))
+        .map_err(db_error("configure database"))?;
+    Ok(conn)
+}
+
 pub(crate) fn to_doc<T: Record>(value: &T) -> InfraResult<String> {
     encode_record(value).map_err(|e| InfraError::permanent("encode record", e))
 }
@@ -99,8 +113,25 @@ impl SqliteStore {
         configure_writer(&conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            reader: Arc::new(Mutex::new(open_reader(path)?)),
             checkpointer: Arc::new(Checkpointer::start(path)?),
         })
+    }
+
+    /// Runs read-only `work` on the reading connection: it sees every committed write.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        operation: &'static str,
+        work: impl FnOnce(&Connection) -> InfraResult<T> + Send + 'static,
+    ) -> InfraResult<T> {
+        let reader = self.reader.clone();
+        blocking(operation, move || {
+            let guard = reader
+                .lock()
+                .map_err(|_| InfraError::permanent(operation, "database lock poisoned"))?;
+            work(&guard)
+        })
+        .await
     }
 
     pub(crate) async fn with<T: Send + 'static>(
@@ -147,7 +178,7 @@ impl SqliteStore {
         sql: &'static str,
         keys: Vec<String>,
     ) -> InfraResult<Option<T>> {
-        self.with(operation, move |conn| {
+        self.read(operation, move |conn| {
             let values: Vec<&dyn rusqlite::ToSql> = keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
             let doc: Option<String> = conn
                 .query_row(sql, values.as_slice(), |row| row.get(0))
@@ -166,7 +197,7 @@ impl SqliteStore {
         sql: &'static str,
         keys: Vec<String>,
     ) -> InfraResult<Vec<T>> {
-        self.with(operation, move |conn| {
+        self.read(operation, move |conn| {
             let values: Vec<&dyn rusqlite::ToSql> = keys.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
             let mut query = conn.prepare_cached(sql).map_err(db_error(operation))?;
             let docs = query
@@ -286,5 +317,53 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_is_answered_while_a_write_transaction_is_open() {
+        use certport_core::domain::{Division, Tenant};
+        use certport_core::ports::TenantStore;
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("records.db")).unwrap();
+        let division = Division {
+            id: "d".into(),
+            name: "D".into(),
+        };
+        let tenant = |name: &str| Tenant {
+            id: "t".into(),
+            name: name.into(),
+            division: division.clone(),
+        };
+        store.put_tenant(&tenant("before")).await.unwrap();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (begun, has_begun) = tokio::sync::oneshot::channel();
+        let doc = to_doc(&tenant("during")).unwrap();
+        let writer = store.clone();
+        let writing = tokio::spawn(async move {
+            writer
+                .with("test write", move |conn| {
+                    let tx = conn.transaction().map_err(db_error("test write"))?;
+                    tx.execute("UPDATE tenants SET doc = ?1 WHERE id = 't'", [doc])
+                        .map_err(db_error("test write"))?;
+                    begun.send(()).unwrap();
+                    released.recv().unwrap();
+                    tx.commit().map_err(db_error("test write"))
+                })
+                .await
+        });
+        has_begun.await.unwrap();
+
+        let read = tokio::time::timeout(std::time::Duration::from_secs(30), store.get_tenant("t"))
+            .await
+            .expect("the read waited for the writer");
+        assert_eq!(
+            read.unwrap().unwrap().name,
+            "before",
+            "the last commit, not the open transaction"
+        );
+        release.send(()).unwrap();
+        writing.await.unwrap().unwrap();
+        assert_eq!(store.get_tenant("t").await.unwrap().unwrap().name, "during");
     }
 }
