@@ -1,5 +1,5 @@
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult, Record};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -95,6 +95,12 @@ fn open_reader(path: &Path) -> InfraResult<Connection> {
     Ok(conn)
 }
 
+/// Takes a connection's lock (on the blocking pool: it may wait behind a transaction).
+fn lock<'a>(conn: &'a Mutex<Connection>, operation: &'static str) -> InfraResult<MutexGuard<'a, Connection>> {
+    conn.lock()
+        .map_err(|_| InfraError::permanent(operation, "database lock poisoned"))
+}
+
 pub(crate) fn to_doc<T: Record>(value: &T) -> InfraResult<String> {
     encode_record(value).map_err(|e| InfraError::permanent("encode record", e))
 }
@@ -125,13 +131,7 @@ impl SqliteStore {
         work: impl FnOnce(&Connection) -> InfraResult<T> + Send + 'static,
     ) -> InfraResult<T> {
         let reader = self.reader.clone();
-        blocking(operation, move || {
-            let guard = reader
-                .lock()
-                .map_err(|_| InfraError::permanent(operation, "database lock poisoned"))?;
-            work(&guard)
-        })
-        .await
+        blocking(operation, move || work(&*lock(&reader, operation)?)).await
     }
 
     pub(crate) async fn with<T: Send + 'static>(
@@ -141,9 +141,7 @@ impl SqliteStore {
     ) -> InfraResult<T> {
         let (conn, checkpointer) = (self.conn.clone(), self.checkpointer.clone());
         blocking(operation, move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| InfraError::permanent(operation, "database lock poisoned"))?;
+            let mut guard = lock(&conn, operation)?;
             let changes = guard.total_changes();
             let result = work(&mut guard);
             if guard.total_changes() != changes {
