@@ -5,8 +5,8 @@
 //!   P-256 alternating) POSTed and polled to COMPLETED, best of 5 on fresh data
 //!   directories; then, in the same run on the same zip, the Python baseline
 //!   (`scripts/bench-python-baseline`: `cryptography` + SQLite), best of 5, and the ratio.
-//!   Each side's CPU time (every thread) is reported too: it moves less than wall time on
-//!   a shared machine, and on N cores the wall time cannot go below CPU time / N.
+//!   Each side's CPU time (every thread) is reported too: the work done, whatever the
+//!   overlap; on N cores the wall time cannot go below CPU time / N.
 //! - large: a zip just under 1 GiB (about 1.8 million certificates) PUT to an upload URL,
 //!   streamed from disk; the time from the PUT to COMPLETED and the server's peak RSS
 //!   (`VmHWM`), which covers receiving, storing and processing the upload.
@@ -45,7 +45,7 @@ fn main() {
 
 /// Polls the job every 10 ms until it leaves PENDING: the answer is at most 10 ms late,
 /// and the polls take little from the import they watch (a job GET costs `serve` about
-/// 0.4 ms of CPU on a 2-core machine: polling every 2 ms took a tenth of the import's CPU).
+/// 0.4 ms of CPU on a 2-core machine: every 2 ms, a 400 ms import would lose 80 ms of CPU).
 async fn completed(server: &Server, client: &reqwest::Client, job: &str) -> Value {
     loop {
         let job: Value = client
