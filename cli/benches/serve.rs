@@ -44,8 +44,8 @@ fn main() {
 }
 
 /// Polls the job every 10 ms until it leaves PENDING: the answer is at most 10 ms late,
-/// and the polls take little from the import they watch (a job GET costs `serve` about
-/// 0.4 ms of CPU on a 2-core machine: every 2 ms, a 400 ms import would lose 80 ms of CPU).
+/// and the polls take little from the import they watch (a job GET cost `serve` 0.2–0.4 ms
+/// of CPU on a 2-core machine: every 2 ms, a 400 ms import would lose 40–80 ms of CPU).
 async fn completed(server: &Server, client: &reqwest::Client, job: &str) -> Value {
     loop {
         let job: Value = client
