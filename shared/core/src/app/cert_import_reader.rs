@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::domain::{CertificateRecord, EnrollmentProfile, FailureReason, UploadFormat};
-use crate::parsing::{parse_certificate, pem, xml, UploadArchive};
+use crate::parsing::{parse_certificate_fields, pem, xml, UploadArchive};
 
 use super::Limits;
 
@@ -154,7 +154,9 @@ fn map_certificate(
         );
         return Err((FailureReason::CertificateTooLarge, message));
     }
-    let parsed = parse_certificate(der).map_err(|e| (FailureReason::MalformedCertificate, e.to_string()))?;
+    let mapped = |field| profile.mapping.as_ref().is_some_and(|m| m.reads(field));
+    let parsed = parse_certificate_fields(der, mapped)
+        .map_err(|e| (FailureReason::MalformedCertificate, e.to_string()))?;
     let Some(mapping) = profile.mapping.as_ref() else {
         let message = "the enrollment profile has no source fields mapping".to_string();
         return Err((FailureReason::MissingRequiredField, message));

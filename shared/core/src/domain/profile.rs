@@ -221,6 +221,11 @@ impl FieldMapping {
             .unwrap_or(SourceField::FingerprintSha256)
     }
 
+    /// Whether `apply` reads `field`.
+    pub fn reads(&self, field: SourceField) -> bool {
+        field == self.device_identifier_source() || self.0.values().any(|source| *source == field)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, SourceField)> {
         self.0.iter().map(|(k, v)| (k.as_str(), *v))
     }

@@ -9,7 +9,11 @@ use base64::Engine;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::GeneralName;
-use x509_parser::oid_registry::OID_X509_SERIALNUMBER;
+use x509_parser::oid_registry::{
+    Oid, OID_PKCS9_EMAIL_ADDRESS, OID_X509_COMMON_NAME, OID_X509_COUNTRY_NAME, OID_X509_LOCALITY_NAME,
+    OID_X509_ORGANIZATIONAL_UNIT, OID_X509_ORGANIZATION_NAME, OID_X509_SERIALNUMBER,
+    OID_X509_STATE_OR_PROVINCE_NAME,
+};
 use x509_parser::x509::AttributeTypeAndValue;
 
 use crate::domain::{certificate_id, CertificateRecord, SourceField};
@@ -77,70 +81,110 @@ pub(crate) fn inventory_time(unix: i64) -> String {
 }
 
 pub fn parse_certificate(der: Vec<u8>) -> Result<ParsedCertificate, CertificateError> {
+    parse_certificate_fields(der, |_| true)
+}
+
+/// Which name of the certificate an attribute is read from.
+#[derive(Clone, Copy)]
+enum Name {
+    Subject,
+    Issuer,
+}
+
+/// The source fields read from the subject's or the issuer's attributes.
+const NAME_FIELDS: [(SourceField, Name, Oid<'static>); 9] = [
+    (
+        SourceField::SubjectCommonName,
+        Name::Subject,
+        OID_X509_COMMON_NAME,
+    ),
+    (
+        SourceField::SubjectOrganizationName,
+        Name::Subject,
+        OID_X509_ORGANIZATION_NAME,
+    ),
+    (
+        SourceField::SubjectOrganizationUnit,
+        Name::Subject,
+        OID_X509_ORGANIZATIONAL_UNIT,
+    ),
+    (SourceField::SubjectCountry, Name::Subject, OID_X509_COUNTRY_NAME),
+    (
+        SourceField::SubjectState,
+        Name::Subject,
+        OID_X509_STATE_OR_PROVINCE_NAME,
+    ),
+    (
+        SourceField::SubjectLocality,
+        Name::Subject,
+        OID_X509_LOCALITY_NAME,
+    ),
+    (SourceField::SubjectEmail, Name::Subject, OID_PKCS9_EMAIL_ADDRESS),
+    (
+        SourceField::SubjectSerialNumber,
+        Name::Subject,
+        OID_X509_SERIALNUMBER,
+    ),
+    (SourceField::IssuerCommonName, Name::Issuer, OID_X509_COMMON_NAME),
+];
+
+const SAN_FIELDS: [SourceField; 4] = [
+    SourceField::SanDnsName,
+    SourceField::SanEmail,
+    SourceField::SanUri,
+    SourceField::SanIpAddress,
+];
+
+/// Parses `der` as `parse_certificate` does (the same checks, the same errors) but keeps
+/// only the source fields `wanted` picks, and the serial number every record holds: an
+/// import needs the few fields its mapping reads, not all fifteen of a profile's sample.
+pub fn parse_certificate_fields(
+    der: Vec<u8>,
+    wanted: impl Fn(SourceField) -> bool,
+) -> Result<ParsedCertificate, CertificateError> {
     let (rest, cert) =
         x509_parser::parse_x509_certificate(&der).map_err(|e| CertificateError::Malformed(e.to_string()))?;
     if !rest.is_empty() {
         return Err(CertificateError::TrailingData(rest.len()));
     }
+    let keep = |field: SourceField| field == SourceField::SerialNumber || wanted(field);
     let mut fields: BTreeMap<SourceField, Vec<String>> = BTreeMap::new();
-    let mut add = |field: SourceField, value: String| {
+    let mut add = |field: SourceField, value: &str| {
         if !value.is_empty() {
-            fields.entry(field).or_default().push(value);
+            fields.entry(field).or_default().push(value.to_string());
         }
     };
 
-    let subject = cert.subject();
-    for (field, values) in [
-        (
-            SourceField::SubjectCommonName,
-            strings(subject.iter_common_name()),
-        ),
-        (
-            SourceField::SubjectOrganizationName,
-            strings(subject.iter_organization()),
-        ),
-        (
-            SourceField::SubjectOrganizationUnit,
-            strings(subject.iter_organizational_unit()),
-        ),
-        (SourceField::SubjectCountry, strings(subject.iter_country())),
-        (
-            SourceField::SubjectState,
-            strings(subject.iter_state_or_province()),
-        ),
-        (SourceField::SubjectLocality, strings(subject.iter_locality())),
-        (SourceField::SubjectEmail, strings(subject.iter_email())),
-        (
-            SourceField::SubjectSerialNumber,
-            strings(subject.iter_by_oid(&OID_X509_SERIALNUMBER)),
-        ),
-        (
-            SourceField::IssuerCommonName,
-            strings(cert.issuer().iter_common_name()),
-        ),
-    ] {
-        for value in values {
+    for (field, name, oid) in &NAME_FIELDS {
+        if keep(*field) {
+            let name = match name {
+                Name::Subject => cert.subject(),
+                Name::Issuer => cert.issuer(),
+            };
+            for value in name.iter_by_oid(oid).filter_map(|attr| attr.as_str().ok()) {
+                add(*field, value.trim());
+            }
+        }
+    }
+
+    // Read even when no SAN is wanted: a malformed SAN extension fails every import alike.
+    let sans = checked_alternative_names(&cert, SAN_FIELDS.into_iter().any(keep))?;
+    for (field, values) in SAN_FIELDS
+        .into_iter()
+        .zip([sans.dns, sans.email, sans.uri, sans.ip])
+    {
+        for value in values.iter().filter(|_| keep(field)) {
             add(field, value);
         }
     }
 
-    let sans = alternative_names(&cert)?;
-    for (field, values) in [
-        (SourceField::SanDnsName, sans.dns),
-        (SourceField::SanEmail, sans.email),
-        (SourceField::SanUri, sans.uri),
-        (SourceField::SanIpAddress, sans.ip),
-    ] {
-        for value in values {
-            add(field, value);
-        }
-    }
-
-    add(SourceField::SerialNumber, hex::encode_upper(cert.raw_serial()));
+    add(SourceField::SerialNumber, &hex::encode_upper(cert.raw_serial()));
     let validity_end = inventory_time(cert.validity().not_after.timestamp());
     drop(cert);
     let fingerprint_sha256 = hex::encode(Sha256::digest(&der));
-    add(SourceField::FingerprintSha256, fingerprint_sha256.clone());
+    if keep(SourceField::FingerprintSha256) {
+        add(SourceField::FingerprintSha256, &fingerprint_sha256);
+    }
     Ok(ParsedCertificate {
         der,
         fingerprint_sha256,
@@ -161,10 +205,19 @@ pub(crate) struct AlternativeNames {
 pub(crate) fn alternative_names(
     cert: &x509_parser::certificate::X509Certificate<'_>,
 ) -> Result<AlternativeNames, CertificateError> {
+    checked_alternative_names(cert, true)
+}
+
+/// The SAN extension checked, and its names when `collect`.
+fn checked_alternative_names(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+    collect: bool,
+) -> Result<AlternativeNames, CertificateError> {
     let san = cert
         .subject_alternative_name()
         .map_err(|e| CertificateError::Malformed(format!("subject alternative name: {e}")))?;
     let mut names = AlternativeNames::default();
+    let san = san.filter(|_| collect);
     for name in san.iter().flat_map(|ext| ext.value.general_names.iter()) {
         match name {
             GeneralName::DNSName(v) => names.dns.push(v.to_string()),
@@ -235,6 +288,26 @@ mod tests {
                 .chars()
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
         }
+    }
+
+    #[test]
+    fn an_import_parse_keeps_the_wanted_fields_and_the_same_record() {
+        let cert = self_signed(
+            KeyType::EcP256,
+            "/CN=dev-7/O=Acme/OU=Sensors",
+            Some("DNS:dev-7.example,IP:10.0.0.7"),
+        );
+        let all = parse_certificate(cert.der.clone()).expect("parse");
+        let wanted = [SourceField::SubjectOrganizationUnit, SourceField::SanIpAddress];
+        let some = parse_certificate_fields(cert.der, |f| wanted.contains(&f)).expect("parse");
+        for field in wanted.into_iter().chain([SourceField::SerialNumber]) {
+            assert_eq!(some.field(field), all.field(field), "{field:?}");
+        }
+        assert_eq!(some.fields.len(), 3, "{:?}", some.fields);
+        assert_eq!(
+            some.record("t", "2026-01-01T00:00:00Z"),
+            all.record("t", "2026-01-01T00:00:00Z")
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ mod search_facts;
 pub mod upload_zip;
 pub mod xml;
 
-pub use certificate::{certificate_record, parse_certificate, CertificateError, ParsedCertificate};
+pub use certificate::{
+    certificate_record, parse_certificate, parse_certificate_fields, CertificateError, ParsedCertificate,
+};
 pub use certificate_details::{certificate_details, CertificateDetails};
 pub use search_facts::SearchFacts;
 pub use upload_zip::{UploadArchive, UploadFile, ZipError, ZipLimits};
