@@ -33,7 +33,8 @@ pub struct ParsedCertificate {
     pub fingerprint_sha256: String,
     /// As the inventory keeps it (`CertificateRecord::validity_end`).
     pub validity_end: String,
-    /// Every value of each source field present, in certificate order.
+    /// Every value of each source field present, in certificate order (of the fields
+    /// asked for, when parsed by `parse_certificate_fields`).
     pub fields: BTreeMap<SourceField, Vec<String>>,
 }
 
