@@ -1,5 +1,5 @@
 //! X.509 certificates: parse once, keep the DER, its SHA-256 fingerprint and the
-//! values of every mappable source field.
+//! values of the mappable source fields (all of them, or those an import asks for).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
