@@ -436,11 +436,8 @@ impl InventoryStore for SqliteStore {
             let tx = conn.transaction().map_err(db_error("insert stored key"))?;
             let tenant = ensure_certificate(&tx, &certificate)?;
             let existing: Option<String> = tx
-                .query_row(
-                    "SELECT key_doc FROM inventory_certificates WHERE tenant = ?1 AND id = ?2",
-                    params![tenant, certificate.id],
-                    |row| row.get(0),
-                )
+                .prepare_cached("SELECT key_doc FROM inventory_certificates WHERE tenant = ?1 AND id = ?2")
+                .and_then(|mut query| query.query_row(params![tenant, certificate.id], |row| row.get(0)))
                 .map_err(db_error("insert stored key"))?;
             let outcome = match existing.as_deref().map(from_doc::<StoredKeyRecord>).transpose()? {
                 Some(e) if e.job_id == record.job_id && e.ordinal == record.ordinal => {
@@ -448,10 +445,10 @@ impl InventoryStore for SqliteStore {
                 }
                 Some(_) => KeyInsert::AlreadyPresent,
                 None => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE inventory_certificates SET key_doc = ?3, modified_at = ?4 WHERE tenant = ?1 AND id = ?2",
-                        params![tenant, certificate.id, doc, record.imported_at],
                     )
+                    .and_then(|mut update| update.execute(params![tenant, certificate.id, doc, record.imported_at]))
                     .map_err(db_error("insert stored key"))?;
                     KeyInsert::Inserted
                 }

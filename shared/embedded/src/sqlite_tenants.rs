@@ -81,10 +81,10 @@ impl TenantStore for SqliteStore {
         let ca = ca.clone();
         self.with("insert trusted ca", move |conn| {
             let inserted = conn
-                .execute(
+                .prepare_cached(
                     "INSERT OR IGNORE INTO trusted_cas (tenant_id, fingerprint, created_at, doc) VALUES (?1, ?2, ?3, ?4)",
-                    params![ca.tenant_id, ca.fingerprint, ca.created_at, doc],
                 )
+                .and_then(|mut insert| insert.execute(params![ca.tenant_id, ca.fingerprint, ca.created_at, doc]))
                 .map_err(db_error("insert trusted ca"))?;
             Ok(inserted == 1)
         })

@@ -162,8 +162,8 @@ pub fn parse_certificate_fields(
                 Name::Subject => cert.subject(),
                 Name::Issuer => cert.issuer(),
             };
-            for value in name.iter_by_oid(oid).filter_map(|attr| attr.as_str().ok()) {
-                add(*field, value.trim());
+            for value in values(name.iter_by_oid(oid)) {
+                add(*field, value);
             }
         }
     }
@@ -232,10 +232,15 @@ fn checked_alternative_names(
 }
 
 pub(crate) fn strings<'a, 'b: 'a>(attrs: impl Iterator<Item = &'a AttributeTypeAndValue<'b>>) -> Vec<String> {
-    attrs
-        .filter_map(|attr| attr.as_str().ok())
-        .map(|s| s.trim().to_string())
-        .collect()
+    values(attrs).map(str::to_string).collect()
+}
+
+/// The attributes' text values, trimmed (values that are not text are left out).
+fn values<'a, 'b: 'a, I>(attrs: I) -> impl Iterator<Item = &'a str> + use<'a, 'b, I>
+where
+    I: Iterator<Item = &'a AttributeTypeAndValue<'b>>,
+{
+    attrs.filter_map(|attr| attr.as_str().ok()).map(str::trim)
 }
 
 fn ip_address(bytes: &[u8]) -> Option<IpAddr> {
