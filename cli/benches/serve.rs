@@ -7,9 +7,10 @@
 //!   (`scripts/bench-python-baseline`: `cryptography` + SQLite), best of 5, and the ratio.
 //!   Each side's CPU time (every thread) is reported too: the work done, whatever the
 //!   overlap; on N cores the wall time cannot go below CPU time / N.
-//! - large: a zip just under 1 GiB (about 1.8 million certificates) PUT to an upload URL,
-//!   streamed from disk; the time from the PUT to COMPLETED and the server's peak RSS
-//!   (`VmHWM`), which covers receiving, storing and processing the upload.
+//! - large: a zip just under 1 GiB (about 1.8 million certificates) imported with the
+//!   real client (`certport import-certificates --upload url`, which streams it from disk
+//!   to an upload URL); the time from its start to COMPLETED, and the peak RSS (`VmHWM`)
+//!   of the server (receiving, storing and processing the upload) and of the client.
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -20,7 +21,6 @@ use std::time::{Duration, Instant};
 use certport_core::testing::scenarios::{certificate_templates, certificate_zip, write_large_zip};
 use serde_json::Value;
 use support::{start_server_with, Server};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -186,45 +186,61 @@ async fn large() {
     let data = scratch.path().join("data");
     let (server, _) = start_server_with(&data, &[], &[]);
     let profile = server.mapped_pem_profile(&client).await;
-    let created = server.upload_url(&client, &profile, "large.zip", size).await;
-    let url = created["upload"]["url"].as_str().unwrap();
-    eprintln!("large: uploading and processing...");
+    eprintln!("large: `certport import-certificates --upload url` uploading, then waiting...");
     let started = Instant::now();
-    put_file(url, &zip_path, size).await;
-    let uploaded = started.elapsed();
-    let job = completed(&server, &client, created["id"].as_str().unwrap()).await;
+    let (job, client_peak_kib) = import_with_client(&server, &profile, &zip_path);
     let took = started.elapsed();
+    assert_eq!(job["status"], "COMPLETED", "{job}");
     assert_eq!(job["total_certificates"], certificates);
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
-    let peak_kib: u64 = status
+    println!("large zip: {size} bytes, {certificates} certificates");
+    println!(
+        "certport import-certificates, start to COMPLETED: {:.1} s, {:.0} certificates/s",
+        took.as_secs_f64(),
+        certificates as f64 / took.as_secs_f64()
+    );
+    println!(
+        "serve peak RSS: {} MiB",
+        peak_rss_kib(server.pid()).unwrap() / 1024
+    );
+    println!("client peak RSS: {} MiB", client_peak_kib / 1024);
+}
+
+/// A process's peak resident memory so far (`VmHWM`), while it runs.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/<pid>/status");
-    println!("large zip: {size} bytes, {certificates} certificates");
-    println!(
-        "serve, PUT to COMPLETED: {:.1} s (PUT {:.1} s), {:.0} certificates/s",
-        took.as_secs_f64(),
-        uploaded.as_secs_f64(),
-        certificates as f64 / took.as_secs_f64()
-    );
-    println!("serve peak RSS: {} MiB", peak_kib / 1024);
 }
 
-/// PUTs the file to an upload URL with its length declared, streamed from disk.
-async fn put_file(url: &str, path: &Path, size: u64) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, target) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let head = format!(
-        "PUT {target} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/zip\r\n\
-         content-length: {size}\r\nconnection: close\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut file = tokio::fs::File::open(path).await.unwrap();
-    tokio::io::copy(&mut file, &mut stream).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let response = String::from_utf8_lossy(&response);
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+/// Imports the zip with the real client, as a user would: its job (JSON) and its peak
+/// RSS, read every 50 ms until it exits (the peak only grows, and the last reading is at
+/// most 50 ms before the end, when it only waits for the job).
+fn import_with_client(server: &Server, profile: &str, zip: &Path) -> (Value, u64) {
+    let args = [
+        "import-certificates",
+        "--profile",
+        profile,
+        "--upload",
+        "url",
+        "--output",
+        "json",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certport"))
+        .args(args)
+        .args(["--wait-seconds", "3600", "--endpoint", &server.base])
+        .arg(zip)
+        .env("CERTPORT_API_KEY", &server.api_key)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run certport");
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        peak = peak_rss_kib(child.id()).unwrap_or(peak).max(peak);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "certport exited with {}", output.status);
+    (serde_json::from_slice(&output.stdout).unwrap(), peak)
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::zip_of;
 use serde_json::Value;
 use support::{start_server, Server};
 
@@ -281,6 +282,41 @@ fn a_file_larger_than_a_request_body_goes_through_an_upload_url() {
         .run(&["jobs", "get", &big.job_id(), "--output", "json"])
         .json();
     assert!(job["original_size"].as_u64().unwrap() > 6 * 1024 * 1024, "{job}");
+}
+
+#[test]
+fn a_ready_zip_is_sent_as_it_is_directly_and_through_an_upload_url() {
+    let cli = Cli::start();
+    let profile = cli.pem_profile();
+    let pems = [
+        self_signed(KeyType::EcP256, "/CN=z-1", None).pem,
+        self_signed(KeyType::EcP256, "/CN=z-2", None).pem,
+    ];
+    let zip = zip_of(&[("a.pem", pems[0].as_bytes()), ("b.pem", pems[1].as_bytes())]);
+    cli.write("ready.zip", &zip);
+    for mode in ["direct", "url"] {
+        let args = [
+            "import-certificates",
+            "--profile",
+            &profile,
+            "--upload",
+            mode,
+            "ready.zip",
+        ];
+        let run = cli.run(&args);
+        // The second run finds both certificates imported by the first.
+        let says = if mode == "direct" {
+            "SUCCESS — 2 certificates, 0 failed"
+        } else {
+            "2 failed"
+        };
+        run.expect(0, says);
+        let job = cli
+            .run(&["jobs", "get", &run.job_id(), "--output", "json"])
+            .json();
+        assert_eq!(job["original_size"], zip.len(), "{mode}: {job}");
+        assert_eq!(job["original_file_name"], "ready.zip", "{mode}: {job}");
+    }
 }
 
 #[test]

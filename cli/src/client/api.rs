@@ -30,6 +30,37 @@ pub enum ClientError {
     },
 }
 
+/// What an upload sends: bytes in memory, or a file (a zip may be as large as an upload
+/// URL accepts, so it is streamed from disk).
+pub enum UploadBody {
+    Bytes(Vec<u8>),
+    File { file: std::fs::File, length: u64 },
+}
+
+impl UploadBody {
+    pub fn length(&self) -> u64 {
+        match self {
+            UploadBody::Bytes(bytes) => bytes.len() as u64,
+            UploadBody::File { length, .. } => *length,
+        }
+    }
+
+    pub fn into_body(self) -> reqwest::Body {
+        match self {
+            UploadBody::Bytes(bytes) => bytes.into(),
+            UploadBody::File { file, .. } => tokio::fs::File::from_std(file).into(),
+        }
+    }
+}
+
+/// A request's time limit, given time to send `length` bytes at 256 KiB/s at least (a
+/// 1 GiB upload over a slow line must not fail at the usual two minutes).
+fn upload_timeout(length: u64) -> Duration {
+    REQUEST_TIMEOUT + Duration::from_secs(length / (256 * 1024))
+}
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// A certport endpoint and the key to call it with; the key never appears in errors.
 pub struct ApiClient {
     http: reqwest::Client,
@@ -50,7 +81,7 @@ impl ApiClient {
         // TLS through the AWS SDK's provider, so no second crypto library is built.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(120))
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| bad(e.to_string()))?;
         Ok(ApiClient {
@@ -81,28 +112,39 @@ impl ApiClient {
     }
 
     /// PUTs a body to an upload URL from the service, with exactly the headers it gave
-    /// (never the API key: the URL is its own authorization).
-    pub async fn upload_to(&self, upload: &Value, body: Vec<u8>) -> Result<(), ClientError> {
+    /// (never the API key: the URL is its own authorization) and the body's length (S3
+    /// refuses a PUT without one). A file is streamed from disk, never read whole.
+    pub async fn upload_to(&self, upload: &Value, body: UploadBody) -> Result<(), ClientError> {
         let url = upload["url"]
             .as_str()
             .ok_or_else(|| ClientError::InvalidResponse {
                 path: "upload URL".into(),
                 reason: "no `upload.url`".into(),
             })?;
-        let mut request = self.http.put(url).body(body);
+        let length = body.length();
+        let mut request = self.http.put(url).timeout(upload_timeout(length));
+        let mut length_given = false;
         for (name, value) in upload["headers"].as_object().into_iter().flatten() {
             if let Some(value) = value.as_str() {
+                length_given |= name.eq_ignore_ascii_case("content-length");
                 request = request.header(name.as_str(), value);
             }
+        }
+        if !length_given {
+            request = request.header(reqwest::header::CONTENT_LENGTH, length);
         }
         let host = reqwest::Url::parse(url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        let response = request.send().await.map_err(|e| ClientError::Unreachable {
-            url: host.clone(),
-            reason: e.without_url().to_string(),
-        })?;
+        let response = request
+            .body(body.into_body())
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url: host.clone(),
+                reason: e.without_url().to_string(),
+            })?;
         if !response.status().is_success() {
             let status = response.status().as_u16();
             let text = response.text().await.unwrap_or_default();

@@ -1,7 +1,9 @@
 //! `certport import-certificates`: builds the zip the profile expects (PEM files, or one
 //! XML document), uploads it, waits for the job, and reports each failure.
 
-use std::io::Write;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,7 +12,7 @@ use base64::Engine;
 use certport_core::parsing::pem::certificate_blocks;
 use serde_json::Value;
 
-use super::api::{field, ApiClient, ClientError};
+use super::api::{field, ApiClient, ClientError, UploadBody};
 use super::jobs::{self, JobKind};
 use super::output::{print_json, table, text, Output};
 use super::{Outcome, UploadMode};
@@ -46,16 +48,17 @@ pub async fn run(
     })?;
     let (file_name, zip) = build_upload(&args.paths, format)?;
     let path = format!("/iot/api/v1/certificate-import/{}", args.profile);
-    let created = if args.upload.use_url(zip.len()) {
+    let size = zip.length();
+    let created = if args.upload.use_url(size) {
         let url_path = format!("{path}/upload-url");
-        let body = serde_json::json!({"file_name": file_name, "size": zip.len()});
+        let body = serde_json::json!({"file_name": file_name, "size": size});
         let created = client.post_json(&url_path, &body).await?;
         client.upload_to(&created["upload"], zip).await?;
         created
     } else {
         let form = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::bytes(zip)
+            reqwest::multipart::Part::stream_with_length(zip.into_body(), size)
                 .file_name(file_name)
                 .mime_str("application/zip")
                 .map_err(|e| ClientError::Input(e.to_string()))?,
@@ -115,8 +118,10 @@ pub fn report(job: &Value, output: Output) -> Outcome {
     Outcome::from_counts(job["total_certificates"].as_u64().unwrap_or(0), failed)
 }
 
-/// The zip to upload and its name: a given .zip as is, or one built for the profile's format.
-fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, Vec<u8>), ClientError> {
+/// The zip to upload and its name: a given .zip as is, or one built for the profile's
+/// format in a temporary file. Either way it is read from disk as it is sent: an upload
+/// may be as large as the service accepts, and the client holds one input file at most.
+fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, UploadBody), ClientError> {
     if let [single] = paths {
         if has_extension(single, "zip") {
             let name = single
@@ -124,7 +129,12 @@ fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, Vec<u8>), Cl
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
-            return Ok((name, read(single)?));
+            let file = open(single)?;
+            let length = file
+                .metadata()
+                .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", single.display())))?
+                .len();
+            return Ok((name, UploadBody::File { file, length }));
         }
     }
     let files = collect_files(paths)?;
@@ -133,16 +143,26 @@ fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, Vec<u8>), Cl
             "no certificate files found (.pem, .crt, .cer or .xml)".into(),
         ));
     }
-    let entries = match format {
-        "XML" => vec![("certificates.xml".to_string(), xml_document(&files)?)],
-        _ => pem_entries(&files)?,
-    };
-    Ok(("certificates.zip".into(), zip_of(&entries)?))
+    let failed = |e: &dyn std::fmt::Display| ClientError::Input(format!("cannot build the zip: {e}"));
+    let scratch = tempfile::tempfile().map_err(|e| failed(&e))?;
+    let mut zip = zip::ZipWriter::new(scratch);
+    match format {
+        "XML" => write_xml_document(&mut zip, &files)?,
+        _ => write_pem_entries(&mut zip, &files)?,
+    }
+    let mut file = zip.finish().map_err(|e| failed(&e))?;
+    let length = file.stream_position().map_err(|e| failed(&e))?;
+    file.rewind().map_err(|e| failed(&e))?;
+    Ok(("certificates.zip".into(), UploadBody::File { file, length }))
 }
 
 fn has_extension(path: &Path, extension: &str) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+}
+
+fn open(path: &Path) -> Result<File, ClientError> {
+    File::open(path).map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ClientError> {
@@ -185,9 +205,24 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// One `.pem` entry per file (names made unique); XML files do not belong in a PEM import.
-fn pem_entries(files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, ClientError> {
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+type ZipFile = zip::ZipWriter<File>;
+
+/// Starts the zip's next entry, compressed.
+fn start_entry(zip: &mut ZipFile, name: &str) -> Result<(), ClientError> {
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file(name, options)
+        .map_err(|e| ClientError::Input(format!("cannot build the zip: {e}")))
+}
+
+fn zip_write_failed(e: std::io::Error) -> ClientError {
+    ClientError::Input(format!("cannot build the zip: {e}"))
+}
+
+/// One `.pem` entry per file (names made unique), copied from disk; XML files do not
+/// belong in a PEM import.
+fn write_pem_entries(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), ClientError> {
+    let mut names = HashSet::new();
     for file in files {
         if has_extension(file, "xml") {
             return Err(ClientError::Input(format!(
@@ -202,23 +237,29 @@ fn pem_entries(files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, ClientError>
             .into_owned();
         let mut name = format!("{stem}.pem");
         let mut n = 1;
-        while entries.iter().any(|(existing, _)| *existing == name) {
+        while names.contains(&name) {
             n += 1;
             name = format!("{stem}-{n}.pem");
         }
-        entries.push((name, read(file)?));
+        start_entry(zip, &name)?;
+        std::io::copy(&mut open(file)?, zip).map_err(zip_write_failed)?;
+        names.insert(name);
     }
-    Ok(entries)
+    Ok(())
 }
 
-/// One XML document: a given .xml file as is, or every PEM certificate of the files.
-fn xml_document(files: &[PathBuf]) -> Result<Vec<u8>, ClientError> {
+/// One XML document: a given .xml file as is, or every PEM certificate of the files
+/// (read one file at a time).
+fn write_xml_document(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), ClientError> {
+    start_entry(zip, "certificates.xml")?;
     if let [single] = files {
         if has_extension(single, "xml") {
-            return read(single);
+            std::io::copy(&mut open(single)?, zip).map_err(zip_write_failed)?;
+            return Ok(());
         }
     }
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<certificates>\n");
+    zip.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<certificates>\n")
+        .map_err(zip_write_failed)?;
     for file in files {
         if has_extension(file, "xml") {
             return Err(ClientError::Input(format!(
@@ -236,26 +277,9 @@ fn xml_document(files: &[PathBuf]) -> Result<Vec<u8>, ClientError> {
         for (index, block) in blocks.into_iter().enumerate() {
             let der = block
                 .map_err(|e| ClientError::Input(format!("{} (certificate {index}): {e}", file.display())))?;
-            xml.push_str(&format!(
-                "  <certificate><pem>{}</pem></certificate>\n",
-                B64.encode(der)
-            ));
+            let line = format!("  <certificate><pem>{}</pem></certificate>\n", B64.encode(der));
+            zip.write_all(line.as_bytes()).map_err(zip_write_failed)?;
         }
     }
-    xml.push_str("</certificates>\n");
-    Ok(xml.into_bytes())
-}
-
-fn zip_of(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ClientError> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let failed = |e: String| ClientError::Input(format!("cannot build the zip: {e}"));
-    for (name, data) in entries {
-        writer
-            .start_file(name.as_str(), options)
-            .map_err(|e| failed(e.to_string()))?;
-        writer.write_all(data).map_err(|e| failed(e.to_string()))?;
-    }
-    Ok(writer.finish().map_err(|e| failed(e.to_string()))?.into_inner())
+    zip.write_all(b"</certificates>\n").map_err(zip_write_failed)
 }

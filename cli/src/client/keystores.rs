@@ -10,7 +10,7 @@ use certport_core::crypto::seal_to;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use super::api::{field, ApiClient, ClientError};
+use super::api::{field, ApiClient, ClientError, UploadBody};
 use super::jobs::{self, JobKind};
 use super::output::{print_json, table, text, Output};
 use super::{Outcome, UploadMode};
@@ -66,10 +66,12 @@ pub async fn import(
         let path = "/outagedetection/v1/certificates/imports";
         let body = json!({"edgeInstanceId": args.edge_instance, "encryptionKeyId": public_key.0, "importInformation": items});
         let batch = body.to_string().into_bytes();
-        let created = if args.upload.use_url(batch.len()) {
+        let created = if args.upload.use_url(batch.len() as u64) {
             let request = json!({"edgeInstanceId": args.edge_instance, "encryptionKeyId": public_key.0, "size": batch.len()});
             let created = client.post_json(&format!("{path}/upload-url"), &request).await?;
-            client.upload_to(&created["upload"], batch).await?;
+            client
+                .upload_to(&created["upload"], UploadBody::Bytes(batch))
+                .await?;
             created
         } else {
             client.post_json(path, &body).await?

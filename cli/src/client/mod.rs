@@ -32,9 +32,9 @@ pub enum UploadMode {
 
 impl UploadMode {
     /// Bodies this large go through an upload URL in `Auto` mode.
-    const DIRECT_LIMIT: usize = 5 * 1024 * 1024;
+    const DIRECT_LIMIT: u64 = 5 * 1024 * 1024;
 
-    pub fn use_url(self, size: usize) -> bool {
+    pub fn use_url(self, size: u64) -> bool {
         match self {
             UploadMode::Auto => size > Self::DIRECT_LIMIT,
             UploadMode::Direct => false,
