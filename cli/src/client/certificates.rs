@@ -130,10 +130,13 @@ fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, UploadBody),
                 .to_string_lossy()
                 .into_owned();
             let file = open(single)?;
-            let length = file
+            let metadata = file
                 .metadata()
-                .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", single.display())))?
-                .len();
+                .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", single.display())))?;
+            if !metadata.is_file() {
+                return Err(ClientError::Input(format!("{} is not a file", single.display())));
+            }
+            let length = metadata.len();
             return Ok((name, UploadBody::File { file, length }));
         }
     }
@@ -282,4 +285,31 @@ fn write_xml_document(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), Client
         }
     }
     zip.write_all(b"</certificates>\n").map_err(zip_write_failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_given_zip_is_sent_from_its_file_and_a_directory_named_zip_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("ready.zip");
+        let contents = b"PK\x05\x06 not read here";
+        std::fs::write(&zip, contents).unwrap();
+        let (name, body) = build_upload(std::slice::from_ref(&zip), "PEM").unwrap();
+        assert_eq!(
+            (name.as_str(), body.length()),
+            ("ready.zip", contents.len() as u64)
+        );
+        assert!(matches!(body, UploadBody::File { .. }));
+
+        let not_a_file = dir.path().join("folder.zip");
+        std::fs::create_dir(&not_a_file).unwrap();
+        let refused = build_upload(&[not_a_file], "PEM").err().unwrap();
+        assert!(
+            refused.to_string().ends_with("folder.zip is not a file"),
+            "{refused}"
+        );
+    }
 }
