@@ -56,7 +56,7 @@ pub struct Stack {
 
 impl Stack {
     /// Resources with unique names, so tests sharing one moto server never meet. The
-    /// table's indexes are template.yaml's.
+    /// table is template.yaml's (`TABLE_KEY`, `TABLE_INDEXES`; a test compares them).
     pub async fn create() -> Stack {
         Stack::create_at(&endpoint()).await
     }
@@ -70,46 +70,10 @@ impl Stack {
             .create_table()
             .table_name(&table)
             .billing_mode(BillingMode::PayPerRequest)
-            .set_attribute_definitions(Some(
-                [
-                    "pk",
-                    "sk",
-                    "open_pk",
-                    "open_sk",
-                    "lookup_pk",
-                    "serial_pk",
-                    "list_pk",
-                    "list_sk",
-                ]
-                .map(attribute)
-                .to_vec(),
-            ))
-            .key_schema(key("pk", KeyType::Hash))
-            .key_schema(key("sk", KeyType::Range))
-            .global_secondary_indexes(index(
-                certport_aws::OPEN_JOBS_INDEX,
-                "open_pk",
-                Some("open_sk"),
-                ProjectionType::KeysOnly,
-            ))
-            .global_secondary_indexes(index(
-                certport_aws::LOOKUP_INDEX,
-                "lookup_pk",
-                None,
-                ProjectionType::KeysOnly,
-            ))
-            .global_secondary_indexes(index(
-                certport_aws::SERIAL_INDEX,
-                "serial_pk",
-                None,
-                ProjectionType::KeysOnly,
-            ))
-            .global_secondary_indexes(index(
-                certport_aws::LISTING_INDEX,
-                "list_pk",
-                Some("list_sk"),
-                ProjectionType::All,
-            ))
+            .set_attribute_definitions(Some(table_attributes().into_iter().map(attribute).collect()))
+            .key_schema(key(TABLE_KEY.0, KeyType::Hash))
+            .key_schema(key(TABLE_KEY.1, KeyType::Range))
+            .set_global_secondary_indexes(Some(TABLE_INDEXES.iter().map(index).collect()))
             .send()
             .await
             .expect("create table on moto");
@@ -180,11 +144,47 @@ fn attribute(name: &str) -> AttributeDefinition {
         .expect("attribute definition")
 }
 
-fn index(name: &str, hash: &str, range: Option<&str>, projection: ProjectionType) -> GlobalSecondaryIndex {
+/// The records table's key (hash, range), as template.yaml declares it.
+pub const TABLE_KEY: (&str, &str) = ("pk", "sk");
+
+/// A global secondary index of the records table: name, hash key, range key, projection
+/// (as CloudFormation spells it).
+pub type TableIndex = (&'static str, &'static str, Option<&'static str>, &'static str);
+
+/// The records table's indexes, as template.yaml declares them.
+pub const TABLE_INDEXES: [TableIndex; 4] = [
+    (
+        certport_aws::OPEN_JOBS_INDEX,
+        "open_pk",
+        Some("open_sk"),
+        "KEYS_ONLY",
+    ),
+    (certport_aws::LOOKUP_INDEX, "lookup_pk", None, "KEYS_ONLY"),
+    (certport_aws::SERIAL_INDEX, "serial_pk", None, "KEYS_ONLY"),
+    (certport_aws::LISTING_INDEX, "list_pk", Some("list_sk"), "ALL"),
+];
+
+/// Every key attribute of the table and its indexes, in declaration order.
+pub fn table_attributes() -> Vec<&'static str> {
+    let indexes = TABLE_INDEXES
+        .iter()
+        .flat_map(|(_, hash, range, _)| [Some(*hash), *range]);
+    [Some(TABLE_KEY.0), Some(TABLE_KEY.1)]
+        .into_iter()
+        .chain(indexes)
+        .flatten()
+        .collect()
+}
+
+fn index(&(name, hash, range, projection): &TableIndex) -> GlobalSecondaryIndex {
     let mut index = GlobalSecondaryIndex::builder()
         .index_name(name)
         .key_schema(key(hash, KeyType::Hash))
-        .projection(Projection::builder().projection_type(projection).build());
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::from(projection))
+                .build(),
+        );
     if let Some(range) = range {
         index = index.key_schema(key(range, KeyType::Range));
     }
