@@ -220,3 +220,86 @@ pub fn field<'a>(value: &'a Value, path: &str, name: &str) -> Result<&'a str, Cl
         reason: format!("no `{name}`"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Seek, Write};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// Takes one request and answers 200: its head (lower case) and its body, as received.
+    async fn receive_one(listener: TcpListener) -> (String, Vec<u8>) {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut received = Vec::new();
+        let body_at = loop {
+            let mut chunk = [0u8; 8192];
+            let n = socket.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the request ended in its head");
+            received.extend_from_slice(&chunk[..n]);
+            if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&received[..body_at]).to_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .expect("a content-length")
+            .trim()
+            .parse()
+            .unwrap();
+        while received.len() < body_at + length {
+            let mut chunk = [0u8; 65536];
+            let n = socket.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the body ended early");
+            received.extend_from_slice(&chunk[..n]);
+        }
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+            .await
+            .unwrap();
+        (head, received.split_off(body_at))
+    }
+
+    #[tokio::test]
+    async fn a_file_is_put_with_its_length_once_never_chunked_and_without_the_api_key() {
+        let contents: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let length = contents.len().to_string();
+        // As `serve` gives them (no length), and as S3 does (the length signed).
+        let given = [json_headers(&[]), json_headers(&[("Content-Length", &length)])];
+        for headers in given {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/upload?signature=x", listener.local_addr().unwrap());
+            let server = tokio::spawn(receive_one(listener));
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(&contents).unwrap();
+            file.rewind().unwrap();
+            let body = UploadBody::File {
+                file,
+                length: contents.len() as u64,
+            };
+            let client = ApiClient::new("http://127.0.0.1:1", "secret-key".into()).unwrap();
+            let upload = serde_json::json!({"url": url, "headers": headers});
+            client.upload_to(&upload, body).await.unwrap();
+            let (head, received) = server.await.unwrap();
+            assert_eq!(head.matches("content-length: ").count(), 1, "{head}");
+            assert!(head.contains(&format!("content-length: {length}\r\n")), "{head}");
+            assert!(
+                !head.contains("transfer-encoding") && !head.contains("secret-key"),
+                "{head}"
+            );
+            assert!(received == contents, "the body differs from the file");
+        }
+    }
+
+    fn json_headers(extra: &[(&str, &str)]) -> Value {
+        let mut headers = serde_json::json!({"content-type": "application/zip"});
+        for (name, value) in extra {
+            headers[*name] = Value::from(*value);
+        }
+        headers
+    }
+}
