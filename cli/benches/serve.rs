@@ -19,6 +19,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use certport_core::testing::scenarios::{certificate_templates, certificate_zip, write_large_zip};
+use certport_tests::peak_rss_kib;
 use serde_json::Value;
 use support::{start_server_with, Server};
 
@@ -200,18 +201,9 @@ async fn large() {
     );
     println!(
         "serve peak RSS: {} MiB",
-        peak_rss_kib(server.pid()).unwrap() / 1024
+        peak_rss_kib(&server.pid().to_string()).unwrap() / 1024
     );
     println!("client peak RSS: {} MiB", client_peak_kib / 1024);
-}
-
-/// A process's peak resident memory so far (`VmHWM`), while it runs.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Imports the zip with the real client, as a user would: its job (JSON) and its peak
@@ -237,7 +229,7 @@ fn import_with_client(server: &Server, profile: &str, zip: &Path) -> (Value, u64
         .expect("run certport");
     let mut peak = 0;
     while child.try_wait().unwrap().is_none() {
-        peak = peak_rss_kib(child.id()).unwrap_or(peak).max(peak);
+        peak = peak_rss_kib(&child.id().to_string()).unwrap_or(peak).max(peak);
         std::thread::sleep(Duration::from_millis(50));
     }
     let output = child.wait_with_output().unwrap();

@@ -21,13 +21,7 @@ use certport_tests::moto::{bench_endpoint, Stack};
 
 /// The process's peak resident memory since the last reset, in MiB.
 fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM");
-    kib / 1024.0
+    certport_tests::peak_rss_kib("self").expect("VmHWM") as f64 / 1024.0
 }
 
 /// Starts a new peak from the current RSS (Linux: `5` in `clear_refs`).

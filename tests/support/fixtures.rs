@@ -33,6 +33,34 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The text of each resource under `template.yaml`'s `Resources:`, by logical name.
+pub fn template_resources() -> Vec<(String, String)> {
+    let template = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
+    let body = template.split("\nResources:\n").nth(1).unwrap();
+    let mut resources: Vec<(String, String)> = Vec::new();
+    for line in body.lines() {
+        let is_name = line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
+        if is_name {
+            resources.push((line.trim().trim_end_matches(':').to_string(), String::new()));
+        } else if !line.starts_with(' ') && !line.is_empty() {
+            break;
+        } else if let Some((_, text)) = resources.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    resources
+}
+
+/// The text of one resource of `template.yaml` (its lines after the name).
+pub fn template_resource(name: &str) -> String {
+    template_resources()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .1
+}
+
 pub fn event_path(name: &str) -> PathBuf {
     repo_root().join("events").join(name)
 }

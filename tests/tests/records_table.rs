@@ -3,19 +3,13 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use certport_tests::fixtures::repo_root;
+use certport_tests::fixtures::template_resource;
 use certport_tests::moto::{table_attributes, TABLE_INDEXES, TABLE_KEY};
 
 /// The lines of the `RecordsTable` resource, trimmed.
 fn records_table() -> Vec<String> {
-    let template = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
-    let start = template
-        .find("\n  RecordsTable:\n")
-        .expect("RecordsTable in template.yaml");
-    template[start + 1..]
+    template_resource("RecordsTable")
         .lines()
-        .skip(1)
-        .take_while(|line| line.is_empty() || line.starts_with("   "))
         .map(|line| line.trim().to_string())
         .collect()
 }

@@ -4,34 +4,7 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use certport_tests::fixtures::repo_root;
-
-/// The text of each resource under `Resources:`, by logical name.
-fn resources() -> Vec<(String, String)> {
-    let template = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
-    let body = template.split("\nResources:\n").nth(1).unwrap();
-    let mut resources: Vec<(String, String)> = Vec::new();
-    for line in body.lines() {
-        let is_name = line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
-        if is_name {
-            resources.push((line.trim().trim_end_matches(':').to_string(), String::new()));
-        } else if !line.starts_with(' ') && !line.is_empty() {
-            break;
-        } else if let Some((_, text)) = resources.last_mut() {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    resources
-}
-
-fn resource(name: &str) -> String {
-    resources()
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no {name}"))
-        .1
-}
+use certport_tests::fixtures::{template_resource as resource, template_resources as resources};
 
 #[test]
 fn deleting_or_replacing_the_stack_keeps_the_table_the_bucket_and_both_keys() {

@@ -130,9 +130,7 @@ fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, UploadBody),
                 .to_string_lossy()
                 .into_owned();
             let file = open(single)?;
-            let metadata = file
-                .metadata()
-                .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", single.display())))?;
+            let metadata = file.metadata().map_err(|e| cannot_read(single, e))?;
             if !metadata.is_file() {
                 return Err(ClientError::Input(format!("{} is not a file", single.display())));
             }
@@ -146,16 +144,15 @@ fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, UploadBody),
             "no certificate files found (.pem, .crt, .cer or .xml)".into(),
         ));
     }
-    let failed = |e: &dyn std::fmt::Display| ClientError::Input(format!("cannot build the zip: {e}"));
-    let scratch = tempfile::tempfile().map_err(|e| failed(&e))?;
+    let scratch = tempfile::tempfile().map_err(zip_failed)?;
     let mut zip = zip::ZipWriter::new(scratch);
     match format {
         "XML" => write_xml_document(&mut zip, &files)?,
         _ => write_pem_entries(&mut zip, &files)?,
     }
-    let mut file = zip.finish().map_err(|e| failed(&e))?;
-    let length = file.stream_position().map_err(|e| failed(&e))?;
-    file.rewind().map_err(|e| failed(&e))?;
+    let mut file = zip.finish().map_err(zip_failed)?;
+    let length = file.stream_position().map_err(zip_failed)?;
+    file.rewind().map_err(zip_failed)?;
     Ok(("certificates.zip".into(), UploadBody::File { file, length }))
 }
 
@@ -164,12 +161,16 @@ fn has_extension(path: &Path, extension: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(extension))
 }
 
+fn cannot_read(path: &Path, e: std::io::Error) -> ClientError {
+    ClientError::Input(format!("cannot read {}: {e}", path.display()))
+}
+
 fn open(path: &Path) -> Result<File, ClientError> {
-    File::open(path).map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))
+    File::open(path).map_err(|e| cannot_read(path, e))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ClientError> {
-    std::fs::read(path).map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| cannot_read(path, e))
 }
 
 /// Files named on the command line, and certificate files found under directories.
@@ -214,11 +215,10 @@ type ZipFile = zip::ZipWriter<File>;
 fn start_entry(zip: &mut ZipFile, name: &str) -> Result<(), ClientError> {
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file(name, options)
-        .map_err(|e| ClientError::Input(format!("cannot build the zip: {e}")))
+    zip.start_file(name, options).map_err(zip_failed)
 }
 
-fn zip_write_failed(e: std::io::Error) -> ClientError {
+fn zip_failed(e: impl std::fmt::Display) -> ClientError {
     ClientError::Input(format!("cannot build the zip: {e}"))
 }
 
@@ -245,7 +245,7 @@ fn write_pem_entries(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), ClientE
             name = format!("{stem}-{n}.pem");
         }
         start_entry(zip, &name)?;
-        std::io::copy(&mut open(file)?, zip).map_err(zip_write_failed)?;
+        std::io::copy(&mut open(file)?, zip).map_err(zip_failed)?;
         names.insert(name);
     }
     Ok(())
@@ -257,12 +257,12 @@ fn write_xml_document(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), Client
     start_entry(zip, "certificates.xml")?;
     if let [single] = files {
         if has_extension(single, "xml") {
-            std::io::copy(&mut open(single)?, zip).map_err(zip_write_failed)?;
+            std::io::copy(&mut open(single)?, zip).map_err(zip_failed)?;
             return Ok(());
         }
     }
     zip.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<certificates>\n")
-        .map_err(zip_write_failed)?;
+        .map_err(zip_failed)?;
     for file in files {
         if has_extension(file, "xml") {
             return Err(ClientError::Input(format!(
@@ -281,10 +281,10 @@ fn write_xml_document(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), Client
             let der = block
                 .map_err(|e| ClientError::Input(format!("{} (certificate {index}): {e}", file.display())))?;
             let line = format!("  <certificate><pem>{}</pem></certificate>\n", B64.encode(der));
-            zip.write_all(line.as_bytes()).map_err(zip_write_failed)?;
+            zip.write_all(line.as_bytes()).map_err(zip_failed)?;
         }
     }
-    zip.write_all(b"</certificates>\n").map_err(zip_write_failed)
+    zip.write_all(b"</certificates>\n").map_err(zip_failed)
 }
 
 #[cfg(test)]
