@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use certport::client::{ClientCommand, Connection, Outcome};
@@ -9,6 +10,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The local data directory: where `serve` keeps its data and writes
+    /// credentials.json, from which the other commands take the API key and address.
+    #[arg(long, env = "CERTPORT_DATA_DIR", default_value = "./.certport", global = true)]
+    data_dir: PathBuf,
     #[command(flatten)]
     connection: Connection,
 }
@@ -17,15 +22,16 @@ struct Cli {
 enum Command {
     /// Run the whole API locally on embedded storage (SQLite, files, a local key file).
     Serve(certport::serve::ServeArgs),
-    /// Provision a deployed AWS stack: tenants with API keys, edge instances with DEKs.
+    /// Provision tenants, API keys and edge instances: on a deployed AWS stack (--table),
+    /// or on a local data directory.
     Admin(certport::admin::AdminArgs),
     #[command(flatten)]
     Client(ClientCommand),
 }
 
 fn main() -> ExitCode {
-    certport::logging::init();
     let cli = Cli::parse();
+    certport::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -35,15 +41,15 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime
-            .block_on(certport::serve::run(args))
+            .block_on(certport::serve::run(args, &cli.data_dir))
             .map(|()| Outcome::Success)
             .map_err(|e| e.to_string()),
         Command::Admin(args) => runtime
-            .block_on(certport::admin::run(args))
+            .block_on(certport::admin::run(args, &cli.data_dir))
             .map(|()| Outcome::Success)
             .map_err(|e| e.to_string()),
         Command::Client(command) => runtime
-            .block_on(certport::client::run(&cli.connection, command))
+            .block_on(certport::client::run(&cli.connection, &cli.data_dir, command))
             .map_err(|e| e.to_string()),
     };
     match result {

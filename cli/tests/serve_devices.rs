@@ -183,3 +183,55 @@ async fn out_of_range_paging_bad_dates_and_ids_are_400s_saying_which() {
         .await;
     assert_eq!(status, 404);
 }
+
+/// A self-signed certificate (PEM) with the given serial number's bytes.
+fn with_serial(serial: &[u8], common_name: &str) -> String {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(serial));
+    params.self_signed(&key).unwrap().pem()
+}
+
+#[tokio::test]
+async fn a_serial_number_matches_in_any_spelling_in_search_and_in_the_certificate_list() {
+    let d = Devices::start().await;
+    // Its top bit is set, so DER adds a sign byte: the record holds 00A0B0C0D5.
+    let pem = with_serial(&[0xA0, 0xB0, 0xC0, 0xD5], "meter-serial");
+    let zip = zip_of(&[("serial.pem", pem.as_bytes())]);
+    let response = d
+        .server
+        .upload_zip(&d.client, &d.profile, zip, &d.server.api_key)
+        .await;
+    let job: Value = response.json().await.unwrap();
+    let job = d
+        .server
+        .finished_job(&d.client, job["id"].as_str().unwrap())
+        .await;
+    assert_eq!(job["failed_certificates"], 0, "{job}");
+    for spelling in ["a0b0c0d5", "00A0B0C0D5", "A0:B0:C0:D5", "0xa0b0c0d5"] {
+        let search = json!({"expression": {"field": "serialNumber", "operator": "EQ", "value": spelling}});
+        let (status, found) = d
+            .server
+            .call(
+                &d.client,
+                reqwest::Method::POST,
+                "/outagedetection/v1/certificatesearch",
+                Some(search),
+            )
+            .await;
+        assert_eq!(
+            (status, found["count"].as_u64()),
+            (200, Some(1)),
+            "{spelling}: {found}"
+        );
+        let query: String = form_urlencoded::byte_serialize(spelling.as_bytes()).collect();
+        let (_, listed) = d
+            .get(&format!("/iot/api/v1/certificate?serial_number={query}"))
+            .await;
+        assert_eq!(listed["total"].as_u64(), Some(1), "{spelling}: {listed}");
+        assert_eq!(listed["records"][0]["common_name"], "meter-serial");
+    }
+}

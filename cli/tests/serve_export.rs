@@ -46,36 +46,39 @@ async fn export(f: &Fixture, id: &str, body: Value) -> (u16, String, Vec<u8>) {
 const PASSPHRASE: &str = "correct horse battery staple";
 
 #[tokio::test]
-async fn vcert_retrieves_the_key_with_its_certificate_and_chain() {
+async fn vcert_retrieves_the_key_with_its_certificate_and_chain_over_https_through_its_request() {
     let (f, id) = with_one_keystore().await;
-    // vcert insists on https; serve speaks plain HTTP on loopback, so the script points the
-    // connection's base URL at it after construction. Every request is vcert's own.
+    let (_, view) = f
+        .call(GET, &format!("/outagedetection/v1/certificates/{id}"), None)
+        .await;
+    // vcert's public calls only, as shipped: HTTPS with the local CA trusted, the request
+    // found by thumbprint, then retrieved with the key (sealed to the certificate's DEK).
     const SCRIPT: &str = r#"
 import contextlib, io, json, logging, sys
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
-from vcert import CloudConnection, CertificateRequest
+from vcert import CertificateRequest, venafi_connection
 request = json.load(sys.stdin)
 logging.disable(logging.CRITICAL)  # vcert logs to standard output, where the answer goes
-conn = CloudConnection(token=request["api_key"], url="https://certport.invalid/")
-conn._base_url = request["base"] + "/"
+conn = venafi_connection(url=request["url"], api_key=request["api_key"],
+                         http_request_kwargs={"verify": request["ca"]})
 with contextlib.redirect_stdout(io.StringIO()):
-    dek = conn._get_dek_hash(request["id"])
-    ask = CertificateRequest(key_password=request["passphrase"])
-    ask.cert_guid = request["id"]
-    ask.chain_option = "first"
-    retrieved = conn._retrieve_service_generated_cert(ask, dek)
+    found = conn.search_by_thumbprint(request["thumbprint"], timeout=10)
+    retrieved = conn.retrieve_cert(CertificateRequest(cert_id=found.csrId, key_password=request["passphrase"]))
 key = load_pem_private_key(retrieved.key.encode(), request["passphrase"].encode())
 cert = x509.load_pem_x509_certificate(retrieved.cert.encode())
 spki = lambda k: k.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo).hex()
-print(json.dumps({"matches": spki(key.public_key()) == spki(cert.public_key()),
+print(json.dumps({"request": found.csrId, "matches": spki(key.public_key()) == spki(cert.public_key()),
                   "encrypted": "ENCRYPTED PRIVATE KEY" in retrieved.key, "chain": len(retrieved.chain)}))
 "#;
-    let request =
-        json!({"api_key": f.server.api_key, "base": f.server.base, "id": id, "passphrase": PASSPHRASE});
+    let request = json!({"api_key": f.server.api_key, "url": f.server.tls_base, "ca": f.server.ca_file,
+                         "thumbprint": view["fingerprint"], "passphrase": PASSPHRASE});
     let retrieved = run_json_with(&vcert_python(), SCRIPT, &request);
     // The intermediate from the keystore, and the tenant's trusted root it chains to.
-    assert_eq!(retrieved, json!({"matches": true, "encrypted": true, "chain": 2}));
+    assert_eq!(
+        retrieved,
+        json!({"request": view["certificateRequestId"], "matches": true, "encrypted": true, "chain": 2})
+    );
 }
 
 #[tokio::test]

@@ -223,6 +223,68 @@ async fn first_start_prints_the_api_key_and_a_restart_keeps_the_tenant_and_its_p
 }
 
 #[tokio::test]
+async fn a_second_server_on_the_same_data_directory_is_refused_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server(dir.path());
+    let second = std::process::Command::new(env!("CARGO_BIN_EXE_certport"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--tls-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("process {}", server.pid())) && stderr.contains("--data-dir"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn https_answers_with_the_local_ca_trusted_at_the_address_credentials_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server(dir.path());
+    let credentials: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("credentials.json")).unwrap()).unwrap();
+    assert_eq!(credentials["url"], server.base.as_str());
+    let untrusting = certport_tests::http_client();
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&server.ca_file).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{}/v1/edgeinstances", server.tls_base))
+        .header("tppl-api-key", &server.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Without the CA, the certificate is not trusted.
+    assert!(untrusting
+        .get(format!("{}/", server.tls_base))
+        .send()
+        .await
+        .is_err());
+    // Someone who points a browser at the server learns where the API is described.
+    let index: Value = untrusting
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(index["openapi"], "/openapi.yaml");
+}
+
+#[tokio::test]
 async fn a_pem_sample_sets_the_profile_format_and_previews_the_mapping() {
     let f = Fixture::start();
     let profile = f

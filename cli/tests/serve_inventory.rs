@@ -4,8 +4,11 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use certport_core::testing::certs::{self_signed, KeyType};
+use certport_core::testing::zip_of;
 use certport_tests::python::{run_json_with, vcert_python};
 use serde_json::{json, Value};
+use sha1::{Digest, Sha1};
 use support::venafi::{Fixture, GET, POST};
 
 mod support;
@@ -40,58 +43,120 @@ async fn contents(f: &Fixture, id: &str, query: &str) -> (u16, String, Vec<u8>) 
 }
 
 #[tokio::test]
-async fn vcert_finds_an_imported_certificate_by_thumbprint_and_parses_its_contents() {
-    let (f, fingerprint, leaf) = with_one_keystore().await;
-    // vcert insists on https; serve speaks plain HTTP on loopback, so the script points the
-    // connection's base URL at it after construction. Every request is vcert's own.
+async fn vcert_finds_a_device_certificate_over_https_and_retrieves_it_through_its_request() {
+    let f = Fixture::start().await;
+    // A certificate without a key (API A): vcert retrieves its contents.
+    let profile = f.server.mapped_pem_profile(&f.client).await;
+    let device = self_signed(KeyType::EcP256, "/CN=meter-vcert", None);
+    let zip = zip_of(&[("meter.pem", device.pem.as_bytes())]);
+    let job: Value = f
+        .server
+        .upload_zip(&f.client, &profile, zip, &f.server.api_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let job = f
+        .server
+        .finished_job(&f.client, job["id"].as_str().unwrap())
+        .await;
+    assert_eq!(job["failed_certificates"], 0, "{job}");
+    // vcert's public calls only, as shipped, over HTTPS with the local CA trusted.
     const SCRIPT: &str = r#"
 import contextlib, io, json, logging, sys
-from vcert import CloudConnection
-from vcert.pem import parse_pem
+from vcert import CertificateRequest, venafi_connection
 request = json.load(sys.stdin)
 logging.disable(logging.CRITICAL)  # vcert logs to standard output, where the answer goes
-conn = CloudConnection(token=request["api_key"], url="https://certport.invalid/")
-conn._base_url = request["base"] + "/"
-chatter = io.StringIO()
-with contextlib.redirect_stdout(chatter):
+conn = venafi_connection(url=request["url"], api_key=request["api_key"],
+                         http_request_kwargs={"verify": request["ca"]})
+with contextlib.redirect_stdout(io.StringIO()):
     found = conn.search_by_thumbprint(request["thumbprint"], timeout=10)
-    certificate_id = found.certificateIds[0]
-    dek = conn._get_dek_hash(certificate_id)
-    url = f"outagedetection/v1/certificates/{certificate_id}/contents?chainOrder=ROOT_FIRST&format=PEM"
-    status, pem = conn._get(url)
-    parsed = parse_pem(pem, "first")
-sys.stderr.write(chatter.getvalue())
-print(json.dumps({"id": certificate_id, "subject": found.subject, "dek": dek is not None and dek.public_key is not None,
-                  "cert": parsed.cert, "chain": parsed.chain}))
+    retrieved = conn.retrieve_cert(CertificateRequest(cert_id=found.csrId))
+print(json.dumps({"subject": found.subject, "certificates": found.certificateIds,
+                  "cert": retrieved.cert, "key": retrieved.key}))
 "#;
-    let thumbprint = fingerprint.to_lowercase();
-    let request = json!({"api_key": f.server.api_key, "base": f.server.base, "thumbprint": thumbprint});
+    let thumbprint = hex::encode(Sha1::digest(&device.der));
+    let request = json!({"api_key": f.server.api_key, "url": f.server.tls_base, "ca": f.server.ca_file,
+                         "thumbprint": thumbprint});
     let found = run_json_with(&vcert_python(), SCRIPT, &request);
-    assert_eq!(found["dek"], true, "the certificate names its DEK: {found}");
+    assert_eq!(found["subject"], "CN=meter-vcert", "{found}");
+    assert_eq!(found["key"], Value::Null, "{found}");
     let cert_pem = found["cert"].as_str().unwrap();
-    assert_eq!(certport_core::testing::certs::der_of(cert_pem), leaf);
-    assert_eq!(
-        found["chain"].as_array().unwrap().len(),
-        2,
-        "the intermediate and the trusted root come with it: {found}"
-    );
+    assert_eq!(certport_core::testing::certs::der_of(cert_pem), device.der);
+    let id = found["certificates"][0].as_str().unwrap();
     let (status, view) = f
-        .call(
-            GET,
-            &format!(
-                "/outagedetection/v1/certificates/{}",
-                found["id"].as_str().unwrap()
-            ),
-            None,
-        )
+        .call(GET, &format!("/outagedetection/v1/certificates/{id}"), None)
         .await;
-    assert_eq!(status, 200, "{view}");
-    assert_eq!(view["fingerprint"], fingerprint.as_str());
+    assert_eq!(
+        (status, view["fingerprint"].as_str()),
+        (200, Some(thumbprint.to_uppercase().as_str()))
+    );
+}
+
+#[tokio::test]
+async fn every_certificate_answers_to_an_issued_request_and_issuing_is_refused() {
+    let (f, fingerprint, _) = with_one_keystore().await;
+    let (_, found) = search(
+        &f,
+        json!({"expression": {"field": "fingerprint", "operator": "EQ", "value": fingerprint}}),
+    )
+    .await;
+    let view = &found["certificates"][0];
     assert_eq!(view["dekHash"], f.key_id.as_str());
     assert_eq!(
         (view["encryptionType"].as_str(), view["keyCurve"].as_str()),
         (Some("EC"), Some("P256"))
     );
+    let request_id = view["certificateRequestId"].as_str().unwrap();
+    assert_ne!(request_id, view["id"].as_str().unwrap());
+    let (status, request) = f
+        .call(
+            GET,
+            &format!("/outagedetection/v1/certificaterequests/{request_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{request}");
+    assert_eq!(
+        (
+            &request["id"],
+            &request["status"],
+            &request["certificateIds"],
+            &request["subjectDN"]
+        ),
+        (
+            &json!(request_id),
+            &json!("ISSUED"),
+            &json!([view["id"]]),
+            &view["subjectDN"]
+        )
+    );
+    // The certificate's own id names no request; nor does anything that is not an id.
+    let (status, _) = f
+        .call(
+            GET,
+            &format!(
+                "/outagedetection/v1/certificaterequests/{}",
+                view["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = f
+        .call(GET, "/outagedetection/v1/certificaterequests/nope", None)
+        .await;
+    assert_eq!(status, 400);
+    let (status, refused) = f
+        .call(
+            POST,
+            "/outagedetection/v1/certificaterequests",
+            Some(json!({"certificateSigningRequest": "x"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("certificates/imports"), "{message}");
 }
 
 #[tokio::test]
@@ -127,7 +192,8 @@ async fn contents_come_as_pem_in_each_chain_order_or_as_the_leaf_der() {
 
 #[tokio::test]
 async fn every_search_form_clients_send_finds_the_certificate() {
-    let (f, fingerprint, _) = with_one_keystore().await;
+    let (f, fingerprint, leaf) = with_one_keystore().await;
+    let sha256 = hex::encode_upper(sha2::Sha256::digest(&leaf));
     let condition = |field: &str, operator: &str, value: Value| json!({"field": field, "operator": operator, "value": value});
     let colons: String = fingerprint
         .as_bytes()
@@ -138,7 +204,10 @@ async fn every_search_form_clients_send_finds_the_certificate() {
     let forms = [
         json!({}),
         json!({"expression": {}}),
+        // VenafiPS, with no filter and no order.
+        json!({"expression": {}, "ordering": {}, "paging": {"pageNumber": 0, "pageSize": 100}}),
         json!({"expression": condition("fingerprint", "MATCH", json!(colons))}),
+        json!({"expression": condition("fingerprintSha256", "EQ", json!(sha256))}),
         json!({"expression": {"operands": [condition("keyStrength", "GTE", json!("256"))]}}),
         json!({"expression": {"operator": "AND", "operands": [
             condition("validityEnd", "GT", json!("2000-01-01T00:00:00.000+01:00")),

@@ -8,7 +8,7 @@
 use base64::Engine;
 use bytes::Bytes;
 use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, Limits, UploadProcessor};
-use certport_core::domain::certificate_id;
+use certport_core::domain::{certificate_id, certificate_request_id};
 use certport_core::http::{handle, ROUTES};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
@@ -226,6 +226,14 @@ async fn another_tenant_gets_404_for_every_route_naming_a_tenants_record() {
             "POST",
             format!("/outagedetection/v1/certificates/{}/keystore", t.certificate),
             Body::Json(json!({"exportFormat": "PEM", "encryptedPrivateKeyPassphrase": "eA=="})),
+        ),
+        (
+            "GET",
+            format!(
+                "/outagedetection/v1/certificaterequests/{}",
+                certificate_request_id(&t.certificate).unwrap()
+            ),
+            Body::None,
         ),
     ];
     let mine = format!("/outagedetection/v1/certificates/{}", t.certificate);

@@ -5,8 +5,8 @@ use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("no API key: pass --api-key, set CERTPORT_API_KEY, or run from the directory holding .certport/credentials.json")]
-    NoApiKey,
+    #[error("no API key: pass --api-key, set CERTPORT_API_KEY, or point --data-dir at a `certport serve` data directory (none at {0})")]
+    NoApiKey(String),
     #[error("{endpoint} is not a usable URL: {reason}")]
     BadEndpoint { endpoint: String, reason: String },
     #[error("cannot reach {url}: {reason}")]
@@ -69,7 +69,13 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    pub fn new(endpoint: &str, api_key: String) -> Result<ApiClient, ClientError> {
+    /// A client for `endpoint`, trusting the CA certificates (PEM files) of `roots` for
+    /// HTTPS besides the system's.
+    pub fn new(
+        endpoint: &str,
+        api_key: String,
+        roots: &[std::path::PathBuf],
+    ) -> Result<ApiClient, ClientError> {
         let bad = |reason: String| ClientError::BadEndpoint {
             endpoint: endpoint.to_string(),
             reason,
@@ -80,10 +86,19 @@ impl ApiClient {
         }
         // TLS through the AWS SDK's provider, so no second crypto library is built.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .map_err(|e| bad(e.to_string()))?;
+        let mut builder = reqwest::Client::builder().timeout(REQUEST_TIMEOUT);
+        for root in roots {
+            let unreadable = |reason: String| {
+                ClientError::Input(format!("cannot use CA certificate {}: {reason}", root.display()))
+            };
+            let pem = std::fs::read(root).map_err(|e| unreadable(e.to_string()))?;
+            for certificate in
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| unreadable(e.to_string()))?
+            {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder.build().map_err(|e| bad(e.to_string()))?;
         Ok(ApiClient {
             http,
             base: endpoint.trim_end_matches('/').to_string(),
@@ -143,7 +158,7 @@ impl ApiClient {
             .await
             .map_err(|e| ClientError::Unreachable {
                 url: host.clone(),
-                reason: e.without_url().to_string(),
+                reason: why_unreachable(&e),
             })?;
         if !response.status().is_success() {
             let status = response.status().as_u16();
@@ -188,12 +203,12 @@ impl ApiClient {
             .await
             .map_err(|e| ClientError::Unreachable {
                 url: self.url(path),
-                reason: e.without_url().to_string(),
+                reason: why_unreachable(&e),
             })?;
         let status = response.status().as_u16();
         let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable {
             url: self.url(path),
-            reason: e.without_url().to_string(),
+            reason: why_unreachable(&e),
         })?;
         if !(200..300).contains(&status) {
             let body: Option<Value> = serde_json::from_slice(&bytes).ok();
@@ -210,6 +225,25 @@ impl ApiClient {
             });
         }
         Ok(bytes.to_vec())
+    }
+}
+
+/// What went wrong, from the innermost cause (reqwest's own message is only "error
+/// sending request"), with what to try when nothing answered.
+fn why_unreachable(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    let reason = cause.to_string();
+    if error.is_timeout() {
+        format!("no answer in time ({reason})")
+    } else if error.is_connect() && reason.to_lowercase().contains("refused") {
+        format!(
+            "{reason}: is the service running there? (`certport serve` in another terminal, or --endpoint)"
+        )
+    } else {
+        reason
     }
 }
 
@@ -281,7 +315,7 @@ mod tests {
                 file,
                 length: contents.len() as u64,
             };
-            let client = ApiClient::new("http://127.0.0.1:1", "secret-key".into()).unwrap();
+            let client = ApiClient::new("http://127.0.0.1:1", "secret-key".into(), &[]).unwrap();
             let upload = serde_json::json!({"url": url, "headers": headers});
             client.upload_to(&upload, body).await.unwrap();
             let (head, received) = server.await.unwrap();

@@ -9,7 +9,9 @@ mod keystores;
 mod output;
 mod profiles;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use crate::serve::{Credentials, LocalTlsFiles};
 
 pub use api::{ApiClient, ClientError};
 pub use certificates::ImportCertificatesArgs;
@@ -46,17 +48,17 @@ impl UploadMode {
 /// Where the API is and who is calling; shared by every client command.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Connection {
-    /// Base URL of the API (a stack's ApiUrl, or `certport serve`).
-    #[arg(
-        long,
-        env = "CERTPORT_ENDPOINT",
-        default_value = "http://127.0.0.1:8080",
-        global = true
-    )]
-    pub endpoint: String,
-    /// API key; without it, the one in ./.certport/credentials.json (from `certport serve`).
+    /// Base URL of the API (a stack's ApiUrl, or `certport serve`). Default: the address
+    /// the last `serve` on the data directory recorded, else http://127.0.0.1:8080.
+    #[arg(long, env = "CERTPORT_ENDPOINT", global = true)]
+    pub endpoint: Option<String>,
+    /// API key. Default: the one in the data directory's credentials.json (from `certport serve`).
     #[arg(long, env = "CERTPORT_API_KEY", hide_env_values = true, global = true)]
     pub api_key: Option<String>,
+    /// A CA certificate (PEM) to trust for an HTTPS endpoint, besides the system's. The
+    /// data directory's local CA (tls/ca.pem) is trusted without it.
+    #[arg(long, env = "CERTPORT_CA_FILE", global = true)]
+    pub ca_file: Option<PathBuf>,
     /// How results are printed.
     #[arg(long, value_enum, default_value_t = Output::Table, global = true)]
     pub output: Output,
@@ -85,8 +87,12 @@ pub enum ClientCommand {
     Devices(DevicesCommand),
 }
 
-pub async fn run(connection: &Connection, command: ClientCommand) -> Result<Outcome, ClientError> {
-    let client = connection.client()?;
+pub async fn run(
+    connection: &Connection,
+    data_dir: &Path,
+    command: ClientCommand,
+) -> Result<Outcome, ClientError> {
+    let client = connection.client(data_dir)?;
     let output = connection.output;
     match command {
         ClientCommand::ImportCertificates(args) => certificates::run(&client, output, args).await,
@@ -99,21 +105,32 @@ pub async fn run(connection: &Connection, command: ClientCommand) -> Result<Outc
     }
 }
 
-impl Connection {
-    pub fn client(&self) -> Result<ApiClient, ClientError> {
-        let api_key = match &self.api_key {
-            Some(key) => key.clone(),
-            None => local_api_key().ok_or(ClientError::NoApiKey)?,
-        };
-        ApiClient::new(&self.endpoint, api_key)
-    }
-}
+/// Where the client goes when no endpoint is given and no `serve` recorded one.
+const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:8080";
 
-/// The key `certport serve` saved in its default data directory, if there is one.
-fn local_api_key() -> Option<String> {
-    let path = PathBuf::from(".certport/credentials.json");
-    let credentials: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    credentials["api_key"].as_str().map(str::to_string)
+impl Connection {
+    /// A client for the endpoint and key given, or else those `serve` recorded in
+    /// `data_dir`; trusting `--ca-file` and the data directory's local CA.
+    pub fn client(&self, data_dir: &Path) -> Result<ApiClient, ClientError> {
+        let local = Credentials::read(data_dir);
+        let api_key = match (&self.api_key, &local) {
+            (Some(key), _) => key.clone(),
+            (None, Some(local)) => local.api_key.clone(),
+            (None, None) => return Err(ClientError::NoApiKey(data_dir.display().to_string())),
+        };
+        let endpoint = self
+            .endpoint
+            .clone()
+            .or_else(|| local.and_then(|l| l.url))
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+        let mut roots = Vec::new();
+        roots.extend(self.ca_file.clone());
+        let local_ca = LocalTlsFiles::in_dir(data_dir).ca;
+        if local_ca.exists() {
+            roots.push(local_ca);
+        }
+        ApiClient::new(&endpoint, api_key, &roots)
+    }
 }
 
 /// Exit statuses scripts can rely on (documented in the README).

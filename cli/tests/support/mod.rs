@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
@@ -13,6 +13,9 @@ pub mod venafi;
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The HTTPS base URL, and the local CA that issued its certificate.
+    pub tls_base: String,
+    pub ca_file: PathBuf,
     pub api_key: String,
 }
 
@@ -45,7 +48,7 @@ fn spawn_server(data_dir: &Path, command: &mut Command, options: &[&str]) -> (Se
     let mut child = command
         .arg("serve")
         .args(options)
-        .args(["--addr", "127.0.0.1:0", "--data-dir"])
+        .args(["--addr", "127.0.0.1:0", "--tls-addr", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .stdout(Stdio::piped())
         .spawn()
@@ -59,13 +62,38 @@ fn spawn_server(data_dir: &Path, command: &mut Command, options: &[&str]) -> (Se
             break addr.to_string();
         }
     };
+    // What the server prints later goes somewhere.
+    std::thread::spawn(move || lines.for_each(drop));
     let credentials: Value =
         serde_json::from_slice(&std::fs::read(data_dir.join("credentials.json")).unwrap()).unwrap();
     let api_key = credentials["api_key"].as_str().unwrap().to_string();
-    (Server { child, base, api_key }, printed)
+    let tls_base = credentials["tls_url"].as_str().unwrap().to_string();
+    let ca_file = data_dir.join("tls/ca.pem");
+    (
+        Server {
+            child,
+            base,
+            tls_base,
+            ca_file,
+            api_key,
+        },
+        printed,
+    )
 }
 
 impl Server {
+    /// A GET with another API key: the status and the JSON body.
+    pub async fn call_with_key(&self, client: &reqwest::Client, api_key: &str, path: &str) -> (u16, Value) {
+        let response = client
+            .get(self.url(path))
+            .header("tppl-api-key", api_key)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -48,6 +48,8 @@ impl Function {
             Route::SearchCertificates
             | Route::GetCertificate { .. }
             | Route::GetCertificateContents { .. }
+            | Route::GetCertificateRequest { .. }
+            | Route::RequestCertificate
             | Route::ListAuditEvents
             | Route::ListDevices
             | Route::GetDevice { .. }

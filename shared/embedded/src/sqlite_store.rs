@@ -118,10 +118,12 @@ pub(crate) fn from_doc<T: Record>(doc: &str) -> InfraResult<T> {
 impl SqliteStore {
     pub fn open(path: &Path) -> InfraResult<Self> {
         let conn = Connection::open(path).map_err(db_error("open database"))?;
-        conn.execute_batch(SCHEMA).map_err(db_error("create schema"))?;
-        crate::sqlite_migrations::upgrade(&conn)?;
+        // Before anything that writes: another process (`certport admin` beside a running
+        // `serve`) may hold the write lock for a moment.
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_error("configure database"))?;
+        conn.execute_batch(SCHEMA).map_err(db_error("create schema"))?;
+        crate::sqlite_migrations::upgrade(&conn)?;
         configure_writer(&conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteStore {

@@ -116,6 +116,8 @@ pub(super) async fn fail_this_job(
 enum Stopped {
     /// The upload itself cannot be read (the message says why): the job fails.
     UnusableUpload(String),
+    /// Something else ended the job (the sweeper, the failure queue): nothing more to write.
+    JobEnded,
     /// Storage failed: the processor's caller decides whether to retry.
     Infra(InfraError),
 }
@@ -183,6 +185,10 @@ pub(super) struct Run<'a> {
     pending: Vec<(Position, NewDevice)>,
     /// The batches being written, oldest first (at most `WRITES_IN_FLIGHT`).
     writing: VecDeque<JoinHandle<Result<Written, InfraError>>>,
+    /// Certificates the upload holds (counted before the first write when the job did
+    /// not know), and when progress was last recorded.
+    expected: u64,
+    progress_recorded: Instant,
 }
 
 /// Two batches under way: a store that prepares a batch before writing it (SQLite makes
@@ -213,6 +219,8 @@ impl<'a> Run<'a> {
             seen_identifiers: HashMap::new(),
             pending: Vec::new(),
             writing: VecDeque::new(),
+            expected: job.total_certificates,
+            progress_recorded: Instant::now(),
         }
     }
 
@@ -232,6 +240,9 @@ impl<'a> Run<'a> {
                     .await
                     .map(Some)
             }
+            Err(Stopped::JobEnded) => Ok(Some(ProcessOutcome::AlreadyFinished {
+                job_id: self.job.id.clone(),
+            })),
             Err(Stopped::Infra(e)) => Err(e),
         }
     }
@@ -260,6 +271,7 @@ impl<'a> Run<'a> {
                 zip = returned;
                 expected = counted.map_err(Stopped::UnusableUpload)?;
             }
+            self.expected = expected;
             // Sized once: growing a table of millions holds the old and the new one at once.
             let expected = usize::try_from(expected).unwrap_or(usize::MAX);
             self.seen_fingerprints.reserve(expected);
@@ -276,7 +288,7 @@ impl<'a> Run<'a> {
         while let Some(chunk) = from.recv().await {
             let reads = chunk
                 .await
-                .map_err(|e| InfraError::permanent("parse certificates", e))?;
+                .map_err(|e| Stopped::Infra(InfraError::permanent("parse certificates", e)))?;
             for read in reads {
                 self.read(read).await?;
             }
@@ -296,7 +308,7 @@ impl<'a> Run<'a> {
     }
 
     /// Takes the next certificate (or file) of the upload.
-    async fn read(&mut self, read: Read) -> Result<(), InfraError> {
+    async fn read(&mut self, read: Read) -> Result<(), Stopped> {
         match read {
             Read::File(name) => {
                 if self.failures.len() >= self.deps.limits.device_batch_size.max(1) {
@@ -335,7 +347,7 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    async fn certificate(&mut self, at: Position, certificate: MappedCertificate) -> Result<(), InfraError> {
+    async fn certificate(&mut self, at: Position, certificate: MappedCertificate) -> Result<(), Stopped> {
         let MappedCertificate {
             record,
             device_identifier,
@@ -396,7 +408,7 @@ impl<'a> Run<'a> {
 
     /// Starts writing the pending devices, first settling the oldest write when
     /// `WRITES_IN_FLIGHT` are under way: parsing and storage overlap, memory stays bounded.
-    async fn flush(&mut self) -> Result<(), InfraError> {
+    async fn flush(&mut self) -> Result<(), Stopped> {
         if self.writing.len() >= WRITES_IN_FLIGHT {
             self.settle_oldest().await?;
         }
@@ -418,7 +430,7 @@ impl<'a> Run<'a> {
     }
 
     /// Waits for every write under way, in order.
-    async fn settle(&mut self) -> Result<(), InfraError> {
+    async fn settle(&mut self) -> Result<(), Stopped> {
         while !self.writing.is_empty() {
             self.settle_oldest().await?;
         }
@@ -426,7 +438,7 @@ impl<'a> Run<'a> {
     }
 
     /// Waits for the oldest write under way, if any, and records what it refused.
-    async fn settle_oldest(&mut self) -> Result<(), InfraError> {
+    async fn settle_oldest(&mut self) -> Result<(), Stopped> {
         let Some(writing) = self.writing.pop_front() else {
             return Ok(());
         };
@@ -456,6 +468,28 @@ impl<'a> Run<'a> {
                 ),
             }
         }
+        if let Some(last) = written.positions.last() {
+            self.record_progress(u64::from(last.ordinal)).await?;
+        }
+        Ok(())
+    }
+
+    /// Records on the job how far this run has come, at most every `PROGRESS_EVERY`
+    /// (shards report theirs as they finish). The write is conditional on the job being
+    /// open, so it also tells the run when something else ended its job.
+    async fn record_progress(&mut self, processed: u64) -> Result<(), Stopped> {
+        if self.mode != Mode::Whole || self.progress_recorded.elapsed() < self.deps.limits.progress_every {
+            return Ok(());
+        }
+        let job = CertImportJob {
+            processed_certificates: processed,
+            total_certificates: self.expected,
+            ..self.job.clone()
+        };
+        if !self.deps.jobs.update_open_certificate_job(&job).await? {
+            return Err(Stopped::JobEnded);
+        }
+        self.progress_recorded = Instant::now();
         Ok(())
     }
 
@@ -485,6 +519,7 @@ impl<'a> Run<'a> {
 mod tests {
     use super::*;
     use crate::app::{get_certificate_import, upload_certificate_import, Caller, CertImportUpload, Limits};
+    use crate::domain::JobStatus;
     use crate::testing::certs::{self_signed, KeyType};
     use crate::testing::memory::memory_deps;
     use crate::testing::scenarios::{new_caller, pem_profile};
@@ -516,6 +551,85 @@ mod tests {
 
     fn cert(cn: &str) -> String {
         self_signed(KeyType::EcP256, &format!("/CN={cn}"), None).pem
+    }
+
+    #[tokio::test]
+    async fn a_running_import_records_its_progress_after_each_batch_then_its_end() {
+        let limits = Limits {
+            device_batch_size: 2,
+            progress_every: std::time::Duration::ZERO,
+            ..Limits::default()
+        };
+        let deps = memory_deps(limits);
+        let caller = new_caller(&deps, "progress").await;
+        let profile = pem_profile(&deps, &caller).await;
+        let pems: String = (0..5).map(|i| cert(&format!("meter-{i}"))).collect();
+        let job = upload(&deps, &caller, &profile, &[("meters.pem", &pems)]).await;
+        let jobs = Arc::new(crate::testing::faults::JobEndsFailAfter::new(
+            deps.jobs.clone(),
+            usize::MAX,
+        ));
+        let watched = Deps {
+            jobs: jobs.clone(),
+            ..deps.clone()
+        };
+        process_certificate_import(&watched, &job.object_key)
+            .await
+            .unwrap();
+        let written: Vec<(JobStatus, u64, u64)> = jobs
+            .updates()
+            .iter()
+            .map(|j| (j.status, j.processed_certificates, j.total_certificates))
+            .collect();
+        use JobStatus::{Completed, Pending};
+        assert_eq!(
+            written,
+            [
+                (Pending, 2, 5),
+                (Pending, 4, 5),
+                (Pending, 5, 5),
+                (Completed, 5, 5)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_run_whose_job_was_ended_elsewhere_stops_at_its_next_progress() {
+        let limits = Limits {
+            device_batch_size: 1,
+            progress_every: std::time::Duration::ZERO,
+            ..Limits::default()
+        };
+        let deps = memory_deps(limits);
+        let caller = new_caller(&deps, "ended").await;
+        let profile = pem_profile(&deps, &caller).await;
+        let pems: String = (0..3).map(|i| cert(&format!("meter-{i}"))).collect();
+        let job = upload(&deps, &caller, &profile, &[("meters.pem", &pems)]).await;
+        let profile = deps
+            .tenants
+            .get_profile(&caller.tenant.id, &profile)
+            .await
+            .unwrap()
+            .unwrap();
+        // The run started while the job was open; the sweeper ends it before the first batch lands.
+        let mut run = Run::new(&deps, &job, &profile, Mode::Whole);
+        fail_this_job(&deps, &job, FailureReason::NotProcessed, "swept")
+            .await
+            .unwrap();
+        let zip = std::io::Cursor::new(zip_of(&[("meters.pem", pems.as_bytes())]));
+        let stopped = run.import_to_end(zip, ALL_FILES, 1).await.unwrap();
+        assert_eq!(
+            stopped,
+            Some(ProcessOutcome::AlreadyFinished {
+                job_id: job.id.clone()
+            })
+        );
+        let last = deps
+            .inventory
+            .get_device(&caller.tenant.id, "meter-2")
+            .await
+            .unwrap();
+        assert_eq!(last, None, "the run wrote on after its job ended");
     }
 
     #[tokio::test]

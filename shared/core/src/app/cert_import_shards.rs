@@ -184,6 +184,9 @@ async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, Infr
     let report = ShardReport {
         shard: task.shard,
         failed: run.failed,
+        certificates: run
+            .total
+            .saturating_sub(u64::from(task.first_ordinal.saturating_sub(1))),
     };
     let counted = deps.jobs.record_shard(&job.tenant_id, &job.id, &report).await?;
     tracing::info!(job_id = %job.id, shard = task.shard, failed = report.failed, counted, "shard processed");

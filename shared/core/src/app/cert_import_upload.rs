@@ -137,6 +137,7 @@ pub(super) fn new_job(
         },
         total_certificates: total,
         failed_certificates: 0,
+        processed_certificates: 0,
         processing_time_ms: 0,
         result: None,
         failure_message: None,

@@ -8,7 +8,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::crypto::certificates_pem;
-use crate::domain::{certificate_id, InventoryEntry};
+use crate::domain::{certificate_id, certificate_request_id, InventoryEntry};
 use crate::parsing::keystore::trust_anchor;
 use crate::parsing::{certificate_details, CertificateDetails};
 
@@ -37,6 +37,33 @@ pub async fn get_certificate(deps: &Deps, caller: &Caller, id: &str) -> Result<C
     let entry = find(deps, caller, id).await?;
     let mut views = Views::new(deps, caller);
     views.view(entry).await
+}
+
+/// The certificate request `id` answers to, as vcert reads it: the imported certificate
+/// it names (every certificate of the inventory has one; see `certificate_request_id`).
+pub async fn get_certificate_request(
+    deps: &Deps,
+    caller: &Caller,
+    id: &str,
+) -> Result<CertificateView, AppError> {
+    let certificate = certificate_request_id(id)
+        .ok_or_else(|| AppError::invalid(format!("`{id}` is not a certificate request id (a UUID)")))?;
+    let entry = deps
+        .inventory
+        .get_certificate(&caller.tenant.id, &certificate)
+        .await?
+        .ok_or(AppError::NotFound("certificate request"))?;
+    Views::new(deps, caller).view(entry).await
+}
+
+/// `POST certificaterequests`: certport holds imported certificates and has no CA to
+/// issue new ones, so a request for one is refused with what to do instead.
+pub fn request_certificate() -> AppError {
+    AppError::invalid(
+        "certport has no certificate authority and cannot issue certificates: import the \
+         certificate with its key (POST /outagedetection/v1/certificates/imports), then \
+         read it back through its certificateRequestId",
+    )
 }
 
 pub(super) async fn find(deps: &Deps, caller: &Caller, id: &str) -> Result<InventoryEntry, AppError> {

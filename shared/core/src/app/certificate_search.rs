@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
 use crate::domain::search::{Expression, Fact, Facts, Field, Operand, Operator};
-use crate::domain::{InventoryEntry, KeyRange};
+use crate::domain::{certificate_id, stored_serials, InventoryEntry, KeyRange};
 use crate::parsing::{CertificateDetails, SearchFacts};
 use crate::ports::CertificateLookup;
 
@@ -74,6 +74,8 @@ pub fn certificate_name(details: &CertificateDetails) -> String {
 #[derive(Debug, PartialEq)]
 enum Candidates {
     Ids(Vec<String>),
+    /// SHA-256 fingerprints (lower-case hex): ids, once the tenant is known.
+    Sha256(Vec<String>),
     Lookups(Vec<CertificateLookup>),
     Range(KeyRange),
 }
@@ -110,9 +112,13 @@ fn pinned(expression: &Expression) -> Option<Candidates> {
                 .map(|t| CertificateLookup::Sha1(normalized_hex(t)))
                 .collect(),
         )),
+        Field::FingerprintSha256 => Some(Candidates::Sha256(
+            texts.map(|t| normalized_hex(t).to_ascii_lowercase()).collect(),
+        )),
         Field::SerialNumber => Some(Candidates::Lookups(
             texts
-                .map(|t| CertificateLookup::Serial(t.to_ascii_uppercase()))
+                .flat_map(stored_serials)
+                .map(CertificateLookup::Serial)
                 .collect(),
         )),
         _ => None,
@@ -303,6 +309,15 @@ impl Collector {
     }
 }
 
+/// The certificates of `ids` the tenant holds (text that is no id names none).
+async fn by_ids(deps: &Deps, tenant: &str, ids: &[String]) -> Result<Vec<InventoryEntry>, AppError> {
+    let mut entries = Vec::new();
+    for id in ids.iter().filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
+        entries.extend(deps.inventory.get_certificate(tenant, id).await?);
+    }
+    Ok(entries)
+}
+
 pub async fn search_certificates(
     deps: &Deps,
     caller: &Caller,
@@ -331,11 +346,14 @@ pub async fn search_certificates(
     let evaluate = |entries: Vec<InventoryEntry>| evaluate(entries, expression.clone(), orders.clone());
     match candidates(&expression) {
         Candidates::Ids(ids) => {
-            let mut entries = Vec::new();
-            for id in ids.iter().filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
-                entries.extend(deps.inventory.get_certificate(tenant, id).await?);
-            }
-            evaluate(entries)
+            evaluate(by_ids(deps, tenant, &ids).await?)
+                .await?
+                .into_iter()
+                .for_each(|r| collector.offer(r));
+        }
+        Candidates::Sha256(digests) => {
+            let ids: Vec<String> = digests.iter().map(|d| certificate_id(tenant, d)).collect();
+            evaluate(by_ids(deps, tenant, &ids).await?)
                 .await?
                 .into_iter()
                 .for_each(|r| collector.offer(r));
@@ -423,14 +441,19 @@ mod tests {
             plan(by_fingerprint),
             Candidates::Lookups(vec![CertificateLookup::Sha1("ABCD".into())])
         );
+        let by_sha256 = json!({"field": "fingerprintSha256", "operator": "EQ", "value": "AB:CD"});
+        assert_eq!(plan(by_sha256), Candidates::Sha256(vec!["abcd".into()]));
         let by_serial = json!({"operator": "AND", "operands": [
             {"field": "subjectCN", "operator": "FIND", "value": "x"},
-            {"field": "serialNumber", "operator": "IN", "values": ["0a", "0B"]}]});
+            {"field": "serialNumber", "operator": "IN", "values": ["a", "0B", "a0b1"]}]});
         assert_eq!(
             plan(by_serial),
             Candidates::Lookups(vec![
                 CertificateLookup::Serial("0A".into()),
-                CertificateLookup::Serial("0B".into())
+                CertificateLookup::Serial("0B".into()),
+                // A top bit set: with the sign byte DER adds, or as a negative serial.
+                CertificateLookup::Serial("00A0B1".into()),
+                CertificateLookup::Serial("A0B1".into()),
             ])
         );
     }

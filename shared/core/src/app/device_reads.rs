@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::{certificate_id, format_timestamp, DeviceRecord, KeyRange};
+use crate::domain::{certificate_id, format_timestamp, same_serial, stored_serials, DeviceRecord, KeyRange};
 use crate::parsing::{certificate_details, CertificateDetails};
 use crate::ports::CertificateLookup;
 
@@ -162,8 +162,9 @@ impl DeviceView {
 enum Source {
     /// One device, by identifier (a key lookup).
     Identifier(String),
-    /// The devices holding certificates with this serial number (an index lookup).
-    Serial(String),
+    /// The devices holding certificates with this serial number, in any of the forms
+    /// records may hold it (index lookups).
+    Serial(Vec<String>),
     /// The tenant's devices in creation order, within a range.
     Listing(KeyRange),
 }
@@ -215,12 +216,16 @@ async fn page_devices(
             .await?
             .into_iter()
             .for_each(consider),
-        Source::Serial(serial) => {
-            for entry in deps
-                .inventory
-                .find_certificates(tenant, &CertificateLookup::Serial(serial))
-                .await?
-            {
+        Source::Serial(serials) => {
+            let mut entries = Vec::new();
+            for serial in serials {
+                entries.extend(
+                    deps.inventory
+                        .find_certificates(tenant, &CertificateLookup::Serial(serial))
+                        .await?,
+                );
+            }
+            for entry in entries {
                 if let Some(identifier) = entry.device_identifier {
                     deps.inventory
                         .get_device(tenant, &identifier)
@@ -322,17 +327,14 @@ pub async fn list_device_certificates(
         }
     }
     let now = Utc::now();
-    let serial = filter
-        .serial_number
-        .as_ref()
-        .map(|s| s.trim().to_ascii_uppercase());
+    let serial = filter.serial_number.as_deref();
     let admits = |details: Option<&CertificateDetails>| {
         let Some(d) = details else { return false };
         filter
             .common_name
             .as_ref()
             .is_none_or(|cn| d.subject_cn.iter().any(|c| c == cn))
-            && serial.as_ref().is_none_or(|s| d.serial_number == *s)
+            && serial.is_none_or(|s| same_serial(&d.serial_number, s))
             && filter
                 .status
                 .as_deref()
@@ -342,8 +344,8 @@ pub async fn list_device_certificates(
         profile_id: filter.profile_id.clone(),
         ..Default::default()
     };
-    let source = match &serial {
-        Some(serial) => Source::Serial(serial.clone()),
+    let source = match serial {
+        Some(serial) => Source::Serial(stored_serials(serial)),
         None => Source::Listing(KeyRange::default()),
     };
     let mut page = page_devices(deps, caller, source, &device_filter, admits, (limit, offset)).await?;

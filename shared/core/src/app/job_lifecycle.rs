@@ -70,6 +70,7 @@ pub(super) async fn complete_certificate_job(
 ) -> Result<ProcessOutcome, InfraError> {
     job.status = JobStatus::Completed;
     job.total_certificates = total;
+    job.processed_certificates = total;
     job.failed_certificates = failed;
     job.result = Some(JobResult::from_counts(total, failed));
     job.processing_time_ms = processing_time_ms;

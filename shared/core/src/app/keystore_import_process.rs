@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
+use tokio::task::{JoinError, JoinHandle};
 use zeroize::Zeroizing;
 
 use crate::crypto::{open_sealed_box, seal_envelope};
@@ -125,16 +127,27 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
             .collect(),
     );
 
-    let prepared = prepare_all(deps, request.import_information, secret, trusted, &dek.id).await?;
-    let mut results = Vec::with_capacity(prepared.len());
+    let preparing = start_preparing(deps, request.import_information, secret, trusted, &dek.id);
+    let mut results = Vec::with_capacity(preparing.len());
     let mut first_of: HashMap<String, u32> = HashMap::new();
-    for (ordinal, outcome) in (0u32..).zip(prepared) {
-        results.push(match outcome {
+    // Results are written as items finish (at most every `progress_every`), so a poll
+    // sees each outcome as soon as it is known; by ordinal, so a retry rewrites the same.
+    let (mut written, mut last_write) = (0, Instant::now());
+    for (ordinal, task) in (0u32..).zip(preparing) {
+        results.push(match prepared(task).await {
             Ok(prepared) => store_key(deps, &job, ordinal, prepared, &mut first_of).await?,
             Err(failure) => failed(ordinal, failure),
         });
+        if last_write.elapsed() >= deps.limits.progress_every {
+            deps.jobs
+                .put_item_results(tenant_id, &job.id, &results[written..])
+                .await?;
+            (written, last_write) = (results.len(), Instant::now());
+        }
     }
-    deps.jobs.put_item_results(tenant_id, &job.id, &results).await?;
+    deps.jobs
+        .put_item_results(tenant_id, &job.id, &results[written..])
+        .await?;
     let failed = results.iter().filter(|r| r.status == ItemStatus::Failed).count() as u64;
     let total = results.len() as u64;
     let job_id = job.id.clone();
@@ -154,18 +167,21 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
     })
 }
 
-/// Opens every item on the blocking pool, a few at a time (KDFs are CPU-bound).
-async fn prepare_all(
+/// An item being opened.
+type Preparing = JoinHandle<Result<Result<PreparedKey, ItemFailure>, JoinError>>;
+
+/// Starts opening every item on the blocking pool, a few at a time (KDFs are CPU-bound).
+fn start_preparing(
     deps: &Deps,
     items: Vec<ImportItem>,
     secret: Arc<Zeroizing<[u8; 32]>>,
     trusted: Arc<Vec<Vec<u8>>>,
     key_id: &str,
-) -> Result<Vec<Result<PreparedKey, ItemFailure>>, InfraError> {
+) -> Vec<Preparing> {
     let workers = Arc::new(Semaphore::new(deps.limits.keystore_workers.max(1)));
     let now = chrono::Utc::now().timestamp();
     let limits = deps.limits.pkcs12;
-    let tasks: Vec<_> = items
+    items
         .into_iter()
         .map(|item| {
             let (workers, secret, trusted) = (workers.clone(), secret.clone(), trusted.clone());
@@ -178,21 +194,20 @@ async fn prepare_all(
                 .await
             })
         })
-        .collect();
-    let mut prepared = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        let outcome = match task.await {
-            Ok(Ok(outcome)) => outcome,
-            // A panic in a parser must not take the batch down: the item fails, the rest go on.
-            Ok(Err(_)) | Err(_) => Err(ItemFailure {
-                reason: ItemFailureReason::Malformed,
-                message: "the item could not be processed".into(),
-                leaf: None,
-            }),
-        };
-        prepared.push(outcome);
+        .collect()
+}
+
+/// The outcome of an item being opened.
+async fn prepared(task: Preparing) -> Result<PreparedKey, ItemFailure> {
+    match task.await {
+        Ok(Ok(outcome)) => outcome,
+        // A panic in a parser must not take the batch down: the item fails, the rest go on.
+        Ok(Err(_)) | Err(_) => Err(ItemFailure {
+            reason: ItemFailureReason::Malformed,
+            message: "the item could not be processed".into(),
+            leaf: None,
+        }),
     }
-    Ok(prepared)
 }
 
 fn prepare_item(

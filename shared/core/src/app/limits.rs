@@ -36,6 +36,8 @@ pub struct Limits {
     /// Certificates a shard aims at: whole files are added to a shard until it holds
     /// at least this many.
     pub shard_certificates: u64,
+    /// How often a running import records its progress on the job (one job write each).
+    pub progress_every: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -59,6 +61,7 @@ impl Default for Limits {
             shard_upload_bytes: 64 * 1024 * 1024,
             // About 25 s of writes at DynamoDB's pace (docs/scaling.md).
             shard_certificates: 100_000,
+            progress_every: std::time::Duration::from_secs(1),
         }
     }
 }

@@ -40,7 +40,8 @@ pub use cert_import_status::{get_certificate_import, CertImportStatus};
 pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
 pub use certificate_export::{export_private_key, list_audit_events, ExportFormat, ExportRequest};
 pub use certificate_reads::{
-    certificate_contents, get_certificate, CertificateView, ChainOrder, ContentFormat,
+    certificate_contents, get_certificate, get_certificate_request, request_certificate, CertificateView,
+    ChainOrder, ContentFormat,
 };
 pub use certificate_search::{
     certificate_name, search_certificates, Direction, SearchPage, SearchQuery, DEFAULT_PAGE_SIZE,

@@ -93,6 +93,24 @@ pub fn certificate_id(tenant_id: &str, fingerprint_sha256: &str) -> String {
     derived_uuid("certificate", tenant_id, fingerprint_sha256)
 }
 
+/// The id of the certificate request an imported certificate answers to (vcert reaches a
+/// certificate through its request: `certificateRequestId`, then
+/// `GET certificaterequests/{id}` → `certificateIds`). A fixed mask over the certificate
+/// id's bits (its version and variant kept), so it is its own inverse: a request is looked
+/// up by its certificate's key, with no record or index of its own. `None` for text that
+/// is not a UUID.
+pub fn certificate_request_id(id: &str) -> Option<String> {
+    // Every bit flipped but the version nibble (byte 6) and the variant bits (byte 8).
+    const MASK: [u8; 16] = [
+        0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x0a, 0x5a, 0x1a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+    ];
+    let mut bytes = *uuid::Uuid::parse_str(id).ok()?.as_bytes();
+    for (byte, mask) in bytes.iter_mut().zip(MASK) {
+        *byte ^= mask;
+    }
+    Some(uuid::Uuid::from_bytes(bytes).hyphenated().to_string())
+}
+
 /// A device's id, derived from the tenant and device identifier like `certificate_id`.
 pub fn device_id(tenant_id: &str, device_identifier: &str) -> String {
     derived_uuid("device", tenant_id, device_identifier)
@@ -136,5 +154,19 @@ mod tests {
         assert_ne!(a, device_id("t1", "ab"));
         // Lengths are hashed in: ("t1", "ab") and ("t", "1ab") differ.
         assert_ne!(certificate_id("t", "1ab"), a);
+    }
+
+    #[test]
+    fn a_certificate_request_id_is_a_distinct_uuid_that_leads_back_to_its_certificate() {
+        let id = certificate_id("t1", "ab");
+        let request = certificate_request_id(&id).unwrap();
+        let parsed = uuid::Uuid::parse_str(&request).unwrap();
+        assert_eq!(
+            (parsed.get_version_num(), parsed.get_variant()),
+            (8, uuid::Variant::RFC4122)
+        );
+        assert_ne!(request, id);
+        assert_eq!(certificate_request_id(&request).as_deref(), Some(id.as_str()));
+        assert_eq!(certificate_request_id("not-a-uuid"), None);
     }
 }

@@ -105,6 +105,9 @@ pub struct CertImportJob {
     pub enrollment_context: EnrollmentContext,
     pub total_certificates: u64,
     pub failed_certificates: u64,
+    /// Certificates processed so far while the job runs (not sharded: see `ShardReport`).
+    #[serde(default)]
+    pub processed_certificates: u64,
     pub processing_time_ms: u64,
     pub result: Option<JobResult>,
     /// Why the whole job failed, when it did.

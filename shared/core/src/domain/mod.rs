@@ -7,13 +7,15 @@ mod job;
 mod keystore;
 mod profile;
 pub mod search;
+mod serial_number;
 mod shard;
 mod tenant;
 
 pub use audit::AuditEvent;
 pub use device::DeviceRecord;
 pub use inventory::{
-    certificate_id, device_id, CertificateRecord, InventoryEntry, KeyRange, NewDevice, Page,
+    certificate_id, certificate_request_id, device_id, CertificateRecord, InventoryEntry, KeyRange,
+    NewDevice, Page,
 };
 pub use job::{CertFailure, CertImportJob, EnrollmentContext, FailureReason, JobKind, JobResult, JobStatus};
 pub use keystore::{
@@ -24,6 +26,7 @@ pub use profile::{
     EnrollmentMethod, EnrollmentProfile, FieldMapping, MappingError, SourceField, UploadFormat,
     DEVICE_IDENTIFIER,
 };
+pub use serial_number::{canonical_serial, same_serial, stored_serials};
 pub use shard::{ShardPlan, ShardReport, ShardTask};
 pub use tenant::{ApiKey, ApiKeyHash, ApiKeyRecord, Division, Tenant};
 

@@ -33,4 +33,6 @@ pub struct ShardReport {
     pub shard: u32,
     /// Certificates of the shard the inventory refused (the plan counted the others).
     pub failed: u64,
+    /// Certificates the shard covered: a sharded job's progress is the sum.
+    pub certificates: u64,
 }

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use crate::app::{certificate_name, CertificateView, SearchPage};
-use crate::domain::AuditEvent;
+use crate::domain::{certificate_request_id, AuditEvent};
 
 fn first(values: &[String]) -> Value {
     values.first().map_or(Value::Null, |v| json!(v))
@@ -50,6 +50,7 @@ pub fn certificate(view: &CertificateView) -> Value {
         "issuerCertificateIds": view.issuer_ids,
         "applicationIds": [],
         "tags": [],
+        "certificateRequestId": certificate_request_id(&entry.certificate.id),
         "creationDate": entry.certificate.created_at,
         "modificationDate": entry.modified_at,
     });
@@ -61,6 +62,27 @@ pub fn certificate(view: &CertificateView) -> Value {
     }
     if let Some(dek) = &view.dek_hash {
         object.insert("dekHash".into(), json!(dek));
+    }
+    body
+}
+
+/// The certificate request an imported certificate answers to, in the vendor's shape:
+/// issued, naming the certificate (vcert reads `status`, `certificateIds`, `subjectDN`).
+pub fn certificate_request(view: &CertificateView) -> Value {
+    let (d, entry) = (&view.details, &view.entry);
+    let mut body = json!({
+        "id": certificate_request_id(&entry.certificate.id),
+        "companyId": entry.certificate.tenant_id,
+        "status": "ISSUED",
+        "certificateIds": [entry.certificate.id],
+        "subjectDN": d.subject_dn,
+        "keyType": d.encryption_type,
+        "keyLength": d.key_strength,
+        "creationDate": entry.certificate.created_at,
+        "modificationDate": entry.modified_at,
+    });
+    if let (Some(object), Some(curve)) = (body.as_object_mut(), d.key_curve) {
+        object.insert("keyCurve".into(), json!(curve));
     }
     body
 }

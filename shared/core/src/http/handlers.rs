@@ -128,6 +128,11 @@ pub async fn dispatch(
             let view = app::get_certificate(deps, caller, &id).await?;
             Ok(views::json(200, &certificate_views::certificate(&view)))
         }
+        Route::GetCertificateRequest { id } => {
+            let view = app::get_certificate_request(deps, caller, &id).await?;
+            Ok(views::json(200, &certificate_views::certificate_request(&view)))
+        }
+        Route::RequestCertificate => Err(app::request_certificate()),
         Route::GetCertificateContents { id } => {
             let params = query_params(request.query);
             let format = app::ContentFormat::parse(params.get("format").map(String::as_str))?;

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::app::{KeystoreImportStatus, UploadUrl};
-use crate::domain::{EdgeInstance, EncryptionKey, ItemResult, KeystoreImportJob, TrustedCa};
+use crate::domain::{EdgeInstance, EncryptionKey, ItemResult, ItemStatus, KeystoreImportJob, TrustedCa};
 
 pub fn import_created(job: &KeystoreImportJob) -> Value {
     json!({"id": job.id, "creationDate": job.creation_date})
@@ -29,6 +29,12 @@ pub fn import_status(status: &KeystoreImportStatus) -> Value {
         "creationDate": status.job.creation_date,
         "status": status.job.status,
         "results": results,
+        // Ours: items with their outcome so far (the others are PROCESSING).
+        "processedItems": status
+            .results
+            .iter()
+            .filter(|r| r.status != ItemStatus::Processing)
+            .count(),
     })
 }
 

@@ -46,6 +46,12 @@ pub enum Route {
     ExportKeystore {
         id: String,
     },
+    /// The request an imported certificate answers to (vcert's retrieval reads it).
+    GetCertificateRequest {
+        id: String,
+    },
+    /// Issuing a certificate, which certport cannot do: a 400 saying what to do instead.
+    RequestCertificate,
     ListAuditEvents,
     ListDevices,
     GetDevice {
@@ -114,6 +120,12 @@ pub const ROUTES: &[(&str, &str, Build)] = &[
     }),
     ("POST", "/outagedetection/v1/certificates/{id}/keystore", |p| {
         Route::ExportKeystore { id: p[0].into() }
+    }),
+    ("GET", "/outagedetection/v1/certificaterequests/{id}", |p| {
+        Route::GetCertificateRequest { id: p[0].into() }
+    }),
+    ("POST", "/outagedetection/v1/certificaterequests", |_| {
+        Route::RequestCertificate
     }),
     ("GET", "/v1/auditevents", |_| Route::ListAuditEvents),
     ("GET", "/iot/api/v2/device", |_| Route::ListDevices),

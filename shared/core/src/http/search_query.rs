@@ -29,7 +29,7 @@ pub fn parse(body: &[u8], limits: &SearchLimits) -> Result<SearchQuery, AppError
     if let Some(orders) = object.get("ordering") {
         query.orders = ordering(orders)?;
     }
-    if let Some(paging) = object.get("paging") {
+    if let Some(paging) = object.get("paging").filter(|p| !p.is_null()) {
         if !paging.is_object() {
             return Err(AppError::invalid(
                 "paging is {\"pageNumber\": <from 0>, \"pageSize\": <1 to 1000>}",
@@ -47,7 +47,12 @@ pub fn parse(body: &[u8], limits: &SearchLimits) -> Result<SearchQuery, AppError
     Ok(query)
 }
 
+/// `{"orders": [...]}`; `{}` and `null` (what VenafiPS sends without an order) ask for
+/// the default order.
 fn ordering(value: &Value) -> Result<Vec<(Field, Direction)>, AppError> {
+    if value.is_null() || value.as_object().is_some_and(|o| o.is_empty()) {
+        return Ok(Vec::new());
+    }
     let Some(orders) = value.get("orders").and_then(Value::as_array) else {
         return Err(AppError::invalid(
             "ordering is {\"orders\": [{\"field\": ..., \"direction\": \"ASC\" | \"DESC\"}]}",
@@ -106,6 +111,23 @@ mod tests {
             assert_eq!(
                 (query.expression, query.page_number, query.page_size),
                 (Expression::All, 0, 100)
+            );
+        }
+    }
+
+    #[test]
+    fn empty_expression_and_ordering_objects_ask_for_everything_in_the_default_order() {
+        // What VenafiPS sends when it has no filter and no order.
+        for body in [
+            r#"{"expression": {}, "ordering": {}}"#,
+            r#"{"expression": null, "ordering": null, "paging": {}}"#,
+            r#"{"ordering": {"orders": []}}"#,
+        ] {
+            let query = parse_json(body).unwrap();
+            assert_eq!(
+                (query.expression, query.orders),
+                (Expression::All, vec![]),
+                "{body}"
             );
         }
     }

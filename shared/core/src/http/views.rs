@@ -75,6 +75,8 @@ pub fn cert_import_job(job: &CertImportJob) -> Value {
         },
         "total_certificates": job.total_certificates,
         "failed_certificates": job.failed_certificates,
+        // Ours: how far a PENDING job has come (equal to the total once it ends).
+        "processed_certificates": job.processed_certificates,
         "processing_time": job.processing_time_ms,
     })
 }

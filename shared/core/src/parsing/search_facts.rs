@@ -40,6 +40,7 @@ impl Facts for SearchFacts<'_> {
         match field {
             Field::Id => text(&record.id),
             Field::Fingerprint => text(&record.fingerprint_sha1),
+            Field::FingerprintSha256 => text(&record.fingerprint_sha256),
             Field::CertificateName => {
                 let cn = strings(cert.subject().iter_common_name());
                 text(cn.first().unwrap_or(&record.fingerprint_sha1))

@@ -116,6 +116,9 @@ stored!(StoredCertificateJob for CertImportJob {
     enrollment_context = enrollment_context: EnrollmentContext,
     total_certificates = total_certificates: u64,
     failed_certificates = failed_certificates: u64,
+    /// Absent on jobs stored before progress was kept.
+    #[serde(default)]
+    processed_certificates = processed_certificates: u64,
     processing_time_ms = processing_time_ms: u64,
     result = result: Option<JobResult>,
     failure_message = failure_message: Option<String>,
@@ -130,6 +133,9 @@ stored!(StoredCertificateJob for CertImportJob {
 stored!(StoredShardReport for ShardReport {
     shard = shard: u32,
     failed = failed: u64,
+    /// Absent on reports stored before progress was kept.
+    #[serde(default)]
+    certificates = certificates: u64,
 });
 
 stored!(StoredCertificateFailure for CertFailure {

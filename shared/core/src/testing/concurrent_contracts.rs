@@ -58,7 +58,11 @@ pub async fn concurrent_shard_reports_count_each_shard_once(store: &dyn JobStore
     let reports = join_all(runs.map(|(run, shard)| {
         let (tenant, job_id) = (&tenant.id, &job_id);
         async move {
-            let report = ShardReport { shard, failed: run };
+            let report = ShardReport {
+                shard,
+                failed: run,
+                certificates: 10,
+            };
             let counted = store.record_shard(tenant, job_id, &report).await.unwrap();
             let seen = store.shard_reports(tenant, job_id).await.unwrap();
             assert!(

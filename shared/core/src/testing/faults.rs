@@ -99,11 +99,13 @@ impl InventoryStore for DeviceWritesFailAfter {
     }
 }
 
-/// A job store whose `update_open_certificate_job` (ending a job) fails transiently
-/// after `allowed` calls: a processor dying after its writes, before the job ends.
+/// A job store whose `update_open_certificate_job` (recording progress, ending a job)
+/// fails transiently after `allowed` calls: a processor dying after its writes, before
+/// the job ends. It keeps every certificate job it was asked to write, in order.
 pub struct JobEndsFailAfter {
     inner: Arc<dyn JobStore>,
     allowed: AtomicUsize,
+    updates: std::sync::Mutex<Vec<CertImportJob>>,
 }
 
 impl JobEndsFailAfter {
@@ -111,7 +113,13 @@ impl JobEndsFailAfter {
         JobEndsFailAfter {
             inner,
             allowed: AtomicUsize::new(allowed),
+            updates: Default::default(),
         }
+    }
+
+    /// The certificate jobs written so far (progress, then the end).
+    pub fn updates(&self) -> Vec<CertImportJob> {
+        self.updates.lock().map(|u| u.clone()).unwrap_or_default()
     }
 }
 
@@ -125,6 +133,9 @@ impl JobStore for JobEndsFailAfter {
     }
     async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool> {
         let_through(&self.allowed, "update open job")?;
+        if let Ok(mut updates) = self.updates.lock() {
+            updates.push(job.clone());
+        }
         self.inner.update_open_certificate_job(job).await
     }
     async fn put_certificate_failures(

@@ -39,6 +39,7 @@ pub(crate) fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> CertImportJob
         },
         total_certificates: 3,
         failed_certificates: 0,
+        processed_certificates: 0,
         processing_time_ms: 0,
         result: None,
         failure_message: None,

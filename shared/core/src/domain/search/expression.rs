@@ -196,7 +196,7 @@ fn condition(
     let applicable = match operator {
         Operator::Find => matches!(
             kind,
-            FieldKind::Text | FieldKind::CaseInsensitive | FieldKind::Hex
+            FieldKind::Text | FieldKind::CaseInsensitive | FieldKind::Hex | FieldKind::Serial
         ),
         o if o.is_ordering() => matches!(kind, FieldKind::Number | FieldKind::Date),
         _ => true,
@@ -258,7 +258,9 @@ fn operand(field: Field, value: &Value, limits: &SearchLimits) -> Result<Operand
         got: truncated(&text),
     };
     Ok(match field.kind() {
-        FieldKind::Text | FieldKind::CaseInsensitive | FieldKind::Hex => Operand::Text(text.clone()),
+        FieldKind::Text | FieldKind::CaseInsensitive | FieldKind::Hex | FieldKind::Serial => {
+            Operand::Text(text.clone())
+        }
         FieldKind::Number => Operand::Number(text.trim().parse().map_err(|_| bad("a whole number"))?),
         FieldKind::Bool => match text.trim().to_ascii_lowercase().as_str() {
             "true" => Operand::Bool(true),

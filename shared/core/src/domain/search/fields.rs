@@ -3,6 +3,8 @@
 pub enum Field {
     Id,
     Fingerprint,
+    /// Ours: the SHA-256 fingerprint (what API A shows), a key lookup like `fingerprint`.
+    FingerprintSha256,
     CertificateName,
     SubjectCn,
     IssuerCn,
@@ -25,8 +27,10 @@ pub enum Field {
 pub enum FieldKind {
     /// Exact text; FIND is a case-insensitive substring.
     Text,
-    /// Text compared case-insensitively (serial numbers, enum names).
+    /// Text compared case-insensitively (enum names).
     CaseInsensitive,
+    /// A number in hex: any case, separators and leading zeros ignored.
+    Serial,
     /// Hex compared case- and separator-insensitively (`AB:CD` is `abcd`).
     Hex,
     Number,
@@ -34,9 +38,10 @@ pub enum FieldKind {
     Bool,
 }
 
-const NAMES: [(&str, Field); 17] = [
+const NAMES: [(&str, Field); 18] = [
     ("id", Field::Id),
     ("fingerprint", Field::Fingerprint),
+    ("fingerprintSha256", Field::FingerprintSha256),
     ("certificateName", Field::CertificateName),
     ("subjectCN", Field::SubjectCn),
     ("issuerCN", Field::IssuerCn),
@@ -65,10 +70,9 @@ impl Field {
 
     pub fn kind(self) -> FieldKind {
         match self {
-            Field::Fingerprint => FieldKind::Hex,
-            Field::SerialNumber | Field::EncryptionType | Field::KeyCurve | Field::CertificateStatus => {
-                FieldKind::CaseInsensitive
-            }
+            Field::Fingerprint | Field::FingerprintSha256 => FieldKind::Hex,
+            Field::SerialNumber => FieldKind::Serial,
+            Field::EncryptionType | Field::KeyCurve | Field::CertificateStatus => FieldKind::CaseInsensitive,
             Field::ValidityStart | Field::ValidityEnd => FieldKind::Date,
             Field::KeyStrength => FieldKind::Number,
             Field::SelfSigned | Field::HasPrivateKey => FieldKind::Bool,

@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
 
+use crate::domain::same_serial;
+
 use super::expression::{Expression, Operand, Operator};
 use super::fields::{Field, FieldKind};
 
@@ -56,9 +58,14 @@ fn holds(kind: FieldKind, operator: Operator, fact: &Fact, value: &Operand) -> b
         _ => ordering == Ordering::Equal,
     };
     match (fact, value) {
+        (Fact::Text(fact), Operand::Text(value))
+            if kind == FieldKind::Serial && operator != Operator::Find =>
+        {
+            same_serial(fact, value)
+        }
         (Fact::Text(fact), Operand::Text(value)) => {
             let (fact, value) = match kind {
-                FieldKind::Hex => (hex_digits(fact), hex_digits(value)),
+                FieldKind::Hex | FieldKind::Serial => (hex_digits(fact), hex_digits(value)),
                 FieldKind::CaseInsensitive => (fact.to_lowercase(), value.to_lowercase()),
                 _ if operator == Operator::Find => (fact.to_lowercase(), value.to_lowercase()),
                 _ => (fact.clone(), value.clone()),

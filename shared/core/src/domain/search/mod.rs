@@ -42,7 +42,7 @@ mod tests {
         Certificate(HashMap::from([
             ("subjectCN", vec![text("meter-001.example.com")]),
             ("fingerprint", vec![text("0AB1C2D3E4F5")]),
-            ("serialNumber", vec![text("0A1B")]),
+            ("serialNumber", vec![text("00A0B1")]),
             (
                 "subjectAlternativeNameDns",
                 vec![text("a.example.com"), text("b.example.com")],
@@ -93,8 +93,21 @@ mod tests {
         assert!(matches(
             json!({"field": "fingerprint", "operator": "EQ", "value": "0a:b1:c2:d3:e4:f5"})
         ));
+    }
+
+    #[test]
+    fn serials_compare_as_numbers() {
+        for spelling in ["00a0b1", "a0b1", "A0:B1", "0xA0B1"] {
+            assert!(
+                matches(json!({"field": "serialNumber", "operator": "EQ", "value": spelling})),
+                "{spelling}"
+            );
+        }
+        assert!(!matches(
+            json!({"field": "serialNumber", "operator": "EQ", "value": "a0b10"})
+        ));
         assert!(matches(
-            json!({"field": "serialNumber", "operator": "EQ", "value": "0a1b"})
+            json!({"field": "serialNumber", "operator": "FIND", "value": "0b"})
         ));
     }
 

@@ -116,7 +116,7 @@ mod tests {
     use futures_util::StreamExt;
 
     use super::*;
-    use crate::local_uploads::LocalUploadUrls;
+    use crate::serve::local_uploads::LocalUploadUrls;
 
     /// A store that only streams: whole-object calls fail, so a wrapper that falls back
     /// to them (and to memory) fails the test.

@@ -1,5 +1,5 @@
-//! `certport admin` against DynamoDB and KMS on moto: the real binary, its JSON output,
-//! and what it stored.
+//! `certport admin`: against DynamoDB and KMS on moto, and against a running `serve`'s
+//! data directory. The real binary, its JSON output, and what it stored.
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,6 +11,9 @@ use certport_core::app::{authenticate, dek_context};
 use certport_core::crypto::DekKeyPair;
 use certport_tests::moto::Stack;
 use serde_json::Value;
+use support::start_server;
+
+mod support;
 
 fn admin(stack: &Stack, args: &[&str]) -> (bool, Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_certport"))
@@ -206,4 +209,72 @@ async fn upgrade_table_brings_an_old_inventory_over_to_one_record_per_certificat
         .filter(|i| matches!(i["sk"].as_s().map(String::as_str), Ok("CERT" | "KEY")))
         .count();
     assert_eq!(old, 0, "the old guard and key items are gone");
+}
+
+/// `certport admin` on a local data directory (no table named).
+fn local_admin(data_dir: &std::path::Path, args: &[&str]) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_certport"))
+        .arg("admin")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("CERTPORT_TABLE")
+        .output()
+        .expect("run certport admin");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{args:?}: {stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn on_a_running_serves_data_directory_it_adds_a_tenant_keys_and_an_edge_instance_that_serve_answers_for(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server(dir.path());
+    let tenant = local_admin(dir.path(), &["create-tenant", "--name", "second"]);
+    let tenant_id = tenant["tenant_id"].as_str().unwrap();
+    let key = local_admin(
+        dir.path(),
+        &["create-api-key", "--tenant", tenant_id, "--name", "ci"],
+    );
+    let edge = local_admin(
+        dir.path(),
+        &["create-edge-instance", "--tenant", tenant_id, "--name", "edge-2"],
+    );
+    let client = certport_tests::http_client();
+    for api_key in [&tenant["api_key"], &key["api_key"]] {
+        let (status, edges) = server
+            .call_with_key(&client, api_key.as_str().unwrap(), "/v1/edgeinstances")
+            .await;
+        assert_eq!(status, 200, "{edges}");
+        assert_eq!(
+            edges["edgeInstances"][0]["id"], edge["edge_instance_id"],
+            "{edges}"
+        );
+        assert_eq!(edges["edgeInstances"].as_array().unwrap().len(), 1);
+    }
+    // The first tenant's key does not see the second tenant's edge instance.
+    let (_, first) = server
+        .call_with_key(&client, &server.api_key, "/v1/edgeinstances")
+        .await;
+    assert!(!first
+        .to_string()
+        .contains(edge["edge_instance_id"].as_str().unwrap()));
+}
+
+#[test]
+fn without_a_table_or_a_data_directory_it_says_where_it_looked() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_certport"))
+        .args(["admin", "create-tenant", "--name", "x", "--data-dir"])
+        .arg(empty.path())
+        .env_remove("CERTPORT_TABLE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("certport serve") && stderr.contains("--table"),
+        "{stderr}"
+    );
 }

@@ -1,4 +1,21 @@
-//! `certport serve`: every route of the API on 127.0.0.1, on embedded storage.
+//! `certport serve`: every route of the API on 127.0.0.1, over HTTP and HTTPS, on
+//! embedded storage.
+
+/// A line on standard output for whoever started the server; a reader that went away
+/// (`certport serve | head -1`) must not stop it, so write errors are ignored.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod credentials;
+mod data_dir_lock;
+mod local_tls;
+mod local_uploads;
+mod tls_listener;
+mod upload_dispatcher;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -6,24 +23,38 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State};
-use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, KeyServices, Limits};
+use axum::serve::IncomingStream;
+use certport_core::app::{Deps, KeyServices, Limits};
 use certport_core::http::handle;
 use certport_embedded::{FsObjectStore, LocalKeyService, SqliteStore};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
 
-use crate::local_uploads::{self, LocalUploadUrls};
-use crate::upload_dispatcher::{self, NotifyingObjectStore};
+pub use credentials::Credentials;
+pub use data_dir_lock::{DataDirLock, LockError};
+pub use local_tls::LocalTlsFiles;
+
+use local_uploads::LocalUploadUrls;
+use tls_listener::TlsListener;
+use upload_dispatcher::NotifyingObjectStore;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port).
+    /// Address to listen on with HTTP (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", env = "CERTPORT_ADDR")]
     pub addr: SocketAddr,
-    /// Where records, uploads and the local key live.
-    #[arg(long, default_value = "./.certport", env = "CERTPORT_DATA_DIR")]
-    pub data_dir: PathBuf,
+    /// Address to listen on with HTTPS (port 0 picks a free port); its certificate comes
+    /// from a local CA made at first start (`<data-dir>/tls/ca.pem`) unless --tls-cert is given.
+    #[arg(long, default_value = "127.0.0.1:8443", env = "CERTPORT_TLS_ADDR")]
+    pub tls_addr: SocketAddr,
+    /// Your own certificate chain (PEM, server certificate first) for HTTPS.
+    #[arg(long, env = "CERTPORT_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "CERTPORT_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Seconds a job may stay unfinished before it is failed (upload never arrived, ...).
     #[arg(long, default_value_t = 2 * 60 * 60, env = "CERTPORT_JOB_DEADLINE_SECS")]
     pub job_deadline_secs: u64,
@@ -32,47 +63,57 @@ pub struct ServeArgs {
     pub max_body_bytes: usize,
 }
 
-/// `DATA_DIR/credentials.json`, written on first start.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Credentials {
-    pub tenant_id: String,
-    pub api_key: String,
-    /// The edge instance clients name in keystore imports, and its DEK.
-    #[serde(default)]
-    pub edge_instance_id: Option<String>,
-    #[serde(default)]
-    pub encryption_key_id: Option<String>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("{0}")]
     Limit(String),
     #[error("cannot use data directory {0}: {1}")]
     DataDir(PathBuf, String),
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    #[error(transparent)]
+    Tls(#[from] local_tls::TlsError),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
     #[error("server stopped: {0}")]
     Server(std::io::Error),
 }
 
-pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
-    let dir = &args.data_dir;
-    let data_dir_error = |e: &dyn std::fmt::Display| ServeError::DataDir(dir.clone(), e.to_string());
+pub async fn run(args: ServeArgs, dir: &Path) -> Result<(), ServeError> {
+    let data_dir_error = |e: &dyn std::fmt::Display| ServeError::DataDir(dir.to_path_buf(), e.to_string());
+    let limits = Limits {
+        max_body_bytes: args.max_body_bytes,
+        job_deadline: std::time::Duration::from_secs(args.job_deadline_secs.max(1)),
+        // The rest as on Lambda: defaults, or the CERTPORT_* limit variables.
+        ..Limits::from_env(|name| std::env::var(name).ok()).map_err(|e| ServeError::Limit(e.to_string()))?
+    };
     std::fs::create_dir_all(dir).map_err(|e| data_dir_error(&e))?;
+    let _lock = DataDirLock::acquire(dir)?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => local_tls::server_config(cert, key)?,
+        _ => {
+            let files = LocalTlsFiles::in_dir(dir);
+            let (cert, key) = files.ensure()?;
+            local_tls::server_config(cert, key)?
+        }
+    };
     let store = Arc::new(SqliteStore::open(&dir.join("records.db")).map_err(|e| data_dir_error(&e))?);
     let keys = Arc::new(
         LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| data_dir_error(&e))?,
     );
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .map_err(|e| ServeError::Listen(args.addr, e))?;
+    let listener = bind(args.addr).await?;
+    let tls_listener = bind(args.tls_addr).await?;
     let local = listener
         .local_addr()
         .map_err(|e| ServeError::Listen(args.addr, e))?;
+    let tls_listener =
+        TlsListener::new(tls_listener, tls).map_err(|e| ServeError::Listen(args.tls_addr, e))?;
+    let tls_local =
+        axum::serve::Listener::local_addr(&tls_listener).map_err(|e| ServeError::Listen(args.tls_addr, e))?;
+    let (url, tls_url) = (format!("http://{local}"), format!("https://{tls_local}"));
     let files = Arc::new(FsObjectStore::open(dir.join("objects")).map_err(|e| data_dir_error(&e))?);
     let (objects, created) = NotifyingObjectStore::new(files);
-    let uploads = Arc::new(LocalUploadUrls::new(Arc::new(objects), format!("http://{local}")));
+    let uploads = Arc::new(LocalUploadUrls::new(Arc::new(objects), url.clone()));
     let deps = Deps {
         objects: uploads.clone(),
         tenants: store.clone(),
@@ -82,80 +123,62 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
             dek: keys.clone(),
             data: keys,
         },
-        limits: Limits {
-            max_body_bytes: args.max_body_bytes,
-            job_deadline: std::time::Duration::from_secs(args.job_deadline_secs.max(1)),
-            // The rest as on Lambda: defaults, or the CERTPORT_* limit variables.
-            ..Limits::from_env(|name| std::env::var(name).ok())
-                .map_err(|e| ServeError::Limit(e.to_string()))?
-        },
+        limits,
         // One machine: a large upload is one run (it streams, and uses every core).
         shards: None,
     };
-    ensure_credentials(&deps, dir)
+    credentials::ensure(&deps, dir, url.clone(), tls_url.clone())
         .await
         .map_err(|e| data_dir_error(&e))?;
     tokio::spawn(upload_dispatcher::run(deps.clone(), created));
     tokio::spawn(upload_dispatcher::sweep(deps.clone()));
 
-    println!("certport listening on http://{local}");
+    say!("certport listening on {url}");
+    match &args.tls_cert {
+        Some(cert) => say!("certport listening on {tls_url} (certificate {})", cert.display()),
+        None => say!(
+            "certport listening on {tls_url} (trust {} to verify it)",
+            LocalTlsFiles::in_dir(dir).ca.display()
+        ),
+    }
+    say!(
+        "credentials and addresses in {}",
+        Credentials::path(dir).display()
+    );
     let app = axum::Router::new()
         .fallback(route)
-        .with_state(Arc::new(ServerState { deps, uploads }))
-        .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).await.map_err(ServeError::Server)
-}
-
-/// First start: a tenant, an API key and an edge instance with its DEK, printed and
-/// saved to `credentials.json` (a data directory from before edge instances gains one).
-async fn ensure_credentials(deps: &Deps, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let path = dir.join("credentials.json");
-    let mut credentials = if path.exists() {
-        let existing: Credentials = serde_json::from_slice(&std::fs::read(&path)?)?;
-        println!("tenant {} (API key in {})", existing.tenant_id, path.display());
-        existing
-    } else {
-        let created = create_tenant_with_key(deps.tenants.as_ref(), "local").await?;
-        let credentials = Credentials {
-            tenant_id: created.tenant.id.clone(),
-            api_key: created.api_key.expose().to_string(),
-            edge_instance_id: None,
-            encryption_key_id: None,
-        };
-        println!("created tenant {}", credentials.tenant_id);
-        println!(
-            "API key (send as x-api-key or tppl-api-key): {}",
-            credentials.api_key
-        );
-        credentials
-    };
-    if credentials.edge_instance_id.is_none() {
-        let (edge, key) = create_edge_instance(
-            deps.tenants.as_ref(),
-            deps.keys.dek.as_ref(),
-            &credentials.tenant_id,
-            "local",
-        )
-        .await?;
-        println!("edge instance {} with encryption key {}", edge.id, key.id);
-        credentials.edge_instance_id = Some(edge.id);
-        credentials.encryption_key_id = Some(key.id);
-        write_private(&path, &serde_json::to_vec_pretty(&credentials)?)?;
-        println!("saved to {}", path.display());
+        .with_state(Arc::new(ServerState { deps, uploads }));
+    let http = axum::serve(
+        listener,
+        app.clone().into_make_service_with_connect_info::<Peer>(),
+    );
+    let https = axum::serve(tls_listener, app.into_make_service_with_connect_info::<Peer>());
+    tokio::select! {
+        stopped = http => stopped.map_err(ServeError::Server),
+        stopped = https => stopped.map_err(ServeError::Server),
     }
-    Ok(())
 }
 
-/// Writes a file only its owner can read, replacing it atomically.
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let partial = path.with_extension("json.partial");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(&partial)?.write_all(contents)?;
-    std::fs::rename(partial, path)
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| ServeError::Listen(addr, e))
+}
+
+/// The client's address, whichever listener it came through.
+#[derive(Debug, Clone, Copy)]
+struct Peer(SocketAddr);
+
+impl Connected<IncomingStream<'_, TcpListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+        Peer(*stream.remote_addr())
+    }
+}
+
+impl Connected<IncomingStream<'_, TlsListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
+        Peer(*stream.remote_addr())
+    }
 }
 
 /// The API's OpenAPI document, served at `/openapi.yaml` without a key.
@@ -168,14 +191,27 @@ struct ServerState {
 
 async fn route(
     State(state): State<Arc<ServerState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     request: http::Request<Body>,
 ) -> http::Response<Body> {
     let deps = &state.deps;
-    if request.uri().path() == "/openapi.yaml" && request.method() == http::Method::GET {
+    let get = request.method() == http::Method::GET;
+    if get && request.uri().path() == "/openapi.yaml" {
         return http::Response::builder()
             .header(http::header::CONTENT_TYPE, "application/yaml")
             .body(Body::from(OPENAPI_YAML))
+            .unwrap_or_default();
+    }
+    if get && request.uri().path() == "/" {
+        // Someone pointed a browser or curl at the server: where the API is described.
+        let index = serde_json::json!({
+            "service": "certport",
+            "version": env!("CARGO_PKG_VERSION"),
+            "openapi": "/openapi.yaml",
+        });
+        return http::Response::builder()
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Body::from(index.to_string()))
             .unwrap_or_default();
     }
     if request.uri().path().starts_with(local_uploads::PATH_PREFIX) && request.method() == http::Method::PUT {
