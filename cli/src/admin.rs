@@ -117,7 +117,7 @@ fn local(dir: &Path) -> Result<Target, AdminError> {
     let open_error =
         |e: &dyn std::fmt::Display| AdminError::DataDir(dir.display().to_string(), e.to_string());
     let store = SqliteStore::open(&records).map_err(|e| open_error(&e))?;
-    let keys = LocalKeyService::open_or_create(&dir.join("local-kms.key")).map_err(|e| open_error(&e))?;
+    let keys = LocalKeyService::open(&dir.join("local-kms.key")).map_err(|e| open_error(&e))?;
     Ok(Target::Local {
         store,
         keys: Arc::new(keys),

@@ -346,6 +346,14 @@ fn trusted_cas_are_added_and_listed() {
     let added = cli.run(&["trusted-ca", "add", root.to_str().unwrap()]);
     assert_eq!(added.code, 0, "{}", added.stderr);
     assert!(added.stdout.contains("certport test root"), "{}", added.stdout);
+    let again = cli.run(&["trusted-ca", "add", root.to_str().unwrap()]);
+    assert_eq!(
+        again.code, 0,
+        "trusted already is not a failure: {}",
+        again.stderr
+    );
+    assert!(again.stderr.contains("already trusted"), "{}", again.stderr);
+    assert!(again.stdout.contains("certport test root"), "{}", again.stdout);
     let listed = cli.run(&["trusted-ca", "list", "--output", "json"]);
     assert_eq!(
         listed.json()["trustedCaCertificates"].as_array().unwrap().len(),
@@ -469,6 +477,11 @@ fn an_imported_keystore_is_found_read_and_exported_to_a_private_file() {
         out.to_str().unwrap(),
     ];
     cli.run(&export).expect(0, "mode 0600");
+    let again = cli.run(&export);
+    assert_eq!(again.code, 1, "an existing file is kept: {}", again.stdout);
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    cli.run(&[&export[..], &["--force"]].concat())
+        .expect(0, "mode 0600");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
@@ -528,4 +541,127 @@ fn rand_bytes(buf: &mut [u8]) {
 
 fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A CA (PEM), a device certificate it issued (PEM) and another (DER).
+fn ca_and_devices() -> (String, String, Vec<u8>) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name.push(rcgen::DnType::CommonName, "Meters CA");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let device = |cn: &str| {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        params
+            .signed_by(&rcgen::KeyPair::generate().unwrap(), &issuer)
+            .unwrap()
+    };
+    (ca_pem, device("m-ca-1").pem(), device("m-ca-2").der().to_vec())
+}
+
+#[test]
+fn a_directory_imports_its_devices_not_the_ca_that_issued_them_and_says_what_it_left_out() {
+    let cli = Cli::start();
+    let profile = cli.pem_profile();
+    let (ca, device, der) = ca_and_devices();
+    cli.write("chain/ca.pem", &ca);
+    cli.write("chain/m-ca-1-fullchain.pem", format!("{device}{ca}"));
+    cli.write("chain/m-ca-2.cer", der);
+    cli.write("chain/m-ca-1.key", "-----BEGIN PRIVATE KEY-----\n");
+    let imported = cli.run(&["import-certificates", "--profile", &profile, "chain"]);
+    imported.expect(0, "COMPLETED SUCCESS — 2 certificates, 0 failed");
+    assert!(
+        imported.stderr.contains("skipped 1 file") && imported.stderr.contains("m-ca-1.key"),
+        "{}",
+        imported.stderr
+    );
+    assert!(
+        imported.stderr.contains("left out 2 CA certificates"),
+        "{}",
+        imported.stderr
+    );
+    let devices = cli.run(&["devices", "list", "--output", "json"]);
+    assert_eq!(devices.json()["total"], 2, "{}", devices.stdout);
+}
+
+#[test]
+fn a_der_certificate_named_on_the_command_line_imports_and_a_text_file_is_refused_by_name() {
+    let cli = Cli::start();
+    let profile = cli.pem_profile();
+    let (_, _, der) = ca_and_devices();
+    cli.write("device.cer", der);
+    cli.run(&["import-certificates", "--profile", &profile, "device.cer"])
+        .expect(0, "1 certificate, 0 failed");
+    cli.write("notes.txt", "not a certificate");
+    let refused = cli.run(&["import-certificates", "--profile", &profile, "notes.txt"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("notes.txt holds no certificate"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn first_hour_mistakes_get_exit_statuses_and_messages_that_say_what_to_do() {
+    let cli = Cli::start();
+    // `profiles create` prints the id alone, for `P=$(certport profiles create ...)`.
+    let created = cli.run(&["profiles", "create", "--name", "meters"]);
+    let id = created.stdout.trim();
+    assert!(uuid_like(id), "{}", created.stdout);
+    // A mistaken --map is a usage error.
+    cli.write("sample.pem", self_signed(KeyType::EcP256, "/CN=s", None).pem);
+    let usage = cli.run(&["profiles", "map", id, "--sample", "sample.pem", "--map", "a:b"]);
+    assert_eq!(usage.code, 2, "{}", usage.stderr);
+    assert!(usage.stderr.contains("TARGET=SOURCE"), "{}", usage.stderr);
+    // An unknown job names neither API's not-found.
+    let unknown = cli.run(&["jobs", "get", "00000000-0000-4000-8000-000000000000"]);
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("no import job"), "{}", unknown.stderr);
+    // Nothing listening: say so, and what to start.
+    let down = Command::new(env!("CARGO_BIN_EXE_certport"))
+        .args([
+            "profiles",
+            "get",
+            id,
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "--api-key",
+            "cpk_x",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert_eq!(down.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("certport serve"), "{stderr}");
+}
+
+fn uuid_like(text: &str) -> bool {
+    text.len() == 36 && text.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+#[tokio::test]
+async fn a_secret_sealed_by_the_client_opens_a_keystore_in_a_plain_api_call() {
+    let cli = Cli::start();
+    let edge = cli.ready_for_keystores();
+    // The encryption key is the data directory's, as `serve` recorded it.
+    let data_dir = cli.data_dir.path().to_str().unwrap();
+    let sealed = cli.run(&["seal", "--secret-file", "password", "--data-dir", data_dir]);
+    assert_eq!(sealed.code, 0, "{}", sealed.stderr);
+    let credentials: Value =
+        serde_json::from_slice(&std::fs::read(cli.data_dir.path().join("credentials.json")).unwrap())
+            .unwrap();
+    let keystore = std::fs::read(corpus("openssl3-default-p256-chain.p12")).unwrap();
+    let batch = serde_json::json!({
+        "edgeInstanceId": edge,
+        "encryptionKeyId": credentials["encryption_key_id"],
+        "importInformation": [{
+            "pkcs12Keystore": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, keystore),
+            "dekEncryptedPassword": sealed.stdout.trim(),
+        }],
+    });
+    let job = cli.server.import(&certport_tests::http_client(), batch).await;
+    assert_eq!(job["results"][0]["status"], "IMPORTED", "{job}");
 }

@@ -108,7 +108,7 @@ fn hostile_zips(pem: &str) -> Vec<(&'static str, Vec<u8>, u16, &'static str)> {
             "not a zip at all",
             b"PK\x03\x04 nothing more".to_vec(),
             400,
-            "not a readable zip",
+            "not a zip archive",
         ),
         ("an empty zip", zip_of(&[]), 400, "no .pem or .xml file"),
     ]

@@ -285,6 +285,55 @@ async fn https_answers_with_the_local_ca_trusted_at_the_address_credentials_reco
 }
 
 #[tokio::test]
+async fn https_can_use_a_certificate_and_key_of_your_own() {
+    let files = tempfile::tempdir().unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(rcgen::DnType::CommonName, "my own CA");
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &rcgen::Issuer::new(ca, ca_key))
+        .unwrap();
+    let (cert_path, key_path) = (
+        files.path().join("server.pem"),
+        files.path().join("server-key.pem"),
+    );
+    std::fs::write(&cert_path, format!("{}{ca_pem}", server.pem())).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (server, printed) = support::start_server_with(
+        dir.path(),
+        &[
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        !dir.path().join("tls").exists(),
+        "no local CA is made: {printed:?}"
+    );
+    let _ = certport_tests::http_client();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let port = server.tls_base.rsplit(':').next().unwrap();
+    let response = client
+        .get(format!("https://localhost:{port}/v1/edgeinstances"))
+        .header("tppl-api-key", &server.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
 async fn a_pem_sample_sets_the_profile_format_and_previews_the_mapping() {
     let f = Fixture::start();
     let profile = f
@@ -546,7 +595,7 @@ async fn bad_uploads_and_bodies_are_400_saying_what_is_wrong() {
         )
         .await;
     let cases: Vec<(Vec<u8>, &str)> = vec![
-        (b"this is not a zip".to_vec(), "not a readable zip"),
+        (b"this is not a zip".to_vec(), "in a .zip and upload that"),
         (zip_of(&[("a.xml", b"<certificates/>")]), ".pem"),
         (zip_of(&[("readme.txt", b"hi")]), "readme.txt"),
         (zip_of(&[("a.pem", b"no certificates")]), "no certificates"),

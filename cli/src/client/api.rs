@@ -1,12 +1,16 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use serde_json::Value;
+use tokio::io::AsyncReadExt;
 use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("no API key: pass --api-key, set CERTPORT_API_KEY, or point --data-dir at a `certport serve` data directory (none at {0})")]
-    NoApiKey(String),
+    #[error("no API key for {endpoint}: pass --api-key or set CERTPORT_API_KEY ({why})")]
+    NoApiKey { endpoint: String, why: String },
     #[error("{endpoint} is not a usable URL: {reason}")]
     BadEndpoint { endpoint: String, reason: String },
     #[error("cannot reach {url}: {reason}")]
@@ -45,10 +49,43 @@ impl UploadBody {
         }
     }
 
-    pub fn into_body(self) -> reqwest::Body {
+    /// The body as a stream of chunks, adding to `sent` each chunk handed to the
+    /// connection (the upload's progress).
+    pub fn into_body(self, sent: Arc<AtomicU64>) -> reqwest::Body {
+        const CHUNK: usize = 256 * 1024;
+        let count = move |chunk: Bytes| {
+            sent.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            chunk
+        };
         match self {
-            UploadBody::Bytes(bytes) => bytes.into(),
-            UploadBody::File { file, .. } => tokio::fs::File::from_std(file).into(),
+            UploadBody::Bytes(bytes) => {
+                let all = Bytes::from(bytes);
+                let chunks: Vec<Bytes> = (0..all.len())
+                    .step_by(CHUNK)
+                    .map(|at| all.slice(at..(at + CHUNK).min(all.len())))
+                    .collect();
+                reqwest::Body::wrap_stream(futures_util::stream::iter(
+                    chunks.into_iter().map(move |c| Ok::<_, std::io::Error>(count(c))),
+                ))
+            }
+            UploadBody::File { file, .. } => {
+                let file = Some(tokio::fs::File::from_std(file));
+                reqwest::Body::wrap_stream(futures_util::stream::unfold(file, move |file| {
+                    let count = count.clone();
+                    async move {
+                        let mut file = file?;
+                        let mut chunk = vec![0; CHUNK];
+                        match file.read(&mut chunk).await {
+                            Ok(0) => None,
+                            Ok(n) => {
+                                chunk.truncate(n);
+                                Some((Ok(count(Bytes::from(chunk))), Some(file)))
+                            }
+                            Err(e) => Some((Err(e), None)),
+                        }
+                    }
+                }))
+            }
         }
     }
 }
@@ -80,7 +117,15 @@ impl ApiClient {
             endpoint: endpoint.to_string(),
             reason,
         };
-        let url = reqwest::Url::parse(endpoint).map_err(|e| bad(e.to_string()))?;
+        let mut url = reqwest::Url::parse(endpoint).map_err(|e| bad(e.to_string()))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            // Said without them: they would otherwise end up in this message.
+            let _ = (url.set_username(""), url.set_password(None));
+            return Err(ClientError::BadEndpoint {
+                endpoint: url.to_string(),
+                reason: "it holds a user name or password; the API key is the credential".into(),
+            });
+        }
         if !matches!(url.scheme(), "http" | "https") {
             return Err(bad("the scheme must be http or https".into()));
         }
@@ -129,7 +174,12 @@ impl ApiClient {
     /// PUTs a body to an upload URL from the service, with exactly the headers it gave
     /// (never the API key: the URL is its own authorization) and the body's length (S3
     /// refuses a PUT without one). A file is streamed from disk, never read whole.
-    pub async fn upload_to(&self, upload: &Value, body: UploadBody) -> Result<(), ClientError> {
+    pub async fn upload_to(
+        &self,
+        upload: &Value,
+        body: UploadBody,
+        sent: Arc<AtomicU64>,
+    ) -> Result<(), ClientError> {
         let url = upload["url"]
             .as_str()
             .ok_or_else(|| ClientError::InvalidResponse {
@@ -152,14 +202,15 @@ impl ApiClient {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        let response = request
-            .body(body.into_body())
-            .send()
-            .await
-            .map_err(|e| ClientError::Unreachable {
-                url: host.clone(),
-                reason: why_unreachable(&e),
-            })?;
+        let response =
+            request
+                .body(body.into_body(sent))
+                .send()
+                .await
+                .map_err(|e| ClientError::Unreachable {
+                    url: host.clone(),
+                    reason: why_unreachable(&e),
+                })?;
         if !response.status().is_success() {
             let status = response.status().as_u16();
             let text = response.text().await.unwrap_or_default();
@@ -317,7 +368,7 @@ mod tests {
             };
             let client = ApiClient::new("http://127.0.0.1:1", "secret-key".into(), &[]).unwrap();
             let upload = serde_json::json!({"url": url, "headers": headers});
-            client.upload_to(&upload, body).await.unwrap();
+            client.upload_to(&upload, body, Default::default()).await.unwrap();
             let (head, received) = server.await.unwrap();
             assert_eq!(head.matches("content-length: ").count(), 1, "{head}");
             assert!(head.contains(&format!("content-length: {length}\r\n")), "{head}");

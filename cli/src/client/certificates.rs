@@ -5,16 +5,20 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use certport_core::parsing::pem::certificate_blocks;
+use certport_core::crypto::certificates_pem;
 use serde_json::Value;
 
 use super::api::{field, ApiClient, ClientError, UploadBody};
+use super::certificate_files::{cannot_read, certificates_in, survey, tell, Found, Send};
 use super::jobs::{self, JobKind};
 use super::output::{print_json, table, text, Output};
+use super::progress::while_uploading;
 use super::{Outcome, UploadMode};
 
 #[derive(clap::Args, Debug)]
@@ -28,7 +32,12 @@ pub struct ImportCertificatesArgs {
     /// Give up waiting for the job after this many seconds (it keeps running).
     #[arg(long, default_value_t = 900)]
     pub wait_seconds: u64,
-    /// Certificate files (.pem bundles, or one .xml), directories of them, or one ready .zip.
+    /// Also import the CA certificates that issued others of the upload (left out by
+    /// default: a chain's CAs are not devices).
+    #[arg(long)]
+    pub include_ca: bool,
+    /// Certificate files (PEM bundles or DER; one .xml for an XML profile), directories
+    /// of them, or one ready .zip.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
@@ -46,24 +55,26 @@ pub async fn run(
             args.profile, args.profile
         ))
     })?;
-    let (file_name, zip) = build_upload(&args.paths, format)?;
+    let (file_name, zip) = build_upload(&args.paths, format, args.include_ca)?;
     let path = format!("/iot/api/v1/certificate-import/{}", args.profile);
     let size = zip.length();
+    let sent = Arc::new(AtomicU64::new(0));
     let created = if args.upload.use_url(size) {
         let url_path = format!("{path}/upload-url");
         let body = serde_json::json!({"file_name": file_name, "size": size});
         let created = client.post_json(&url_path, &body).await?;
-        client.upload_to(&created["upload"], zip).await?;
+        let upload = client.upload_to(&created["upload"], zip, sent.clone());
+        while_uploading(sent, size, upload).await?;
         created
     } else {
         let form = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::stream_with_length(zip.into_body(), size)
+            reqwest::multipart::Part::stream_with_length(zip.into_body(sent.clone()), size)
                 .file_name(file_name)
                 .mime_str("application/zip")
                 .map_err(|e| ClientError::Input(e.to_string()))?,
         );
-        client.post_form(&path, form).await?
+        while_uploading(sent, size, client.post_form(&path, form)).await?
     };
     let id = field(&created, &path, "id")?;
     let job = jobs::wait(
@@ -121,7 +132,11 @@ pub fn report(job: &Value, output: Output) -> Outcome {
 /// The zip to upload and its name: a given .zip as is, or one built for the profile's
 /// format in a temporary file. Either way it is read from disk as it is sent: an upload
 /// may be as large as the service accepts, and the client holds one input file at most.
-fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, UploadBody), ClientError> {
+fn build_upload(
+    paths: &[PathBuf],
+    format: &str,
+    include_ca: bool,
+) -> Result<(String, UploadBody), ClientError> {
     if let [single] = paths {
         if has_extension(single, "zip") {
             let name = single
@@ -138,17 +153,45 @@ fn build_upload(paths: &[PathBuf], format: &str) -> Result<(String, UploadBody),
             return Ok((name, UploadBody::File { file, length }));
         }
     }
-    let files = collect_files(paths)?;
-    if files.is_empty() {
+    for path in paths {
+        if has_extension(path, "zip") {
+            return Err(ClientError::Input(format!(
+                "{} is a zip: give it alone, or give the certificate files instead",
+                path.display()
+            )));
+        }
+    }
+    let xml: Vec<&PathBuf> = paths.iter().filter(|p| has_extension(p, "xml")).collect();
+    let xml = match (format, xml.as_slice()) {
+        (_, []) => None,
+        ("XML", [single]) if paths.len() == 1 => Some(single.as_path()),
+        ("XML", _) => {
+            return Err(ClientError::Input(
+                "give one .xml file alone, or certificate files to build one from".into(),
+            ))
+        }
+        (_, [first, ..]) => {
+            return Err(ClientError::Input(format!(
+                "{}: this profile imports PEM files, not XML",
+                first.display()
+            )))
+        }
+    };
+    let found = match xml {
+        Some(_) => Found::default(),
+        None => survey(paths, include_ca)?,
+    };
+    tell(&found);
+    if xml.is_none() && found.files.is_empty() {
         return Err(ClientError::Input(
-            "no certificate files found (.pem, .crt, .cer or .xml)".into(),
+            "nothing to import: no certificate (PEM or DER) in the files given".into(),
         ));
     }
     let scratch = tempfile::tempfile().map_err(zip_failed)?;
     let mut zip = zip::ZipWriter::new(scratch);
     match format {
-        "XML" => write_xml_document(&mut zip, &files)?,
-        _ => write_pem_entries(&mut zip, &files)?,
+        "XML" => write_xml_document(&mut zip, xml, &found.files)?,
+        _ => write_pem_entries(&mut zip, &found.files)?,
     }
     let mut file = zip.finish().map_err(zip_failed)?;
     let length = file.stream_position().map_err(zip_failed)?;
@@ -161,52 +204,12 @@ fn has_extension(path: &Path, extension: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(extension))
 }
 
-fn cannot_read(path: &Path, e: std::io::Error) -> ClientError {
-    ClientError::Input(format!("cannot read {}: {e}", path.display()))
-}
-
 fn open(path: &Path) -> Result<File, ClientError> {
     File::open(path).map_err(|e| cannot_read(path, e))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ClientError> {
     std::fs::read(path).map_err(|e| cannot_read(path, e))
-}
-
-/// Files named on the command line, and certificate files found under directories.
-fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ClientError> {
-    let mut files = Vec::new();
-    for path in paths {
-        if has_extension(path, "zip") {
-            return Err(ClientError::Input(format!(
-                "{} is a zip: give it alone, or give the certificate files instead",
-                path.display()
-            )));
-        }
-        if path.is_dir() {
-            let mut found = Vec::new();
-            walk(path, &mut found)
-                .map_err(|e| ClientError::Input(format!("cannot list {}: {e}", path.display())))?;
-            found.retain(|p| ["pem", "crt", "cer", "xml"].iter().any(|e| has_extension(p, e)));
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            walk(&entry.path(), found)?;
-        } else {
-            found.push(entry.path());
-        }
-    }
-    Ok(())
 }
 
 type ZipFile = zip::ZipWriter<File>;
@@ -222,17 +225,11 @@ fn zip_failed(e: impl std::fmt::Display) -> ClientError {
     ClientError::Input(format!("cannot build the zip: {e}"))
 }
 
-/// One `.pem` entry per file (names made unique), copied from disk; XML files do not
-/// belong in a PEM import.
-fn write_pem_entries(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), ClientError> {
+/// One `.pem` entry per file (names made unique): copied from disk, or the certificates
+/// to send of it written as PEM.
+fn write_pem_entries(zip: &mut ZipFile, files: &[(PathBuf, Send)]) -> Result<(), ClientError> {
     let mut names = HashSet::new();
-    for file in files {
-        if has_extension(file, "xml") {
-            return Err(ClientError::Input(format!(
-                "{}: this profile imports PEM files, not XML",
-                file.display()
-            )));
-        }
+    for (file, send) in files {
         let stem = file
             .file_stem()
             .unwrap_or_default()
@@ -245,41 +242,53 @@ fn write_pem_entries(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), ClientE
             name = format!("{stem}-{n}.pem");
         }
         start_entry(zip, &name)?;
-        std::io::copy(&mut open(file)?, zip).map_err(zip_failed)?;
+        match send {
+            Send::AsIs => {
+                std::io::copy(&mut open(file)?, zip).map_err(zip_failed)?;
+            }
+            Send::Certificates(_) => {
+                let pem = certificates_pem(&sent_certificates(file, send)?);
+                zip.write_all(pem.as_bytes()).map_err(zip_failed)?;
+            }
+        }
         names.insert(name);
     }
     Ok(())
 }
 
-/// One XML document: a given .xml file as is, or every PEM certificate of the files
-/// (read one file at a time).
-fn write_xml_document(zip: &mut ZipFile, files: &[PathBuf]) -> Result<(), ClientError> {
-    start_entry(zip, "certificates.xml")?;
-    if let [single] = files {
-        if has_extension(single, "xml") {
-            std::io::copy(&mut open(single)?, zip).map_err(zip_failed)?;
-            return Ok(());
+/// The certificates (DER) of `file` that `send` picks.
+fn sent_certificates(file: &Path, send: &Send) -> Result<Vec<Vec<u8>>, ClientError> {
+    let certificates = certificates_in(&read(file)?)
+        .ok_or_else(|| ClientError::Input(format!("{} holds no certificate (PEM or DER)", file.display())))?;
+    let mut picked = Vec::new();
+    for (index, certificate) in certificates.into_iter().enumerate() {
+        if matches!(send, Send::Certificates(keep) if !keep.contains(&index)) {
+            continue;
         }
+        picked.push(
+            certificate
+                .map_err(|e| ClientError::Input(format!("{} (certificate {index}): {e}", file.display())))?,
+        );
+    }
+    Ok(picked)
+}
+
+/// One XML document: a given .xml file as is, or every certificate to send of the files
+/// (read one file at a time).
+fn write_xml_document(
+    zip: &mut ZipFile,
+    xml: Option<&Path>,
+    files: &[(PathBuf, Send)],
+) -> Result<(), ClientError> {
+    start_entry(zip, "certificates.xml")?;
+    if let Some(xml) = xml {
+        std::io::copy(&mut open(xml)?, zip).map_err(zip_failed)?;
+        return Ok(());
     }
     zip.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<certificates>\n")
         .map_err(zip_failed)?;
-    for file in files {
-        if has_extension(file, "xml") {
-            return Err(ClientError::Input(format!(
-                "{}: give one .xml file alone, or PEM files to build one from",
-                file.display()
-            )));
-        }
-        let blocks = certificate_blocks(&read(file)?);
-        if blocks.is_empty() {
-            return Err(ClientError::Input(format!(
-                "{}: no PEM certificate in it",
-                file.display()
-            )));
-        }
-        for (index, block) in blocks.into_iter().enumerate() {
-            let der = block
-                .map_err(|e| ClientError::Input(format!("{} (certificate {index}): {e}", file.display())))?;
+    for (file, send) in files {
+        for der in sent_certificates(file, send)? {
             let line = format!("  <certificate><pem>{}</pem></certificate>\n", B64.encode(der));
             zip.write_all(line.as_bytes()).map_err(zip_failed)?;
         }
@@ -297,7 +306,7 @@ mod tests {
         let zip = dir.path().join("ready.zip");
         let contents = b"PK\x05\x06 not read here";
         std::fs::write(&zip, contents).unwrap();
-        let (name, body) = build_upload(std::slice::from_ref(&zip), "PEM").unwrap();
+        let (name, body) = build_upload(std::slice::from_ref(&zip), "PEM", false).unwrap();
         assert_eq!(
             (name.as_str(), body.length()),
             ("ready.zip", contents.len() as u64)
@@ -306,7 +315,7 @@ mod tests {
 
         let not_a_file = dir.path().join("folder.zip");
         std::fs::create_dir(&not_a_file).unwrap();
-        let refused = build_upload(&[not_a_file], "PEM").err().unwrap();
+        let refused = build_upload(&[not_a_file], "PEM", false).err().unwrap();
         assert!(
             refused.to_string().ends_with("folder.zip is not a file"),
             "{refused}"

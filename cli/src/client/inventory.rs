@@ -22,7 +22,8 @@ pub enum CertificatesCommand {
         /// A whole search expression as JSON, e.g. '{"field": "subjectCN", "operator": "FIND", "value": "meter"}'.
         #[arg(long, conflicts_with_all = ["fingerprint", "name"])]
         expression: Option<String>,
-        /// A SHA-1 fingerprint (any case, separators allowed).
+        /// A SHA-1 fingerprint (Venafi's), or a SHA-256 one (DigiCert's `thumbprint_sha256`);
+        /// any case, separators allowed.
         #[arg(long)]
         fingerprint: Option<String>,
         /// Part of the subject CN or a DNS name (case-insensitive).
@@ -40,9 +41,13 @@ pub enum CertificatesCommand {
         id: String,
         #[arg(long, value_enum, default_value_t = ExportFormat::Pem)]
         format: ExportFormat,
-        /// Where to write it (a .zip for PEM, a .p12 for PKCS12).
+        /// Where to write it (a .zip for PEM, a .p12 for PKCS12); an existing file is
+        /// kept unless --force.
         #[arg(long)]
         out: PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
         /// A file whose first line is the passphrase that protects the key; without it, you are prompted.
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
@@ -85,7 +90,16 @@ fn expression(
     }
     let mut operands = Vec::new();
     if let Some(fingerprint) = fingerprint {
-        operands.push(json!({"field": "fingerprint", "operator": "EQ", "value": fingerprint}));
+        let field = match fingerprint.chars().filter(char::is_ascii_hexdigit).count() {
+            40 => "fingerprint",
+            64 => "fingerprintSha256",
+            digits => {
+                return Err(ClientError::Input(format!(
+                "--fingerprint takes a SHA-1 (40 hex digits) or a SHA-256 (64); `{fingerprint}` has {digits}"
+            )))
+            }
+        };
+        operands.push(json!({"field": field, "operator": "EQ", "value": fingerprint}));
     }
     if let Some(name) = name {
         operands.push(json!({"operator": "OR", "operands": [
@@ -157,8 +171,15 @@ pub async fn certificates(
             id,
             format,
             out,
+            force,
             passphrase_file,
         } => {
+            if out.exists() && !force {
+                return Err(ClientError::Input(format!(
+                    "{} exists: choose another --out, or --force to replace it",
+                    out.display()
+                )));
+            }
             let path = format!("/outagedetection/v1/certificates/{id}");
             let certificate = client.get(&path).await?;
             let Some(dek) = certificate["dekHash"].as_str() else {
@@ -179,7 +200,7 @@ pub async fn certificates(
             let export = client
                 .post_json_for_bytes(&format!("{path}/keystore"), &request)
                 .await?;
-            write_private(&out, &export)?;
+            write_private(&out, &export, force)?;
             let written = json!({"id": id, "format": format_name, "file": out.display().to_string(), "bytes": export.len()});
             match output {
                 Output::Json => print_json(&written),
@@ -190,11 +211,16 @@ pub async fn certificates(
     Ok(Outcome::Success)
 }
 
-/// Writes `bytes` to `path`, readable and writable by its owner only.
-fn write_private(path: &PathBuf, bytes: &[u8]) -> Result<(), ClientError> {
+/// Writes `bytes` to `path`, readable and writable by its owner only: a new file (never
+/// through a link put in its place), or, with `replace`, over the existing one.
+fn write_private(path: &PathBuf, bytes: &[u8], replace: bool) -> Result<(), ClientError> {
     let cannot = |e: std::io::Error| ClientError::Input(format!("cannot write {}: {e}", path.display()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    if replace {
+        options.write(true).create(true).truncate(true);
+    } else {
+        options.write(true).create_new(true);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};

@@ -1,12 +1,12 @@
 //! Reading jobs of either API, and waiting for them to finish.
 
-use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use super::api::{ApiClient, ClientError};
 use super::output::{print_json, Output};
+use super::progress::{Progress, Unit};
 use super::{certificates, keystores, Outcome};
 
 #[derive(clap::Subcommand, Debug)]
@@ -29,6 +29,22 @@ impl JobKind {
         }
     }
 
+    /// How far a running job has come: done, of how many (when known yet).
+    fn progress(self, job: &Value) -> (u64, Option<u64>, Unit) {
+        match self {
+            JobKind::Certificates => (
+                job["processed_certificates"].as_u64().unwrap_or(0),
+                job["total_certificates"].as_u64().filter(|&t| t > 0),
+                Unit::Certificates,
+            ),
+            JobKind::Keystores => (
+                job["processedItems"].as_u64().unwrap_or(0),
+                job["results"].as_array().map(|r| r.len() as u64),
+                Unit::Items,
+            ),
+        }
+    }
+
     fn running(self, job: &Value) -> bool {
         let status = job["status"].as_str().unwrap_or_default();
         match self {
@@ -43,10 +59,17 @@ pub async fn run(client: &ApiClient, output: Output, command: JobsCommand) -> Re
     // Job ids of both APIs are UUIDs: ask the certificate API first, then the keystore API.
     let (kind, job) = match client.get(&JobKind::Certificates.path(&id)).await {
         Ok(job) => (JobKind::Certificates, job),
-        Err(ClientError::Refused { status: 404, .. }) => (
-            JobKind::Keystores,
-            client.get(&JobKind::Keystores.path(&id)).await?,
-        ),
+        Err(ClientError::Refused { status: 404, .. }) => {
+            match client.get(&JobKind::Keystores.path(&id)).await {
+                Ok(job) => (JobKind::Keystores, job),
+                Err(ClientError::Refused { status: 404, .. }) => {
+                    return Err(ClientError::Input(format!(
+                    "no import job {id} for this API key: neither a certificate import nor a keystore import"
+                )))
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Err(e) => return Err(e),
     };
     if output == Output::Json {
@@ -58,7 +81,7 @@ pub async fn run(client: &ApiClient, output: Output, command: JobsCommand) -> Re
     })
 }
 
-/// Polls a job until it leaves PENDING/PROCESSING, showing the wait on a terminal.
+/// Polls a job until it leaves PENDING/PROCESSING, showing how far it has come.
 pub async fn wait(
     client: &ApiClient,
     kind: JobKind,
@@ -67,37 +90,25 @@ pub async fn wait(
 ) -> Result<Value, ClientError> {
     let path = kind.path(id);
     let started = Instant::now();
-    let show = std::io::stderr().is_terminal();
+    let mut progress = Progress::new();
     let mut delay = Duration::from_millis(100);
     loop {
         let job = client.get(&path).await?;
         if !kind.running(&job) {
-            if show {
-                eprint!("\r\x1b[2K");
-            }
+            progress.finish();
             return Ok(job);
         }
         if started.elapsed() >= timeout {
-            if show {
-                eprintln!();
-            }
+            progress.finish();
             return Err(ClientError::Timeout {
                 id: id.to_string(),
                 status: job["status"].as_str().unwrap_or_default().to_string(),
                 waited: timeout,
             });
         }
-        if show {
-            let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-            let frame = frames[(started.elapsed().as_millis() / 100) as usize % frames.len()];
-            eprint!(
-                "\r{frame} job {id}: {} ({:.1}s)",
-                job["status"].as_str().unwrap_or_default(),
-                started.elapsed().as_secs_f32()
-            );
-            let _ = std::io::stderr().flush();
-        }
+        let (done, total, unit) = kind.progress(&job);
+        progress.show(&format!("job {id}"), done, total, unit);
         tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
+        delay = (delay * 2).min(Duration::from_secs(1));
     }
 }

@@ -2,17 +2,21 @@
 //! password is sealed here to the edge instance's DEK, so it never leaves in the clear.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::crypto::seal_to;
 use serde_json::{json, Value};
+use sha1::Digest;
 use zeroize::Zeroizing;
 
 use super::api::{field, ApiClient, ClientError, UploadBody};
 use super::jobs::{self, JobKind};
 use super::output::{print_json, table, text, Output};
+use super::progress::while_uploading;
 use super::{Outcome, UploadMode};
 
 /// The most items API B takes in one request.
@@ -20,9 +24,10 @@ const BATCH: usize = 100;
 
 #[derive(clap::Args, Debug)]
 pub struct ImportKeystoresArgs {
-    /// The edge instance whose encryption key seals the password.
+    /// The edge instance whose encryption key seals the password; default: the one
+    /// `certport serve` made (credentials.json).
     #[arg(long)]
-    pub edge_instance: String,
+    pub edge_instance: Option<String>,
     /// A file whose first line is the keystores' password; without it, you are prompted.
     #[arg(long)]
     pub password_file: Option<PathBuf>,
@@ -49,8 +54,12 @@ pub async fn import(
     client: &ApiClient,
     output: Output,
     args: ImportKeystoresArgs,
+    local_edge: Option<String>,
 ) -> Result<Outcome, ClientError> {
-    let public_key = edge_public_key(client, &args.edge_instance).await?;
+    let edge_instance = args.edge_instance.clone().or(local_edge).ok_or_else(|| {
+        ClientError::Input("no edge instance: give --edge-instance (GET /v1/edgeinstances lists them)".into())
+    })?;
+    let public_key = edge_public_key(client, &edge_instance).await?;
     let password = read_secret(args.password_file.as_ref(), "Keystore password: ")?;
     // One sealed password serves every item, as the API allows.
     let sealed = B64.encode(seal_to(&public_key.1, password.as_bytes()));
@@ -64,14 +73,14 @@ pub async fn import(
             items.push(json!({"pkcs12Keystore": B64.encode(keystore), "dekEncryptedPassword": sealed}));
         }
         let path = "/outagedetection/v1/certificates/imports";
-        let body = json!({"edgeInstanceId": args.edge_instance, "encryptionKeyId": public_key.0, "importInformation": items});
+        let body = json!({"edgeInstanceId": edge_instance, "encryptionKeyId": public_key.0, "importInformation": items});
         let batch = body.to_string().into_bytes();
         let created = if args.upload.use_url(batch.len() as u64) {
-            let request = json!({"edgeInstanceId": args.edge_instance, "encryptionKeyId": public_key.0, "size": batch.len()});
+            let request = json!({"edgeInstanceId": edge_instance, "encryptionKeyId": public_key.0, "size": batch.len()});
             let created = client.post_json(&format!("{path}/upload-url"), &request).await?;
-            client
-                .upload_to(&created["upload"], UploadBody::Bytes(batch))
-                .await?;
+            let (sent, size) = (Arc::new(AtomicU64::new(0)), batch.len() as u64);
+            let upload = client.upload_to(&created["upload"], UploadBody::Bytes(batch), sent.clone());
+            while_uploading(sent, size, upload).await?;
             created
         } else {
             client.post_json(path, &body).await?
@@ -130,14 +139,47 @@ pub(super) async fn dek_public_key(client: &ApiClient, key_id: &str) -> Result<[
     Ok(public)
 }
 
-/// The first line of `file`, or what the user types at `prompt` (not echoed).
+#[derive(clap::Args, Debug)]
+pub struct SealArgs {
+    /// The encryption key (DEK) to seal to; default: the one `certport serve` made (credentials.json).
+    #[arg(long)]
+    pub encryption_key: Option<String>,
+    /// A file whose first line is the secret (`-`: standard input); without it, you are prompted.
+    #[arg(long)]
+    pub secret_file: Option<PathBuf>,
+}
+
+/// Seals a secret (a keystore password, an export passphrase) to a DEK as the APIs take
+/// it: base64 of a libsodium sealed box, printed for your own API calls.
+pub async fn seal(
+    client: &ApiClient,
+    args: SealArgs,
+    local_key: Option<String>,
+) -> Result<Outcome, ClientError> {
+    let key_id = args.encryption_key.or(local_key).ok_or_else(|| {
+        ClientError::Input(
+            "no encryption key: give --encryption-key (GET /v1/edgeinstances lists them)".into(),
+        )
+    })?;
+    let public_key = dek_public_key(client, &key_id).await?;
+    let secret = read_secret(args.secret_file.as_ref(), "Secret to seal: ")?;
+    println!("{}", B64.encode(seal_to(&public_key, secret.as_bytes())));
+    Ok(Outcome::Success)
+}
+
+/// The first line of `file` (`-`: standard input), or what the user types at `prompt`
+/// (not echoed).
 pub(super) fn read_secret(file: Option<&PathBuf>, prompt: &str) -> Result<Zeroizing<String>, ClientError> {
     let password =
         match file {
             Some(path) => {
                 let content = Zeroizing::new(
-                    std::fs::read_to_string(path)
-                        .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))?,
+                    if path.as_os_str() == "-" {
+                        std::io::read_to_string(std::io::stdin())
+                    } else {
+                        std::fs::read_to_string(path)
+                    }
+                    .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", path.display())))?,
                 );
                 Zeroizing::new(content.lines().next().unwrap_or_default().to_string())
             }
@@ -197,7 +239,29 @@ pub async fn trusted_ca(
         TrustedCaCommand::Add { file } => {
             let pem = std::fs::read_to_string(&file)
                 .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", file.display())))?;
-            let ca = client.post_json(path, &json!({"certificate": pem})).await?;
+            let ca = match client.post_json(path, &json!({"certificate": pem})).await {
+                Ok(added) => added,
+                // Trusted already is where the user wanted to be.
+                Err(ClientError::Refused { status: 409, .. }) => {
+                    let fingerprint = certport_core::parsing::pem::certificate_blocks(pem.as_bytes())
+                        .into_iter()
+                        .next()
+                        .and_then(Result::ok)
+                        .map(|der| hex::encode_upper(sha1::Sha1::digest(der)))
+                        .unwrap_or_default();
+                    let listed = client.get(path).await?;
+                    let existing = listed["trustedCaCertificates"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|ca| ca["fingerprint"].as_str() == Some(fingerprint.as_str()))
+                        .cloned()
+                        .unwrap_or_else(|| json!({"fingerprint": fingerprint}));
+                    eprintln!("{}: already trusted", file.display());
+                    existing
+                }
+                Err(e) => return Err(e),
+            };
             match output {
                 Output::Json => print_json(&ca),
                 Output::Table => println!(

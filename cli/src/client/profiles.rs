@@ -25,9 +25,13 @@ pub enum ProfilesCommand {
         /// A sample file; its extension (.pem or .xml) sets the format imports must use.
         #[arg(long)]
         sample: PathBuf,
-        /// TARGET=SOURCE, e.g. device_identifier=subject.common_name (repeat for more fields).
-        #[arg(long = "map", value_name = "TARGET=SOURCE", required = true)]
-        mappings: Vec<String>,
+        /// TARGET=SOURCE, e.g. device_identifier=subject.common_name (repeat for more
+        /// fields). Sources: subject.common_name, subject.organization_name,
+        /// subject.organization_unit, subject.country, subject.state, subject.locality,
+        /// subject.email, subject.serial_number, san.dns_name, san.ip_address, san.email,
+        /// san.uri, serial_number, issuer.common_name, fingerprint_sha256.
+        #[arg(long = "map", value_name = "TARGET=SOURCE", required = true, value_parser = target_equals_source)]
+        mappings: Vec<(String, String)>,
     },
 }
 
@@ -42,7 +46,14 @@ pub async fn run(
             enrollment_method,
         } => {
             let body = json!({"name": name, "enrollment_method": enrollment_method});
-            client.post_json("/iot/api/v1/enrollment-profile", &body).await?
+            let created = client.post_json("/iot/api/v1/enrollment-profile", &body).await?;
+            if output == Output::Table {
+                // The id alone on standard output: `P=$(certport profiles create --name x)`.
+                eprintln!("created enrollment profile {name}");
+                println!("{}", text(&created["id"]));
+                return Ok(Outcome::Success);
+            }
+            created
         }
         ProfilesCommand::Get { id } => {
             client
@@ -50,7 +61,10 @@ pub async fn run(
                 .await?
         }
         ProfilesCommand::Map { id, sample, mappings } => {
-            let mapping = parse_mappings(&mappings)?;
+            let mapping: Map<String, Value> = mappings
+                .into_iter()
+                .map(|(target, source)| (target, Value::from(source)))
+                .collect();
             let data = std::fs::read(&sample)
                 .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", sample.display())))?;
             let name = sample
@@ -76,16 +90,15 @@ pub async fn run(
     Ok(Outcome::Success)
 }
 
-fn parse_mappings(mappings: &[String]) -> Result<Map<String, Value>, ClientError> {
-    let mut map = Map::new();
-    for mapping in mappings {
-        let (target, source) = mapping
-            .split_once('=')
-            .filter(|(t, s)| !t.trim().is_empty() && !s.trim().is_empty())
-            .ok_or_else(|| ClientError::Input(format!("--map {mapping}: expected TARGET=SOURCE")))?;
-        map.insert(target.trim().to_string(), Value::from(source.trim()));
-    }
-    Ok(map)
+/// `--map TARGET=SOURCE`, checked as clap parses it (a mistake is a usage error).
+fn target_equals_source(mapping: &str) -> Result<(String, String), String> {
+    mapping
+        .split_once('=')
+        .map(|(target, source)| (target.trim().to_string(), source.trim().to_string()))
+        .filter(|(target, source)| !target.is_empty() && !source.is_empty())
+        .ok_or_else(|| {
+            format!("`{mapping}` is not TARGET=SOURCE, e.g. device_identifier=subject.common_name")
+        })
 }
 
 /// A profile, or a mapping preview (which holds the profile and the mapped values).
@@ -119,16 +132,12 @@ mod tests {
 
     #[test]
     fn mappings_are_target_equals_source() {
-        let map = parse_mappings(&[
-            "device_identifier=subject.common_name".into(),
-            " site = subject.locality".into(),
-        ])
-        .unwrap();
         assert_eq!(
-            Value::Object(map),
-            json!({"device_identifier": "subject.common_name", "site": "subject.locality"})
+            target_equals_source(" site = subject.locality"),
+            Ok(("site".into(), "subject.locality".into()))
         );
-        assert!(parse_mappings(&["device_identifier".into()]).is_err());
-        assert!(parse_mappings(&["=x".into()]).is_err());
+        for wrong in ["device_identifier", "=x", "a:b"] {
+            assert!(target_equals_source(wrong).is_err(), "{wrong}");
+        }
     }
 }

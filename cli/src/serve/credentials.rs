@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Credentials {
     pub tenant_id: String,
     pub api_key: String,
@@ -22,6 +22,18 @@ pub struct Credentials {
     pub url: Option<String>,
     #[serde(default)]
     pub tls_url: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    /// Everything but the API key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("tenant_id", &self.tenant_id)
+            .field("edge_instance_id", &self.edge_instance_id)
+            .field("url", &self.url)
+            .field("tls_url", &self.tls_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Credentials {
@@ -84,16 +96,26 @@ pub async fn ensure(
 
 /// Writes a file only its owner can read, replacing it atomically.
 pub(super) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_file(path, contents, 0o600)
+}
+
+/// Replaces `path` atomically with `contents`, durable once this returns: written to a
+/// fresh file (never through a link left in its place), synced, renamed, and the
+/// directory synced.
+pub(super) fn write_file(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
     use std::io::Write;
     let partial = path.with_extension("partial");
-    // A leftover from an interrupted write would keep its own mode.
     let _ = std::fs::remove_file(&partial);
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
     let mut file = options.open(&partial)?;
     file.write_all(contents)?;
     file.sync_all()?;
-    std::fs::rename(partial, path)
+    std::fs::rename(partial, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }

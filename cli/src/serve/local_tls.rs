@@ -2,8 +2,9 @@
 //! first start (`<data-dir>/tls/ca.pem`, the file clients trust) and issues the server's
 //! certificate for the loopback names; or the server uses a certificate and key given.
 //!
-//! The CA may name only loopback hosts (name constraints): anyone who trusts `ca.pem`
-//! trusts nothing else, even if its key, kept in the data directory, leaks.
+//! The CA may vouch only for TLS servers (its extended key usage) on loopback hosts (name
+//! constraints), so whoever trusts `ca.pem` trusts little else, even if its key, kept in
+//! the data directory, leaks.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -67,21 +68,27 @@ impl LocalTlsFiles {
         let dir = self.ca.parent().unwrap_or(Path::new("."));
         let fail = |e: &dyn std::fmt::Display| TlsError::Issue(dir.to_path_buf(), e.to_string());
         std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-        if !self.ca.exists() || !self.ca_key.exists() {
+        if !current(&self.ca) || !self.ca_key.exists() {
             let key = KeyPair::generate().map_err(|e| fail(&e))?;
             let ca = ca_params(&key).self_signed(&key).map_err(|e| fail(&e))?;
             write_private(&self.ca_key, key.serialize_pem().as_bytes()).map_err(|e| fail(&e))?;
             write_public(&self.ca, ca.pem().as_bytes()).map_err(|e| fail(&e))?;
             // A new CA: the server certificate of an earlier one is no longer trusted.
             let _ = std::fs::remove_file(&self.server);
+            say!(
+                "made a local CA: trust {} (again, if you trusted an earlier one)",
+                self.ca.display()
+            );
         }
-        if !self.server_is_current() {
+        if !current(&self.server) || !self.server_key.exists() {
             let ca_pem = std::fs::read_to_string(&self.ca).map_err(|e| fail(&e))?;
             let ca_key = std::fs::read_to_string(&self.ca_key).map_err(|e| fail(&e))?;
             let ca_key = KeyPair::from_pem(&ca_key).map_err(|e| fail(&e))?;
             let issuer = Issuer::new(ca_params(&ca_key), ca_key);
             let key = KeyPair::generate().map_err(|e| fail(&e))?;
-            let server = server_params()
+            let ca_end =
+                end_of(ca_pem.as_bytes()).ok_or_else(|| fail(&"the local CA certificate is unreadable"))?;
+            let server = server_params(ca_end)
                 .map_err(|e| fail(&e))?
                 .signed_by(&key, &issuer)
                 .map_err(|e| fail(&e))?;
@@ -92,18 +99,22 @@ impl LocalTlsFiles {
         }
         Ok((&self.server, &self.server_key))
     }
+}
 
-    fn server_is_current(&self) -> bool {
-        let Ok(pem) = std::fs::read(&self.server) else {
-            return false;
-        };
-        let Some(Ok(der)) = CertificateDer::pem_slice_iter(&pem).next() else {
-            return false;
-        };
-        certport_core::parsing::certificate_details(&der)
-            .is_ok_and(|d| d.validity_end > Utc::now() + Duration::days(RENEW_BEFORE_DAYS))
-            && self.server_key.exists()
-    }
+/// When the (first) certificate of a PEM file ends.
+fn end_of(pem: &[u8]) -> Option<chrono::DateTime<Utc>> {
+    let der = CertificateDer::pem_slice_iter(pem).next()?.ok()?;
+    certport_core::parsing::certificate_details(&der)
+        .ok()
+        .map(|d| d.validity_end)
+}
+
+/// Whether the certificate at `path` is there and not about to end.
+fn current(path: &Path) -> bool {
+    std::fs::read(path)
+        .ok()
+        .and_then(|pem| end_of(&pem))
+        .is_some_and(|end| end > Utc::now() + Duration::days(RENEW_BEFORE_DAYS))
 }
 
 /// A rustls server configuration from a PEM certificate chain and a PEM private key.
@@ -150,6 +161,7 @@ fn ca_params(key: &KeyPair) -> CertificateParams {
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.name_constraints = Some(NameConstraints {
         permitted_subtrees: vec![
             GeneralSubtree::DnsName("localhost".into()),
@@ -170,7 +182,8 @@ fn ca_params(key: &KeyPair) -> CertificateParams {
     params
 }
 
-fn server_params() -> Result<CertificateParams, rcgen::Error> {
+/// The server's certificate: never past its CA's end.
+fn server_params(ca_end: chrono::DateTime<Utc>) -> Result<CertificateParams, rcgen::Error> {
     let mut params = CertificateParams::new(LOOPBACK_NAMES.map(str::to_string).to_vec())?;
     params
         .distinguished_name
@@ -179,11 +192,8 @@ fn server_params() -> Result<CertificateParams, rcgen::Error> {
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
     let now = Utc::now();
-    set_validity(
-        &mut params,
-        now - Duration::days(1),
-        now + Duration::days(SERVER_DAYS),
-    );
+    let end = (now + Duration::days(SERVER_DAYS)).min(ca_end - Duration::days(1));
+    set_validity(&mut params, now - Duration::days(1), end);
     params.serial_number = Some(random_serial());
     Ok(params)
 }
@@ -203,7 +213,5 @@ fn random_serial() -> SerialNumber {
 
 /// Certificates anyone may read (the CA's is what clients are given to trust).
 fn write_public(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, contents)?;
-    std::fs::rename(partial, path)
+    super::credentials::write_file(path, contents, 0o644)
 }

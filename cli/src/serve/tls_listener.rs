@@ -1,17 +1,19 @@
 //! An axum listener that hands over connections once their TLS handshake is done.
 //! Handshakes run in tasks of their own, so a client that stalls one holds nothing but
-//! itself, and gives up after `HANDSHAKE_TIMEOUT`.
+//! itself, and gives up after `HANDSHAKE_TIMEOUT`; at most `HANDSHAKES` are under way at
+//! once, so a flood of half-open connections cannot take every file descriptor.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const HANDSHAKES: usize = 256;
 
 pub struct TlsListener {
     ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
@@ -23,8 +25,12 @@ impl TlsListener {
         let local = tcp.local_addr()?;
         let acceptor = TlsAcceptor::from(config);
         let (sender, ready) = mpsc::channel(64);
+        let handshakes = Arc::new(Semaphore::new(HANDSHAKES));
         tokio::spawn(async move {
-            loop {
+            while !sender.is_closed() {
+                let Ok(permit) = handshakes.clone().acquire_owned().await else {
+                    return;
+                };
                 let (stream, peer) = match tcp.accept().await {
                     Ok(accepted) => accepted,
                     Err(e) => {
@@ -36,9 +42,11 @@ impl TlsListener {
                 };
                 let (acceptor, sender) = (acceptor.clone(), sender.clone());
                 tokio::spawn(async move {
+                    // Held until the connection is handed over (or given up).
+                    let _permit = permit;
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
-                            let _ = sender.send((tls, peer)).await;
+                            let _ = tokio::time::timeout(HANDSHAKE_TIMEOUT, sender.send((tls, peer))).await;
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),

@@ -21,16 +21,7 @@ impl LocalKeyService {
     /// Loads the key file, creating it (mode 0600) with a fresh key if absent.
     pub fn open_or_create(path: &Path) -> std::io::Result<Self> {
         if path.exists() {
-            let bytes = Zeroizing::new(std::fs::read(path)?);
-            let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{} must hold exactly 32 bytes", path.display()),
-                )
-            })?;
-            return Ok(LocalKeyService {
-                key: Zeroizing::new(key),
-            });
+            return LocalKeyService::open(path);
         }
         let mut key = Zeroizing::new([0u8; 32]);
         rand::rng().fill_bytes(key.as_mut());
@@ -40,6 +31,21 @@ impl LocalKeyService {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         options.open(path)?.write_all(key.as_ref())?;
         Ok(LocalKeyService { key })
+    }
+
+    /// Loads an existing key file: what wraps the data already stored (a new key would
+    /// leave it unreadable).
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        let bytes = Zeroizing::new(std::fs::read(path)?);
+        let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} must hold exactly 32 bytes", path.display()),
+            )
+        })?;
+        Ok(LocalKeyService {
+            key: Zeroizing::new(key),
+        })
     }
 
     fn cipher(&self) -> Aes256Gcm {

@@ -68,6 +68,31 @@ const CURVES: [(&str, &str, u32); 3] = [
     ("1.3.132.0.35", "P521", 521),
 ];
 
+/// Where a certificate sits in a chain: what a client importing device certificates
+/// needs to leave out the CA certificates that came along (a chain bundle, a directory
+/// holding the CA with the certificates it issued).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainRole {
+    /// The subject and issuer names, DER-encoded.
+    pub subject: Vec<u8>,
+    pub issuer: Vec<u8>,
+    /// Its basic constraints say `cA`.
+    pub certificate_authority: bool,
+}
+
+pub fn chain_role(der: &[u8]) -> Result<ChainRole, CertificateError> {
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(der).map_err(|e| CertificateError::Malformed(e.to_string()))?;
+    let constraints = cert
+        .basic_constraints()
+        .map_err(|e| CertificateError::Malformed(e.to_string()))?;
+    Ok(ChainRole {
+        subject: cert.subject().as_raw().to_vec(),
+        issuer: cert.issuer().as_raw().to_vec(),
+        certificate_authority: constraints.is_some_and(|c| c.value.ca),
+    })
+}
+
 pub fn certificate_details(der: &[u8]) -> Result<CertificateDetails, CertificateError> {
     let (rest, cert) =
         x509_parser::parse_x509_certificate(der).map_err(|e| CertificateError::Malformed(e.to_string()))?;

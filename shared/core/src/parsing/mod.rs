@@ -10,7 +10,7 @@ pub mod xml;
 pub use certificate::{
     certificate_record, parse_certificate, parse_certificate_fields, CertificateError, ParsedCertificate,
 };
-pub use certificate_details::{certificate_details, CertificateDetails};
+pub use certificate_details::{certificate_details, chain_role, CertificateDetails, ChainRole};
 pub use search_facts::SearchFacts;
 pub use upload_zip::{UploadArchive, UploadFile, ZipError, ZipLimits};
 pub mod keystore;

@@ -28,7 +28,7 @@ impl Default for ZipLimits {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ZipError {
-    #[error("the file is not a readable zip archive ({0})")]
+    #[error("the file is not a zip archive ({0}): put the .pem files, or the one .xml file, in a .zip and upload that")]
     NotAZip(String),
     #[error("the zip holds no .pem or .xml file")]
     NoCertificateFiles,
