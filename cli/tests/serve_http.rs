@@ -226,18 +226,7 @@ async fn first_start_prints_the_api_key_and_a_restart_keeps_the_tenant_and_its_p
 async fn a_second_server_on_the_same_data_directory_is_refused_naming_the_first() {
     let dir = tempfile::tempdir().unwrap();
     let (server, _) = start_server(dir.path());
-    let second = std::process::Command::new(env!("CARGO_BIN_EXE_certport"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--tls-addr",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let second = support::serve_command(dir.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(1), "{stderr}");
     assert!(

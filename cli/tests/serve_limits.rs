@@ -53,16 +53,7 @@ fn limits_set_in_the_environment_are_enforced() {
 #[test]
 fn a_nonsense_limit_stops_the_server_with_its_name() {
     let data_dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_certport"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--tls-addr",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(data_dir.path())
+    let output = support::serve_command(data_dir.path())
         .env("CERTPORT_ZIP_MAX_ENTRIES", "lots")
         .output()
         .unwrap();

@@ -32,24 +32,39 @@ pub fn start_server(data_dir: &Path) -> (Server, Vec<String>) {
 
 /// The server with extra `serve` options and environment variables.
 pub fn start_server_with(data_dir: &Path, options: &[&str], env: &[(&str, &str)]) -> (Server, Vec<String>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_certport"));
-    command.stderr(Stdio::null()).envs(env.iter().copied());
-    spawn_server(data_dir, &mut command, options)
+    let mut command = serve_command(data_dir);
+    command
+        .args(options)
+        .stderr(Stdio::null())
+        .envs(env.iter().copied());
+    spawn_server(data_dir, command)
 }
 
 /// The server with every log level on, its log (stderr) written to `log`.
 pub fn start_server_logging_to(data_dir: &Path, log: std::fs::File) -> (Server, Vec<String>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_certport"));
+    let mut command = serve_command(data_dir);
     command.env("RUST_LOG", "trace").stderr(log);
-    spawn_server(data_dir, &mut command, &[])
+    spawn_server(data_dir, command)
 }
 
-fn spawn_server(data_dir: &Path, command: &mut Command, options: &[&str]) -> (Server, Vec<String>) {
+/// `certport serve` on `data_dir`, both listeners on free loopback ports.
+pub fn serve_command(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_certport"));
+    command
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--tls-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(data_dir);
+    command
+}
+
+fn spawn_server(data_dir: &Path, mut command: Command) -> (Server, Vec<String>) {
     let mut child = command
-        .arg("serve")
-        .args(options)
-        .args(["--addr", "127.0.0.1:0", "--tls-addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
         .stdout(Stdio::piped())
         .spawn()
         .expect("start certport serve");

@@ -312,6 +312,23 @@ const CHECKS: &[Check] = &[
     ),
     (
         "inventory-reads",
+        "certificate-request-get.json",
+        "answers the imported certificate's request, issued",
+        |v| {
+            let (status, body) = http_response(v)?;
+            expect(
+                status == 200
+                    && body["status"] == "ISSUED"
+                    && body["certificateIds"]
+                        .as_array()
+                        .is_some_and(|ids| ids.len() == 1),
+                "200, ISSUED, naming the certificate",
+                v,
+            )
+        },
+    ),
+    (
+        "inventory-reads",
         "certificate-contents.json",
         "answers the chain as PEM, root first",
         |v| {
