@@ -315,3 +315,21 @@ fn rsa_pkcs8_der() -> Vec<u8> {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     B64.decode(body).unwrap()
 }
+
+#[tokio::test]
+async fn hostile_items_fail_alone_with_their_reasons_and_the_batch_goes_on() {
+    let f = Fixture::start().await;
+    let dek: [u8; 32] = B64.decode(&f.public_key).unwrap().try_into().unwrap();
+    let cases = certport_tests::hostile_keystores::hostile_items(&dek);
+    let mut items: Vec<Value> = cases.iter().map(|c| c.item.clone()).collect();
+    items.push(f.p256_item());
+    let job = f.import(items).await;
+    assert_eq!(job["status"], "COMPLETED", "{job}");
+    let results = job["results"].as_array().unwrap();
+    let wrong = certport_tests::hostile_keystores::mismatches(&cases, results);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(results.last().unwrap()["status"], "IMPORTED", "{job}");
+    // The server is still there for the next batch.
+    let (status, _) = f.call(GET, "/v1/edgeinstances", None).await;
+    assert_eq!(status, 200);
+}

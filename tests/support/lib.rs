@@ -6,6 +6,7 @@
 pub mod embedded;
 pub mod fixtures;
 pub mod flaky_aws;
+pub mod hostile_keystores;
 pub mod moto;
 pub mod python;
 

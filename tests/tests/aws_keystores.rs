@@ -253,3 +253,31 @@ async fn neither_the_key_nor_the_password_is_in_the_clear_in_s3_or_dynamodb() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_items_fail_alone_with_their_reasons_through_the_processor() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    let created = create_tenant_with_key(deps.tenants.as_ref(), "hostile")
+        .await
+        .unwrap();
+    let (tenant_id, api_key) = (created.tenant.id.clone(), created.api_key.expose().to_string());
+    let (edge, dek) = create_edge_instance(deps.tenants.as_ref(), deps.keys.dek.as_ref(), &tenant_id, "edge")
+        .await
+        .unwrap();
+    let public: [u8; 32] = B64.decode(&dek.public_key).unwrap().try_into().unwrap();
+    let cases = certport_tests::hostile_keystores::hostile_items(&public);
+    let items: Vec<Value> = cases.iter().map(|c| c.item.clone()).collect();
+    let batch = json!({"edgeInstanceId": edge.id, "encryptionKeyId": dek.id, "importInformation": items});
+    let imports = "/outagedetection/v1/certificates/imports";
+    let (status, job) = call(&deps, &api_key, "POST", imports, Some(batch)).await;
+    assert_eq!(status, 201, "{job}");
+    let job_id = job["id"].as_str().unwrap();
+    let outcome = process_keystore_import(&deps, &keystore_import_key(&tenant_id, job_id))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, ProcessOutcome::Completed { .. }), "{outcome:?}");
+    let (_, done) = call(&deps, &api_key, "GET", &format!("{imports}/{job_id}"), None).await;
+    let wrong = certport_tests::hostile_keystores::mismatches(&cases, done["results"].as_array().unwrap());
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

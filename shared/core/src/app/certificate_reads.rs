@@ -179,10 +179,13 @@ pub(super) async fn full_chain(
         .iter()
         .filter_map(|ca| B64.decode(&ca.certificate).ok())
         .collect();
-    let anchor = ders
-        .last()
-        .and_then(|last| trust_anchor(last, &trusted))
-        .map(<[u8]>::to_vec);
+    let Some(last) = ders.last().cloned() else {
+        return Ok(ders);
+    };
+    // Signature checks are big-integer arithmetic: on the blocking pool, never the executor's.
+    let anchor = tokio::task::spawn_blocking(move || trust_anchor(&last, &trusted).map(<[u8]>::to_vec))
+        .await
+        .map_err(|e| crate::ports::InfraError::permanent("check the chain", e))?;
     ders.extend(anchor);
     Ok(ders)
 }

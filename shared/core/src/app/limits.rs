@@ -147,8 +147,18 @@ pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
         |l, v| l.pkcs12.max_iterations = v,
     ),
     (
+        "CERTPORT_PKCS12_MAX_KDF_WORK",
+        "KDF iterations of all a keystore item's derivations together",
+        |l, v| l.pkcs12.max_kdf_work = v,
+    ),
+    (
+        "CERTPORT_PKCS12_MAX_SCRYPT_MEMORY",
+        "memory one scrypt derivation may need, bytes",
+        |l, v| l.pkcs12.max_scrypt_memory = v,
+    ),
+    (
         "CERTPORT_PKCS12_MAX_ENTRIES",
-        "safes, keys and certificates in one keystore",
+        "safes and bags in one keystore",
         |l, v| l.pkcs12.max_entries = v as usize,
     ),
     (

@@ -1,6 +1,7 @@
 //! DSA (FIPS 186), which the key library does not do: the public key a private key
 //! implies, and signature verification, on big integers. Old PKI (NIST PKITS, older
-//! government and banking CAs) still has DSA keys and chains.
+//! government and banking CAs) still has DSA keys and chains. Only FIPS 186's sizes are
+//! taken, so the arithmetic is bounded: a crafted 64-Kbit modulus would cost minutes.
 
 use der::asn1::UintRef;
 use der::{Decode, Encode};
@@ -40,16 +41,21 @@ impl DsaParams {
             q: int(parms.q),
             g: int(parms.g),
         };
-        // Degenerate parameters would make every check meaningless.
-        (params.q.bits() >= 160 && params.p.bits() > params.q.bits() && params.g > BigUint::from(1u8))
+        // FIPS 186-4's (L, N) pairs; and a generator that is not degenerate.
+        let sizes = (params.p.bits(), params.q.bits());
+        (FIPS_186_SIZES.contains(&sizes) && params.g > BigUint::from(1u8) && params.g < params.p)
             .then_some(params)
     }
 
     /// The public key y = g^x mod p of private key `x` (the DER INTEGER of a PKCS#8 DSA
     /// key), encoded as a certificate's subjectPublicKey carries it: a DER INTEGER.
     pub fn public_key_of(&self, x_der: &[u8]) -> Option<Vec<u8>> {
-        let x = UintRef::from_der(x_der).ok()?;
-        let y = self.g.modpow(&BigUint::from_bytes_be(x.as_bytes()), &self.p);
+        let x = BigUint::from_bytes_be(UintRef::from_der(x_der).ok()?.as_bytes());
+        // A private key is 0 < x < q.
+        if x == BigUint::from(0u8) || x >= self.q {
+            return None;
+        }
+        let y = self.g.modpow(&x, &self.p);
         UintRef::new(&y.to_bytes_be()).ok()?.to_der().ok()
     }
 
@@ -86,10 +92,16 @@ impl DsaParams {
         let u1 = (&z * &w) % &self.q;
         let u2 = (&r * &w) % &self.q;
         let y = BigUint::from_bytes_be(y.as_bytes());
+        if y <= BigUint::from(1u8) || y >= self.p {
+            return false;
+        }
         let v = ((self.g.modpow(&u1, &self.p) * y.modpow(&u2, &self.p)) % &self.p) % &self.q;
         v == r
     }
 }
+
+/// (bits of p, bits of q): FIPS 186-4, section 4.2.
+const FIPS_186_SIZES: [(u64, u64); 4] = [(1024, 160), (2048, 224), (2048, 256), (3072, 256)];
 
 pub const SHA1_WITH_DSA: &str = "1.2.840.10040.4.3";
 pub const SHA224_WITH_DSA: &str = "2.16.840.1.101.3.4.3.1";

@@ -3,7 +3,8 @@
 
 mod chain;
 mod dsa;
-mod null_password;
+mod kdf;
+mod pfx;
 mod pkcs12;
 mod pkcs8_pem;
 mod private_key;
@@ -25,6 +26,10 @@ pub enum KeystoreError {
     UnsupportedKeyAlgorithm { oid: String },
     #[error("the keystore asks for {found} key-derivation iterations; at most {max} are accepted")]
     TooManyIterations { found: u64, max: u64 },
+    #[error("the keystore's key derivations (MAC, safes, keys) add up to more than {max} iterations (at least {needed}); CERTPORT_PKCS12_MAX_KDF_WORK sets the limit")]
+    TooMuchWork { needed: u64, max: u64 },
+    #[error("the key asks for scrypt with N = {n}, r = {r}, p = {p}: more than {max_memory} bytes of memory or more than 16 lanes; re-encrypt it with PBKDF2 or smaller parameters")]
+    ScryptTooCostly { n: u64, r: u64, p: u64, max_memory: u64 },
     #[error("malformed {what}: {detail}")]
     Malformed { what: &'static str, detail: String },
     #[error("the keystore holds no private key")]
@@ -62,7 +67,9 @@ impl KeystoreError {
             KeystoreError::UnsupportedEncryption { .. } | KeystoreError::UnsupportedKeyAlgorithm { .. } => {
                 R::UnsupportedAlgorithm
             }
-            KeystoreError::TooManyIterations { .. } => R::TooManyIterations,
+            KeystoreError::TooManyIterations { .. }
+            | KeystoreError::TooMuchWork { .. }
+            | KeystoreError::ScryptTooCostly { .. } => R::TooManyIterations,
             KeystoreError::Malformed { .. } => R::Malformed,
             KeystoreError::NoPrivateKey => R::NoPrivateKey,
             KeystoreError::SeveralPrivateKeys(_) => R::SeveralPrivateKeys,

@@ -1,11 +1,18 @@
 //! The PKCS#8 item forms of a keystore import: a PEM certificate with an encrypted PKCS#8 key
 //! (password sealed to the DEK), or with the key itself sealed to the DEK.
 
-use pkcs8::EncryptedPrivateKeyInfoRef;
 use zeroize::Zeroizing;
 
-use super::pkcs12::{Pkcs12Limits, RawEncryptedKeyInfo};
+use super::kdf::{pbes2_decrypt, KdfBudget};
+use super::pkcs12::Pkcs12Limits;
 use super::KeystoreError;
+
+/// EncryptedPrivateKeyInfo with its algorithm left for `pbes2_decrypt` to read.
+#[derive(der::Sequence)]
+struct EncryptedKeyInfo {
+    algorithm: cms::cert::x509::spki::AlgorithmIdentifierOwned,
+    data: der::asn1::OctetString,
+}
 use crate::parsing::pem::all_blocks;
 
 /// The DER of the first CERTIFICATE block.
@@ -46,22 +53,24 @@ pub fn decrypt_pkcs8_pem(
     let der = block
         .body
         .map_err(|e| KeystoreError::malformed("private key", e))?;
-    let raw = <RawEncryptedKeyInfo as der::Decode>::from_der(der.as_slice())
+    let info = <EncryptedKeyInfo as der::Decode>::from_der(der.as_slice())
         .map_err(|e| KeystoreError::malformed("encrypted PKCS#8 key", e))?;
-    if raw.algorithm.oid.to_string() != "1.2.840.113549.1.5.13" {
+    if info.algorithm.oid.to_string() != "1.2.840.113549.1.5.13" {
         return Err(KeystoreError::UnsupportedEncryption {
-            oid: raw.algorithm.oid.to_string(),
+            oid: info.algorithm.oid.to_string(),
             what: "PKCS#8 encryption scheme (only PBES2 is supported)",
         });
     }
-    raw.check(limits)?;
-    let info = EncryptedPrivateKeyInfoRef::try_from(der.as_slice())
-        .map_err(|e| KeystoreError::malformed("encrypted PKCS#8 key", e))?;
-    let document = info.decrypt(password).map_err(|e| match e {
-        pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::DecryptFailed) => KeystoreError::WrongPassword,
-        other => KeystoreError::malformed("encrypted PKCS#8 key", other),
-    })?;
-    Ok(Zeroizing::new(document.as_bytes().to_vec()))
+    let mut budget = KdfBudget::new(limits);
+    let key = pbes2_decrypt(
+        &info.algorithm,
+        password.as_bytes(),
+        info.data.as_bytes(),
+        &mut budget,
+    )?;
+    // Garbage after a wrong key can pass the padding check: a key must parse.
+    pkcs8::PrivateKeyInfoRef::try_from(key.as_slice()).map_err(|_| KeystoreError::WrongPassword)?;
+    Ok(key)
 }
 
 /// A plain PKCS#8 key as PEM (`PRIVATE KEY`) or DER, as opened from a sealed box.

@@ -51,6 +51,8 @@ pub struct PrivateKey {
     pub pkcs8_der: Zeroizing<Vec<u8>>,
     pub algorithm: KeyAlgorithm,
     pub public_key: Vec<u8>,
+    /// DSA only: the domain parameters (DER) the key is for, which its certificate's must be.
+    domain_parameters: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -73,6 +75,7 @@ impl PrivateKey {
             .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
             .map(|c| c.to_string());
         let rejected = |e: aws_lc_rs::error::KeyRejected| KeystoreError::malformed("private key", e);
+        let mut domain_parameters = None;
         let (algorithm, public_key) = match (oid.as_str(), curve.as_deref()) {
             (RSA, _) => match RsaKeyPair::from_pkcs8(&pkcs8_der) {
                 Ok(pair) => (KeyAlgorithm::Rsa, pair.public_key().as_ref().to_vec()),
@@ -105,17 +108,17 @@ impl PrivateKey {
                 (KeyAlgorithm::Ed448, key.verifying_key().to_bytes().to_vec())
             }
             (DSA, _) => {
-                let params = info
-                    .algorithm
-                    .parameters
-                    .and_then(|p| p.to_der().ok())
-                    .and_then(|der| DsaParams::from_der(&der))
-                    .ok_or_else(|| {
-                        KeystoreError::malformed("DSA private key", "no usable domain parameters")
-                    })?;
-                let public = params
-                    .public_key_of(info.private_key.as_bytes())
-                    .ok_or_else(|| KeystoreError::malformed("DSA private key", "not an integer"))?;
+                let der = info.algorithm.parameters.and_then(|p| p.to_der().ok());
+                let params = der.as_deref().and_then(DsaParams::from_der).ok_or_else(|| {
+                    KeystoreError::malformed(
+                        "DSA private key",
+                        "no domain parameters of a FIPS 186 size ((1024, 160), (2048, 224), (2048, 256) or (3072, 256) bits)",
+                    )
+                })?;
+                let public = params.public_key_of(info.private_key.as_bytes()).ok_or_else(|| {
+                    KeystoreError::malformed("DSA private key", "not an integer from 1 to q - 1")
+                })?;
+                domain_parameters = der;
                 (KeyAlgorithm::Dsa, public)
             }
             (EC, None) => return Err(KeystoreError::malformed("EC private key", "no named curve")),
@@ -125,6 +128,7 @@ impl PrivateKey {
             pkcs8_der,
             algorithm,
             public_key,
+            domain_parameters,
         })
     }
 
@@ -135,6 +139,17 @@ impl PrivateKey {
         };
         let spki = cert.public_key();
         let certified = spki.subject_public_key.data.as_ref();
+        if let Some(ours) = &self.domain_parameters {
+            // A DSA key is its parameters and y: a certificate naming other parameters (or
+            // inheriting its issuer's) does not hold this key.
+            let theirs = <cms::cert::x509::spki::SubjectPublicKeyInfoRef as der::Decode>::from_der(spki.raw)
+                .ok()
+                .and_then(|spki| spki.algorithm.parameters)
+                .and_then(|p| p.to_der().ok());
+            if theirs.as_ref() != Some(ours) {
+                return false;
+            }
+        }
         if certified == self.public_key.as_slice() {
             return true;
         }

@@ -221,3 +221,38 @@ fn rsa_pss_signatures_verify_and_a_changed_one_does_not() {
 fn ed448_signatures_verify_and_a_changed_one_does_not() {
     assert_signature_checked("cryptography-ed448-signed-chain.p12");
 }
+
+/// The hostile corpus (hostile.json): items crafted to cost unbounded work if opened
+/// naively. Each fails with its reason; none gets to the costly work (this test would
+/// take minutes to hours if one did).
+#[test]
+fn every_hostile_item_fails_with_its_reason_before_the_costly_work() {
+    let hostile: Value = serde_json::from_slice(&read("hostile.json")).unwrap();
+    let text = |name: &Value| String::from_utf8(read(name.as_str().unwrap())).unwrap();
+    let mut mismatches = Vec::new();
+    for item in hostile["items"].as_array().unwrap() {
+        let limits = Pkcs12Limits::default();
+        let password = item["password"].as_str().unwrap_or_default();
+        let outcome = if let Some(file) = item["pkcs12"].as_str() {
+            outcome(&read(file), password).map(|_| ())
+        } else if item.get("encrypted_key").is_some() {
+            decrypt_pkcs8_pem(&text(&item["encrypted_key"]), password, &limits).map(|_| ())
+        } else {
+            read_pkcs8_key(text(&item["sealed_key"]).as_bytes())
+                .and_then(crate::parsing::keystore::PrivateKey::from_pkcs8)
+                .map(|_| ())
+        };
+        let got = match outcome {
+            Ok(()) => "IMPORTED".to_string(),
+            Err(e) => format!(
+                "{}: {e}",
+                serde_json::to_value(e.reason()).unwrap().as_str().unwrap()
+            ),
+        };
+        let expected = item["expected"].as_str().unwrap();
+        if !got.starts_with(expected) {
+            mismatches.push(format!("{}: expected {expected}, got {got}", item["note"]));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
