@@ -9,7 +9,7 @@ use std::process::Command;
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use serde_json::Value;
-use support::{start_server, Server};
+use support::{start_server_with, Server};
 
 mod support;
 
@@ -80,8 +80,13 @@ struct Cli {
 
 impl Cli {
     fn start() -> Cli {
+        Cli::start_with(&[])
+    }
+
+    /// A server with these environment variables (limits).
+    fn start_with(env: &[(&str, &str)]) -> Cli {
         let data_dir = tempfile::tempdir().unwrap();
-        let (server, _) = start_server(data_dir.path());
+        let (server, _) = start_server_with(data_dir.path(), &[], env);
         Cli {
             server,
             data_dir,
@@ -664,4 +669,29 @@ async fn a_secret_sealed_by_the_client_opens_a_keystore_in_a_plain_api_call() {
     });
     let job = cli.server.import(&certport_tests::http_client(), batch).await;
     assert_eq!(job["results"][0]["status"], "IMPORTED", "{job}");
+}
+
+#[test]
+fn a_job_with_many_failures_shows_the_first_and_lists_every_one_on_request() {
+    let cli = Cli::start_with(&[("CERTPORT_STATUS_MAX_FAILURES", "2")]);
+    let profile = cli.pem_profile();
+    let bad = "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".repeat(5);
+    cli.write("bad.pem", bad);
+    let imported = cli.run(&["import-certificates", "--profile", &profile, "bad.pem"]);
+    imported.expect(4, "5 certificates, 5 failed");
+    assert!(
+        imported
+            .stdout
+            .contains("the first 2 failures shown (in all: 5 MALFORMED_PEM)"),
+        "{}",
+        imported.stdout
+    );
+    let listed = cli.run(&["jobs", "failures", &imported.job_id()]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert_eq!(
+        listed.stdout.matches("MALFORMED_PEM").count(),
+        5,
+        "{}",
+        listed.stdout
+    );
 }

@@ -192,6 +192,7 @@ pub async fn seed(deps: &Deps) {
         total_certificates: 1,
         failed_certificates: 0,
         processed_certificates: 0,
+        failure_counts: Default::default(),
         processing_time_ms: 0,
         result: None,
         failure_message: None,

@@ -110,7 +110,7 @@ async fn a_processor_dying_half_way_is_retried_without_double_counting() {
     );
     assert!(deps
         .jobs
-        .certificate_failures(tenant, &job_id)
+        .certificate_failures(tenant, &job_id, None, 100)
         .await
         .unwrap()
         .is_empty());
@@ -183,7 +183,7 @@ async fn the_same_event_twice_at_once(deps: &Deps) {
     );
     assert!(deps
         .jobs
-        .certificate_failures(&tenant, &job_id)
+        .certificate_failures(&tenant, &job_id, None, 100)
         .await
         .unwrap()
         .is_empty());

@@ -55,7 +55,11 @@ async fn failures_across_many_batches_are_all_recorded_once() {
             failed: 6
         }
     );
-    let failures = deps.jobs.certificate_failures(tenant, &job.id).await.unwrap();
+    let failures = deps
+        .jobs
+        .certificate_failures(tenant, &job.id, None, usize::MAX)
+        .await
+        .unwrap();
     let listed: Vec<(u32, Option<String>, Option<u32>)> = failures
         .iter()
         .map(|f| (f.ordinal, f.file_name.clone(), f.index))

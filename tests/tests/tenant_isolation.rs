@@ -198,6 +198,11 @@ async fn another_tenant_gets_404_for_every_route_naming_a_tenants_record() {
         ),
         (
             "GET",
+            format!("/iot/api/v1/certificate-import/job/{job}/failures"),
+            Body::None,
+        ),
+        (
+            "GET",
             format!("/outagedetection/v1/certificates/imports/{keystore_job}"),
             Body::None,
         ),

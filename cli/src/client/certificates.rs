@@ -120,13 +120,77 @@ pub fn report(job: &Value, output: Output) -> Outcome {
                 .collect();
             println!("{}", table(&["file", "index", "reason", "message"], &rows));
         }
+        if job["more_failures"] == true {
+            let by_reason: Vec<String> = job["failure_counts"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(reason, n)| format!("{n} {reason}"))
+                .collect();
+            println!(
+                "the first {} failures shown (in all: {}); every one: certport jobs failures {}",
+                failures.len(),
+                by_reason.join(", "),
+                text(&job["id"])
+            );
+        }
     }
     if job["status"] == "FAILED" {
         return Outcome::Failed;
     }
     // Already imported is where the user wanted to be: not a failure for the exit status.
-    let failed = failures.iter().filter(|f| f["reason"] != "DUPLICATE").count() as u64;
+    let failed = match job["failure_counts"].as_object() {
+        Some(counts) => {
+            let duplicates = counts.get("DUPLICATE").and_then(Value::as_u64).unwrap_or(0);
+            job["failed_certificates"]
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_sub(duplicates)
+        }
+        None => failures.iter().filter(|f| f["reason"] != "DUPLICATE").count() as u64,
+    };
     Outcome::from_counts(job["total_certificates"].as_u64().unwrap_or(0), failed)
+}
+
+/// Every failure of a certificate import, a page at a time: a table, or JSON lines.
+pub async fn all_failures(client: &ApiClient, output: Output, id: &str) -> Result<Outcome, ClientError> {
+    let mut after: Option<u64> = None;
+    let mut header = true;
+    loop {
+        let mut path = format!("/iot/api/v1/certificate-import/job/{id}/failures?limit=1000");
+        if let Some(after) = after {
+            path.push_str(&format!("&after={after}"));
+        }
+        let page = client.get(&path).await?;
+        let records = page["records"].as_array().cloned().unwrap_or_default();
+        match output {
+            Output::Json => records.iter().for_each(|r| println!("{r}")),
+            Output::Table => {
+                let rows: Vec<Vec<String>> = records
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            text(&f["file_name"]),
+                            text(&f["index"]),
+                            text(&f["reason"]),
+                            text(&f["message"]),
+                        ]
+                    })
+                    .collect();
+                let table = table(&["file", "index", "reason", "message"], &rows);
+                // The header once, on the first page.
+                let lines: Vec<&str> = table.lines().skip(usize::from(!header)).collect();
+                if !lines.is_empty() {
+                    println!("{}", lines.join("\n"));
+                }
+                header = false;
+            }
+        }
+        match page["next"].as_u64() {
+            Some(next) => after = Some(next),
+            None => return Ok(Outcome::Success),
+        }
+    }
 }
 
 /// The zip to upload and its name: a given .zip as is, or one built for the profile's

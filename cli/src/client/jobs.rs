@@ -13,6 +13,8 @@ use super::{certificates, keystores, Outcome};
 pub enum JobsCommand {
     /// Shows a certificate or keystore import job and its per-item outcome.
     Get { id: String },
+    /// Lists every failure of a certificate import (a status shows the first ones).
+    Failures { id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +57,10 @@ impl JobKind {
 }
 
 pub async fn run(client: &ApiClient, output: Output, command: JobsCommand) -> Result<Outcome, ClientError> {
-    let JobsCommand::Get { id } = command;
+    let id = match command {
+        JobsCommand::Get { id } => id,
+        JobsCommand::Failures { id } => return certificates::all_failures(client, output, &id).await,
+    };
     // Job ids of both APIs are UUIDs: ask the certificate API first, then the keystore API.
     let (kind, job) = match client.get(&JobKind::Certificates.path(&id)).await {
         Ok(job) => (JobKind::Certificates, job),

@@ -26,7 +26,8 @@ pub use profiles::ProfilesCommand;
 /// How an upload reaches the service.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UploadMode {
-    /// In the request body up to 5 MiB (Lambda takes 6 MB), through an upload URL above.
+    /// In the request body up to 4 MiB, through an upload URL above (API Gateway hands a
+    /// binary body to Lambda base64-encoded, and Lambda takes 6 MB: 4.5 MB of file at most).
     Auto,
     /// Always in the request body.
     Direct,
@@ -36,7 +37,7 @@ pub enum UploadMode {
 
 impl UploadMode {
     /// Bodies this large go through an upload URL in `Auto` mode.
-    const DIRECT_LIMIT: u64 = 5 * 1024 * 1024;
+    const DIRECT_LIMIT: u64 = 4 * 1024 * 1024;
 
     pub fn use_url(self, size: u64) -> bool {
         match self {

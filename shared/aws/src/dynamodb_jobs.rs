@@ -70,11 +70,19 @@ impl JobStore for DynamoStore {
         self.batch_put(items).await
     }
 
-    async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
-        self.query_prefix(
+    async fn certificate_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        after: Option<u32>,
+        limit: usize,
+    ) -> InfraResult<Vec<CertFailure>> {
+        let from = after.map_or(0, |a| u64::from(a) + 1);
+        self.query_range(
             "list job failures",
             format!("CERTJOB#{tenant_id}#{job_id}"),
-            "FAILURE#",
+            (format!("FAILURE#{from:010}"), format!("FAILURE#{:010}", u32::MAX)),
+            limit,
         )
         .await
     }

@@ -216,6 +216,41 @@ impl DynamoStore {
             .collect()
     }
 
+    /// At most `limit` documents of partition `pk` whose sort key is in `range`
+    /// (inclusive), in sort-key order, read a page at a time until there are enough.
+    pub(crate) async fn query_range<T: Record>(
+        &self,
+        operation: &'static str,
+        pk: String,
+        range: (String, String),
+        limit: usize,
+    ) -> InfraResult<Vec<T>> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        while items.len() < limit {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":from", s(range.0.clone()))
+                .expression_attribute_values(":to", s(range.1.clone()))
+                .consistent_read(true)
+                .limit(i32::try_from(limit - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| infra_error(operation, e))?;
+            items.extend(output.items.unwrap_or_default());
+            match output.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => break,
+            }
+        }
+        items.iter().map(doc_of).collect()
+    }
+
     /// Every item a query selects, page after page.
     pub(crate) async fn query_all(
         &self,

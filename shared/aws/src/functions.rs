@@ -38,7 +38,9 @@ impl Function {
             Route::UploadCertificateImport { .. } | Route::CertificateUploadUrl { .. } => {
                 Function::CertificateImportUpload
             }
-            Route::GetCertificateImport { .. } => Function::CertificateImportStatus,
+            Route::GetCertificateImport { .. } | Route::ListCertificateImportFailures { .. } => {
+                Function::CertificateImportStatus
+            }
             Route::UploadKeystoreImport | Route::KeystoreUploadUrl => Function::KeystoreImportUpload,
             Route::GetKeystoreImport { .. } => Function::KeystoreImportStatus,
             Route::ListEdgeInstances

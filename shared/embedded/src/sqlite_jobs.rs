@@ -93,11 +93,18 @@ impl JobStore for SqliteStore {
         .await
     }
 
-    async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
-        let sql =
-            "SELECT doc FROM cert_import_failures WHERE tenant_id = ?1 AND job_id = ?2 ORDER BY ordinal";
-        self.list_docs("list job failures", sql, vec![tenant_id.into(), job_id.into()])
-            .await
+    async fn certificate_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        after: Option<u32>,
+        limit: usize,
+    ) -> InfraResult<Vec<CertFailure>> {
+        let sql = "SELECT doc FROM cert_import_failures WHERE tenant_id = ?1 AND job_id = ?2 \
+                   AND ordinal > CAST(?3 AS INTEGER) ORDER BY ordinal LIMIT CAST(?4 AS INTEGER)";
+        let after = after.map_or(-1, i64::from).to_string();
+        let keys = vec![tenant_id.into(), job_id.into(), after, limit.to_string()];
+        self.list_docs("list job failures", sql, keys).await
     }
 
     async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool> {

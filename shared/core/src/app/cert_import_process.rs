@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::domain::{
-    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureReason, JobKind, NewDevice,
-    UploadFormat,
+    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureCounts, FailureReason, JobKind,
+    NewDevice, UploadFormat,
 };
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
@@ -73,8 +73,14 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     if let Some(failed) = run.import_to_end(zip, ALL_FILES, 1).await? {
         return Ok(failed);
     }
-    let Run { total, failed, .. } = run;
-    complete_certificate_job(deps, job, total, failed, started.elapsed().as_millis() as u64).await
+    let Run {
+        total,
+        failed,
+        failure_counts,
+        ..
+    } = run;
+    let ms = started.elapsed().as_millis() as u64;
+    complete_certificate_job(deps, job, (total, failed, failure_counts), ms).await
 }
 
 pub(super) const UPLOAD_MISSING: &str = "the uploaded file is missing from storage; upload it again";
@@ -172,6 +178,8 @@ pub(super) struct Run<'a> {
     /// Ordinal of the last certificate read (runs over some files start past 0).
     pub total: u64,
     pub failed: u64,
+    /// The failures by reason, as `failed` counts them.
+    pub failure_counts: FailureCounts,
     /// Each certificate file's name and the ordinal of its first certificate.
     pub files: Vec<(String, u32)>,
     /// The certificates the plan settled: marked by a plan, skipped by a shard.
@@ -211,6 +219,7 @@ impl<'a> Run<'a> {
             mode,
             total: 0,
             failed: 0,
+            failure_counts: FailureCounts::new(),
             files: Vec::new(),
             skip: SkipSet::default(),
             storage_failure: StorageFailure::default(),
@@ -505,6 +514,7 @@ impl<'a> Run<'a> {
             self.skip.insert(at.ordinal);
         }
         self.failed += 1;
+        *self.failure_counts.entry(reason).or_default() += 1;
         self.failures.push(CertFailure {
             ordinal: at.ordinal,
             file_name: Some(self.files[at.file as usize].0.clone()),

@@ -64,6 +64,7 @@ pub(super) async fn plan_shards(
     let Run {
         total,
         failed,
+        failure_counts,
         files,
         skip,
         ..
@@ -74,13 +75,14 @@ pub(super) async fn plan_shards(
         .await?;
     job.total_certificates = total;
     job.failed_certificates = failed;
+    job.failure_counts = failure_counts.clone();
     job.shard_plan = Some(ShardPlan {
         shards: tasks.len() as u32,
         planned_at_ms,
     });
     if tasks.is_empty() {
         let since_plan = now_ms().saturating_sub(planned_at_ms);
-        return complete_certificate_job(deps, job, total, failed, since_plan).await;
+        return complete_certificate_job(deps, job, (total, failed, failure_counts), since_plan).await;
     }
     if !deps.jobs.update_open_certificate_job(&job).await? {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
@@ -187,6 +189,7 @@ async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, Infr
         certificates: run
             .total
             .saturating_sub(u64::from(task.first_ordinal.saturating_sub(1))),
+        failure_counts: run.failure_counts.clone(),
     };
     let counted = deps.jobs.record_shard(&job.tenant_id, &job.id, &report).await?;
     tracing::info!(job_id = %job.id, shard = task.shard, failed = report.failed, counted, "shard processed");
@@ -200,8 +203,12 @@ async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, Infr
     // Step 3: the plan's counts and every shard's failures make the job's result.
     let total = job.total_certificates;
     let failed = job.failed_certificates + reports.iter().map(|r| r.failed).sum::<u64>();
+    let mut counts = job.failure_counts.clone();
+    for (reason, n) in reports.iter().flat_map(|r| &r.failure_counts) {
+        *counts.entry(*reason).or_default() += n;
+    }
     let since_plan = now_ms().saturating_sub(plan.planned_at_ms);
-    complete_certificate_job(deps, job, total, failed, since_plan).await
+    complete_certificate_job(deps, job, (total, failed, counts), since_plan).await
 }
 
 fn now_ms() -> u64 {

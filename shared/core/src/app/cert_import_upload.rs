@@ -138,6 +138,7 @@ pub(super) fn new_job(
         total_certificates: total,
         failed_certificates: 0,
         processed_certificates: 0,
+        failure_counts: Default::default(),
         processing_time_ms: 0,
         result: None,
         failure_message: None,

@@ -5,7 +5,9 @@
 //! job's per-item outcomes are read from its record (see the status use cases), so
 //! failing a job writes nothing but the record.
 
-use crate::domain::{CertImportJob, FailureReason, JobKind, JobResult, JobStatus, KeystoreJobStatus};
+use crate::domain::{
+    CertImportJob, FailureCounts, FailureReason, JobKind, JobResult, JobStatus, KeystoreJobStatus,
+};
 use crate::ports::InfraError;
 
 use super::{Deps, ProcessOutcome};
@@ -31,6 +33,7 @@ pub async fn fail_job(
             job.status = JobStatus::Failed;
             job.result = Some(JobResult::Failure);
             job.failed_certificates = job.total_certificates;
+            job.failure_counts = FailureCounts::from([(reason, job.total_certificates.max(1))]);
             job.failure_message = Some(message.to_string());
             job.failure_reason = Some(reason);
             deps.jobs.update_open_certificate_job(&job).await?
@@ -64,14 +67,14 @@ pub async fn fail_job(
 pub(super) async fn complete_certificate_job(
     deps: &Deps,
     mut job: CertImportJob,
-    total: u64,
-    failed: u64,
+    (total, failed, failure_counts): (u64, u64, FailureCounts),
     processing_time_ms: u64,
 ) -> Result<ProcessOutcome, InfraError> {
     job.status = JobStatus::Completed;
     job.total_certificates = total;
     job.processed_certificates = total;
     job.failed_certificates = failed;
+    job.failure_counts = failure_counts;
     job.result = Some(JobResult::from_counts(total, failed));
     job.processing_time_ms = processing_time_ms;
     if !deps.jobs.update_open_certificate_job(&job).await? {

@@ -38,6 +38,10 @@ pub struct Limits {
     pub shard_certificates: u64,
     /// How often a running import records its progress on the job (one job write each).
     pub progress_every: std::time::Duration,
+    /// Failures a job's status lists (the rest are paged through the failures route).
+    pub status_failures: usize,
+    /// CA certificates a tenant may trust (their list is answered whole).
+    pub max_trusted_cas: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +66,9 @@ impl Default for Limits {
             // About 25 s of writes at DynamoDB's pace (docs/scaling.md).
             shard_certificates: 100_000,
             progress_every: std::time::Duration::from_secs(1),
+            // About 30 KB of answer, whatever the job's size.
+            status_failures: 100,
+            max_trusted_cas: 1000,
         }
     }
 }
@@ -165,6 +172,16 @@ pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
         "CERTPORT_KEYSTORE_WORKERS",
         "keystore items opened at once",
         |l, v| l.keystore_workers = v as usize,
+    ),
+    (
+        "CERTPORT_STATUS_MAX_FAILURES",
+        "failures a job's status lists (the rest are paged)",
+        |l, v| l.status_failures = v as usize,
+    ),
+    (
+        "CERTPORT_MAX_TRUSTED_CAS",
+        "CA certificates a tenant may trust",
+        |l, v| l.max_trusted_cas = v as usize,
     ),
     (
         "CERTPORT_JOB_DEADLINE_SECS",

@@ -36,7 +36,9 @@ pub use auth::{authenticate, Caller};
 pub use bootstrap::{create_tenant_with_key, NewTenant};
 pub use cert_import_process::process_certificate_import;
 pub use cert_import_shards::process_certificate_shard;
-pub use cert_import_status::{get_certificate_import, CertImportStatus};
+pub use cert_import_status::{
+    get_certificate_import, list_certificate_import_failures, CertImportStatus, FailurePage, MAX_FAILURE_PAGE,
+};
 pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
 pub use certificate_export::{export_private_key, list_audit_events, ExportFormat, ExportRequest};
 pub use certificate_reads::{

@@ -47,7 +47,7 @@ impl JobResult {
 }
 
 /// Why one certificate of an upload was not imported. The codes are part of the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FailureReason {
     /// A PEM block whose body is not valid base64.
@@ -68,6 +68,10 @@ pub enum FailureReason {
     /// failed after every retry.
     NotProcessed,
 }
+
+/// How many certificates of a job failed, by reason: kept on the job as its runs count
+/// them, so a status answers with them without reading the failures.
+pub type FailureCounts = std::collections::BTreeMap<FailureReason, u64>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertFailure {
@@ -108,6 +112,9 @@ pub struct CertImportJob {
     /// Certificates processed so far while the job runs (not sharded: see `ShardReport`).
     #[serde(default)]
     pub processed_certificates: u64,
+    /// The failures by reason, once the job ends (a sharded job's plan: the plan's).
+    #[serde(default)]
+    pub failure_counts: FailureCounts,
     pub processing_time_ms: u64,
     pub result: Option<JobResult>,
     /// Why the whole job failed, when it did.

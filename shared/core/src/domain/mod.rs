@@ -17,7 +17,10 @@ pub use inventory::{
     certificate_id, certificate_request_id, device_id, CertificateRecord, InventoryEntry, KeyRange,
     NewDevice, Page,
 };
-pub use job::{CertFailure, CertImportJob, EnrollmentContext, FailureReason, JobKind, JobResult, JobStatus};
+pub use job::{
+    CertFailure, CertImportJob, EnrollmentContext, FailureCounts, FailureReason, JobKind, JobResult,
+    JobStatus,
+};
 pub use keystore::{
     EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob,
     KeystoreJobStatus, StoredKeyRecord, TrustedCa,

@@ -28,11 +28,13 @@ pub struct ShardTask {
 
 /// A processed shard, as the job store counts it: once per shard, however often the
 /// shard ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardReport {
     pub shard: u32,
     /// Certificates of the shard the inventory refused (the plan counted the others).
     pub failed: u64,
     /// Certificates the shard covered: a sharded job's progress is the sum.
     pub certificates: u64,
+    /// Its failures by reason.
+    pub failure_counts: super::FailureCounts,
 }

@@ -79,6 +79,28 @@ pub async fn dispatch(
                 &views::cert_import_status(&status, &caller.tenant),
             ))
         }
+        Route::ListCertificateImportFailures { job_id } => {
+            let params = query_params(request.query);
+            let limit = match params.get("limit") {
+                None => 100,
+                Some(n) => n.trim().parse().map_err(|_| {
+                    AppError::invalid(format!(
+                        "limit must be a whole number from 1 to {}",
+                        app::MAX_FAILURE_PAGE
+                    ))
+                })?,
+            };
+            let after = params
+                .get("after")
+                .map(|n| {
+                    n.trim()
+                        .parse::<u32>()
+                        .map_err(|_| AppError::invalid("after must be the `next` of the page before"))
+                })
+                .transpose()?;
+            let page = app::list_certificate_import_failures(deps, caller, &job_id, after, limit).await?;
+            Ok(views::json(200, &views::cert_import_failures(&page, limit)))
+        }
         Route::UploadKeystoreImport => {
             let job = app::upload_keystore_import(deps, caller, &request.body).await?;
             Ok(views::json(201, &keystore_views::import_created(&job)))

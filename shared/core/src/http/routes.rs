@@ -23,6 +23,10 @@ pub enum Route {
     GetCertificateImport {
         job_id: String,
     },
+    /// A certificate import's failures, a page at a time.
+    ListCertificateImportFailures {
+        job_id: String,
+    },
     UploadKeystoreImport,
     /// An upload URL for a batch too large for a request body.
     KeystoreUploadUrl,
@@ -92,6 +96,11 @@ pub const ROUTES: &[(&str, &str, Build)] = &[
     ("GET", "/iot/api/v1/certificate-import/job/{job_id}", |p| {
         Route::GetCertificateImport { job_id: p[0].into() }
     }),
+    (
+        "GET",
+        "/iot/api/v1/certificate-import/job/{job_id}/failures",
+        |p| Route::ListCertificateImportFailures { job_id: p[0].into() },
+    ),
     ("POST", "/outagedetection/v1/certificates/imports", |_| {
         Route::UploadKeystoreImport
     }),

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use crate::app::{CertImportStatus, MappingPreview, UploadUrl};
-use crate::domain::{CertImportJob, EnrollmentProfile, JobStatus, Tenant};
+use crate::app::{CertImportStatus, FailurePage, MappingPreview, UploadUrl};
+use crate::domain::{CertFailure, CertImportJob, EnrollmentProfile, JobStatus, Tenant};
 
 pub fn json(status: u16, body: &Value) -> http::Response<Bytes> {
     http::Response::builder()
@@ -81,20 +81,20 @@ pub fn cert_import_job(job: &CertImportJob) -> Value {
     })
 }
 
+fn failure(f: &CertFailure) -> Value {
+    json!({
+        "file_name": f.file_name,
+        "index": f.index,
+        "reason": f.reason,
+        "message": f.message,
+    })
+}
+
+/// The job with its first failures in `status_message`; ours besides: the failures by
+/// reason, and whether the failures route has more than `status_message` lists.
 pub fn cert_import_status(status: &CertImportStatus, tenant: &Tenant) -> Value {
     let mut body = cert_import_job(&status.job);
-    let messages: Vec<Value> = status
-        .failures
-        .iter()
-        .map(|f| {
-            json!({
-                "file_name": f.file_name,
-                "index": f.index,
-                "reason": f.reason,
-                "message": f.message,
-            })
-        })
-        .collect();
+    let messages: Vec<Value> = status.failures.iter().map(failure).collect();
     if let Some(obj) = body.as_object_mut() {
         obj.insert("account_id".into(), json!(tenant.id));
         obj.insert(
@@ -103,8 +103,26 @@ pub fn cert_import_status(status: &CertImportStatus, tenant: &Tenant) -> Value {
         );
         obj.insert("result".into(), json!(status.job.result));
         obj.insert("status_message".into(), json!(Value::Array(messages).to_string()));
+        obj.insert("failure_counts".into(), json!(status.job.failure_counts));
+        obj.insert("more_failures".into(), json!(status.more_failures));
     }
     body
+}
+
+/// A page of a job's failures: `next` is the `after` of the next page (null on the last).
+pub fn cert_import_failures(page: &FailurePage, limit: usize) -> Value {
+    let records: Vec<Value> = page
+        .failures
+        .iter()
+        .map(|f| {
+            let mut record = failure(f);
+            if let Some(object) = record.as_object_mut() {
+                object.insert("ordinal".into(), json!(f.ordinal));
+            }
+            record
+        })
+        .collect();
+    json!({"limit": limit, "total": page.total, "records": records, "next": page.next})
 }
 
 /// The job (PENDING, 0 certificates until processed) and where to PUT the zip.

@@ -28,8 +28,15 @@ pub trait JobStore: Send + Sync {
         job_id: &str,
         failures: &[CertFailure],
     ) -> InfraResult<()>;
-    /// Ordered by ordinal.
-    async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>>;
+    /// At most `limit` failures, by ordinal, from the first after `after` (from the first
+    /// when `None`): a job may have millions, so they are read a page at a time.
+    async fn certificate_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        after: Option<u32>,
+        limit: usize,
+    ) -> InfraResult<Vec<CertFailure>>;
     /// Counts a processed shard of a certificate job, once: `false`, with nothing
     /// written, when that shard is already counted (the first report stands).
     async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool>;

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{
     ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertImportJob, CertificateRecord, DeviceRecord,
     Division, EdgeInstance, EncryptionKey, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
-    FailureReason, FieldMapping, ItemFailureReason, ItemResult, ItemStatus, JobResult, JobStatus,
-    KeystoreImportJob, KeystoreJobStatus, ShardPlan, ShardReport, StoredKeyRecord, Tenant, TrustedCa,
-    UploadFormat,
+    FailureCounts, FailureReason, FieldMapping, ItemFailureReason, ItemResult, ItemStatus, JobResult,
+    JobStatus, KeystoreImportJob, KeystoreJobStatus, ShardPlan, ShardReport, StoredKeyRecord, Tenant,
+    TrustedCa, UploadFormat,
 };
 
 /// A domain type that stores can keep, and the form they keep it in.
@@ -119,6 +119,8 @@ stored!(StoredCertificateJob for CertImportJob {
     /// Absent on jobs stored before progress was kept.
     #[serde(default)]
     processed_certificates = processed_certificates: u64,
+    #[serde(default, skip_serializing_if = "FailureCounts::is_empty")]
+    failure_counts = failure_counts: FailureCounts,
     processing_time_ms = processing_time_ms: u64,
     result = result: Option<JobResult>,
     failure_message = failure_message: Option<String>,
@@ -136,6 +138,8 @@ stored!(StoredShardReport for ShardReport {
     /// Absent on reports stored before progress was kept.
     #[serde(default)]
     certificates = certificates: u64,
+    #[serde(default, skip_serializing_if = "FailureCounts::is_empty")]
+    failure_counts = failure_counts: FailureCounts,
 });
 
 stored!(StoredCertificateFailure for CertFailure {

@@ -62,6 +62,7 @@ pub async fn concurrent_shard_reports_count_each_shard_once(store: &dyn JobStore
                 shard,
                 failed: run,
                 certificates: 10,
+                failure_counts: Default::default(),
             };
             let counted = store.record_shard(tenant, job_id, &report).await.unwrap();
             let seen = store.shard_reports(tenant, job_id).await.unwrap();

@@ -146,8 +146,16 @@ impl JobStore for JobEndsFailAfter {
     ) -> InfraResult<()> {
         self.inner.put_certificate_failures(tenant_id, job_id, f).await
     }
-    async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
-        self.inner.certificate_failures(tenant_id, job_id).await
+    async fn certificate_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        after: Option<u32>,
+        limit: usize,
+    ) -> InfraResult<Vec<CertFailure>> {
+        self.inner
+            .certificate_failures(tenant_id, job_id, after, limit)
+            .await
     }
     async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool> {
         self.inner.record_shard(tenant_id, job_id, report).await

@@ -40,6 +40,7 @@ pub(crate) fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> CertImportJob
         total_certificates: 3,
         failed_certificates: 0,
         processed_certificates: 0,
+        failure_counts: Default::default(),
         processing_time_ms: 0,
         result: None,
         failure_message: None,
@@ -337,8 +338,8 @@ pub async fn job_store_contract(store: &dyn JobStore) {
         vec![]
     );
 
-    // Per-item outcomes, idempotent by ordinal, listed in order.
-    let failures: Vec<CertFailure> = [12u32, 3]
+    // Per-item outcomes, idempotent by ordinal, listed in order, a page at a time.
+    let failures: Vec<CertFailure> = [12u32, 3, 7]
         .iter()
         .map(|&ordinal| CertFailure {
             ordinal,
@@ -356,11 +357,25 @@ pub async fn job_store_contract(store: &dyn JobStore) {
         .put_certificate_failures(&tenant.id, &j.id, &failures)
         .await
         .unwrap();
-    let listed = store.certificate_failures(&tenant.id, &j.id).await.unwrap();
-    assert_eq!(listed.iter().map(|f| f.ordinal).collect::<Vec<_>>(), vec![3, 12]);
-    assert_eq!(listed[1], failures[0]);
+    let ordinals = |page: &[CertFailure]| page.iter().map(|f| f.ordinal).collect::<Vec<_>>();
+    let listed = store
+        .certificate_failures(&tenant.id, &j.id, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(ordinals(&listed), vec![3, 7, 12]);
+    assert_eq!(listed[2], failures[0]);
+    let first = store
+        .certificate_failures(&tenant.id, &j.id, None, 2)
+        .await
+        .unwrap();
+    assert_eq!(ordinals(&first), vec![3, 7]);
+    let rest = store
+        .certificate_failures(&tenant.id, &j.id, Some(7), 2)
+        .await
+        .unwrap();
+    assert_eq!(ordinals(&rest), vec![12]);
     assert!(store
-        .certificate_failures(&other.id, &j.id)
+        .certificate_failures(&other.id, &j.id, None, 10)
         .await
         .unwrap()
         .is_empty());

@@ -172,10 +172,25 @@ impl JobStore for MemoryStore {
         }
         Ok(())
     }
-    async fn certificate_failures(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<CertFailure>> {
+    async fn certificate_failures(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        after: Option<u32>,
+        limit: usize,
+    ) -> InfraResult<Vec<CertFailure>> {
         let state = self.state();
         let stored = state.certificate_failures.get(&key(tenant_id, job_id));
-        Ok(stored.map(|f| f.values().cloned().collect()).unwrap_or_default())
+        let from = after.map_or(0, |a| u64::from(a) + 1);
+        Ok(stored
+            .map(|f| {
+                f.iter()
+                    .filter(|(ordinal, _)| u64::from(**ordinal) >= from)
+                    .take(limit)
+                    .map(|(_, failure)| failure.clone())
+                    .collect()
+            })
+            .unwrap_or_default())
     }
     async fn record_shard(&self, tenant_id: &str, job_id: &str, report: &ShardReport) -> InfraResult<bool> {
         let mut state = self.state();
@@ -183,13 +198,13 @@ impl JobStore for MemoryStore {
         if reports.contains_key(&report.shard) {
             return Ok(false);
         }
-        reports.insert(report.shard, *report);
+        reports.insert(report.shard, report.clone());
         Ok(true)
     }
     async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>> {
         let state = self.state();
         let reports = state.shard_reports.get(&key(tenant_id, job_id));
-        Ok(reports.map(|r| r.values().copied().collect()).unwrap_or_default())
+        Ok(reports.map(|r| r.values().cloned().collect()).unwrap_or_default())
     }
     async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
         let mut state = self.state();
