@@ -90,6 +90,7 @@ pub fn http_request_with_body(
     event["headers"]["content-type"] = Value::from(content_type);
     event["body"] = Value::from(base64::engine::general_purpose::STANDARD.encode(body));
     event["isBase64Encoded"] = Value::from(true);
+    crate::aws_limits::lambda_payload(&format!("the request of events/{name}"), body, true);
     let mut text = event.to_string();
     for (from, to) in replacements {
         text = text.replace(from, to);

@@ -1,6 +1,8 @@
 //! A proxy in front of moto that answers some AWS calls with the errors real AWS gives
 //! under load or misconfiguration, so the real adapters and the SDK's retries are tested
-//! over the wire: throttling, 503s, unprocessed batch items, access denied.
+//! over the wire: throttling, 503s, unprocessed batch items, access denied. Whatever its
+//! rule, it refuses what AWS refuses and moto does not (`aws_limits`): every moto test
+//! goes through one (`moto::endpoint`).
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -32,6 +34,7 @@ pub enum Service {
     S3,
     DynamoDb,
     Kms,
+    Sqs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +45,8 @@ pub enum Fault {
     Unprocessed,
     /// AccessDenied: what a missing IAM permission gives; retrying cannot help.
     Denied,
+    /// Past one of AWS's limits (`aws_limits`): AWS's validation error.
+    OverLimit,
 }
 
 /// Decides, per call, whether to answer it with a fault instead of forwarding it.
@@ -113,6 +118,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     let (service, operation) = match target.split_once('.') {
         Some(("DynamoDB_20120810", op)) => (Service::DynamoDb, op.to_string()),
         Some(("TrentService", op)) => (Service::Kms, op.to_string()),
+        Some(("AmazonSQS", op)) => (Service::Sqs, op.to_string()),
         _ => (Service::S3, parts.method.to_string()),
     };
     let attempt = parts
@@ -135,6 +141,11 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         items,
         write_units,
     };
+    if let Some(refusal) = crate::aws_limits::check(call.service, &call.operation, &body) {
+        call.answered_with = Some(Fault::OverLimit);
+        shared.calls.lock().expect("calls").push(call.clone());
+        return refusal_response(call.service, &refusal);
+    }
     let fault = match (shared.rule)(&call) {
         Some(Fault::Unprocessed) => {
             // The resend holds the same items, though maybe not in the same JSON order.
@@ -172,8 +183,10 @@ async fn pass_through(shared: &Shared, parts: http::request::Parts, body: bytes:
     }
     let upstream = request.send().await.expect("moto answers");
     let mut response = Response::builder().status(upstream.status());
+    // A HEAD answer's length is the object's size, not its (empty) body's.
+    let head = parts.method == http::Method::HEAD;
     for (name, value) in upstream.headers() {
-        if name != http::header::TRANSFER_ENCODING && name != http::header::CONTENT_LENGTH {
+        if name != http::header::TRANSFER_ENCODING && (head || name != http::header::CONTENT_LENGTH) {
             response = response.header(name, value);
         }
     }
@@ -257,13 +270,36 @@ fn fault_response(call: &Call, fault: Fault, request_body: &[u8]) -> Response {
             "application/x-amz-json-1.0",
             json_error(&format!("com.amazonaws.dynamodb.v20120810#{}", json_code(fault))),
         ),
-        (Service::Kms, fault) => (400, "application/x-amz-json-1.1", json_error(json_code(fault))),
+        (Service::Kms | Service::Sqs, fault) => {
+            (400, "application/x-amz-json-1.1", json_error(json_code(fault)))
+        }
     };
     Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
         .expect("fault response")
+}
+
+/// AWS's validation error for a call past one of its limits.
+fn refusal_response(service: Service, refusal: &crate::aws_limits::Refusal) -> Response {
+    let (code, content_type) = match service {
+        Service::DynamoDb => (
+            format!("com.amazon.coral.validate#{}", refusal.code),
+            "application/x-amz-json-1.0",
+        ),
+        _ => (
+            format!("com.amazonaws.sqs#{}", refusal.code),
+            "application/x-amz-json-1.0",
+        ),
+    };
+    Response::builder()
+        .status(400)
+        .header(http::header::CONTENT_TYPE, content_type)
+        .body(Body::from(
+            serde_json::json!({"__type": code, "message": refusal.message}).to_string(),
+        ))
+        .expect("refusal response")
 }
 
 fn json_code(fault: Fault) -> &'static str {

@@ -3,6 +3,7 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod aws_limits;
 pub mod embedded;
 pub mod fixtures;
 pub mod flaky_aws;

@@ -12,9 +12,17 @@ use certport_core::app::Limits;
 
 pub const ENDPOINT_VAR: &str = "CERTPORT_TEST_MOTO_ENDPOINT";
 
-/// The moto server's endpoint. Without one the test fails with one line saying how to
-/// run it (unwinding without the panic hook: no panic message, no backtrace).
+/// Where tests reach moto: a proxy in front of it (one per test process, on a thread of
+/// its own) that refuses what AWS refuses (`aws_limits`), so every moto test is held to
+/// AWS's limits. Without a moto server the test fails with one line saying how to run
+/// it (unwinding without the panic hook: no panic message, no backtrace).
 pub fn endpoint() -> String {
+    static PROXY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PROXY.get_or_init(|| limits_proxy(&moto_endpoint())).clone()
+}
+
+/// moto itself, behind no proxy.
+pub fn moto_endpoint() -> String {
     match std::env::var(ENDPOINT_VAR) {
         Ok(endpoint) => endpoint,
         Err(_) => {
@@ -22,6 +30,26 @@ pub fn endpoint() -> String {
             std::panic::resume_unwind(Box::new(()))
         }
     }
+}
+
+/// Starts the limits proxy in front of `upstream` on a runtime of its own (tests' own
+/// runtimes come and go), for as long as the process runs.
+pub fn limits_proxy(upstream: &str) -> String {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let upstream = upstream.to_string();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the proxy");
+        runtime.block_on(async move {
+            let proxy = crate::flaky_aws::FlakyAws::start(&upstream, Box::new(|_| None)).await;
+            let _ = sender.send(proxy.endpoint.clone());
+            std::future::pending::<()>().await;
+        });
+    });
+    receiver.recv().expect("the limits proxy started")
 }
 
 /// Credentials and region moto accepts; what the functions get through the environment too.

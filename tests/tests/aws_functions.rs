@@ -15,7 +15,10 @@ use serde_json::Value;
 
 const BOUNDARY: &str = "testBoundary42";
 
+/// A function's answer as JSON, held to Lambda's payload limit as API Gateway would carry it.
 fn body_json(response: &lambda_http::Response<lambda_http::Body>) -> Value {
+    let binary = matches!(response.body(), lambda_http::Body::Binary(_));
+    certport_tests::aws_limits::lambda_payload("a function's answer", response.body().as_ref(), binary);
     serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
 }
 

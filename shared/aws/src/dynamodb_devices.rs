@@ -8,24 +8,60 @@
 //! plus one per index the items enter (lookup, serial, listing: 4 to 5); 25 devices go
 //! in one call.
 
-use certport_core::domain::{DeviceRecord, NewDevice};
+use std::collections::HashMap;
+
+use certport_core::domain::{certificate_id, CertificateRecord, DeviceRecord, NewDevice};
 use certport_core::ports::{DeviceInsert, InfraError, InfraResult};
 
 use crate::dynamodb_certificates::{certificate_key, claim_for_device};
 use crate::dynamodb_listing::listing_pk;
-use crate::dynamodb_store::{attr, backoff, device_key, s, with_doc, Item, WRITE_CONCURRENCY};
+use crate::dynamodb_store::{attr, backoff, device_key, doc_of, s, with_doc, Item, WRITE_CONCURRENCY};
 use crate::dynamodb_transactions::{Cancelled, TransactPut, TransactWrite};
 use crate::DynamoStore;
 
-/// 50 writes of a transaction's 100; at the 64 KiB certificate limit still under its 4 MB.
+/// 50 writes of a transaction's 100.
 const DEVICES_PER_TRANSACTION: usize = 25;
+/// A transaction's items may total 4 MB: devices are cut into transactions by their
+/// size too, with room to spare for attribute names and keys.
+const TRANSACTION_BYTES: usize = 3 * 1024 * 1024;
+
+/// About what a device's two writes add to a transaction: its certificate (the DER
+/// base64-encoded, once) and its fields.
+fn written_bytes(new: &NewDevice) -> usize {
+    let fields: usize = new.device.fields.iter().map(|(k, v)| k.len() + v.len()).sum();
+    new.certificate.certificate.len() + fields + new.device.device_identifier.len() * 3 + 2048
+}
+
+/// Consecutive devices, at most `DEVICES_PER_TRANSACTION` and `TRANSACTION_BYTES` each.
+fn transactions(devices: &[NewDevice]) -> Vec<&[NewDevice]> {
+    let mut groups = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, device) in devices.iter().enumerate() {
+        let size = written_bytes(device);
+        if i > start && (i - start == DEVICES_PER_TRANSACTION || bytes + size > TRANSACTION_BYTES) {
+            groups.push(&devices[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < devices.len() {
+        groups.push(&devices[start..]);
+    }
+    groups
+}
 
 pub(crate) fn device_lookup(tenant_id: &str, id: &str) -> String {
     format!("DEVICEID#{tenant_id}#{id}")
 }
 
+/// The device item: the device without its certificate's DER, which its certificate
+/// item holds (stored once; `with_certificates` puts it back on reading).
 fn device_item(device: &DeviceRecord) -> InfraResult<Item> {
-    let mut item = with_doc(device_key(&device.tenant_id, &device.device_identifier), device)?;
+    let stored = DeviceRecord {
+        certificate: String::new(),
+        ..device.clone()
+    };
+    let mut item = with_doc(device_key(&device.tenant_id, &device.device_identifier), &stored)?;
     let id = device.id();
     item.insert("job_id".into(), s(&device.job_id));
     item.insert("fingerprint_sha256".into(), s(&device.fingerprint_sha256));
@@ -47,8 +83,34 @@ fn device_writes(new: &NewDevice) -> InfraResult<[TransactWrite; 2]> {
 }
 
 impl DynamoStore {
+    /// `devices` with their certificate's DER, read from their certificate items.
+    pub(crate) async fn with_certificates(
+        &self,
+        mut devices: Vec<DeviceRecord>,
+    ) -> InfraResult<Vec<DeviceRecord>> {
+        let keys: Vec<Item> = devices
+            .iter()
+            .filter(|d| d.certificate.is_empty())
+            .map(|d| certificate_key(&d.tenant_id, &certificate_id(&d.tenant_id, &d.fingerprint_sha256)))
+            .collect();
+        if keys.is_empty() {
+            return Ok(devices);
+        }
+        let mut ders: HashMap<String, String> = HashMap::new();
+        for item in self.batch_get("read devices' certificates", keys).await? {
+            let record: CertificateRecord = doc_of(&item)?;
+            ders.insert(record.fingerprint_sha256, record.certificate);
+        }
+        for device in devices.iter_mut().filter(|d| d.certificate.is_empty()) {
+            if let Some(der) = ders.get(&device.fingerprint_sha256) {
+                device.certificate = der.clone();
+            }
+        }
+        Ok(devices)
+    }
+
     pub(crate) async fn claim_devices(&self, devices: &[NewDevice]) -> InfraResult<Vec<DeviceInsert>> {
-        let chunks: Vec<&[NewDevice]> = devices.chunks(DEVICES_PER_TRANSACTION).collect();
+        let chunks = transactions(devices);
         let mut outcomes = Vec::with_capacity(devices.len());
         for group in chunks.chunks(WRITE_CONCURRENCY) {
             let settled =

@@ -25,8 +25,10 @@ impl InventoryStore for DynamoStore {
         tenant_id: &str,
         device_identifier: &str,
     ) -> InfraResult<Option<DeviceRecord>> {
-        self.get("get device", device_key(tenant_id, device_identifier))
-            .await
+        let device: Option<DeviceRecord> = self
+            .get("get device", device_key(tenant_id, device_identifier))
+            .await?;
+        Ok(self.with_certificates(device.into_iter().collect()).await?.pop())
     }
 
     async fn get_device_by_id(&self, tenant_id: &str, id: &str) -> InfraResult<Option<DeviceRecord>> {
@@ -34,7 +36,8 @@ impl InventoryStore for DynamoStore {
         let items = self
             .query_index("get device", LOOKUP_INDEX, "lookup_pk", lookup)
             .await?;
-        items.first().map(doc_of).transpose()
+        let device: Option<DeviceRecord> = items.first().map(doc_of).transpose()?;
+        Ok(self.with_certificates(device.into_iter().collect()).await?.pop())
     }
 
     async fn list_devices(
@@ -46,8 +49,9 @@ impl InventoryStore for DynamoStore {
         let page = self
             .list_sharded("list devices", "DEVICES", tenant_id, range, limit)
             .await?;
+        let devices = page.items.iter().map(doc_of).collect::<InfraResult<_>>()?;
         Ok(Page {
-            items: page.items.iter().map(doc_of).collect::<InfraResult<_>>()?,
+            items: self.with_certificates(devices).await?,
             next: page.next,
         })
     }

@@ -41,7 +41,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use certport_core::domain::JobKind;
 use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult, OpenJob, Record};
 
@@ -53,6 +53,8 @@ pub(crate) type Item = HashMap<String, AttributeValue>;
 /// The sparse global secondary index of unfinished jobs (see the module docs).
 pub const OPEN_JOBS_INDEX: &str = "open-jobs";
 const BATCH_WRITE_MAX: usize = 25;
+/// BatchGetItem's limit.
+const BATCH_GET_MAX: usize = 100;
 /// Batch writes in flight at once per `insert_devices` call.
 pub(crate) const WRITE_CONCURRENCY: usize = 4;
 const UNPROCESSED_RETRIES: u32 = 8;
@@ -167,6 +169,48 @@ impl DynamoStore {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The items with `keys` (those that exist), read with BatchGetItem 100 keys at a
+    /// time, unprocessed keys asked again.
+    pub(crate) async fn batch_get(&self, operation: &'static str, keys: Vec<Item>) -> InfraResult<Vec<Item>> {
+        let mut items = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH_GET_MAX) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                let wanted = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| InfraError::permanent(operation, e))?;
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, wanted)
+                    .send()
+                    .await
+                    .map_err(|e| infra_error(operation, e))?;
+                items.extend(
+                    output
+                        .responses
+                        .unwrap_or_default()
+                        .remove(&self.table)
+                        .unwrap_or_default(),
+                );
+                pending = output
+                    .unprocessed_keys
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    attempt += 1;
+                    backoff(operation, attempt).await?;
+                }
+            }
+        }
+        Ok(items)
     }
 
     async fn write_batch(&self, mut batch: Vec<WriteRequest>) -> InfraResult<()> {

@@ -564,6 +564,14 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_field_too_long_fails_its_certificate_alone() {
+        crate::testing::scenarios::a_field_too_long_fails_its_certificate_alone(&memory_deps(
+            Limits::default(),
+        ))
+        .await;
+    }
+
+    #[tokio::test]
     async fn a_running_import_records_its_progress_after_each_batch_then_its_end() {
         let limits = Limits {
             device_batch_size: 2,

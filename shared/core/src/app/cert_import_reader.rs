@@ -165,8 +165,12 @@ fn map_certificate(
         let message = format!("the certificate has no `{missing}`, which `device_identifier` is mapped to");
         (FailureReason::MissingRequiredField, message)
     })?;
+    let record = parsed.record(&profile.tenant_id, created_at);
+    if let Some(message) = crate::domain::unstorable(&device_identifier, &fields, &record.serial_number) {
+        return Err((FailureReason::FieldTooLong, message));
+    }
     Ok(MappedCertificate {
-        record: parsed.record(&profile.tenant_id, created_at),
+        record,
         device_identifier,
         fields,
     })

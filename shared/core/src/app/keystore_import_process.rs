@@ -279,6 +279,19 @@ fn prepare_item(
         leaf: Some(certificates[leaf].clone()),
         ..ItemFailure::from(e)
     })?;
+    // The certificate, and the chain kept with its key (the leaf first), go on one record
+    // (one DynamoDB item).
+    let stored: usize = certificates[leaf].len() + chain.iter().map(Vec::len).sum::<usize>();
+    if stored as u64 > super::limits::MAX_STORABLE_CERTIFICATE_BYTES {
+        return Err(ItemFailure {
+            reason: ItemFailureReason::TooLarge,
+            message: format!(
+                "the certificate with its chain is {stored} bytes; at most {} are stored",
+                super::limits::MAX_STORABLE_CERTIFICATE_BYTES
+            ),
+            leaf: Some(certificates[leaf].clone()),
+        });
+    }
     Ok(PreparedKey { key, chain })
 }
 

@@ -81,6 +81,10 @@ pub struct LimitError {
     pub what: &'static str,
 }
 
+/// The largest certificate a store keeps: with its record it must fit one DynamoDB item
+/// (400 KB, the DER base64-encoded in it).
+pub const MAX_STORABLE_CERTIFICATE_BYTES: u64 = 256 * 1024;
+
 type Setter = fn(&mut Limits, u64);
 
 /// Every limit's environment variable, what it limits, and how it is set.
@@ -215,6 +219,12 @@ impl Limits {
                 .filter(|v| *v > 0)
                 .ok_or(LimitError { name, what })?;
             set(&mut limits, value);
+        }
+        if limits.max_certificate_bytes as u64 > MAX_STORABLE_CERTIFICATE_BYTES {
+            return Err(LimitError {
+                name: "CERTPORT_MAX_CERTIFICATE_BYTES",
+                what: "and at most 262144: a certificate must fit one DynamoDB item with its record",
+            });
         }
         Ok(limits)
     }

@@ -60,7 +60,7 @@ pub use keystore_batch::{ImportItem, KeystoreImportRequest};
 pub use keystore_import_process::{private_key_aad, private_key_context, process_keystore_import};
 pub use keystore_import_status::{get_keystore_import, KeystoreImportStatus};
 pub use keystore_import_upload::upload_keystore_import;
-pub use limits::{LimitError, Limits, LIMIT_VARIABLES};
+pub use limits::{LimitError, Limits, LIMIT_VARIABLES, MAX_STORABLE_CERTIFICATE_BYTES};
 pub use object_keys::{
     certificate_import_key, keystore_import_key, parse_certificate_import_key, parse_keystore_import_key,
     private_key_key, shard_skip_key, CERTIFICATE_IMPORT_PREFIX, KEYSTORE_IMPORT_PREFIX, PRIVATE_KEY_PREFIX,

@@ -56,6 +56,8 @@ pub enum FailureReason {
     MalformedCertificate,
     /// A certificate larger than the configured limit.
     CertificateTooLarge,
+    /// A device identifier, mapped field or serial number longer than a device may keep.
+    FieldTooLong,
     /// A source field the mapping needs is absent from the certificate.
     MissingRequiredField,
     /// A device in the inventory already holds the same certificate.

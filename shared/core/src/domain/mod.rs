@@ -12,7 +12,10 @@ mod shard;
 mod tenant;
 
 pub use audit::AuditEvent;
-pub use device::DeviceRecord;
+pub use device::{
+    unstorable, DeviceRecord, MAX_DEVICE_IDENTIFIER_BYTES, MAX_FIELD_VALUE_BYTES, MAX_MAPPED_FIELDS,
+    MAX_SERIAL_BYTES,
+};
 pub use inventory::{
     certificate_id, certificate_request_id, device_id, CertificateRecord, InventoryEntry, KeyRange,
     NewDevice, Page,

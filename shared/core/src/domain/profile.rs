@@ -182,11 +182,16 @@ pub enum MappingError {
         "target field names must be 1 to 64 characters of letters, digits, `_`, `-` or `.`; `{0}` is not"
     )]
     BadTargetField(String),
+    #[error("the mapping names {0} target fields; at most {max} are kept on a device", max = super::MAX_MAPPED_FIELDS)]
+    TooManyFields(usize),
 }
 
 impl FieldMapping {
     pub fn parse(json: &serde_json::Value) -> Result<Self, MappingError> {
         let obj = json.as_object().ok_or(MappingError::NotAnObject)?;
+        if obj.len() > super::MAX_MAPPED_FIELDS {
+            return Err(MappingError::TooManyFields(obj.len()));
+        }
         let mut map = BTreeMap::new();
         for (target, source) in obj {
             let valid_target = !target.is_empty()

@@ -260,6 +260,7 @@ macro_rules! store_contract_tests {
             certificates_list_by_expiry_in_pages: inventory_contracts::certificates_list_by_expiry_in_pages,
             devices_list_in_pages_and_are_found_by_id: inventory_contracts::devices_list_in_pages_and_are_found_by_id,
             audit_events_list_newest_first: inventory_contracts::audit_events_list_newest_first,
+            devices_and_keys_at_every_limit_are_stored: inventory_contracts::devices_and_keys_at_every_limit_are_stored,
         );
     };
     (@cases $store:expr; $($name:ident $(: $($path:ident)::+)?),+ $(,)?) => {

@@ -254,3 +254,72 @@ pub async fn audit_events_list_newest_first(store: &dyn InventoryStore) {
     );
     assert!(store.list_audit_events(&b, 10).await.unwrap().is_empty());
 }
+
+/// What core lets through fits every adapter: a batch of devices each at every limit a
+/// device has (identifier, fields, serial, the largest certificate), and a key whose
+/// certificate and chain are at theirs, are stored and read back whole. On DynamoDB,
+/// through the test proxy, this is what AWS would accept.
+pub async fn devices_and_keys_at_every_limit_are_stored(store: &dyn InventoryStore) {
+    use base64::Engine;
+    use std::collections::BTreeMap;
+    let tenant = Tenant::new("limits");
+    let t = tenant.id.as_str();
+    let largest = crate::app::Limits::default().max_certificate_bytes;
+    let der = |n: usize| base64::engine::general_purpose::STANDARD.encode(vec![n as u8; largest]);
+    let fields: BTreeMap<String, String> = (0..MAX_MAPPED_FIELDS)
+        .map(|n| {
+            (
+                format!("field-{n:02}-{}", "f".repeat(50)),
+                "v".repeat(MAX_FIELD_VALUE_BYTES),
+            )
+        })
+        .collect();
+    let devices: Vec<NewDevice> = (0..25)
+        .map(|n| {
+            let fp = format!("limit-{n:02}");
+            // Two bytes a character: the identifier's limit is in bytes.
+            let identifier = format!("{n:02}{}", "é".repeat((MAX_DEVICE_IDENTIFIER_BYTES - 2) / 2));
+            let mut new = device(&tenant, "job-limits", &identifier, &fp);
+            new.device.fields = fields.clone();
+            new.device.certificate = der(n);
+            new.certificate.certificate = der(n);
+            new.certificate.serial_number = format!("{n:02}").repeat(MAX_SERIAL_BYTES);
+            new
+        })
+        .collect();
+    let inserted = store.insert_devices(&devices).await.unwrap();
+    assert_eq!(inserted, vec![DeviceInsert::Inserted; devices.len()]);
+    for new in [&devices[0], &devices[24]] {
+        let read = store
+            .get_device(t, &new.device.device_identifier)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            read == new.device,
+            "{} read back changed",
+            new.device.device_identifier
+        );
+    }
+    let listed = store.list_devices(t, &KeyRange::default(), 100).await.unwrap();
+    assert_eq!(listed.items.len(), 25);
+    assert!(listed
+        .items
+        .iter()
+        .all(|d| d.certificate.len() == devices[0].device.certificate.len()));
+    // A key whose certificate and chain (the leaf again first) are at the limit together.
+    let budget = crate::app::MAX_STORABLE_CERTIFICATE_BYTES as usize;
+    let fp = "limit-key";
+    let mut record = certificate(t, fp, END);
+    record.certificate = base64::engine::general_purpose::STANDARD.encode(vec![1u8; budget / 4]);
+    let mut key = stored_key(t, fp, "job-key", 0);
+    key.chain = vec![
+        record.certificate.clone(),
+        base64::engine::general_purpose::STANDARD.encode(vec![2u8; budget / 2 - 16]),
+    ];
+    assert_eq!(
+        store.insert_stored_key(&key, &record).await.unwrap(),
+        KeyInsert::Inserted
+    );
+    assert_eq!(store.get_stored_key(t, fp).await.unwrap(), Some(key));
+}

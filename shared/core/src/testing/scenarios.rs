@@ -360,3 +360,73 @@ pub fn bench_count(default: u64) -> u64 {
         .find(|a| !a.starts_with("--"))
         .map_or(default, |a| a.parse().expect("a certificate count"))
 }
+
+/// The same per-certificate outcome on every store: an upload whose middle certificate's
+/// device identifier (here its SAN URI) is longer than a device may keep fails that
+/// certificate alone (`FIELD_TOO_LONG`), before anything is written; the others import.
+pub async fn a_field_too_long_fails_its_certificate_alone(deps: &Deps) {
+    use crate::app::{get_certificate_import, process_certificate_import};
+    use crate::domain::{FailureReason, JobStatus, MAX_DEVICE_IDENTIFIER_BYTES};
+    let caller = new_caller(deps, "too long").await;
+    let profile = create_profile(
+        deps,
+        &caller,
+        NewProfile {
+            name: "uris".into(),
+            enrollment_method: "CERTIFICATE_IMPORT".into(),
+        },
+    )
+    .await
+    .expect("create profile");
+    let uri = |path: &str| format!("URI:https://devices.example/{path}");
+    let sample = self_signed(KeyType::EcP256, "/CN=s", Some(&uri("sample")));
+    let mapping = json!({"device_identifier": "san.uri"});
+    set_source_fields_mapping(
+        deps,
+        &caller,
+        &profile.id,
+        "s.pem",
+        sample.pem.as_bytes(),
+        &mapping,
+    )
+    .await
+    .expect("map profile");
+    let long = "x".repeat(MAX_DEVICE_IDENTIFIER_BYTES);
+    let pems: Vec<String> = ["ok-1", long.as_str(), "ok-2"]
+        .iter()
+        .map(|path| self_signed(KeyType::EcP256, "/CN=d", Some(&uri(path))).pem)
+        .collect();
+    let upload = CertImportUpload {
+        profile_id: profile.id,
+        file_name: "devices.zip".into(),
+        zip: zip_of(&[("devices.pem", pems.concat().as_bytes())]).into(),
+        ip_address: None,
+    };
+    let job = upload_certificate_import(deps, &caller, upload)
+        .await
+        .expect("upload");
+    process_certificate_import(deps, &job.object_key)
+        .await
+        .expect("process");
+    let status = get_certificate_import(deps, &caller, &job.id)
+        .await
+        .expect("status");
+    assert_eq!(
+        (
+            status.job.status,
+            status.job.total_certificates,
+            status.job.failed_certificates
+        ),
+        (JobStatus::Completed, 3, 1)
+    );
+    let failure = &status.failures[0];
+    assert_eq!(
+        (failure.reason, failure.index),
+        (FailureReason::FieldTooLong, Some(1))
+    );
+    assert!(
+        failure.message.contains("device identifier"),
+        "{}",
+        failure.message
+    );
+}
