@@ -13,6 +13,9 @@ use certport_core::ports::{KeyService, TenantStore};
 use certport_embedded::{LocalKeyService, SqliteStore};
 use serde_json::{json, Value};
 
+/// Edge instances one tenant may have.
+const MAX_EDGE_INSTANCES: usize = 1000;
+
 #[derive(clap::Args, Debug)]
 pub struct AdminArgs {
     /// The AWS stack's DynamoDB table (output RecordsTableName). Without it, the local
@@ -165,6 +168,12 @@ async fn command(command: AdminCommand, target: &Target) -> Result<Value, AdminE
                     ))
                 }
             };
+            // Their list is answered whole (API B has no paging for it).
+            if tenants.list_edge_instances(&tenant).await?.len() >= MAX_EDGE_INSTANCES {
+                return Err(AdminError::Usage(format!(
+                    "tenant {tenant} has {MAX_EDGE_INSTANCES} edge instances, the most one may have"
+                )));
+            }
             let (edge, key) = create_edge_instance(tenants, dek_keys.as_ref(), &tenant, &name).await?;
             json!({
                 "tenant_id": tenant,

@@ -3,6 +3,7 @@
 // Test code: a failed step should stop the run that took it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -264,6 +265,46 @@ fn an_xml_profile_gets_an_xml_document_built_from_pem_files() {
     cli.write("x.pem", pems.concat());
     let xml = cli.run(&["import-certificates", "--profile", &profile, "x.pem"]);
     xml.expect(0, "COMPLETED SUCCESS — 2 certificates, 0 failed");
+}
+
+#[test]
+fn an_import_at_the_tenants_job_limit_waits_as_asked_then_goes_through() {
+    let cli = Cli::start_with(&[("CERTPORT_MAX_OPEN_JOBS", "1")]);
+    let profile = cli.pem_profile();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = certport_tests::http_client();
+    // An upload URL's job holds the tenant's only place until its upload arrives.
+    let zip = zip_of(&[(
+        "a.pem",
+        self_signed(KeyType::EcP256, "/CN=first", None).pem.as_bytes(),
+    )]);
+    let first = runtime.block_on(
+        cli.server
+            .upload_url(&client, &profile, "first.zip", zip.len() as u64),
+    );
+    cli.write("m.pem", self_signed(KeyType::EcP256, "/CN=waiting", None).pem);
+    let mut waiting = Command::new(env!("CARGO_BIN_EXE_certport"))
+        .args(["import-certificates", "--profile", &profile, "m.pem"])
+        .args(["--endpoint", &cli.server.base])
+        .env("CERTPORT_API_KEY", &cli.server.api_key)
+        .current_dir(cli.work.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap()).lines();
+    let told = stderr.find(|line| line.as_ref().unwrap().contains("trying again in 10 s"));
+    assert!(told.is_some(), "the client says it waits");
+    let put = client
+        .put(first["upload"]["url"].as_str().unwrap())
+        .header("content-type", "application/zip")
+        .body(zip);
+    let put = runtime.block_on(put.send());
+    assert_eq!(put.unwrap().status(), 200);
+    let output = waiting.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("COMPLETED SUCCESS — 1 certificate"), "{stdout}");
 }
 
 #[test]

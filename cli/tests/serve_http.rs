@@ -534,6 +534,26 @@ async fn a_missing_or_wrong_api_key_is_a_json_401() {
     }
 }
 
+/// The answer comes from the head alone: the server never waits for the body it was
+/// promised (here, never sent) when the key is wrong.
+#[tokio::test]
+async fn a_body_is_not_read_before_the_api_key_is_checked() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let f = Fixture::start();
+    let host = f.server.base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST /outagedetection/v1/certificates/imports HTTP/1.1\r\nhost: {host}\r\n\
+         tppl-api-key: cpk_wrong\r\ncontent-type: application/json\r\ncontent-length: 5000000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = [0u8; 12];
+    // Only a guard against hanging: without the check first, no answer ever comes.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), stream.read_exact(&mut answer));
+    read.await.expect("answered before any body").unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 401");
+}
+
 #[tokio::test]
 async fn uploads_before_a_mapping_and_bad_mappings_or_samples_are_400() {
     let f = Fixture::start();

@@ -12,7 +12,7 @@ use certport_core::domain::{
     ApiKey, ApiKeyRecord, CertImportJob, Division, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
     JobStatus, Tenant, UploadFormat,
 };
-use certport_core::domain::{EdgeInstance, EncryptionKey, KeystoreImportJob, KeystoreJobStatus};
+use certport_core::domain::{EdgeInstance, EncryptionKey, KeystoreImportJob, KeystoreJobStatus, WorkQuota};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -200,7 +200,10 @@ pub async fn seed(deps: &Deps) {
         failure_reason: None,
         shard_plan: None,
     };
-    deps.jobs.create_certificate_job(&job).await.unwrap();
+    deps.jobs
+        .create_certificate_job(&job, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
     deps.objects
         .put(&object_key, fixture_upload_zip().into())
         .await
@@ -273,11 +276,15 @@ pub async fn seed_keystores(deps: &Deps) {
         encryption_key_id: DEK_ID.into(),
         object_key: keystore_import_key(TENANT, KEYSTORE_JOB),
         item_count: request.import_information.len() as u32,
+        reserved_items: request.import_information.len() as u32,
         status: KeystoreJobStatus::Processing,
         creation_date: created_at,
         failure_message: None,
     };
-    deps.jobs.create_keystore_job(&job).await.unwrap();
+    deps.jobs
+        .create_keystore_job(&job, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
     deps.objects
         .put(&job.object_key, serde_json::to_vec(&request).unwrap().into())
         .await

@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use certport_core::app::{create_tenant_with_key, dek_context, keystore_import_key, Deps};
-use certport_core::domain::{FailureReason, JobStatus};
+use certport_core::domain::{FailureReason, JobStatus, WorkQuota};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use certport_tests::fixtures::{self, http_request, http_request_with_body, multipart, s3_event};
@@ -41,6 +41,16 @@ async fn status(deps: &Deps, api_key: &str, job_id: &str) -> (u16, Value) {
 }
 
 async fn upload(deps: &Deps, api_key: &str, profile_id: &str, zip: &[u8]) -> (u16, Value) {
+    let response = upload_response(deps, api_key, profile_id, zip).await;
+    (response.status().as_u16(), body_json(&response))
+}
+
+async fn upload_response(
+    deps: &Deps,
+    api_key: &str,
+    profile_id: &str,
+    zip: &[u8],
+) -> lambda_http::Response<lambda_http::Body> {
     let body = multipart(BOUNDARY, &[("file", Some("devices batch+1.zip"), zip)]);
     let request = http_request_with_body(
         "certificate-import-upload.json",
@@ -48,10 +58,22 @@ async fn upload(deps: &Deps, api_key: &str, profile_id: &str, zip: &[u8]) -> (u1
         &format!("multipart/form-data; boundary={BOUNDARY}"),
         &body,
     );
-    let response = certificate_import_upload::http_handler::function_handler(deps, request)
+    certificate_import_upload::http_handler::function_handler(deps, request)
         .await
-        .unwrap();
-    (response.status().as_u16(), body_json(&response))
+        .unwrap()
+}
+
+/// One open job at a time, whatever the keystore items.
+const ONE_OPEN_JOB: WorkQuota = WorkQuota {
+    max_open_jobs: 1,
+    max_keystore_items: 100,
+};
+
+/// A refusal for being at the tenant's quota: 429 with `Retry-After`, and its body.
+fn told_to_retry(response: &lambda_http::Response<lambda_http::Body>) -> Value {
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "10");
+    body_json(response)
 }
 
 /// The key the upload stored its zip under, as listed by S3.
@@ -287,7 +309,10 @@ async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
     broken.status = JobStatus::Pending;
     (broken.result, broken.failure_reason, broken.failure_message) = (None, None, None);
     broken.object_key = format!("certificate-import/{}/{}/broken.zip", fixtures::TENANT, broken.id);
-    deps.jobs.create_certificate_job(&broken).await.unwrap();
+    deps.jobs
+        .create_certificate_job(&broken, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
     deps.objects
         .put(&broken.object_key, bytes::Bytes::from_static(b"not a zip"))
         .await
@@ -433,6 +458,38 @@ async fn an_uploaded_batch_is_stored_processing_and_a_key_already_held_is_skippe
         second["results"][0]["fingerprint"],
         first["results"][0]["fingerprint"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_at_its_open_job_limit_gets_429_until_its_job_ends() {
+    let mut flow = CertificateFlow::set_up().await;
+    flow.deps.limits.work_quota = ONE_OPEN_JOB;
+    let (_, object_key) = flow.upload(&CertificateFlow::zip()).await;
+    let response = upload_response(&flow.deps, &flow.key, &flow.profile_id, &CertificateFlow::zip()).await;
+    let refused = told_to_retry(&response);
+    assert_eq!(refused["errors"][0]["code"], "too_many_requests", "{refused}");
+    process(&flow.deps, &object_key).await;
+    flow.upload(&CertificateFlow::zip()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keystore_batch_past_the_tenants_open_jobs_gets_429_in_api_b_shape() {
+    // The seeded certificate and keystore jobs are open.
+    let (_stack, mut deps) = seeded_stack().await;
+    deps.limits.work_quota = WorkQuota {
+        max_open_jobs: 2,
+        ..ONE_OPEN_JOB
+    };
+    let request = http_request("keystore-import-upload.json", &[]);
+    let response = keystore_import_upload::http_handler::function_handler(&deps, request)
+        .await
+        .unwrap();
+    let refused = told_to_retry(&response);
+    assert_eq!(refused["errors"][0]["code"], 10429, "{refused}");
+    let event = serde_json::from_str(&fixtures::event_text("keystore-import-processor.json")).unwrap();
+    keystore_process(&deps, event).await;
+    let (code, job) = keystore_upload(&deps, http_request("keystore-import-upload.json", &[])).await;
+    assert_eq!(code, 201, "{job}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -618,7 +675,10 @@ async fn the_sweeper_fails_stale_jobs_of_both_kinds_with_a_reason_once() {
         .unwrap();
     fresh.id = uuid::Uuid::new_v4().to_string();
     fresh.created_at = certport_core::domain::format_timestamp(chrono::Utc::now());
-    deps.jobs.create_certificate_job(&fresh).await.unwrap();
+    deps.jobs
+        .create_certificate_job(&fresh, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
 
     let swept = sweep(
         &deps,

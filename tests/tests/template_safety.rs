@@ -55,3 +55,20 @@ fn the_http_api_logs_access_as_json_without_bodies_and_throttles_every_route() {
     assert!(api.contains("ThrottlingRateLimit: !Ref ThrottlingRateLimit"));
     assert!(api.contains("ThrottlingBurstLimit: !Ref ThrottlingBurstLimit"));
 }
+
+#[test]
+fn the_processors_have_reserved_concurrency_so_imports_cannot_take_the_accounts() {
+    for (function, parameter) in [
+        (
+            "CertificateImportProcessorFunction",
+            "CertificateProcessorConcurrency",
+        ),
+        ("KeystoreImportProcessorFunction", "KeystoreProcessorConcurrency"),
+    ] {
+        let text = resource(function);
+        assert!(
+            text.contains(&format!("ReservedConcurrentExecutions: !Ref {parameter}")),
+            "{function}: {text}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -21,6 +22,14 @@ pub enum ClientError {
         path: String,
         status: u16,
         message: String,
+    },
+    /// 429: the tenant is at its quota of unfinished work.
+    #[error("{method} {path} answered 429: {message}")]
+    Busy {
+        method: &'static str,
+        path: String,
+        message: String,
+        retry_after: Duration,
     },
     #[error("{path} answered something that is not the expected JSON: {reason}")]
     InvalidResponse { path: String, reason: String },
@@ -46,6 +55,20 @@ impl UploadBody {
         match self {
             UploadBody::Bytes(bytes) => bytes.len() as u64,
             UploadBody::File { length, .. } => *length,
+        }
+    }
+
+    /// The whole body in memory: only for bodies small enough for one request.
+    pub fn into_bytes(self) -> Result<Vec<u8>, ClientError> {
+        match self {
+            UploadBody::Bytes(bytes) => Ok(bytes),
+            UploadBody::File { mut file, length } => {
+                use std::io::Read;
+                let mut bytes = Vec::with_capacity(length as usize);
+                file.read_to_end(&mut bytes)
+                    .map_err(|e| ClientError::Input(format!("cannot read the zip to send: {e}")))?;
+                Ok(bytes)
+            }
         }
     }
 
@@ -257,6 +280,7 @@ impl ApiClient {
                 reason: why_unreachable(&e),
             })?;
         let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
         let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable {
             url: self.url(path),
             reason: why_unreachable(&e),
@@ -268,6 +292,14 @@ impl ApiClient {
                 .and_then(|b| b["errors"][0]["message"].as_str())
                 .map(str::to_string)
                 .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+            if status == 429 {
+                return Err(ClientError::Busy {
+                    method,
+                    path: path.to_string(),
+                    message,
+                    retry_after,
+                });
+            }
             return Err(ClientError::Refused {
                 method,
                 path: path.to_string(),
@@ -276,6 +308,40 @@ impl ApiClient {
             });
         }
         Ok(bytes.to_vec())
+    }
+}
+
+/// How long a 429 asks to wait (whole seconds), within reason.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Duration {
+    let seconds = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(10);
+    Duration::from_secs(seconds.clamp(1, 300))
+}
+
+/// Runs `attempt` again while the service answers that the tenant is at its quota (429),
+/// waiting as long as it asks each time, for up to `patience` in all.
+pub async fn retry_while_busy<T, Attempt, Fut>(
+    patience: Duration,
+    mut attempt: Attempt,
+) -> Result<T, ClientError>
+where
+    Attempt: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ClientError>>,
+{
+    let deadline = Instant::now() + patience;
+    loop {
+        match attempt().await {
+            Err(ClientError::Busy {
+                message, retry_after, ..
+            }) if Instant::now() + retry_after < deadline => {
+                eprintln!("{message}: trying again in {} s", retry_after.as_secs());
+                tokio::time::sleep(retry_after).await;
+            }
+            other => return other,
+        }
     }
 }
 

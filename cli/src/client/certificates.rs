@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use base64::Engine;
 use certport_core::crypto::certificates_pem;
 use serde_json::Value;
 
-use super::api::{field, ApiClient, ClientError, UploadBody};
+use super::api::{field, retry_while_busy, ApiClient, ClientError, UploadBody};
 use super::certificate_files::{cannot_read, certificates_in, survey, tell, Found, Send};
 use super::jobs::{self, JobKind};
 use super::output::{print_json, table, text, Output};
@@ -59,22 +59,31 @@ pub async fn run(
     let path = format!("/iot/api/v1/certificate-import/{}", args.profile);
     let size = zip.length();
     let sent = Arc::new(AtomicU64::new(0));
+    // A tenant at its quota of unfinished jobs is asked to come back: wait as asked.
+    let patience = Duration::from_secs(args.wait_seconds);
     let created = if args.upload.use_url(size) {
         let url_path = format!("{path}/upload-url");
         let body = serde_json::json!({"file_name": file_name, "size": size});
-        let created = client.post_json(&url_path, &body).await?;
+        let created = retry_while_busy(patience, || client.post_json(&url_path, &body)).await?;
         let upload = client.upload_to(&created["upload"], zip, sent.clone());
         while_uploading(sent, size, upload).await?;
         created
     } else {
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::stream_with_length(zip.into_body(sent.clone()), size)
-                .file_name(file_name)
+        // Small enough to hold (it goes in one request body), so it can be sent again.
+        let zip = zip.into_bytes()?;
+        let send = || {
+            sent.store(0, Ordering::Relaxed);
+            let body = UploadBody::Bytes(zip.clone()).into_body(sent.clone());
+            let part = reqwest::multipart::Part::stream_with_length(body, size)
+                .file_name(file_name.clone())
                 .mime_str("application/zip")
-                .map_err(|e| ClientError::Input(e.to_string()))?,
-        );
-        while_uploading(sent, size, client.post_form(&path, form)).await?
+                .map_err(|e| ClientError::Input(e.to_string()));
+            async {
+                let form = reqwest::multipart::Form::new().part("file", part?);
+                client.post_form(&path, form).await
+            }
+        };
+        while_uploading(sent.clone(), size, retry_while_busy(patience, send)).await?
     };
     let id = field(&created, &path, "id")?;
     let job = jobs::wait(

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sha1::Digest;
 use zeroize::Zeroizing;
 
-use super::api::{field, ApiClient, ClientError, UploadBody};
+use super::api::{field, retry_while_busy, ApiClient, ClientError, UploadBody};
 use super::jobs::{self, JobKind};
 use super::output::{print_json, table, text, Output};
 use super::progress::while_uploading;
@@ -75,15 +75,18 @@ pub async fn import(
         let path = "/outagedetection/v1/certificates/imports";
         let body = json!({"edgeInstanceId": edge_instance, "encryptionKeyId": public_key.0, "importInformation": items});
         let batch = body.to_string().into_bytes();
+        // A tenant at its quota of unfinished work is asked to come back: wait as asked.
+        let patience = Duration::from_secs(args.wait_seconds);
         let created = if args.upload.use_url(batch.len() as u64) {
             let request = json!({"edgeInstanceId": edge_instance, "encryptionKeyId": public_key.0, "size": batch.len()});
-            let created = client.post_json(&format!("{path}/upload-url"), &request).await?;
+            let url_path = format!("{path}/upload-url");
+            let created = retry_while_busy(patience, || client.post_json(&url_path, &request)).await?;
             let (sent, size) = (Arc::new(AtomicU64::new(0)), batch.len() as u64);
             let upload = client.upload_to(&created["upload"], UploadBody::Bytes(batch), sent.clone());
             while_uploading(sent, size, upload).await?;
             created
         } else {
-            client.post_json(path, &body).await?
+            retry_while_busy(patience, || client.post_json(path, &body)).await?
         };
         let id = field(&created, path, "id")?;
         let job = jobs::wait(

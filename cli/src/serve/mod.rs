@@ -26,8 +26,9 @@ use axum::body::Body;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State};
 use axum::serve::IncomingStream;
+use certport_core::app::AppError;
 use certport_core::app::{Deps, KeyServices, Limits};
-use certport_core::http::handle;
+use certport_core::http::{admit, answer, styled_error_response, ErrorStyle};
 use certport_embedded::{FsObjectStore, LocalKeyService, SqliteStore};
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
@@ -218,15 +219,20 @@ async fn route(
         return local_upload(&state, request).await;
     }
     let (parts, body) = request.into_parts();
+    let style = ErrorStyle::for_path(parts.uri.path());
+    // The head first: no body is read for a caller without a valid key.
+    let admitted = match admit(deps, |_| true, &parts).await {
+        Ok(admitted) => admitted,
+        Err(e) => return styled_error_response(&e, style).map(Body::from),
+    };
     let body = match axum::body::to_bytes(body, deps.limits.max_body_bytes).await {
         Ok(body) => body,
         Err(_) => {
-            let error = certport_core::app::AppError::PayloadTooLarge(deps.limits.max_body_bytes);
-            return certport_core::http::error_response(&error).map(Body::from);
+            let error = AppError::PayloadTooLarge(deps.limits.max_body_bytes);
+            return styled_error_response(&error, style).map(Body::from);
         }
     };
-    let request = http::Request::from_parts(parts, body);
-    handle(deps, |_| true, request, Some(peer.ip().to_string()))
+    answer(deps, admitted, &parts, body, Some(peer.ip().to_string()))
         .await
         .map(Body::from)
 }

@@ -69,7 +69,7 @@ pub(crate) fn claim_for_device(
             "SET {clauses}, device_identifier = :device, device_job_id = :job, modified_at = :at"
         ),
         values,
-        condition: "attribute_not_exists(device_job_id)",
+        condition: Some("attribute_not_exists(device_job_id)"),
     })
 }
 
@@ -85,7 +85,7 @@ pub(crate) fn add_key(record: &CertificateRecord, key: &StoredKeyRecord) -> Infr
         key: certificate_key(&record.tenant_id, &record.id),
         expression: format!("SET {clauses}, key_doc = :key, modified_at = :at"),
         values,
-        condition: "attribute_not_exists(key_doc)",
+        condition: Some("attribute_not_exists(key_doc)"),
     })
 }
 

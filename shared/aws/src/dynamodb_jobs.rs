@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use certport_core::domain::{
-    CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus, ShardReport,
+    Admission, CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus,
+    ShardReport, WorkQuota,
 };
 use certport_core::ports::{InfraResult, JobStore, OpenJob};
 
@@ -33,9 +34,16 @@ fn keystore_job_item(job: &KeystoreImportJob) -> Item {
 
 #[async_trait]
 impl JobStore for DynamoStore {
-    async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()> {
+    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission> {
         let item = with_doc(cert_job_item(job), job)?;
-        self.create("create job", item).await
+        if job.status.is_terminal() {
+            return self
+                .create("create job", item)
+                .await
+                .map(|()| Admission::Admitted);
+        }
+        self.create_open_job("create job", &job.tenant_id, item, 0, quota)
+            .await
     }
 
     async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
@@ -48,6 +56,9 @@ impl JobStore for DynamoStore {
 
     async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool> {
         let item = with_doc(cert_job_item(job), job)?;
+        if job.status.is_terminal() {
+            return self.end_open_job("end job", &job.tenant_id, item, 0).await;
+        }
         self.put_if("update open job", item, OPEN_JOB_CONDITION).await
     }
 
@@ -106,9 +117,17 @@ impl JobStore for DynamoStore {
         .await
     }
 
-    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
+    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission> {
         let item = with_doc(keystore_job_item(job), job)?;
-        self.create("create keystore job", item).await
+        if job.status != KeystoreJobStatus::Processing {
+            return self
+                .create("create keystore job", item)
+                .await
+                .map(|()| Admission::Admitted);
+        }
+        let reserved = job.reserved_items;
+        self.create_open_job("create keystore job", &job.tenant_id, item, reserved, quota)
+            .await
     }
 
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
@@ -121,6 +140,12 @@ impl JobStore for DynamoStore {
 
     async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool> {
         let item = with_doc(keystore_job_item(job), job)?;
+        if job.status != KeystoreJobStatus::Processing {
+            let reserved = job.reserved_items;
+            return self
+                .end_open_job("end keystore job", &job.tenant_id, item, reserved)
+                .await;
+        }
         self.put_if("update open keystore job", item, OPEN_JOB_CONDITION)
             .await
     }

@@ -15,6 +15,7 @@
 //! | certificate failure | `CERTJOB#<tenant>#<job>`       | `FAILURE#<ordinal>`         |                                  |
 //! | shard report        | `CERTJOB#<tenant>#<job>`       | `SHARD#<shard>`             | put once (`attribute_not_exists`) |
 //! | keystore job        | `TENANT#<tenant>`              | `KSJOB#<id>`                | `open_pk`, `open_sk` while open  |
+//! | open work           | `TENANT#<tenant>`              | `OPENWORK`                  | `jobs`, `keystore_items` (numbers; `dynamodb_open_work`) |
 //! | item result         | `KSJOB#<tenant>#<job>`         | `ITEM#<ordinal>`            |                                  |
 //! | device              | `DEVICE#<tenant>#<identifier>` | `DEVICE`                    | `job_id`, `fingerprint_sha256`, `lookup_pk`, `list_pk`, `list_sk` |
 //! | certificate         | `CERTIFICATE#<tenant>#<id>`    | `CERTIFICATE`               | `lookup_pk`, `serial_pk`, `list_pk`, `list_sk`; `device_identifier`, `device_job_id` and `modified_at` once a device holds it; `key_doc` once its key is in |
@@ -415,7 +416,7 @@ impl DynamoStore {
             .set_key(Some(update.key))
             .update_expression(update.expression)
             .set_expression_attribute_values(Some(update.values))
-            .condition_expression(update.condition)
+            .set_condition_expression(update.condition.map(str::to_string))
             .send()
             .await;
         conditional_write(operation, result)

@@ -43,7 +43,7 @@ pub(crate) struct TransactUpdate {
     pub key: Item,
     pub expression: String,
     pub values: Item,
-    pub condition: &'static str,
+    pub condition: Option<&'static str>,
 }
 
 /// One put of a transaction.
@@ -93,7 +93,7 @@ impl DynamoStore {
                         .set_key(Some(update.key))
                         .update_expression(update.expression)
                         .set_expression_attribute_values(Some(update.values))
-                        .condition_expression(update.condition)
+                        .set_condition_expression(update.condition.map(str::to_string))
                         .return_values_on_condition_check_failure(all_old)
                         .build()?,
                 )

@@ -147,7 +147,7 @@ fn index_device(key: Item, device: &DeviceRecord) -> TransactUpdate {
         key,
         expression: "SET lookup_pk = :lookup, list_pk = :list_pk, list_sk = :list_sk".into(),
         values,
-        condition: "attribute_exists(pk)",
+        condition: Some("attribute_exists(pk)"),
     }
 }
 

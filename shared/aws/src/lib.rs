@@ -7,6 +7,7 @@ mod dynamodb_devices;
 mod dynamodb_inventory;
 mod dynamodb_jobs;
 mod dynamodb_listing;
+mod dynamodb_open_work;
 mod dynamodb_store;
 mod dynamodb_tenants;
 mod dynamodb_transactions;

@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use certport_core::domain::{
-    CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus, ShardReport,
+    Admission, CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus,
+    OpenWork, ShardReport, WorkQuota,
 };
 use certport_core::ports::{InfraResult, JobStore, OpenJob};
-use rusqlite::params;
+use rusqlite::{params, Connection, TransactionBehavior};
 
 use crate::sqlite_store::{db_error, to_doc, JobRow, SqliteStore};
 
@@ -14,7 +15,61 @@ fn job_row(job: &KeystoreImportJob) -> InfraResult<JobRow> {
     JobRow::new(&job.tenant_id, &job.id, &job.creation_date, open, job)
 }
 
+/// A tenant's open work, counted from its open jobs (`*_tenant_open` indexes).
+fn open_work(conn: &Connection, tenant_id: &str) -> rusqlite::Result<OpenWork> {
+    let sql = "SELECT
+        (SELECT COUNT(*) FROM cert_import_jobs WHERE tenant_id = ?1 AND open = 1)
+          + (SELECT COUNT(*) FROM keystore_jobs WHERE tenant_id = ?1 AND open = 1),
+        (SELECT COALESCE(SUM(reserved_items), 0) FROM keystore_jobs WHERE tenant_id = ?1 AND open = 1)";
+    conn.prepare_cached(sql)?.query_row([tenant_id], |row| {
+        Ok(OpenWork {
+            jobs: row.get(0)?,
+            keystore_items: row.get::<_, i64>(1)?.clamp(0, i64::from(u32::MAX)) as u32,
+        })
+    })
+}
+
 impl SqliteStore {
+    /// Inserts a job with `sql` (its row as ?1..?5, its reserved items as ?6) if it is
+    /// finished already or its tenant's open work admits it. Counting and inserting share
+    /// one write transaction: racing creators (other processes too) take turns.
+    async fn create_job(
+        &self,
+        operation: &'static str,
+        sql: &'static str,
+        row: JobRow,
+        reserved_items: u32,
+        quota: WorkQuota,
+    ) -> InfraResult<Admission> {
+        self.with(operation, move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_error(operation))?;
+            if row.open {
+                let open = open_work(&tx, &row.tenant_id).map_err(db_error(operation))?;
+                let admission = quota.admits(open, reserved_items);
+                if admission != Admission::Admitted {
+                    return Ok(admission);
+                }
+            }
+            tx.prepare_cached(sql)
+                .and_then(|mut insert| {
+                    insert.execute(params![
+                        row.tenant_id,
+                        row.id,
+                        row.created_at,
+                        row.open,
+                        row.doc,
+                        reserved_items
+                    ])
+                })
+                .map_err(db_error(operation))?;
+            tx.commit().map_err(db_error(operation))?;
+            Ok(Admission::Admitted)
+        })
+        .await
+    }
+
     /// Writes a job's per-item documents (`(ordinal, doc)`) with `sql`, in one transaction.
     async fn put_job_items(
         &self,
@@ -43,9 +98,9 @@ impl SqliteStore {
 
 #[async_trait]
 impl JobStore for SqliteStore {
-    async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()> {
-        let sql =
-            "INSERT INTO cert_import_jobs (tenant_id, id, created_at, open, doc) VALUES (?1, ?2, ?3, ?4, ?5)";
+    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission> {
+        let sql = "INSERT INTO cert_import_jobs (tenant_id, id, created_at, open, doc, reserved_items)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
         let row = JobRow::new(
             &job.tenant_id,
             &job.id,
@@ -53,7 +108,7 @@ impl JobStore for SqliteStore {
             !job.status.is_terminal(),
             job,
         )?;
-        self.write_job("create job", sql, row).await.map(|_| ())
+        self.create_job("create job", sql, row, 0, quota).await
     }
 
     async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
@@ -131,12 +186,12 @@ impl JobStore for SqliteStore {
             .await
     }
 
-    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
-        let sql =
-            "INSERT INTO keystore_jobs (tenant_id, id, created_at, open, doc) VALUES (?1, ?2, ?3, ?4, ?5)";
-        self.write_job("create keystore job", sql, job_row(job)?)
+    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission> {
+        let sql = "INSERT INTO keystore_jobs (tenant_id, id, created_at, open, doc, reserved_items)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        let (row, reserved) = (job_row(job)?, job.reserved_items);
+        self.create_job("create keystore job", sql, row, reserved, quota)
             .await
-            .map(|_| ())
     }
 
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {

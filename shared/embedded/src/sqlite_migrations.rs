@@ -50,8 +50,17 @@ fn upgrade_jobs(conn: &Connection) -> InfraResult<()> {
             ))
             .map_err(db_error("upgrade database"))?;
         }
+        if !has_column(conn, job.table, "reserved_items")? {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {} ADD COLUMN reserved_items INTEGER NOT NULL DEFAULT 0",
+                job.table
+            ))
+            .map_err(db_error("upgrade database"))?;
+        }
+        // The second index counts a tenant's open work when a job is created.
         conn.execute_batch(&format!(
-            "CREATE INDEX IF NOT EXISTS {0}_open ON {0} (open, created_at)",
+            "CREATE INDEX IF NOT EXISTS {0}_open ON {0} (open, created_at);
+            CREATE INDEX IF NOT EXISTS {0}_tenant_open ON {0} (tenant_id) WHERE open = 1;",
             job.table
         ))
         .map_err(db_error("upgrade database"))?;

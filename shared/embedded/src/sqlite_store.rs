@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS profiles (
     tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS cert_import_jobs (
     tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT '',
-    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, reserved_items INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS cert_import_failures (
     tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, job_id, ordinal));
@@ -65,7 +66,8 @@ CREATE TABLE IF NOT EXISTS trusted_cas (
     PRIMARY KEY (tenant_id, fingerprint));
 CREATE TABLE IF NOT EXISTS keystore_jobs (
     tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT '',
-    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, reserved_items INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS keystore_results (
     tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, job_id, ordinal));
@@ -221,11 +223,11 @@ impl SqliteStore {
 
 /// A job as its table stores it: the columns queries use, and the document.
 pub(crate) struct JobRow {
-    tenant_id: String,
-    id: String,
-    created_at: String,
-    open: bool,
-    doc: String,
+    pub(crate) tenant_id: String,
+    pub(crate) id: String,
+    pub(crate) created_at: String,
+    pub(crate) open: bool,
+    pub(crate) doc: String,
 }
 
 impl JobRow {

@@ -7,6 +7,7 @@ use crate::domain::{
 };
 use crate::parsing::UploadArchive;
 
+use super::job_lifecycle::create_certificate_job;
 use super::{certificate_import_key, fail_job, get_profile, AppError, Caller, Deps};
 
 pub struct CertImportUpload {
@@ -58,7 +59,7 @@ pub async fn upload_certificate_import(
         total,
         upload.ip_address,
     );
-    deps.jobs.create_certificate_job(&job).await?;
+    create_certificate_job(deps, &job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, upload.zip).await {
         // Without its object the job would never be processed: end it now.
         let message = "the upload could not be stored; upload the file again";

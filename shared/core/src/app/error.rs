@@ -21,6 +21,9 @@ pub enum AppError {
     /// The path exists, but not with this method; `allow` lists those it has.
     #[error("this path only accepts {allow}")]
     MethodNotAllowed { allow: String },
+    /// The tenant holds as much unfinished work as it may: try again later.
+    #[error("{message}")]
+    TooBusy { message: String, retry_after_secs: u64 },
     #[error(transparent)]
     Infra(#[from] InfraError),
 }

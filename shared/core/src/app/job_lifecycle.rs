@@ -6,11 +6,48 @@
 //! failing a job writes nothing but the record.
 
 use crate::domain::{
-    CertImportJob, FailureCounts, FailureReason, JobKind, JobResult, JobStatus, KeystoreJobStatus,
+    Admission, CertImportJob, FailureCounts, FailureReason, JobKind, JobResult, JobStatus, KeystoreImportJob,
+    KeystoreJobStatus, QuotaLimit,
 };
 use crate::ports::InfraError;
 
-use super::{Deps, ProcessOutcome};
+use super::keystore_batch::MAX_ITEMS;
+use super::{AppError, Deps, ProcessOutcome};
+
+/// How long a tenant at its quota is asked to wait: most jobs end within seconds.
+pub const RETRY_AFTER_SECS: u64 = 10;
+
+/// Creates an open certificate job, if its tenant's quota has room.
+pub(super) async fn create_certificate_job(deps: &Deps, job: &CertImportJob) -> Result<(), AppError> {
+    let quota = deps.limits.work_quota;
+    admitted(deps, deps.jobs.create_certificate_job(job, quota).await?)
+}
+
+/// Creates an open keystore job, if its tenant's quota has room for its reserved items.
+pub(super) async fn create_keystore_job(deps: &Deps, job: &KeystoreImportJob) -> Result<(), AppError> {
+    let quota = deps.limits.work_quota;
+    admitted(deps, deps.jobs.create_keystore_job(job, quota).await?)
+}
+
+fn admitted(deps: &Deps, admission: Admission) -> Result<(), AppError> {
+    let quota = deps.limits.work_quota;
+    let message = match admission {
+        Admission::Admitted => return Ok(()),
+        Admission::Refused(QuotaLimit::OpenJobs) => format!(
+            "this tenant is at its limit of {} unfinished import jobs; retry once one has finished",
+            quota.max_open_jobs
+        ),
+        Admission::Refused(QuotaLimit::KeystoreItems) => format!(
+            "this tenant is at its limit of {} keystore items in unfinished imports (a batch \
+             sent to an upload URL holds {MAX_ITEMS} until it arrives); retry once one has finished",
+            quota.max_keystore_items
+        ),
+    };
+    Err(AppError::TooBusy {
+        message,
+        retry_after_secs: RETRY_AFTER_SECS,
+    })
+}
 
 /// Ends the job FAILED with `message` if it is still open. `reason` is the code a
 /// certificate import reports; keystore items report `JOB_FAILED`.

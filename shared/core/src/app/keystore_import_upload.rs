@@ -1,6 +1,7 @@
 use crate::domain::{format_timestamp, EdgeInstance, KeystoreImportJob, KeystoreJobStatus};
 
-use super::keystore_batch::KeystoreImportRequest;
+use super::job_lifecycle::create_keystore_job;
+use super::keystore_batch::{KeystoreImportRequest, MAX_ITEMS};
 use super::keystore_import_process::fail_keystore_job;
 use super::object_keys::keystore_import_key;
 use super::{AppError, Caller, Deps};
@@ -22,7 +23,7 @@ pub async fn upload_keystore_import(
     let job = new_keystore_job(caller, edge, request.import_information.len() as u32);
     let batch = serde_json::to_vec(&request).map_err(|e| AppError::invalid(e.to_string()))?;
     // The job first, so it is readable the instant its id is returned.
-    deps.jobs.create_keystore_job(&job).await?;
+    create_keystore_job(deps, &job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, batch.into()).await {
         fail_keystore_job(deps, &job, "the batch could not be stored; submit it again").await?;
         return Err(e.into());
@@ -60,7 +61,8 @@ pub(super) async fn usable_edge_instance(
     Ok(edge)
 }
 
-/// A PROCESSING job for a batch of `item_count` items (0: not counted yet).
+/// A PROCESSING job for a batch of `item_count` items (0: not counted yet, and until
+/// then it reserves the most a batch may hold).
 pub(super) fn new_keystore_job(caller: &Caller, edge: EdgeInstance, item_count: u32) -> KeystoreImportJob {
     let id = uuid::Uuid::new_v4().to_string();
     KeystoreImportJob {
@@ -70,6 +72,11 @@ pub(super) fn new_keystore_job(caller: &Caller, edge: EdgeInstance, item_count: 
         edge_instance_id: edge.id,
         encryption_key_id: edge.encryption_key_id,
         item_count,
+        reserved_items: if item_count == 0 {
+            MAX_ITEMS as u32
+        } else {
+            item_count
+        },
         status: KeystoreJobStatus::Processing,
         creation_date: format_timestamp(chrono::Utc::now()),
         failure_message: None,

@@ -4,8 +4,11 @@
 use std::time::Duration;
 
 use crate::domain::search::SearchLimits;
+use crate::domain::WorkQuota;
 use crate::parsing::keystore::Pkcs12Limits;
 use crate::parsing::ZipLimits;
+
+use super::keystore_batch::MAX_ITEMS;
 
 /// Limits on what one request or upload may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +45,8 @@ pub struct Limits {
     pub status_failures: usize,
     /// CA certificates a tenant may trust (their list is answered whole).
     pub max_trusted_cas: usize,
+    /// Unfinished work one tenant may hold, so one cannot take every processor.
+    pub work_quota: WorkQuota,
 }
 
 impl Default for Limits {
@@ -69,6 +74,12 @@ impl Default for Limits {
             // About 30 KB of answer, whatever the job's size.
             status_failures: 100,
             max_trusted_cas: 1000,
+            // Below the processors' reserved concurrency (template.yaml), so a few
+            // tenants at their limit still leave room for the others.
+            work_quota: WorkQuota {
+                max_open_jobs: 20,
+                max_keystore_items: 500,
+            },
         }
     }
 }
@@ -188,6 +199,16 @@ pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
         |l, v| l.max_trusted_cas = v as usize,
     ),
     (
+        "CERTPORT_MAX_OPEN_JOBS",
+        "unfinished import jobs one tenant may have",
+        |l, v| l.work_quota.max_open_jobs = v.min(u32::MAX.into()) as u32,
+    ),
+    (
+        "CERTPORT_MAX_KEYSTORE_ITEMS_IN_FLIGHT",
+        "keystore items one tenant may have in unfinished jobs",
+        |l, v| l.work_quota.max_keystore_items = v.min(u32::MAX.into()) as u32,
+    ),
+    (
         "CERTPORT_JOB_DEADLINE_SECS",
         "seconds before an unfinished job is failed",
         |l, v| l.job_deadline = Duration::from_secs(v),
@@ -226,6 +247,12 @@ impl Limits {
                 what: "and at most 262144: a certificate must fit one DynamoDB item with its record",
             });
         }
+        if (limits.work_quota.max_keystore_items as usize) < MAX_ITEMS {
+            return Err(LimitError {
+                name: "CERTPORT_MAX_KEYSTORE_ITEMS_IN_FLIGHT",
+                what: "and at least 100: one keystore batch may hold that many",
+            });
+        }
         Ok(limits)
     }
 }
@@ -259,5 +286,13 @@ mod tests {
             let error = from(&[("CERTPORT_ZIP_MAX_TOTAL_BYTES", bad)]).unwrap_err();
             assert_eq!(error.name, "CERTPORT_ZIP_MAX_TOTAL_BYTES");
         }
+    }
+
+    #[test]
+    fn a_keystore_item_quota_below_one_batch_is_refused() {
+        let error = from(&[("CERTPORT_MAX_KEYSTORE_ITEMS_IN_FLIGHT", "99")]).unwrap_err();
+        assert_eq!(error.name, "CERTPORT_MAX_KEYSTORE_ITEMS_IN_FLIGHT");
+        let limits = from(&[("CERTPORT_MAX_KEYSTORE_ITEMS_IN_FLIGHT", "100")]).unwrap();
+        assert_eq!(limits.work_quota.max_keystore_items, 100);
     }
 }

@@ -6,6 +6,7 @@ use crate::domain::{format_timestamp, CertImportJob, FailureReason, JobKind, Key
 use crate::ports::{PresignedPut, UploadConstraints};
 
 use super::cert_import_upload::{importable_profile, new_job};
+use super::job_lifecycle::{create_certificate_job, create_keystore_job};
 use super::keystore_import_process::fail_keystore_job;
 use super::keystore_import_upload::{new_keystore_job, usable_edge_instance};
 use super::{fail_job, AppError, Caller, Deps};
@@ -42,7 +43,7 @@ pub async fn request_certificate_upload_url(
         0,
         ip_address,
     );
-    deps.jobs.create_certificate_job(&job).await?;
+    create_certificate_job(deps, &job).await?;
     match presign(deps, &job.object_key, "application/zip", size).await {
         Ok(url) => Ok((job, url)),
         Err(e) => {
@@ -71,9 +72,9 @@ pub async fn request_keystore_upload_url(
 ) -> Result<(KeystoreImportJob, UploadUrl), AppError> {
     check_size(deps, size)?;
     let edge = usable_edge_instance(deps, caller, edge_instance_id, encryption_key_id).await?;
-    // The items are counted when the batch arrives.
+    // The items are counted when the batch arrives; until then it holds the most a batch may.
     let job = new_keystore_job(caller, edge, 0);
-    deps.jobs.create_keystore_job(&job).await?;
+    create_keystore_job(deps, &job).await?;
     match presign(deps, &job.object_key, "application/json", size).await {
         Ok(url) => Ok((job, url)),
         Err(e) => {

@@ -71,6 +71,9 @@ pub struct KeystoreImportJob {
     pub status: KeystoreJobStatus,
     pub creation_date: String,
     pub failure_message: Option<String>,
+    /// Items this job holds of its tenant's quota while open: its batch's, or, when the
+    /// batch comes later through an upload URL, the most a batch may hold.
+    pub reserved_items: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

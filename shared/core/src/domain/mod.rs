@@ -10,6 +10,7 @@ pub mod search;
 mod serial_number;
 mod shard;
 mod tenant;
+mod work_quota;
 
 pub use audit::AuditEvent;
 pub use device::{
@@ -35,6 +36,7 @@ pub use profile::{
 pub use serial_number::{canonical_serial, same_serial, stored_serials};
 pub use shard::{ShardPlan, ShardReport, ShardTask};
 pub use tenant::{ApiKey, ApiKeyHash, ApiKeyRecord, Division, Tenant};
+pub use work_quota::{Admission, OpenWork, QuotaLimit, WorkQuota};
 
 /// Time stamps as the APIs show them: ISO 8601 UTC with microseconds and `Z`.
 pub fn format_timestamp(t: chrono::DateTime<chrono::Utc>) -> String {

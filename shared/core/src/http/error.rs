@@ -39,6 +39,7 @@ pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Respo
         AppError::Precondition(_) => (412, "precondition_failed"),
         AppError::PayloadTooLarge(_) => (413, "payload_too_large"),
         AppError::MethodNotAllowed { .. } => (405, "method_not_allowed"),
+        AppError::TooBusy { .. } => (429, "too_many_requests"),
         AppError::Infra(e) if e.transient => (503, "service_unavailable"),
         AppError::Infra(_) => (500, "internal_error"),
     };
@@ -56,10 +57,17 @@ pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Respo
             &json!({"errors": [{"code": 10000 + u32::from(status), "message": message, "args": []}]}),
         ),
     };
-    if let AppError::MethodNotAllowed { allow } = error {
-        if let Ok(value) = http::HeaderValue::from_str(allow) {
-            response.headers_mut().insert(http::header::ALLOW, value);
+    let headers = response.headers_mut();
+    match error {
+        AppError::MethodNotAllowed { allow } => {
+            if let Ok(value) = http::HeaderValue::from_str(allow) {
+                headers.insert(http::header::ALLOW, value);
+            }
         }
+        AppError::TooBusy { retry_after_secs, .. } => {
+            headers.insert(http::header::RETRY_AFTER, (*retry_after_secs).into());
+        }
+        _ => {}
     }
     response
 }

@@ -1,7 +1,9 @@
 use async_trait::async_trait;
 
 use super::InfraResult;
-use crate::domain::{CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, ShardReport};
+use crate::domain::{
+    Admission, CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, ShardReport, WorkQuota,
+};
 
 /// An unfinished job, as the sweeper lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,9 +18,14 @@ pub struct OpenJob {
 /// unfinished, returning `false` with nothing written once it has ended (or when there
 /// is none). A terminal write therefore happens once: of racing writers the first wins.
 /// Each kind keeps its own per-item outcomes. Every read is scoped by tenant.
+///
+/// An open job holds part of its tenant's `WorkQuota` (one job, and a keystore job's
+/// `reserved_items`) from the write that creates it to the write that ends it. Creating
+/// a job checks the quota and writes the job in one atomic step, so racing creators
+/// never pass it together; a refused job is not written.
 #[async_trait]
 pub trait JobStore: Send + Sync {
-    async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()>;
+    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission>;
     async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>>;
     async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool>;
     /// Idempotent: a failure is keyed by its job and ordinal.
@@ -44,7 +51,7 @@ pub trait JobStore: Send + Sync {
     /// that shard and every shard counted before it.
     async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>>;
 
-    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()>;
+    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission>;
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>>;
     async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool>;
     /// Idempotent: a result is keyed by its job and ordinal.

@@ -160,6 +160,8 @@ stored!(StoredKeystoreJob for KeystoreImportJob {
     status = status: KeystoreJobStatus,
     creation_date = creation_date: String,
     failure_message = failure_message: Option<String>,
+    #[serde(default)]
+    reserved_items = reserved_items: u32,
 });
 
 stored!(StoredItemResult for ItemResult {

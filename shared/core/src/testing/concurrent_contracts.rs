@@ -134,7 +134,10 @@ pub async fn concurrent_job_ends_end_the_job_once(store: &dyn JobStore) {
     let tenant = Tenant::new("racing");
     let p = profile(&tenant, "race");
     let open = job(&tenant, &p);
-    store.create_certificate_job(&open).await.unwrap();
+    store
+        .create_certificate_job(&open, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
     let completed = CertImportJob {
         status: JobStatus::Completed,
         result: Some(JobResult::Success),
@@ -213,7 +216,10 @@ pub async fn concurrent_adds_of_one_trusted_ca_add_it_once(store: &dyn TenantSto
 pub async fn concurrent_keystore_job_ends_end_the_job_once(store: &dyn JobStore) {
     let tenant = id();
     let open = keystore_job(&tenant, "2026-01-01T00:00:00.000000Z");
-    store.create_keystore_job(&open).await.unwrap();
+    store
+        .create_keystore_job(&open, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
     let completed = KeystoreImportJob {
         status: KeystoreJobStatus::Completed,
         ..open.clone()
@@ -261,6 +267,8 @@ macro_rules! store_contract_tests {
             devices_list_in_pages_and_are_found_by_id: inventory_contracts::devices_list_in_pages_and_are_found_by_id,
             audit_events_list_newest_first: inventory_contracts::audit_events_list_newest_first,
             devices_and_keys_at_every_limit_are_stored: inventory_contracts::devices_and_keys_at_every_limit_are_stored,
+            open_work_is_capped_per_tenant: work_quota_contracts::open_work_is_capped_per_tenant,
+            concurrent_creations_never_pass_the_quota: work_quota_contracts::concurrent_creations_never_pass_the_quota,
         );
     };
     (@cases $store:expr; $($name:ident $(: $($path:ident)::+)?),+ $(,)?) => {

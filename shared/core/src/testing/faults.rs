@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::domain::{
-    AuditEvent, CertFailure, CertImportJob, CertificateRecord, DeviceRecord, InventoryEntry, ItemResult,
-    KeyRange, KeystoreImportJob, NewDevice, Page, ShardReport, StoredKeyRecord,
+    Admission, AuditEvent, CertFailure, CertImportJob, CertificateRecord, DeviceRecord, InventoryEntry,
+    ItemResult, KeyRange, KeystoreImportJob, NewDevice, Page, ShardReport, StoredKeyRecord, WorkQuota,
 };
 use crate::ports::{
     CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert,
@@ -125,8 +125,8 @@ impl JobEndsFailAfter {
 
 #[async_trait]
 impl JobStore for JobEndsFailAfter {
-    async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()> {
-        self.inner.create_certificate_job(job).await
+    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission> {
+        self.inner.create_certificate_job(job, quota).await
     }
     async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
         self.inner.get_certificate_job(tenant_id, id).await
@@ -163,8 +163,8 @@ impl JobStore for JobEndsFailAfter {
     async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>> {
         self.inner.shard_reports(tenant_id, job_id).await
     }
-    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
-        self.inner.create_keystore_job(job).await
+    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission> {
+        self.inner.create_keystore_job(job, quota).await
     }
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
         self.inner.get_keystore_job(tenant_id, id).await

@@ -13,6 +13,7 @@ pub mod memory;
 pub mod scenarios;
 pub mod sharding;
 pub mod store_contracts;
+pub mod work_quota_contracts;
 
 use std::io::{Cursor, Write};
 

@@ -133,6 +133,7 @@ pub(crate) fn keystore_job(tenant: &str, created: &str) -> KeystoreImportJob {
         status: KeystoreJobStatus::Processing,
         creation_date: created.into(),
         failure_message: None,
+        reserved_items: 3,
     }
 }
 
@@ -244,20 +245,32 @@ pub async fn job_store_contract(store: &dyn JobStore) {
 
     // Jobs of both kinds are created once, and read only by their tenant.
     let mut j = job(&tenant, &p);
-    store.create_certificate_job(&j).await.unwrap();
+    store
+        .create_certificate_job(&j, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
     assert_eq!(
         store.get_certificate_job(&a, &j.id).await.unwrap(),
         Some(j.clone())
     );
     assert_eq!(store.get_certificate_job(&b, &j.id).await.unwrap(), None);
     assert!(
-        store.create_certificate_job(&j).await.is_err(),
+        store
+            .create_certificate_job(&j, WorkQuota::UNLIMITED)
+            .await
+            .is_err(),
         "a job is created once"
     );
     let ks = keystore_job(&a, "2026-01-01T00:15:00.000000Z");
-    store.create_keystore_job(&ks).await.unwrap();
+    store
+        .create_keystore_job(&ks, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
     assert!(
-        store.create_keystore_job(&ks).await.is_err(),
+        store
+            .create_keystore_job(&ks, WorkQuota::UNLIMITED)
+            .await
+            .is_err(),
         "a job is created once"
     );
     assert_eq!(
@@ -267,7 +280,10 @@ pub async fn job_store_contract(store: &dyn JobStore) {
     assert_eq!(store.get_keystore_job(&b, &ks.id).await.unwrap(), None);
     let mut newer = job(&tenant, &p);
     newer.created_at = "2026-01-01T00:30:00.000000Z".into();
-    store.create_certificate_job(&newer).await.unwrap();
+    store
+        .create_certificate_job(&newer, WorkQuota::UNLIMITED)
+        .await
+        .unwrap();
 
     // Unfinished jobs of both kinds are listed for the sweeper, oldest first.
     assert_eq!(

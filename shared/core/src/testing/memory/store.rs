@@ -4,10 +4,10 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::domain::{
-    certificate_id, ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertImportJob, CertificateRecord,
-    DeviceRecord, EdgeInstance, EncryptionKey, EnrollmentProfile, InventoryEntry, ItemResult, JobKind,
-    KeyRange, KeystoreImportJob, KeystoreJobStatus, NewDevice, Page, ShardReport, StoredKeyRecord, Tenant,
-    TrustedCa,
+    certificate_id, Admission, ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertImportJob,
+    CertificateRecord, DeviceRecord, EdgeInstance, EncryptionKey, EnrollmentProfile, InventoryEntry,
+    ItemResult, JobKind, KeyRange, KeystoreImportJob, KeystoreJobStatus, NewDevice, OpenWork, Page,
+    ShardReport, StoredKeyRecord, Tenant, TrustedCa, WorkQuota,
 };
 use crate::ports::{
     CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert, OpenJob,
@@ -128,20 +128,48 @@ impl TenantStore for MemoryStore {
     }
 }
 
+impl State {
+    /// Counted from the jobs themselves: the real adapters keep a count that must agree.
+    fn open_work(&self, tenant_id: &str) -> OpenWork {
+        let certificate = self
+            .certificate_jobs
+            .values()
+            .filter(|j| j.tenant_id == tenant_id && !j.status.is_terminal())
+            .count();
+        let keystore = self
+            .keystore_jobs
+            .values()
+            .filter(|j| j.tenant_id == tenant_id && j.status == KeystoreJobStatus::Processing);
+        let (keystore_jobs, keystore_items) = keystore.fold((0, 0u32), |(n, items), j| {
+            (n + 1, items.saturating_add(j.reserved_items))
+        });
+        OpenWork {
+            jobs: (certificate + keystore_jobs) as u32,
+            keystore_items,
+        }
+    }
+}
+
 fn exists(operation: &'static str) -> InfraError {
     InfraError::permanent(operation, "a record with this id already exists")
 }
 
 #[async_trait]
 impl JobStore for MemoryStore {
-    async fn create_certificate_job(&self, job: &CertImportJob) -> InfraResult<()> {
+    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission> {
         let mut state = self.state();
         let k = key(&job.tenant_id, &job.id);
         if state.certificate_jobs.contains_key(&k) {
             return Err(exists("create job"));
         }
+        if !job.status.is_terminal() {
+            let admission = quota.admits(state.open_work(&job.tenant_id), 0);
+            if admission != Admission::Admitted {
+                return Ok(admission);
+            }
+        }
         state.certificate_jobs.insert(k, job.clone());
-        Ok(())
+        Ok(Admission::Admitted)
     }
     async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
         Ok(self.state().certificate_jobs.get(&key(tenant_id, id)).cloned())
@@ -206,14 +234,20 @@ impl JobStore for MemoryStore {
         let reports = state.shard_reports.get(&key(tenant_id, job_id));
         Ok(reports.map(|r| r.values().cloned().collect()).unwrap_or_default())
     }
-    async fn create_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<()> {
+    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission> {
         let mut state = self.state();
         let k = key(&job.tenant_id, &job.id);
         if state.keystore_jobs.contains_key(&k) {
             return Err(exists("create keystore job"));
         }
+        if job.status == KeystoreJobStatus::Processing {
+            let admission = quota.admits(state.open_work(&job.tenant_id), job.reserved_items);
+            if admission != Admission::Admitted {
+                return Ok(admission);
+            }
+        }
         state.keystore_jobs.insert(k, job.clone());
-        Ok(())
+        Ok(Admission::Admitted)
     }
     async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
         Ok(self.state().keystore_jobs.get(&key(tenant_id, id)).cloned())
