@@ -9,10 +9,9 @@ use certport_core::app::{
 };
 use certport_core::crypto::DekKeyPair;
 use certport_core::domain::{
-    ApiKey, ApiKeyRecord, CertImportJob, Division, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
-    JobStatus, Tenant, UploadFormat,
+    ApiKey, ApiKeyRecord, CertificateImport, Division, EdgeInstance, EncryptionKey, EnrollmentContext,
+    EnrollmentMethod, EnrollmentProfile, Import, Job, KeystoreImport, Tenant, UploadFormat, WorkQuota,
 };
-use certport_core::domain::{EdgeInstance, EncryptionKey, KeystoreImportJob, KeystoreJobStatus, WorkQuota};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -173,37 +172,26 @@ pub async fn seed(deps: &Deps) {
     };
     deps.tenants.put_profile(&profile).await.unwrap();
     let object_key = format!("certificate-import/{TENANT}/{JOB}/{UPLOAD_NAME}");
-    let job = CertImportJob {
-        id: JOB.into(),
-        tenant_id: TENANT.into(),
+    let import = Import::Certificates(CertificateImport {
         random_id: "100000000001".into(),
         profile_id: PROFILE.into(),
         profile_name: profile.name.clone(),
         original_file_name: UPLOAD_NAME.into(),
         format: UploadFormat::Pem,
         original_size: fixture_upload_zip().len() as u64,
-        object_key: object_key.clone(),
-        created_at: "2026-11-22T12:00:00.000000Z".into(),
-        status: JobStatus::Pending,
         enrollment_context: EnrollmentContext {
             ip_address: Some("203.0.113.7".into()),
             authorization: "fixture".into(),
             auth_type: "API_KEY".into(),
         },
-        total_certificates: 1,
-        failed_certificates: 0,
-        processed_certificates: 0,
-        failure_counts: Default::default(),
-        processing_time_ms: 0,
-        result: None,
-        failure_message: None,
-        failure_reason: None,
         shard_plan: None,
+    });
+    let created_at = "2026-11-22T12:00:00.000000Z".to_string();
+    let job = Job {
+        total: 1,
+        ..Job::open(TENANT, JOB.into(), object_key.clone(), created_at, import)
     };
-    deps.jobs
-        .create_certificate_job(&job, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
+    deps.jobs.create_job(&job, WorkQuota::UNLIMITED).await.unwrap();
     deps.objects
         .put(&object_key, fixture_upload_zip().into())
         .await
@@ -269,22 +257,18 @@ pub async fn seed_keystores(deps: &Deps) {
         std::fs::read_to_string(repo_root().join("tests/fixtures/keystores/trusted-root.pem")).unwrap();
     add_trusted_ca(deps, &caller, &root).await.unwrap();
     let request = KeystoreImportRequest::parse(&event_body("keystore-import-upload.json")).unwrap();
-    let job = KeystoreImportJob {
-        id: KEYSTORE_JOB.into(),
-        tenant_id: TENANT.into(),
+    let items = request.import_information.len() as u32;
+    let import = Import::Keystores(KeystoreImport {
         edge_instance_id: EDGE.into(),
         encryption_key_id: DEK_ID.into(),
-        object_key: keystore_import_key(TENANT, KEYSTORE_JOB),
-        item_count: request.import_information.len() as u32,
-        reserved_items: request.import_information.len() as u32,
-        status: KeystoreJobStatus::Processing,
-        creation_date: created_at,
-        failure_message: None,
+    });
+    let object_key = keystore_import_key(TENANT, KEYSTORE_JOB);
+    let job = Job {
+        total: items.into(),
+        reserved_items: items,
+        ..Job::open(TENANT, KEYSTORE_JOB.into(), object_key, created_at, import)
     };
-    deps.jobs
-        .create_keystore_job(&job, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
+    deps.jobs.create_job(&job, WorkQuota::UNLIMITED).await.unwrap();
     deps.objects
         .put(&job.object_key, serde_json::to_vec(&request).unwrap().into())
         .await

@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use certport_core::app::{create_tenant_with_key, dek_context, keystore_import_key, Deps};
-use certport_core::domain::{FailureReason, JobStatus, WorkQuota};
+use certport_core::domain::{FailureReason, JobState, WorkQuota};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use certport_tests::fixtures::{self, http_request, http_request_with_body, multipart, s3_event};
@@ -296,23 +296,22 @@ async fn processor_records_permanent_failures_and_ignores_foreign_keys() {
     );
     let job = deps
         .jobs
-        .get_certificate_job(fixtures::TENANT, fixtures::JOB)
+        .get_job(fixtures::TENANT, fixtures::JOB)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(job.status, JobStatus::Failed);
-    assert_eq!(job.failure_reason, Some(FailureReason::UnreadableUpload));
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(
+        job.failure.as_ref().map(|f| f.reason),
+        Some(FailureReason::UnreadableUpload)
+    );
 
     // Not a zip: FAILED with the reason, not an error for Lambda to retry.
     let mut broken = job.clone();
     broken.id = uuid::Uuid::new_v4().to_string();
-    broken.status = JobStatus::Pending;
-    (broken.result, broken.failure_reason, broken.failure_message) = (None, None, None);
+    (broken.state, broken.failure) = (JobState::Open, None);
     broken.object_key = format!("certificate-import/{}/{}/broken.zip", fixtures::TENANT, broken.id);
-    deps.jobs
-        .create_certificate_job(&broken, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
+    deps.jobs.create_job(&broken, WorkQuota::UNLIMITED).await.unwrap();
     deps.objects
         .put(&broken.object_key, bytes::Bytes::from_static(b"not a zip"))
         .await
@@ -669,16 +668,13 @@ async fn the_sweeper_fails_stale_jobs_of_both_kinds_with_a_reason_once() {
     // The seeded jobs were created days ago and never processed: stale. A fresh one is not.
     let mut fresh = deps
         .jobs
-        .get_certificate_job(fixtures::TENANT, fixtures::JOB)
+        .get_job(fixtures::TENANT, fixtures::JOB)
         .await
         .unwrap()
         .unwrap();
     fresh.id = uuid::Uuid::new_v4().to_string();
     fresh.created_at = certport_core::domain::format_timestamp(chrono::Utc::now());
-    deps.jobs
-        .create_certificate_job(&fresh, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
+    deps.jobs.create_job(&fresh, WorkQuota::UNLIMITED).await.unwrap();
 
     let swept = sweep(
         &deps,

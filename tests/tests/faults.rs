@@ -14,7 +14,7 @@ use certport_core::app::{
     create_edge_instance, get_keystore_import, upload_certificate_import, upload_keystore_import, Caller,
     CertImportUpload, Deps, Limits, ProcessOutcome, UploadProcessor,
 };
-use certport_core::domain::{ItemStatus, JobStatus, KeystoreImportJob, KeystoreJobStatus};
+use certport_core::domain::{ItemStatus, Job, JobState};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::faults::{DeviceWritesFailAfter, JobEndsFailAfter, ReadsRefused};
 use certport_core::testing::scenarios::{keystore_batch, new_caller, pem_profile};
@@ -78,13 +78,8 @@ async fn a_processor_dying_half_way_is_retried_without_double_counting() {
     };
     let error = processor.process(&dying, &key).await.unwrap_err();
     assert!(error.transient, "{error}");
-    let job = deps
-        .jobs
-        .get_certificate_job(tenant, &job_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(job.status, JobStatus::Pending, "a retry can still finish it");
+    let job = deps.jobs.get_job(tenant, &job_id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Open, "a retry can still finish it");
     assert!(deps
         .inventory
         .get_device(tenant, "crash-5")
@@ -133,11 +128,11 @@ async fn a_processor_dying_before_the_job_ends_is_retried_to_the_same_result() {
     assert!(processor.process(&dying, &key).await.unwrap_err().transient);
     let job = deps
         .jobs
-        .get_certificate_job(&caller.tenant.id, &job_id)
+        .get_job(&caller.tenant.id, &job_id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(job.status, JobStatus::Pending);
+    assert_eq!(job.state, JobState::Open);
 
     let outcome = processor.process(&deps, &key).await.unwrap();
     let expected = ProcessOutcome::Completed {
@@ -171,16 +166,8 @@ async fn the_same_event_twice_at_once(deps: &Deps) {
             "{outcome:?}"
         );
     }
-    let job = deps
-        .jobs
-        .get_certificate_job(&tenant, &job_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (job.status, job.total_certificates, job.failed_certificates),
-        (JobStatus::Completed, 8, 0)
-    );
+    let job = deps.jobs.get_job(&tenant, &job_id).await.unwrap().unwrap();
+    assert_eq!((job.state, job.total, job.failed), (JobState::Completed, 8, 0));
     assert!(deps
         .jobs
         .certificate_failures(&tenant, &job_id, None, 100)
@@ -203,7 +190,7 @@ async fn the_same_event_twice_at_once(deps: &Deps) {
 }
 
 /// A batch of one trusted OpenSSL 3 keystore, its password sealed to a new edge instance's DEK.
-async fn keystore_upload(deps: &Deps, caller: &Caller) -> KeystoreImportJob {
+async fn keystore_upload(deps: &Deps, caller: &Caller) -> Job {
     let keystores = repo_root().join("tests/fixtures/keystores");
     let root = std::fs::read_to_string(keystores.join("trusted-root.pem")).unwrap();
     let p12 = std::fs::read(keystores.join("openssl3-default-p256-chain.p12")).unwrap();
@@ -241,14 +228,9 @@ async fn permanent_storage_errors(deps: &Deps, refusing: &Deps) {
         .await
         .unwrap();
     assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
-    let job = deps
-        .jobs
-        .get_certificate_job(&tenant, &job_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(job.status, JobStatus::Failed);
-    assert!(job.failure_message.unwrap().contains("retrying will not fix"));
+    let job = deps.jobs.get_job(&tenant, &job_id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert!(job.failure.unwrap().message.contains("retrying will not fix"));
 
     let (edge, dek) = create_edge_instance(deps.tenants.as_ref(), deps.keys.dek.as_ref(), &tenant, "edge")
         .await
@@ -263,13 +245,8 @@ async fn permanent_storage_errors(deps: &Deps, refusing: &Deps) {
         .await
         .unwrap();
     assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
-    let job = deps
-        .jobs
-        .get_keystore_job(&tenant, &job.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(job.status, KeystoreJobStatus::Failed);
+    let job = deps.jobs.get_job(&tenant, &job.id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Failed);
     // Every item of the failed job reads as failed, with the job's reason.
     let results = get_keystore_import(deps, &caller, &job.id).await.unwrap().results;
     assert_eq!(results.len(), 3);

@@ -8,7 +8,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use certport_core::app::{
     get_certificate_import, upload_certificate_import, Caller, CertImportStatus, CertImportUpload, Deps,
 };
-use certport_core::domain::{FailureReason, JobStatus};
+use certport_core::domain::{FailureReason, JobState};
 use certport_core::testing::scenarios::{new_caller, pem_profile};
 use certport_core::testing::sharding::{
     sharding_scenario, EXPECTED_FAILURES, EXPECTED_TOTAL, SHARD_CERTIFICATES,
@@ -96,7 +96,7 @@ async fn on_shard(deps: &Deps, event: &SqsEvent) -> Value {
 /// A failure as (file, index, reason, message).
 type Failure = (String, u32, FailureReason, String);
 
-fn results(status: &CertImportStatus) -> (JobStatus, u64, u64, Vec<Failure>) {
+fn results(status: &CertImportStatus) -> (JobState, u64, u64, Vec<Failure>) {
     let failures = status
         .failures
         .iter()
@@ -110,12 +110,7 @@ fn results(status: &CertImportStatus) -> (JobStatus, u64, u64, Vec<Failure>) {
         })
         .collect();
     let job = &status.job;
-    (
-        job.status,
-        job.total_certificates,
-        job.failed_certificates,
-        failures,
-    )
+    (job.state, job.total, job.failed, failures)
 }
 
 /// A stack, and the functions' ports on it twice: as deployed (uploads this small are one
@@ -153,7 +148,7 @@ async fn a_sharded_upload_on_sqs_ends_as_the_same_upload_in_one_run() {
         assert_eq!(outcome["outcomes"][0]["outcome"], "SHARD_PROCESSED", "{outcome}");
     }
     let status = get_certificate_import(&sharded, &caller, &job_id).await.unwrap();
-    assert_eq!(status.job.status, JobStatus::Pending, "open until the last shard");
+    assert_eq!(status.job.state, JobState::Open, "open until the last shard");
     // Redelivered: counted once.
     on_shard(&sharded, &others[0]).await;
     let outcome = on_shard(&sharded, last).await;
@@ -162,7 +157,7 @@ async fn a_sharded_upload_on_sqs_ends_as_the_same_upload_in_one_run() {
 
     assert_eq!(in_shards, in_one_run);
     let (status, total, failed, failures) = in_shards;
-    assert_eq!((status, total, failed), (JobStatus::Completed, EXPECTED_TOTAL, 5));
+    assert_eq!((status, total, failed), (JobState::Completed, EXPECTED_TOTAL, 5));
     let positions: Vec<_> = failures.into_iter().map(|(f, i, r, _)| (f, i, r)).collect();
     let expected: Vec<_> = EXPECTED_FAILURES
         .iter()
@@ -188,8 +183,8 @@ async fn a_shard_that_failed_every_delivery_fails_its_job_with_the_reason() {
     .unwrap();
     assert_eq!(outcome["outcomes"][0]["outcome"], "FAILED", "{outcome}");
     let status = get_certificate_import(&whole, &caller, &job_id).await.unwrap();
-    assert_eq!(status.job.status, JobStatus::Failed);
-    let message = status.job.failure_message.unwrap();
+    assert_eq!(status.job.state, JobState::Failed);
+    let message = status.job.failure.unwrap().message;
     assert!(
         message.contains("shard 2 of") && message.contains("every retry"),
         "{message}"

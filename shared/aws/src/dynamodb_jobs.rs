@@ -1,65 +1,73 @@
 //! `JobStore` on the single table (layout in `dynamodb_store`).
 
 use async_trait::async_trait;
-use certport_core::domain::{
-    Admission, CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus,
-    ShardReport, WorkQuota,
-};
-use certport_core::ports::{InfraResult, JobStore, OpenJob};
+use certport_core::domain::{Admission, CertFailure, ItemResult, Job, JobKind, ShardReport, WorkQuota};
+use certport_core::ports::{InfraError, InfraResult, JobStore, OpenJob};
 
 use crate::dynamodb_store::{key, tenant_pk, with_doc, Item, OPEN_JOB_CONDITION};
 use crate::DynamoStore;
 
-fn cert_job_item(job: &CertImportJob) -> Item {
-    let open = !job.status.is_terminal();
-    DynamoStore::job_item(
-        JobKind::CertificateImport,
+fn job_item(job: &Job) -> InfraResult<Item> {
+    let item = DynamoStore::job_item(
+        job.kind(),
         &job.tenant_id,
         &job.id,
         &job.created_at,
-        open,
-    )
-}
-
-fn keystore_job_item(job: &KeystoreImportJob) -> Item {
-    let open = job.status == KeystoreJobStatus::Processing;
-    DynamoStore::job_item(
-        JobKind::KeystoreImport,
-        &job.tenant_id,
-        &job.id,
-        &job.creation_date,
-        open,
-    )
+        job.is_open(),
+    );
+    with_doc(item, job)
 }
 
 #[async_trait]
 impl JobStore for DynamoStore {
-    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission> {
-        let item = with_doc(cert_job_item(job), job)?;
-        if job.status.is_terminal() {
+    async fn create_job(&self, job: &Job, quota: WorkQuota) -> InfraResult<Admission> {
+        let item = job_item(job)?;
+        if !job.is_open() {
             return self
                 .create("create job", item)
                 .await
                 .map(|()| Admission::Admitted);
         }
-        self.create_open_job("create job", &job.tenant_id, item, 0, quota)
+        let reserved = job.reserved_items;
+        self.create_open_job("create job", &job.tenant_id, item, reserved, quota)
             .await
     }
 
-    async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
-        self.get(
-            "get job",
-            key(format!("TENANT#{tenant_id}"), format!("CERTJOB#{id}")),
-        )
-        .await
+    async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<Job>> {
+        self.get("get job", key(tenant_pk(tenant_id), format!("JOB#{id}")))
+            .await
     }
 
-    async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool> {
-        let item = with_doc(cert_job_item(job), job)?;
-        if job.status.is_terminal() {
-            return self.end_open_job("end job", &job.tenant_id, item, 0).await;
+    async fn update_open_job(&self, job: &Job) -> InfraResult<bool> {
+        if !job.is_open() {
+            return Err(InfraError::permanent(
+                "update open job",
+                "the job given has ended",
+            ));
         }
-        self.put_if("update open job", item, OPEN_JOB_CONDITION).await
+        self.put_if("update open job", job_item(job)?, OPEN_JOB_CONDITION)
+            .await
+    }
+
+    async fn finish_job(&self, job: &Job) -> InfraResult<bool> {
+        if job.is_open() {
+            return Err(InfraError::permanent("finish job", "the job given is open"));
+        }
+        let reserved = job.reserved_items;
+        self.end_open_job("finish job", &job.tenant_id, job_item(job)?, reserved)
+            .await
+    }
+
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
+        let mut jobs = self
+            .query_open_jobs(JobKind::CertificateImport, created_before)
+            .await?;
+        jobs.extend(
+            self.query_open_jobs(JobKind::KeystoreImport, created_before)
+                .await?,
+        );
+        jobs.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(jobs.into_iter().map(|(_, job)| job).collect())
     }
 
     async fn put_certificate_failures(
@@ -117,39 +125,6 @@ impl JobStore for DynamoStore {
         .await
     }
 
-    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission> {
-        let item = with_doc(keystore_job_item(job), job)?;
-        if job.status != KeystoreJobStatus::Processing {
-            return self
-                .create("create keystore job", item)
-                .await
-                .map(|()| Admission::Admitted);
-        }
-        let reserved = job.reserved_items;
-        self.create_open_job("create keystore job", &job.tenant_id, item, reserved, quota)
-            .await
-    }
-
-    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
-        self.get(
-            "get keystore job",
-            key(tenant_pk(tenant_id), format!("KSJOB#{id}")),
-        )
-        .await
-    }
-
-    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool> {
-        let item = with_doc(keystore_job_item(job), job)?;
-        if job.status != KeystoreJobStatus::Processing {
-            let reserved = job.reserved_items;
-            return self
-                .end_open_job("end keystore job", &job.tenant_id, item, reserved)
-                .await;
-        }
-        self.put_if("update open keystore job", item, OPEN_JOB_CONDITION)
-            .await
-    }
-
     async fn put_item_results(
         &self,
         tenant_id: &str,
@@ -176,17 +151,5 @@ impl JobStore for DynamoStore {
             "ITEM#",
         )
         .await
-    }
-
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
-        let mut jobs = self
-            .query_open_jobs(JobKind::CertificateImport, created_before)
-            .await?;
-        jobs.extend(
-            self.query_open_jobs(JobKind::KeystoreImport, created_before)
-                .await?,
-        );
-        jobs.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(jobs.into_iter().map(|(_, job)| job).collect())
     }
 }

@@ -11,10 +11,9 @@
 //! | encryption key      | `TENANT#<tenant>`              | `DEK#<id>`                  |                                  |
 //! | trusted CA guard    | `TENANT#<tenant>`              | `TRUSTEDCA#<sha1>`          | (unique per fingerprint)         |
 //! | trusted CA listing  | `TRUSTEDCA#<tenant>`           | `CA#<created at>#<sha1>`    | (written with the guard, atomically) |
-//! | certificate job     | `TENANT#<tenant>`              | `CERTJOB#<id>`              | `open_pk`, `open_sk` while open  |
+//! | job (either kind)   | `TENANT#<tenant>`              | `JOB#<id>`                  | `open_pk`, `open_sk` while open  |
 //! | certificate failure | `CERTJOB#<tenant>#<job>`       | `FAILURE#<ordinal>`         |                                  |
 //! | shard report        | `CERTJOB#<tenant>#<job>`       | `SHARD#<shard>`             | put once (`attribute_not_exists`) |
-//! | keystore job        | `TENANT#<tenant>`              | `KSJOB#<id>`                | `open_pk`, `open_sk` while open  |
 //! | open work           | `TENANT#<tenant>`              | `OPENWORK`                  | `jobs`, `keystore_items` (numbers; `dynamodb_open_work`) |
 //! | item result         | `KSJOB#<tenant>#<job>`         | `ITEM#<ordinal>`            |                                  |
 //! | device              | `DEVICE#<tenant>#<identifier>` | `DEVICE`                    | `job_id`, `fingerprint_sha256`, `lookup_pk`, `list_pk`, `list_sk` |
@@ -320,12 +319,12 @@ impl DynamoStore {
         Ok(items)
     }
 
-    /// A job's item: marked unfinished (in the `open-jobs` index) until it ends.
+    /// A job's item: marked unfinished (in the `open-jobs` index, by kind) until it ends.
     pub(crate) fn job_item(kind: JobKind, tenant_id: &str, id: &str, created_at: &str, open: bool) -> Item {
-        let prefix = job_sort_prefix(kind);
-        let mut item = key(format!("TENANT#{tenant_id}"), format!("{prefix}#{id}"));
+        let mut item = key(tenant_pk(tenant_id), format!("JOB#{id}"));
         if open {
-            item.insert("open_pk".into(), s(format!("OPEN#{prefix}")));
+            let kind = job_sort_prefix(kind);
+            item.insert("open_pk".into(), s(format!("OPEN#{kind}")));
             item.insert("open_sk".into(), s(format!("{created_at}#{tenant_id}#{id}")));
         }
         item
@@ -338,14 +337,13 @@ impl DynamoStore {
         kind: JobKind,
         created_before: &str,
     ) -> InfraResult<Vec<(String, OpenJob)>> {
-        let prefix = job_sort_prefix(kind);
         let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(OPEN_JOBS_INDEX)
             .key_condition_expression("open_pk = :pk AND open_sk < :before")
-            .expression_attribute_values(":pk", s(format!("OPEN#{prefix}")))
+            .expression_attribute_values(":pk", s(format!("OPEN#{}", job_sort_prefix(kind))))
             .expression_attribute_values(":before", s(created_before));
         let jobs = self
             .query_all("open jobs", query)
@@ -353,7 +351,7 @@ impl DynamoStore {
             .iter()
             .filter_map(|item| {
                 let tenant = attr(item, "pk")?.strip_prefix("TENANT#")?;
-                let id = attr(item, "sk")?.strip_prefix(prefix)?.strip_prefix('#')?;
+                let id = attr(item, "sk")?.strip_prefix("JOB#")?;
                 let job = OpenJob {
                     kind,
                     tenant_id: tenant.to_string(),

@@ -7,7 +7,6 @@ use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::SqsEvent;
 use certport_core::app::{abandon_upload, fail_job, Deps, RETRIES_EXHAUSTED};
 use certport_core::domain::FailureReason::NotProcessed;
-use certport_core::domain::JobKind;
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 
@@ -28,15 +27,7 @@ pub async fn respond(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<Value,
                 task.end_file
             );
             let (tenant, job) = (&task.tenant_id, &task.job_id);
-            let outcome = fail_job(
-                deps,
-                JobKind::CertificateImport,
-                tenant,
-                job,
-                NotProcessed,
-                &reason,
-            )
-            .await?;
+            let outcome = fail_job(deps, tenant, job, NotProcessed, &reason).await?;
             tracing::warn!(job_id = %task.job_id, shard = task.shard, ?outcome, "shard abandoned after failed processing");
             outcomes.push(outcome_json(&format!("{}#{}", task.job_id, task.shard), &outcome));
             continue;

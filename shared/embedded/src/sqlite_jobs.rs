@@ -1,26 +1,25 @@
-//! `JobStore` on SQLite: one table per kind of job, each with its items.
+//! `JobStore` on SQLite: one `jobs` table for both kinds, each kind's per-item outcomes
+//! in a table of their own.
 
 use async_trait::async_trait;
 use certport_core::domain::{
-    Admission, CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, KeystoreJobStatus,
-    OpenWork, ShardReport, WorkQuota,
+    Admission, CertFailure, ItemResult, Job, JobKind, OpenWork, ShardReport, WorkQuota,
 };
-use certport_core::ports::{InfraResult, JobStore, OpenJob};
+use certport_core::ports::{InfraError, InfraResult, JobStore, OpenJob};
 use rusqlite::{params, Connection, TransactionBehavior};
 
-use crate::sqlite_store::{db_error, to_doc, JobRow, SqliteStore};
+use crate::sqlite_store::{db_error, to_doc, SqliteStore};
 
-fn job_row(job: &KeystoreImportJob) -> InfraResult<JobRow> {
-    let open = job.status == KeystoreJobStatus::Processing;
-    JobRow::new(&job.tenant_id, &job.id, &job.creation_date, open, job)
+fn kind_column(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::CertificateImport => "certificates",
+        JobKind::KeystoreImport => "keystores",
+    }
 }
 
-/// A tenant's open work, counted from its open jobs (`*_tenant_open` indexes).
+/// A tenant's open work, counted from its open jobs (the `jobs_tenant_open` index).
 fn open_work(conn: &Connection, tenant_id: &str) -> rusqlite::Result<OpenWork> {
-    let sql = "SELECT
-        (SELECT COUNT(*) FROM cert_import_jobs WHERE tenant_id = ?1 AND open = 1)
-          + (SELECT COUNT(*) FROM keystore_jobs WHERE tenant_id = ?1 AND open = 1),
-        (SELECT COALESCE(SUM(reserved_items), 0) FROM keystore_jobs WHERE tenant_id = ?1 AND open = 1)";
+    let sql = "SELECT COUNT(*), COALESCE(SUM(reserved_items), 0) FROM jobs WHERE tenant_id = ?1 AND open = 1";
     conn.prepare_cached(sql)?.query_row([tenant_id], |row| {
         Ok(OpenWork {
             jobs: row.get(0)?,
@@ -30,42 +29,16 @@ fn open_work(conn: &Connection, tenant_id: &str) -> rusqlite::Result<OpenWork> {
 }
 
 impl SqliteStore {
-    /// Inserts a job with `sql` (its row as ?1..?5, its reserved items as ?6) if it is
-    /// finished already or its tenant's open work admits it. Counting and inserting share
-    /// one write transaction: racing creators (other processes too) take turns.
-    async fn create_job(
-        &self,
-        operation: &'static str,
-        sql: &'static str,
-        row: JobRow,
-        reserved_items: u32,
-        quota: WorkQuota,
-    ) -> InfraResult<Admission> {
+    /// Writes `job` over the stored one while that one is open: `true` when it did.
+    async fn replace_open_job(&self, operation: &'static str, job: &Job) -> InfraResult<bool> {
+        let sql = "UPDATE jobs SET open = ?3, doc = ?4 WHERE tenant_id = ?1 AND id = ?2 AND open = 1";
+        let (tenant_id, id, open, doc) = (job.tenant_id.clone(), job.id.clone(), job.is_open(), to_doc(job)?);
         self.with(operation, move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
+            let changed = conn
+                .prepare_cached(sql)
+                .and_then(|mut update| update.execute(params![tenant_id, id, open, doc]))
                 .map_err(db_error(operation))?;
-            if row.open {
-                let open = open_work(&tx, &row.tenant_id).map_err(db_error(operation))?;
-                let admission = quota.admits(open, reserved_items);
-                if admission != Admission::Admitted {
-                    return Ok(admission);
-                }
-            }
-            tx.prepare_cached(sql)
-                .and_then(|mut insert| {
-                    insert.execute(params![
-                        row.tenant_id,
-                        row.id,
-                        row.created_at,
-                        row.open,
-                        row.doc,
-                        reserved_items
-                    ])
-                })
-                .map_err(db_error(operation))?;
-            tx.commit().map_err(db_error(operation))?;
-            Ok(Admission::Admitted)
+            Ok(changed == 1)
         })
         .await
     }
@@ -98,36 +71,88 @@ impl SqliteStore {
 
 #[async_trait]
 impl JobStore for SqliteStore {
-    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission> {
-        let sql = "INSERT INTO cert_import_jobs (tenant_id, id, created_at, open, doc, reserved_items)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-        let row = JobRow::new(
-            &job.tenant_id,
-            &job.id,
-            &job.created_at,
-            !job.status.is_terminal(),
-            job,
-        )?;
-        self.create_job("create job", sql, row, 0, quota).await
+    /// Counting the tenant's open work and inserting share one write transaction: racing
+    /// creators (other processes too) take turns.
+    async fn create_job(&self, job: &Job, quota: WorkQuota) -> InfraResult<Admission> {
+        let operation = "create job";
+        let sql = "INSERT INTO jobs (tenant_id, id, kind, created_at, open, reserved_items, doc)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        let row = (
+            job.tenant_id.clone(),
+            job.id.clone(),
+            kind_column(job.kind()),
+            job.created_at.clone(),
+            job.is_open(),
+            job.reserved_items,
+            to_doc(job)?,
+        );
+        self.with(operation, move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_error(operation))?;
+            if row.4 {
+                let open = open_work(&tx, &row.0).map_err(db_error(operation))?;
+                let admission = quota.admits(open, row.5);
+                if admission != Admission::Admitted {
+                    return Ok(admission);
+                }
+            }
+            tx.prepare_cached(sql)
+                .and_then(|mut insert| {
+                    insert.execute(params![row.0, row.1, row.2, row.3, row.4, row.5, row.6])
+                })
+                .map_err(db_error(operation))?;
+            tx.commit().map_err(db_error(operation))?;
+            Ok(Admission::Admitted)
+        })
+        .await
     }
 
-    async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
-        let sql = "SELECT doc FROM cert_import_jobs WHERE tenant_id = ?1 AND id = ?2";
-        self.get_doc("get job", sql, vec![tenant_id.to_string(), id.to_string()])
+    async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<Job>> {
+        let sql = "SELECT doc FROM jobs WHERE tenant_id = ?1 AND id = ?2";
+        self.get_doc("get job", sql, vec![tenant_id.into(), id.into()])
             .await
     }
 
-    async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool> {
-        let sql = "UPDATE cert_import_jobs SET created_at = ?3, open = ?4, doc = ?5
-            WHERE tenant_id = ?1 AND id = ?2 AND open = 1";
-        let row = JobRow::new(
-            &job.tenant_id,
-            &job.id,
-            &job.created_at,
-            !job.status.is_terminal(),
-            job,
-        )?;
-        Ok(self.write_job("update open job", sql, row).await? == 1)
+    async fn update_open_job(&self, job: &Job) -> InfraResult<bool> {
+        if !job.is_open() {
+            return Err(InfraError::permanent(
+                "update open job",
+                "the job given has ended",
+            ));
+        }
+        self.replace_open_job("update open job", job).await
+    }
+
+    async fn finish_job(&self, job: &Job) -> InfraResult<bool> {
+        if job.is_open() {
+            return Err(InfraError::permanent("finish job", "the job given is open"));
+        }
+        self.replace_open_job("finish job", job).await
+    }
+
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
+        let sql = "SELECT kind, tenant_id, id FROM jobs WHERE open = 1 AND created_at < ?1
+            ORDER BY created_at, tenant_id, id";
+        let created_before = created_before.to_string();
+        self.read("open jobs", move |conn| {
+            let mut query = conn.prepare_cached(sql).map_err(db_error("open jobs"))?;
+            let rows = query
+                .query_map(params![created_before], |row| {
+                    let kind = match row.get::<_, String>(0)?.as_str() {
+                        "certificates" => JobKind::CertificateImport,
+                        _ => JobKind::KeystoreImport,
+                    };
+                    Ok(OpenJob {
+                        kind,
+                        tenant_id: row.get(1)?,
+                        job_id: row.get(2)?,
+                    })
+                })
+                .map_err(db_error("open jobs"))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db_error("open jobs"))
+        })
+        .await
     }
 
     async fn put_certificate_failures(
@@ -186,29 +211,6 @@ impl JobStore for SqliteStore {
             .await
     }
 
-    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission> {
-        let sql = "INSERT INTO keystore_jobs (tenant_id, id, created_at, open, doc, reserved_items)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-        let (row, reserved) = (job_row(job)?, job.reserved_items);
-        self.create_job("create keystore job", sql, row, reserved, quota)
-            .await
-    }
-
-    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
-        let sql = "SELECT doc FROM keystore_jobs WHERE tenant_id = ?1 AND id = ?2";
-        self.get_doc("get keystore job", sql, vec![tenant_id.into(), id.into()])
-            .await
-    }
-
-    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool> {
-        let sql = "UPDATE keystore_jobs SET created_at = ?3, open = ?4, doc = ?5
-            WHERE tenant_id = ?1 AND id = ?2 AND open = 1";
-        Ok(self
-            .write_job("update open keystore job", sql, job_row(job)?)
-            .await?
-            == 1)
-    }
-
     async fn put_item_results(
         &self,
         tenant_id: &str,
@@ -231,32 +233,5 @@ impl JobStore for SqliteStore {
         let sql = "SELECT doc FROM keystore_results WHERE tenant_id = ?1 AND job_id = ?2 ORDER BY ordinal";
         self.list_docs("list item results", sql, vec![tenant_id.into(), job_id.into()])
             .await
-    }
-
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
-        let sql =
-            "SELECT 'C', tenant_id, id, created_at FROM cert_import_jobs WHERE open = 1 AND created_at < ?1
-            UNION ALL
-            SELECT 'K', tenant_id, id, created_at FROM keystore_jobs WHERE open = 1 AND created_at < ?1
-            ORDER BY 4, 2, 3";
-        let created_before = created_before.to_string();
-        self.read("open jobs", move |conn| {
-            let mut query = conn.prepare_cached(sql).map_err(db_error("open jobs"))?;
-            let rows = query
-                .query_map(params![created_before], |row| {
-                    let kind = match row.get::<_, String>(0)?.as_str() {
-                        "C" => JobKind::CertificateImport,
-                        _ => JobKind::KeystoreImport,
-                    };
-                    Ok(OpenJob {
-                        kind,
-                        tenant_id: row.get(1)?,
-                        job_id: row.get(2)?,
-                    })
-                })
-                .map_err(db_error("open jobs"))?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(db_error("open jobs"))
-        })
-        .await
     }
 }

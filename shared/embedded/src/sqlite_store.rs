@@ -2,7 +2,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use certport_core::ports::{decode_record, encode_record, InfraError, InfraResult, Record};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::blocking;
 use crate::sqlite_checkpointer::{configure_writer, Checkpointer};
@@ -30,10 +30,13 @@ CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS profiles (
     tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
-CREATE TABLE IF NOT EXISTS cert_import_jobs (
-    tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT '',
-    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, reserved_items INTEGER NOT NULL DEFAULT 0,
+CREATE TABLE IF NOT EXISTS jobs (
+    tenant_id TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, created_at TEXT NOT NULL,
+    open INTEGER NOT NULL, reserved_items INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id));
+CREATE INDEX IF NOT EXISTS jobs_open ON jobs (open, created_at);
+-- Counts a tenant's open work when a job is created.
+CREATE INDEX IF NOT EXISTS jobs_tenant_open ON jobs (tenant_id) WHERE open = 1;
 CREATE TABLE IF NOT EXISTS cert_import_failures (
     tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, job_id, ordinal));
@@ -64,10 +67,6 @@ CREATE TABLE IF NOT EXISTS encryption_keys (
 CREATE TABLE IF NOT EXISTS trusted_cas (
     tenant_id TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, fingerprint));
-CREATE TABLE IF NOT EXISTS keystore_jobs (
-    tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT '',
-    open INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, reserved_items INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS keystore_results (
     tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, job_id, ordinal));
@@ -216,52 +215,6 @@ impl SqliteStore {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_error(operation))?;
             docs.iter().map(|d| from_doc(d)).collect()
-        })
-        .await
-    }
-}
-
-/// A job as its table stores it: the columns queries use, and the document.
-pub(crate) struct JobRow {
-    pub(crate) tenant_id: String,
-    pub(crate) id: String,
-    pub(crate) created_at: String,
-    pub(crate) open: bool,
-    pub(crate) doc: String,
-}
-
-impl JobRow {
-    pub(crate) fn new<T: Record>(
-        tenant_id: &str,
-        id: &str,
-        created_at: &str,
-        open: bool,
-        job: &T,
-    ) -> InfraResult<JobRow> {
-        Ok(JobRow {
-            tenant_id: tenant_id.to_string(),
-            id: id.to_string(),
-            created_at: created_at.to_string(),
-            open,
-            doc: to_doc(job)?,
-        })
-    }
-}
-
-impl SqliteStore {
-    /// Runs `sql` with a job row's columns as ?1..?5; the number of rows it changed.
-    pub(crate) async fn write_job(
-        &self,
-        operation: &'static str,
-        sql: &'static str,
-        row: JobRow,
-    ) -> InfraResult<usize> {
-        self.with(operation, move |conn| {
-            conn.prepare_cached(sql)
-                .and_then(|mut statement| {
-                    statement.execute(params![row.tenant_id, row.id, row.created_at, row.open, row.doc])
-                })
-                .map_err(db_error(operation))
         })
         .await
     }

@@ -10,8 +10,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::domain::{
-    CertFailure, CertImportJob, DeviceRecord, EnrollmentProfile, FailureCounts, FailureReason, JobKind,
-    NewDevice, UploadFormat,
+    CertFailure, DeviceRecord, EnrollmentProfile, FailureCounts, FailureReason, Job, NewDevice, UploadFormat,
 };
 use crate::ports::{spool_error, DeviceInsert, InfraError};
 
@@ -19,7 +18,7 @@ use super::cert_import_reader::{
     count_upload, read_ahead, read_upload, MappedCertificate, ParseContext, Read,
 };
 use super::cert_import_shards::{plan_shards, SkipSet};
-use super::job_lifecycle::complete_certificate_job;
+use super::job_lifecycle::{complete, record_progress};
 use super::ranged_upload::StorageFailure;
 use super::{fail_job, parse_certificate_import_key, Deps, ProcessOutcome};
 
@@ -32,16 +31,21 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
             reason: "not a certificate import key".into(),
         });
     };
-    let Some(job) = deps.jobs.get_certificate_job(tenant_id, job_id).await? else {
+    let Some(job) = deps.jobs.get_job(tenant_id, job_id).await? else {
         return Ok(ProcessOutcome::Ignored {
             reason: "no such job".into(),
         });
     };
-    if job.status.is_terminal() {
+    if !job.is_open() {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
+    let Some(import) = job.certificates() else {
+        return Ok(ProcessOutcome::Ignored {
+            reason: "not a certificate import job".into(),
+        });
+    };
     let started = Instant::now();
-    let Some(profile) = deps.tenants.get_profile(tenant_id, &job.profile_id).await? else {
+    let Some(profile) = deps.tenants.get_profile(tenant_id, &import.profile_id).await? else {
         return fail_this_job(
             deps,
             &job,
@@ -65,7 +69,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
     if let Some(queue) = deps.shards.as_deref() {
         let size = zip.metadata().map_err(spool_error)?.len();
         // An XML upload is one entry (at most CERTPORT_ZIP_MAX_ENTRY_BYTES uncompressed): one run.
-        if size >= deps.limits.shard_upload_bytes && job.format == UploadFormat::Pem {
+        if size >= deps.limits.shard_upload_bytes && import.format == UploadFormat::Pem {
             return plan_shards(deps, queue, job, &profile, zip).await;
         }
     }
@@ -80,7 +84,7 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
         ..
     } = run;
     let ms = started.elapsed().as_millis() as u64;
-    complete_certificate_job(deps, job, (total, failed, failure_counts), ms).await
+    complete(deps, job, (total, failed, failure_counts), ms).await
 }
 
 pub(super) const UPLOAD_MISSING: &str = "the uploaded file is missing from storage; upload it again";
@@ -103,19 +107,11 @@ async fn spool(deps: &Deps, key: &str) -> Result<Option<File>, InfraError> {
 /// Ends this job FAILED (unless something else ended it first).
 pub(super) async fn fail_this_job(
     deps: &Deps,
-    job: &CertImportJob,
+    job: &Job,
     reason: FailureReason,
     message: &str,
 ) -> Result<ProcessOutcome, InfraError> {
-    fail_job(
-        deps,
-        JobKind::CertificateImport,
-        &job.tenant_id,
-        &job.id,
-        reason,
-        message,
-    )
-    .await
+    fail_job(deps, &job.tenant_id, &job.id, reason, message).await
 }
 
 /// Why an import run stopped before the end of its upload.
@@ -172,7 +168,7 @@ pub(super) enum Mode {
 /// the upload's size.
 pub(super) struct Run<'a> {
     deps: &'a Deps,
-    job: &'a CertImportJob,
+    job: &'a Job,
     profile: &'a EnrollmentProfile,
     mode: Mode,
     /// Ordinal of the last certificate read (runs over some files start past 0).
@@ -211,7 +207,7 @@ struct Written {
 }
 
 impl<'a> Run<'a> {
-    pub fn new(deps: &'a Deps, job: &'a CertImportJob, profile: &'a EnrollmentProfile, mode: Mode) -> Self {
+    pub fn new(deps: &'a Deps, job: &'a Job, profile: &'a EnrollmentProfile, mode: Mode) -> Self {
         Run {
             deps,
             job,
@@ -228,7 +224,7 @@ impl<'a> Run<'a> {
             seen_identifiers: HashMap::new(),
             pending: Vec::new(),
             writing: VecDeque::new(),
-            expected: job.total_certificates,
+            expected: job.total,
             progress_recorded: Instant::now(),
         }
     }
@@ -267,7 +263,7 @@ impl<'a> Run<'a> {
     ) -> Result<(), Stopped> {
         self.total = u64::from(first_ordinal.saturating_sub(1));
         if self.mode != Mode::Shard {
-            let mut expected = self.job.total_certificates;
+            let mut expected = self.job.total;
             if expected == 0 {
                 // Uploads through an upload URL were not counted yet: count before writing anything.
                 let limits = self.deps.limits;
@@ -490,12 +486,12 @@ impl<'a> Run<'a> {
         if self.mode != Mode::Whole || self.progress_recorded.elapsed() < self.deps.limits.progress_every {
             return Ok(());
         }
-        let job = CertImportJob {
-            processed_certificates: processed,
-            total_certificates: self.expected,
+        let job = Job {
+            processed,
+            total: self.expected,
             ..self.job.clone()
         };
-        if !self.deps.jobs.update_open_certificate_job(&job).await? {
+        if !record_progress(self.deps, &job).await? {
             return Err(Stopped::JobEnded);
         }
         self.progress_recorded = Instant::now();
@@ -529,13 +525,13 @@ impl<'a> Run<'a> {
 mod tests {
     use super::*;
     use crate::app::{get_certificate_import, upload_certificate_import, Caller, CertImportUpload, Limits};
-    use crate::domain::JobStatus;
+    use crate::domain::JobState;
     use crate::testing::certs::{self_signed, KeyType};
     use crate::testing::memory::memory_deps;
     use crate::testing::scenarios::{new_caller, pem_profile};
     use crate::testing::zip_of;
 
-    async fn upload(deps: &Deps, caller: &Caller, profile_id: &str, files: &[(&str, &str)]) -> CertImportJob {
+    async fn upload(deps: &Deps, caller: &Caller, profile_id: &str, files: &[(&str, &str)]) -> Job {
         let files: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (*n, c.as_bytes())).collect();
         let upload = CertImportUpload {
             profile_id: profile_id.to_string(),
@@ -594,12 +590,12 @@ mod tests {
         process_certificate_import(&watched, &job.object_key)
             .await
             .unwrap();
-        let written: Vec<(JobStatus, u64, u64)> = jobs
+        let written: Vec<(JobState, u64, u64)> = jobs
             .updates()
             .iter()
-            .map(|j| (j.status, j.processed_certificates, j.total_certificates))
+            .map(|j| (j.state, j.processed, j.total))
             .collect();
-        use JobStatus::{Completed, Pending};
+        use JobState::{Completed, Open as Pending};
         assert_eq!(
             written,
             [
@@ -727,8 +723,8 @@ mod tests {
         let (a, b) = (cert("url-a"), cert("url-b"));
         let mut job = upload(&deps, &caller, &profile, &[("devices.pem", &format!("{a}{b}"))]).await;
         // As an upload URL leaves it: nothing counted until the processor reads the zip.
-        job.total_certificates = 0;
-        assert!(deps.jobs.update_open_certificate_job(&job).await.unwrap());
+        job.total = 0;
+        assert!(deps.jobs.update_open_job(&job).await.unwrap());
         deps.limits.max_certificates = 1;
         let outcome = process_certificate_import(&deps, &job.object_key).await.unwrap();
         assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");

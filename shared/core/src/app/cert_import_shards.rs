@@ -19,11 +19,11 @@
 use std::fs::File;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::domain::{CertImportJob, FailureReason, JobKind, ShardPlan, ShardReport, ShardTask};
+use crate::domain::{FailureReason, Import, Job, ShardPlan, ShardReport, ShardTask};
 use crate::ports::{InfraError, ShardQueue};
 
 use super::cert_import_process::{fail_this_job, Mode, Run, ALL_FILES, UPLOAD_MISSING};
-use super::job_lifecycle::complete_certificate_job;
+use super::job_lifecycle::{complete, record_progress};
 use super::ranged_upload::RangedUpload;
 use super::{fail_job, shard_skip_key, Deps, ProcessOutcome, STORAGE_REFUSED};
 
@@ -52,7 +52,7 @@ impl SkipSet {
 pub(super) async fn plan_shards(
     deps: &Deps,
     queue: &dyn ShardQueue,
-    mut job: CertImportJob,
+    mut job: Job,
     profile: &crate::domain::EnrollmentProfile,
     zip: File,
 ) -> Result<ProcessOutcome, InfraError> {
@@ -73,18 +73,20 @@ pub(super) async fn plan_shards(
     deps.objects
         .put(&shard_skip_key(&job.tenant_id, &job.id), skip.0.into())
         .await?;
-    job.total_certificates = total;
-    job.failed_certificates = failed;
+    job.total = total;
+    job.failed = failed;
     job.failure_counts = failure_counts.clone();
-    job.shard_plan = Some(ShardPlan {
-        shards: tasks.len() as u32,
-        planned_at_ms,
-    });
+    if let Import::Certificates(import) = &mut job.import {
+        import.shard_plan = Some(ShardPlan {
+            shards: tasks.len() as u32,
+            planned_at_ms,
+        });
+    }
     if tasks.is_empty() {
         let since_plan = now_ms().saturating_sub(planned_at_ms);
-        return complete_certificate_job(deps, job, (total, failed, failure_counts), since_plan).await;
+        return complete(deps, job, (total, failed, failure_counts), since_plan).await;
     }
-    if !deps.jobs.update_open_certificate_job(&job).await? {
+    if !record_progress(deps, &job).await? {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
     // Queued after the plan is stored: a shard always finds it. A crash between the two
@@ -99,7 +101,7 @@ pub(super) async fn plan_shards(
 
 /// Consecutive whole files, each run holding at least `target` certificates (the last
 /// one what is left).
-fn cut(job: &CertImportJob, files: &[(String, u32)], total: u64, target: u64) -> Vec<ShardTask> {
+fn cut(job: &Job, files: &[(String, u32)], total: u64, target: u64) -> Vec<ShardTask> {
     let end_of_upload = total as u32 + 1;
     let mut tasks: Vec<ShardTask> = Vec::new();
     let mut first_file = 0;
@@ -133,39 +135,30 @@ pub async fn process_certificate_shard(deps: &Deps, task: &ShardTask) -> Result<
         Err(e) if !e.transient => {
             tracing::error!(job_id = %task.job_id, shard = task.shard, error = %e, "permanent storage failure; the job ends FAILED");
             let reason = FailureReason::UnreadableUpload;
-            fail_job(
-                deps,
-                JobKind::CertificateImport,
-                &task.tenant_id,
-                &task.job_id,
-                reason,
-                STORAGE_REFUSED,
-            )
-            .await
+            fail_job(deps, &task.tenant_id, &task.job_id, reason, STORAGE_REFUSED).await
         }
         other => other,
     }
 }
 
 async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, InfraError> {
-    let Some(job) = deps
-        .jobs
-        .get_certificate_job(&task.tenant_id, &task.job_id)
-        .await?
-    else {
+    let Some(job) = deps.jobs.get_job(&task.tenant_id, &task.job_id).await? else {
         return Ok(ProcessOutcome::Ignored {
             reason: "no such job".into(),
         });
     };
-    if job.status.is_terminal() {
+    if !job.is_open() {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
-    let Some(plan) = job.shard_plan else {
+    let Some((plan, profile_id)) = job
+        .certificates()
+        .and_then(|import| Some((import.shard_plan?, import.profile_id.clone())))
+    else {
         return Ok(ProcessOutcome::Ignored {
             reason: "the job was not split into shards".into(),
         });
     };
-    let Some(profile) = deps.tenants.get_profile(&job.tenant_id, &job.profile_id).await? else {
+    let Some(profile) = deps.tenants.get_profile(&job.tenant_id, &profile_id).await? else {
         let message = "the enrollment profile of this job no longer exists";
         return fail_this_job(deps, &job, FailureReason::UnreadableUpload, message).await;
     };
@@ -201,14 +194,14 @@ async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, Infr
         });
     }
     // Step 3: the plan's counts and every shard's failures make the job's result.
-    let total = job.total_certificates;
-    let failed = job.failed_certificates + reports.iter().map(|r| r.failed).sum::<u64>();
+    let total = job.total;
+    let failed = job.failed + reports.iter().map(|r| r.failed).sum::<u64>();
     let mut counts = job.failure_counts.clone();
     for (reason, n) in reports.iter().flat_map(|r| &r.failure_counts) {
         *counts.entry(*reason).or_default() += n;
     }
     let since_plan = now_ms().saturating_sub(plan.planned_at_ms);
-    complete_certificate_job(deps, job, (total, failed, counts), since_plan).await
+    complete(deps, job, (total, failed, counts), since_plan).await
 }
 
 fn now_ms() -> u64 {
@@ -228,7 +221,7 @@ mod tests {
         get_certificate_import, process_certificate_import, upload_certificate_import, Caller,
         CertImportStatus, CertImportUpload, Limits,
     };
-    use crate::domain::{JobResult, JobStatus};
+    use crate::domain::{JobResult, JobState};
     use crate::ports::{InfraResult, ObjectStore};
     use crate::testing::memory::{memory_deps, memory_sharded_deps, MemoryShardQueue};
     use crate::testing::scenarios::{new_caller, pem_profile};
@@ -246,12 +239,7 @@ mod tests {
     }
 
     /// Uploads `zip` and processes its stored object: the outcome and the job.
-    async fn import(
-        deps: &Deps,
-        caller: &Caller,
-        profile_id: &str,
-        zip: &[u8],
-    ) -> (ProcessOutcome, CertImportJob) {
+    async fn import(deps: &Deps, caller: &Caller, profile_id: &str, zip: &[u8]) -> (ProcessOutcome, Job) {
         let upload = CertImportUpload {
             profile_id: profile_id.into(),
             file_name: "devices.zip".into(),
@@ -302,7 +290,7 @@ mod tests {
         deps: &Deps,
         queue: &MemoryShardQueue,
         scenario: &ShardingScenario,
-    ) -> (Caller, CertImportJob, Vec<ShardTask>) {
+    ) -> (Caller, Job, Vec<ShardTask>) {
         let (caller, profile) = tenant(deps, Some(queue), &scenario.earlier).await;
         let (outcome, job) = import(deps, &caller, &profile, &scenario.upload).await;
         let tasks = queue.take();
@@ -338,9 +326,9 @@ mod tests {
             |s: &CertImportStatus| s.failures.iter().map(|f| f.message.clone()).collect::<Vec<_>>();
         assert_eq!(messages(&in_shards), messages(&in_one_run));
         for status in [&in_one_run, &in_shards] {
-            assert_eq!(status.job.status, JobStatus::Completed);
-            assert_eq!(status.job.total_certificates, EXPECTED_TOTAL);
-            assert_eq!(status.job.failed_certificates, EXPECTED_FAILURES.len() as u64);
+            assert_eq!(status.job.state, JobState::Completed);
+            assert_eq!(status.job.total, EXPECTED_TOTAL);
+            assert_eq!(status.job.failed, EXPECTED_FAILURES.len() as u64);
         }
         let device = sharded.inventory.get_device(&caller.tenant.id, "shard-e").await;
         assert!(device.unwrap().is_some(), "the last shard's devices are written");
@@ -360,7 +348,7 @@ mod tests {
             .count();
         assert_eq!(completed, 1, "{outcomes:?}");
         let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
-        assert_eq!(status.job.failed_certificates, EXPECTED_FAILURES.len() as u64);
+        assert_eq!(status.job.failed, EXPECTED_FAILURES.len() as u64);
         assert_eq!(positions(&status), expected_positions());
     }
 
@@ -383,7 +371,7 @@ mod tests {
             .collect();
         assert_eq!(completed.len(), 1, "{outcomes:?}");
         let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
-        assert_eq!(status.job.result, Some(JobResult::PartialSuccess));
+        assert_eq!(status.job.result(), Some(JobResult::PartialSuccess));
         assert_eq!(positions(&status), expected_positions());
     }
 
@@ -392,16 +380,9 @@ mod tests {
         let (deps, queue) = memory_sharded_deps(sharding_limits());
         let (caller, job, tasks) = planned(&deps, &queue, &sharding_scenario()).await;
         let reason = FailureReason::NotProcessed;
-        fail_job(
-            &deps,
-            JobKind::CertificateImport,
-            &caller.tenant.id,
-            &job.id,
-            reason,
-            "swept",
-        )
-        .await
-        .unwrap();
+        fail_job(&deps, &caller.tenant.id, &job.id, reason, "swept")
+            .await
+            .unwrap();
         let outcome = process_certificate_shard(&deps, &tasks[0]).await.unwrap();
         assert_eq!(outcome, ProcessOutcome::AlreadyFinished { job_id: job.id });
         let device = deps.inventory.get_device(&caller.tenant.id, "shard-a").await;
@@ -437,11 +418,7 @@ mod tests {
             .unwrap_err();
         assert!(error.transient, "{error}");
         let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
-        assert_eq!(
-            status.job.status,
-            JobStatus::Pending,
-            "the queue delivers it again"
-        );
+        assert_eq!(status.job.state, JobState::Open, "the queue delivers it again");
         for task in &tasks {
             process_certificate_shard(&deps, task).await.unwrap();
         }

@@ -2,12 +2,13 @@
 //! failures, in a bounded number of reads whatever the job's size) and its failures, a
 //! page at a time.
 
-use crate::domain::{CertFailure, CertImportJob, JobStatus};
+use crate::domain::{CertFailure, Job, JobState};
 
 use super::{AppError, Caller, Deps};
 
 pub struct CertImportStatus {
-    pub job: CertImportJob,
+    /// A certificate import.
+    pub job: Job,
     /// The first failures, by ordinal: at most `Limits::status_failures`.
     pub failures: Vec<CertFailure>,
     /// Whether the job has failures past those (read them with the failures route).
@@ -24,16 +25,22 @@ pub struct FailurePage {
 /// Failures a page may hold.
 pub const MAX_FAILURE_PAGE: usize = 1000;
 
-async fn job(deps: &Deps, caller: &Caller, job_id: &str) -> Result<CertImportJob, AppError> {
+/// The caller's certificate import `job_id`.
+async fn job(deps: &Deps, caller: &Caller, job_id: &str) -> Result<Job, AppError> {
     let mut job = deps
         .jobs
-        .get_certificate_job(&caller.tenant.id, job_id)
+        .get_job(&caller.tenant.id, job_id)
         .await?
         .ok_or(AppError::NotFound("certificate import job"))?;
-    if job.status == JobStatus::Pending && job.shard_plan.is_some() {
+    let sharded = job
+        .certificates()
+        .ok_or(AppError::NotFound("certificate import job"))?
+        .shard_plan
+        .is_some();
+    if job.is_open() && sharded {
         // Shards run at once and report as they finish: their sum is the progress.
         let reports = deps.jobs.shard_reports(&job.tenant_id, &job.id).await?;
-        job.processed_certificates = reports.iter().map(|r| r.certificates).sum();
+        job.processed = reports.iter().map(|r| r.certificates).sum();
     }
     Ok(job)
 }
@@ -41,18 +48,18 @@ async fn job(deps: &Deps, caller: &Caller, job_id: &str) -> Result<CertImportJob
 /// At most `limit` failures of `job` after ordinal `after`, and whether more follow.
 async fn failures(
     deps: &Deps,
-    job: &CertImportJob,
+    job: &Job,
     after: Option<u32>,
     limit: usize,
 ) -> Result<(Vec<CertFailure>, bool), AppError> {
-    if let (JobStatus::Failed, Some(reason)) = (job.status, job.failure_reason) {
+    if let Some(failure) = &job.failure {
         // A failed job reports why it failed as a whole, from its record alone.
         let failure = CertFailure {
             ordinal: 0,
             file_name: None,
             index: None,
-            reason,
-            message: job.failure_message.clone().unwrap_or_default(),
+            reason: failure.reason,
+            message: failure.message.clone(),
         };
         return Ok((after.is_none().then_some(failure).into_iter().collect(), false));
     }
@@ -71,9 +78,9 @@ pub async fn get_certificate_import(
     job_id: &str,
 ) -> Result<CertImportStatus, AppError> {
     let job = job(deps, caller, job_id).await?;
-    let (failures, more_failures) = match job.status {
+    let (failures, more_failures) = match job.state {
         // Failures are listed once the job has ended (the runs write them in batches).
-        JobStatus::Pending => (Vec::new(), false),
+        JobState::Open => (Vec::new(), false),
         _ => failures(deps, &job, None, deps.limits.status_failures).await?,
     };
     Ok(CertImportStatus {
@@ -103,9 +110,9 @@ pub async fn list_certificate_import_failures(
     } else {
         None
     };
-    let total = match job.status {
-        JobStatus::Failed => 1,
-        _ => job.failed_certificates,
+    let total = match job.state {
+        JobState::Failed => 1,
+        _ => job.failed,
     };
     Ok(FailurePage {
         total,
@@ -153,7 +160,7 @@ mod tests {
             [1, 2]
         );
         assert!(status.more_failures);
-        assert_eq!(status.job.failed_certificates, 5);
+        assert_eq!(status.job.failed, 5);
         assert_eq!(
             status.job.failure_counts,
             crate::domain::FailureCounts::from([(FailureReason::MalformedPem, 5)])

@@ -2,13 +2,14 @@ use bytes::Bytes;
 use rand::Rng;
 
 use crate::domain::{
-    format_timestamp, CertImportJob, EnrollmentContext, EnrollmentMethod, EnrollmentProfile, FailureReason,
-    JobKind, JobStatus, UploadFormat,
+    format_timestamp, CertificateImport, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
+    FailureReason, Import, Job, UploadFormat,
 };
 use crate::parsing::UploadArchive;
 
-use super::job_lifecycle::create_certificate_job;
-use super::{certificate_import_key, fail_job, get_profile, AppError, Caller, Deps};
+use super::job_lifecycle::create_job;
+use super::job_lifecycle::fail;
+use super::{certificate_import_key, get_profile, AppError, Caller, Deps};
 
 pub struct CertImportUpload {
     pub profile_id: String,
@@ -23,7 +24,7 @@ pub async fn upload_certificate_import(
     deps: &Deps,
     caller: &Caller,
     upload: CertImportUpload,
-) -> Result<CertImportJob, AppError> {
+) -> Result<Job, AppError> {
     let (profile, expected) = importable_profile(deps, caller, &upload.profile_id).await?;
 
     let mut archive = UploadArchive::open(&upload.zip, deps.limits.zip)
@@ -59,22 +60,12 @@ pub async fn upload_certificate_import(
         total,
         upload.ip_address,
     );
-    create_certificate_job(deps, &job).await?;
+    create_job(deps, &job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, upload.zip).await {
         // Without its object the job would never be processed: end it now.
         let message = "the upload could not be stored; upload the file again";
-        let (tenant_id, job_id) = (&job.tenant_id, &job.id);
-        let kind = JobKind::CertificateImport;
-        if let Err(mark) = fail_job(
-            deps,
-            kind,
-            tenant_id,
-            job_id,
-            FailureReason::NotProcessed,
-            message,
-        )
-        .await
-        {
+        let failed = fail(deps, job.clone(), FailureReason::NotProcessed, message).await;
+        if let Err(mark) = failed {
             tracing::error!(job_id = %job.id, error = %mark, "could not mark job failed after a failed store");
         }
         return Err(e.into());
@@ -105,7 +96,7 @@ pub(super) async fn importable_profile(
     Ok((profile, format))
 }
 
-/// A PENDING job for an upload of `size` bytes holding `total` certificates (0: not counted yet).
+/// An open job for an upload of `size` bytes holding `total` certificates (0: not counted yet).
 pub(super) fn new_job(
     caller: &Caller,
     profile: &EnrollmentProfile,
@@ -114,36 +105,29 @@ pub(super) fn new_job(
     size: u64,
     total: u64,
     ip_address: Option<String>,
-) -> CertImportJob {
+) -> Job {
     let id = uuid::Uuid::new_v4().to_string();
     let random_id = rand::rng()
         .random_range(100_000_000_000u64..1_000_000_000_000)
         .to_string();
-    CertImportJob {
-        object_key: certificate_import_key(&caller.tenant.id, &id, &file_name),
-        id,
-        tenant_id: caller.tenant.id.clone(),
+    let object_key = certificate_import_key(&caller.tenant.id, &id, &file_name);
+    let import = Import::Certificates(CertificateImport {
         random_id,
         profile_id: profile.id.clone(),
         profile_name: profile.name.clone(),
         original_file_name: file_name,
         format,
         original_size: size,
-        created_at: format_timestamp(chrono::Utc::now()),
-        status: JobStatus::Pending,
         enrollment_context: EnrollmentContext {
             ip_address,
             authorization: caller.api_key_id.clone(),
             auth_type: "API_KEY".to_string(),
         },
-        total_certificates: total,
-        failed_certificates: 0,
-        processed_certificates: 0,
-        failure_counts: Default::default(),
-        processing_time_ms: 0,
-        result: None,
-        failure_message: None,
-        failure_reason: None,
         shard_plan: None,
+    });
+    let created_at = format_timestamp(chrono::Utc::now());
+    Job {
+        total,
+        ..Job::open(&caller.tenant.id, id, object_key, created_at, import)
     }
 }

@@ -1,14 +1,11 @@
-//! One lifecycle for jobs of both kinds. A job is created once (the store refuses a
-//! second record with its id) and ends once: every move to COMPLETED or FAILED is one
-//! conditional write of the job record, so when a processor, the sweeper and the
-//! failure queue race, the first writer wins and the others change nothing. A failed
-//! job's per-item outcomes are read from its record (see the status use cases), so
-//! failing a job writes nothing but the record.
+//! One lifecycle for jobs of both kinds, and every move in it. A job is created once
+//! (the store refuses a second record with its id, and a tenant past its quota) and ends
+//! once: every move to COMPLETED or FAILED is one conditional write of the job record,
+//! so when a processor, the sweeper and the failure queue race, the first writer wins
+//! and the others change nothing. A failed job's per-item outcomes are read from its
+//! record (see the status use cases), so failing a job writes nothing but the record.
 
-use crate::domain::{
-    Admission, CertImportJob, FailureCounts, FailureReason, JobKind, JobResult, JobStatus, KeystoreImportJob,
-    KeystoreJobStatus, QuotaLimit,
-};
+use crate::domain::{Admission, FailureCounts, FailureReason, Job, JobFailure, JobState, QuotaLimit};
 use crate::ports::InfraError;
 
 use super::keystore_batch::MAX_ITEMS;
@@ -17,21 +14,10 @@ use super::{AppError, Deps, ProcessOutcome};
 /// How long a tenant at its quota is asked to wait: most jobs end within seconds.
 pub const RETRY_AFTER_SECS: u64 = 10;
 
-/// Creates an open certificate job, if its tenant's quota has room.
-pub(super) async fn create_certificate_job(deps: &Deps, job: &CertImportJob) -> Result<(), AppError> {
+/// Creates an open job, if its tenant's quota has room for it.
+pub(super) async fn create_job(deps: &Deps, job: &Job) -> Result<(), AppError> {
     let quota = deps.limits.work_quota;
-    admitted(deps, deps.jobs.create_certificate_job(job, quota).await?)
-}
-
-/// Creates an open keystore job, if its tenant's quota has room for its reserved items.
-pub(super) async fn create_keystore_job(deps: &Deps, job: &KeystoreImportJob) -> Result<(), AppError> {
-    let quota = deps.limits.work_quota;
-    admitted(deps, deps.jobs.create_keystore_job(job, quota).await?)
-}
-
-fn admitted(deps: &Deps, admission: Admission) -> Result<(), AppError> {
-    let quota = deps.limits.work_quota;
-    let message = match admission {
+    let message = match deps.jobs.create_job(job, quota).await? {
         Admission::Admitted => return Ok(()),
         Admission::Refused(QuotaLimit::OpenJobs) => format!(
             "this tenant is at its limit of {} unfinished import jobs; retry once one has finished",
@@ -49,86 +35,79 @@ fn admitted(deps: &Deps, admission: Admission) -> Result<(), AppError> {
     })
 }
 
+/// Records how far an open job has come (or its plan, or its count of items): `false`
+/// when it has ended meanwhile, and whoever is working on it should stop.
+pub(super) async fn record_progress(deps: &Deps, job: &Job) -> Result<bool, InfraError> {
+    deps.jobs.update_open_job(job).await
+}
+
 /// Ends the job FAILED with `message` if it is still open. `reason` is the code a
 /// certificate import reports; keystore items report `JOB_FAILED`.
 pub async fn fail_job(
     deps: &Deps,
-    kind: JobKind,
     tenant_id: &str,
     job_id: &str,
     reason: FailureReason,
     message: &str,
 ) -> Result<ProcessOutcome, InfraError> {
-    let ended = match kind {
-        JobKind::CertificateImport => {
-            let Some(mut job) = deps.jobs.get_certificate_job(tenant_id, job_id).await? else {
-                return Ok(no_such_job());
-            };
-            if job.status.is_terminal() {
-                return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
-            }
-            job.status = JobStatus::Failed;
-            job.result = Some(JobResult::Failure);
-            job.failed_certificates = job.total_certificates;
-            job.failure_counts = FailureCounts::from([(reason, job.total_certificates.max(1))]);
-            job.failure_message = Some(message.to_string());
-            job.failure_reason = Some(reason);
-            deps.jobs.update_open_certificate_job(&job).await?
-        }
-        JobKind::KeystoreImport => {
-            let Some(mut job) = deps.jobs.get_keystore_job(tenant_id, job_id).await? else {
-                return Ok(no_such_job());
-            };
-            if job.status != KeystoreJobStatus::Processing {
-                return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
-            }
-            job.status = KeystoreJobStatus::Failed;
-            job.failure_message = Some(message.to_string());
-            deps.jobs.update_open_keystore_job(&job).await?
-        }
-    };
-    if !ended {
-        return Ok(ProcessOutcome::AlreadyFinished {
-            job_id: job_id.to_string(),
+    let Some(job) = deps.jobs.get_job(tenant_id, job_id).await? else {
+        return Ok(ProcessOutcome::Ignored {
+            reason: "no such job".into(),
         });
+    };
+    fail(deps, job, reason, message).await
+}
+
+/// Ends `job` (as read) FAILED with `message` if it is still open.
+pub(super) async fn fail(
+    deps: &Deps,
+    mut job: Job,
+    reason: FailureReason,
+    message: &str,
+) -> Result<ProcessOutcome, InfraError> {
+    if !job.is_open() {
+        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
-    tracing::warn!(%job_id, ?kind, reason = message, "job failed");
+    job.state = JobState::Failed;
+    job.failed = job.total;
+    job.failure_counts = FailureCounts::from([(reason, job.total.max(1))]);
+    job.failure = Some(JobFailure {
+        reason,
+        message: message.to_string(),
+    });
+    if !deps.jobs.finish_job(&job).await? {
+        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
+    }
+    tracing::warn!(job_id = %job.id, kind = ?job.kind(), reason = message, "job failed");
     Ok(ProcessOutcome::Failed {
-        job_id: job_id.to_string(),
+        job_id: job.id,
         reason: message.to_string(),
     })
 }
 
-/// Ends a certificate import COMPLETED with its counts if it is still open; a job the
-/// sweeper or the failure queue ended meanwhile stays as they left it.
-pub(super) async fn complete_certificate_job(
+/// Ends a job COMPLETED with its counts if it is still open; a job the sweeper or the
+/// failure queue ended meanwhile stays as they left it.
+pub(super) async fn complete(
     deps: &Deps,
-    mut job: CertImportJob,
+    mut job: Job,
     (total, failed, failure_counts): (u64, u64, FailureCounts),
     processing_time_ms: u64,
 ) -> Result<ProcessOutcome, InfraError> {
-    job.status = JobStatus::Completed;
-    job.total_certificates = total;
-    job.processed_certificates = total;
-    job.failed_certificates = failed;
+    job.state = JobState::Completed;
+    job.total = total;
+    job.processed = total;
+    job.failed = failed;
     job.failure_counts = failure_counts;
-    job.result = Some(JobResult::from_counts(total, failed));
     job.processing_time_ms = processing_time_ms;
-    if !deps.jobs.update_open_certificate_job(&job).await? {
+    if !deps.jobs.finish_job(&job).await? {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
-    tracing::info!(job_id = %job.id, total, failed, ms = processing_time_ms, "certificate import completed");
+    tracing::info!(job_id = %job.id, kind = ?job.kind(), total, failed, ms = processing_time_ms, "job completed");
     Ok(ProcessOutcome::Completed {
         job_id: job.id,
         total,
         failed,
     })
-}
-
-fn no_such_job() -> ProcessOutcome {
-    ProcessOutcome::Ignored {
-        reason: "no such job".into(),
-    }
 }
 
 #[cfg(test)]
@@ -138,13 +117,13 @@ mod tests {
         create_edge_instance, get_certificate_import, get_keystore_import, upload_certificate_import,
         upload_keystore_import, Caller, CertImportUpload, Limits, UploadProcessor,
     };
-    use crate::domain::{CertImportJob, ItemFailureReason, ItemStatus};
+    use crate::domain::{ItemFailureReason, ItemStatus, JobResult};
     use crate::testing::certs::{self_signed, KeyType};
     use crate::testing::memory::memory_deps;
     use crate::testing::scenarios::{new_caller, pem_profile};
     use crate::testing::zip_of;
 
-    async fn certificate_job(deps: &Deps) -> (Caller, CertImportJob) {
+    async fn certificate_job(deps: &Deps) -> (Caller, Job) {
         let caller = new_caller(deps, "lifecycle").await;
         let profile_id = pem_profile(deps, &caller).await;
         let pem = self_signed(KeyType::EcP256, "/CN=lifecycle-1", None).pem;
@@ -160,22 +139,11 @@ mod tests {
 
     fn sweep(
         deps: &Deps,
-        kind: JobKind,
         job_id: &str,
         tenant_id: &str,
     ) -> impl std::future::Future<Output = Result<ProcessOutcome, InfraError>> {
         let (deps, job_id, tenant_id) = (deps.clone(), job_id.to_string(), tenant_id.to_string());
-        async move {
-            fail_job(
-                &deps,
-                kind,
-                &tenant_id,
-                &job_id,
-                FailureReason::NotProcessed,
-                "swept",
-            )
-            .await
-        }
+        async move { fail_job(&deps, &tenant_id, &job_id, FailureReason::NotProcessed, "swept").await }
     }
 
     #[tokio::test]
@@ -183,15 +151,15 @@ mod tests {
         let deps = memory_deps(Limits::default());
         let (caller, job) = certificate_job(&deps).await;
         let processing = UploadProcessor::CertificateImport.process(&deps, &job.object_key);
-        let sweeping = sweep(&deps, JobKind::CertificateImport, &job.id, &caller.tenant.id);
+        let sweeping = sweep(&deps, &job.id, &caller.tenant.id);
         let (processed, swept) = tokio::join!(processing, sweeping);
         let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
         match (processed.unwrap(), swept.unwrap()) {
             (ProcessOutcome::Completed { .. }, ProcessOutcome::AlreadyFinished { .. }) => {
-                assert_eq!(status.job.status, JobStatus::Completed);
+                assert_eq!(status.job.state, JobState::Completed);
             }
             (ProcessOutcome::AlreadyFinished { .. }, ProcessOutcome::Failed { .. }) => {
-                assert_eq!(status.job.status, JobStatus::Failed);
+                assert_eq!(status.job.state, JobState::Failed);
             }
             other => panic!("expected exactly one of them to end the job: {other:?}"),
         }
@@ -201,7 +169,7 @@ mod tests {
     async fn a_job_failed_first_is_left_alone_by_a_late_processor() {
         let deps = memory_deps(Limits::default());
         let (caller, job) = certificate_job(&deps).await;
-        let swept = sweep(&deps, JobKind::CertificateImport, &job.id, &caller.tenant.id).await;
+        let swept = sweep(&deps, &job.id, &caller.tenant.id).await;
         assert!(matches!(swept.unwrap(), ProcessOutcome::Failed { .. }));
         let late = UploadProcessor::CertificateImport
             .process(&deps, &job.object_key)
@@ -213,7 +181,7 @@ mod tests {
             }
         );
         let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
-        assert_eq!(status.job.result, Some(JobResult::Failure));
+        assert_eq!(status.job.result(), Some(JobResult::Failure));
         assert_eq!(status.failures.len(), 1);
         assert_eq!(status.failures[0].reason, FailureReason::NotProcessed);
         assert_eq!(status.failures[0].message, "swept");
@@ -234,7 +202,7 @@ mod tests {
                 ..
             }
         ));
-        let swept = sweep(&deps, JobKind::CertificateImport, &job.id, &caller.tenant.id).await;
+        let swept = sweep(&deps, &job.id, &caller.tenant.id).await;
         assert_eq!(
             swept.unwrap(),
             ProcessOutcome::AlreadyFinished {
@@ -242,7 +210,7 @@ mod tests {
             }
         );
         let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
-        assert_eq!(status.job.result, Some(JobResult::Success));
+        assert_eq!(status.job.result(), Some(JobResult::Success));
     }
 
     #[tokio::test]
@@ -258,10 +226,10 @@ mod tests {
         let job = upload_keystore_import(&deps, &caller, batch.to_string().as_bytes())
             .await
             .unwrap();
-        let swept = sweep(&deps, JobKind::KeystoreImport, &job.id, &caller.tenant.id).await;
+        let swept = sweep(&deps, &job.id, &caller.tenant.id).await;
         assert!(matches!(swept.unwrap(), ProcessOutcome::Failed { .. }));
         let status = get_keystore_import(&deps, &caller, &job.id).await.unwrap();
-        assert_eq!(status.job.status, KeystoreJobStatus::Failed);
+        assert_eq!(status.job.state, JobState::Failed);
         assert_eq!(status.results.len(), 2);
         for result in status.results {
             assert_eq!(result.status, ItemStatus::Failed);

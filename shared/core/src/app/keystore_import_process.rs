@@ -15,8 +15,8 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{open_sealed_box, seal_envelope};
 use crate::domain::{
-    format_timestamp, FailureReason, ItemFailureReason, ItemResult, ItemStatus, JobKind, KeystoreImportJob,
-    KeystoreJobStatus, StoredKeyRecord,
+    format_timestamp, FailureCounts, FailureReason, ItemFailureReason, ItemResult, ItemStatus, Job,
+    KeystoreImport, StoredKeyRecord,
 };
 use crate::parsing::certificate_record;
 use crate::parsing::keystore::{
@@ -27,9 +27,10 @@ use crate::parsing::pem::all_blocks;
 use crate::ports::{EncryptionContext, InfraError, KeyInsert};
 
 use super::edge_instances::dek_context;
+use super::job_lifecycle::{complete, fail, record_progress};
 use super::keystore_batch::{ImportItem, ItemForm, KeystoreImportRequest};
 use super::object_keys::{parse_keystore_import_key, private_key_key};
-use super::{fail_job, Deps, ProcessOutcome};
+use super::{Deps, ProcessOutcome};
 
 /// Why an item failed, and its leaf when it got that far.
 struct ItemFailure {
@@ -54,14 +55,19 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
             reason: "not a keystore import key".into(),
         });
     };
-    let Some(job) = deps.jobs.get_keystore_job(tenant_id, job_id).await? else {
+    let Some(job) = deps.jobs.get_job(tenant_id, job_id).await? else {
         return Ok(ProcessOutcome::Ignored {
             reason: "no such job".into(),
         });
     };
-    if job.status != KeystoreJobStatus::Processing {
+    if !job.is_open() {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
+    let Some(import) = job.keystores().cloned() else {
+        return Ok(ProcessOutcome::Ignored {
+            reason: "not a keystore import job".into(),
+        });
+    };
     let Some(batch) = deps.objects.get(&job.object_key).await? else {
         return fail_keystore_job(deps, &job, "the stored batch is missing; submit it again").await;
     };
@@ -73,27 +79,33 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
     if (
         request.edge_instance_id.as_str(),
         request.encryption_key_id.as_str(),
-    ) != (job.edge_instance_id.as_str(), job.encryption_key_id.as_str())
-    {
+    ) != (
+        import.edge_instance_id.as_str(),
+        import.encryption_key_id.as_str(),
+    ) {
         let message = format!(
             "the uploaded batch names edge instance {} and encryption key {}, but its upload URL was issued for {} and {}",
-            request.edge_instance_id, request.encryption_key_id, job.edge_instance_id, job.encryption_key_id
+            request.edge_instance_id, request.encryption_key_id, import.edge_instance_id, import.encryption_key_id
         );
         return fail_keystore_job(deps, &job, &message).await;
     }
-    let item_count = request.import_information.len() as u32;
-    let job = if job.item_count == item_count {
+    let item_count = request.import_information.len() as u64;
+    let job = if job.total == item_count {
         job
     } else {
-        let counted = KeystoreImportJob { item_count, ..job };
-        if !deps.jobs.update_open_keystore_job(&counted).await? {
+        let counted = Job {
+            total: item_count,
+            ..job
+        };
+        if !record_progress(deps, &counted).await? {
             return Ok(ProcessOutcome::AlreadyFinished { job_id: counted.id });
         }
         counted
     };
+    let started = Instant::now();
     let Some(dek) = deps
         .tenants
-        .get_encryption_key(tenant_id, &job.encryption_key_id)
+        .get_encryption_key(tenant_id, &import.encryption_key_id)
         .await?
     else {
         return fail_keystore_job(deps, &job, "the encryption key of this job no longer exists").await;
@@ -135,7 +147,7 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
     let (mut written, mut last_write) = (0, Instant::now());
     for (ordinal, task) in (0u32..).zip(preparing) {
         results.push(match prepared(task).await {
-            Ok(prepared) => store_key(deps, &job, ordinal, prepared, &mut first_of).await?,
+            Ok(prepared) => store_key(deps, &job, &import, ordinal, prepared, &mut first_of).await?,
             Err(failure) => failed(ordinal, failure),
         });
         if last_write.elapsed() >= deps.limits.progress_every {
@@ -150,21 +162,9 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
         .await?;
     let failed = results.iter().filter(|r| r.status == ItemStatus::Failed).count() as u64;
     let total = results.len() as u64;
-    let job_id = job.id.clone();
-    let completed = KeystoreImportJob {
-        status: KeystoreJobStatus::Completed,
-        ..job
-    };
-    if !deps.jobs.update_open_keystore_job(&completed).await? {
-        // The sweeper or the failure queue ended it while this run was under way.
-        return Ok(ProcessOutcome::AlreadyFinished { job_id });
-    }
-    tracing::info!(%job_id, total, failed, "keystore import completed");
-    Ok(ProcessOutcome::Completed {
-        job_id,
-        total,
-        failed,
-    })
+    // Item reasons are the API's own codes, kept on each result, not counted on the job.
+    let ms = started.elapsed().as_millis() as u64;
+    complete(deps, job, (total, failed, FailureCounts::new()), ms).await
 }
 
 /// An item being opened.
@@ -311,7 +311,8 @@ fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, KeystoreError> {
 
 async fn store_key(
     deps: &Deps,
-    job: &KeystoreImportJob,
+    job: &Job,
+    import: &KeystoreImport,
     ordinal: u32,
     prepared: PreparedKey,
     first_of: &mut HashMap<String, u32>,
@@ -382,7 +383,7 @@ async fn store_key(
         key_algorithm: prepared.key.algorithm.name().to_string(),
         chain: prepared.chain.iter().map(|der| B64.encode(der)).collect(),
         private_key_object: object,
-        encryption_key_id: job.encryption_key_id.clone(),
+        encryption_key_id: import.encryption_key_id.clone(),
         job_id: job.id.clone(),
         ordinal,
         imported_at,
@@ -426,19 +427,6 @@ fn failed(ordinal: u32, failure: ItemFailure) -> ItemResult {
 
 /// The job could not run: FAILED (unless something else ended it first); every item's
 /// result then says why.
-pub(super) async fn fail_keystore_job(
-    deps: &Deps,
-    job: &KeystoreImportJob,
-    message: &str,
-) -> Result<ProcessOutcome, InfraError> {
-    let (tenant_id, job_id) = (&job.tenant_id, &job.id);
-    fail_job(
-        deps,
-        JobKind::KeystoreImport,
-        tenant_id,
-        job_id,
-        FailureReason::NotProcessed,
-        message,
-    )
-    .await
+async fn fail_keystore_job(deps: &Deps, job: &Job, message: &str) -> Result<ProcessOutcome, InfraError> {
+    fail(deps, job.clone(), FailureReason::NotProcessed, message).await
 }

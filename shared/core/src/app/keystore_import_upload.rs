@@ -1,17 +1,12 @@
-use crate::domain::{format_timestamp, EdgeInstance, KeystoreImportJob, KeystoreJobStatus};
+use crate::domain::{format_timestamp, EdgeInstance, FailureReason, Import, Job, KeystoreImport};
 
-use super::job_lifecycle::create_keystore_job;
+use super::job_lifecycle::{create_job, fail};
 use super::keystore_batch::{KeystoreImportRequest, MAX_ITEMS};
-use super::keystore_import_process::fail_keystore_job;
 use super::object_keys::keystore_import_key;
 use super::{AppError, Caller, Deps};
 
 /// Stores a validated batch and its job (PROCESSING); the processor takes it from there.
-pub async fn upload_keystore_import(
-    deps: &Deps,
-    caller: &Caller,
-    body: &[u8],
-) -> Result<KeystoreImportJob, AppError> {
+pub async fn upload_keystore_import(deps: &Deps, caller: &Caller, body: &[u8]) -> Result<Job, AppError> {
     let request = KeystoreImportRequest::parse(body)?;
     let edge = usable_edge_instance(
         deps,
@@ -23,9 +18,10 @@ pub async fn upload_keystore_import(
     let job = new_keystore_job(caller, edge, request.import_information.len() as u32);
     let batch = serde_json::to_vec(&request).map_err(|e| AppError::invalid(e.to_string()))?;
     // The job first, so it is readable the instant its id is returned.
-    create_keystore_job(deps, &job).await?;
+    create_job(deps, &job).await?;
     if let Err(e) = deps.objects.put(&job.object_key, batch.into()).await {
-        fail_keystore_job(deps, &job, "the batch could not be stored; submit it again").await?;
+        let message = "the batch could not be stored; submit it again";
+        fail(deps, job, FailureReason::NotProcessed, message).await?;
         return Err(e.into());
     }
     Ok(job)
@@ -61,24 +57,23 @@ pub(super) async fn usable_edge_instance(
     Ok(edge)
 }
 
-/// A PROCESSING job for a batch of `item_count` items (0: not counted yet, and until
-/// then it reserves the most a batch may hold).
-pub(super) fn new_keystore_job(caller: &Caller, edge: EdgeInstance, item_count: u32) -> KeystoreImportJob {
+/// An open job for a batch of `item_count` items (0: not counted yet, and until then it
+/// reserves the most a batch may hold).
+pub(super) fn new_keystore_job(caller: &Caller, edge: EdgeInstance, item_count: u32) -> Job {
     let id = uuid::Uuid::new_v4().to_string();
-    KeystoreImportJob {
-        object_key: keystore_import_key(&caller.tenant.id, &id),
-        id,
-        tenant_id: caller.tenant.id.clone(),
+    let object_key = keystore_import_key(&caller.tenant.id, &id);
+    let import = Import::Keystores(KeystoreImport {
         edge_instance_id: edge.id,
         encryption_key_id: edge.encryption_key_id,
-        item_count,
+    });
+    let created_at = format_timestamp(chrono::Utc::now());
+    Job {
+        total: item_count.into(),
         reserved_items: if item_count == 0 {
             MAX_ITEMS as u32
         } else {
             item_count
         },
-        status: KeystoreJobStatus::Processing,
-        creation_date: format_timestamp(chrono::Utc::now()),
-        failure_message: None,
+        ..Job::open(&caller.tenant.id, id, object_key, created_at, import)
     }
 }

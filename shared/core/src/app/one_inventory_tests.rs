@@ -52,11 +52,11 @@ async fn import_device(deps: &Deps, caller: &super::Caller, profile_id: &str, pe
         .unwrap();
     let job = deps
         .jobs
-        .get_certificate_job(&caller.tenant.id, &job.id)
+        .get_job(&caller.tenant.id, &job.id)
         .await
         .unwrap()
         .unwrap();
-    job.failed_certificates
+    job.failed
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::domain::{format_timestamp, FailureReason, JobKind};
+use crate::domain::{format_timestamp, FailureReason};
 use crate::ports::InfraError;
 
 use super::{
@@ -23,17 +23,7 @@ pub async fn sweep_stale_jobs(deps: &Deps, max_age: Duration) -> Result<Vec<Proc
     let mut outcomes = Vec::with_capacity(stale.len());
     for job in stale {
         let (tenant_id, job_id) = (&job.tenant_id, &job.job_id);
-        outcomes.push(
-            fail_job(
-                deps,
-                job.kind,
-                tenant_id,
-                job_id,
-                FailureReason::NotProcessed,
-                &message,
-            )
-            .await?,
-        );
+        outcomes.push(fail_job(deps, tenant_id, job_id, FailureReason::NotProcessed, &message).await?);
     }
     Ok(outcomes)
 }
@@ -44,25 +34,13 @@ pub const RETRIES_EXHAUSTED: &str = "processing failed after every retry; upload
 /// Fails the job of an upload whose processing cannot succeed, with `message`.
 pub async fn abandon_upload(deps: &Deps, key: &str, message: &str) -> Result<ProcessOutcome, InfraError> {
     let job = match UploadProcessor::for_key(key) {
-        Some(UploadProcessor::CertificateImport) => {
-            parse_certificate_import_key(key).map(|ids| (JobKind::CertificateImport, ids))
-        }
-        Some(UploadProcessor::KeystoreImport) => {
-            parse_keystore_import_key(key).map(|ids| (JobKind::KeystoreImport, ids))
-        }
+        Some(UploadProcessor::CertificateImport) => parse_certificate_import_key(key),
+        Some(UploadProcessor::KeystoreImport) => parse_keystore_import_key(key),
         None => None,
     };
     match job {
-        Some((kind, (tenant_id, job_id))) => {
-            fail_job(
-                deps,
-                kind,
-                tenant_id,
-                job_id,
-                FailureReason::NotProcessed,
-                message,
-            )
-            .await
+        Some((tenant_id, job_id)) => {
+            fail_job(deps, tenant_id, job_id, FailureReason::NotProcessed, message).await
         }
         None => Ok(ProcessOutcome::Ignored {
             reason: "not an upload key".into(),

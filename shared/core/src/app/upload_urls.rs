@@ -2,14 +2,13 @@
 //! direct upload, and the client PUTs the file to a short-lived URL bound to its size and
 //! content type. Storing the object starts the same processor.
 
-use crate::domain::{format_timestamp, CertImportJob, FailureReason, JobKind, KeystoreImportJob};
+use crate::domain::{format_timestamp, FailureReason, Job};
 use crate::ports::{PresignedPut, UploadConstraints};
 
 use super::cert_import_upload::{importable_profile, new_job};
-use super::job_lifecycle::{create_certificate_job, create_keystore_job};
-use super::keystore_import_process::fail_keystore_job;
+use super::job_lifecycle::{create_job, fail};
 use super::keystore_import_upload::{new_keystore_job, usable_edge_instance};
-use super::{fail_job, AppError, Caller, Deps};
+use super::{AppError, Caller, Deps};
 
 /// Where and how to PUT the upload.
 #[derive(Debug, Clone)]
@@ -26,7 +25,7 @@ pub async fn request_certificate_upload_url(
     file_name: &str,
     size: u64,
     ip_address: Option<String>,
-) -> Result<(CertImportJob, UploadUrl), AppError> {
+) -> Result<(Job, UploadUrl), AppError> {
     if !file_name.to_ascii_lowercase().ends_with(".zip") || file_name.chars().count() > 255 {
         return Err(AppError::invalid(
             "`file_name` must be a .zip file name of at most 255 characters",
@@ -43,24 +42,8 @@ pub async fn request_certificate_upload_url(
         0,
         ip_address,
     );
-    create_certificate_job(deps, &job).await?;
-    match presign(deps, &job.object_key, "application/zip", size).await {
-        Ok(url) => Ok((job, url)),
-        Err(e) => {
-            let message = "no upload URL could be issued; ask for one again";
-            let (tenant_id, job_id) = (&job.tenant_id, &job.id);
-            fail_job(
-                deps,
-                JobKind::CertificateImport,
-                tenant_id,
-                job_id,
-                FailureReason::NotProcessed,
-                message,
-            )
-            .await?;
-            Err(e)
-        }
-    }
+    create_job(deps, &job).await?;
+    issue_url(deps, job, "application/zip", size).await
 }
 
 pub async fn request_keystore_upload_url(
@@ -69,16 +52,27 @@ pub async fn request_keystore_upload_url(
     edge_instance_id: &str,
     encryption_key_id: &str,
     size: u64,
-) -> Result<(KeystoreImportJob, UploadUrl), AppError> {
+) -> Result<(Job, UploadUrl), AppError> {
     check_size(deps, size)?;
     let edge = usable_edge_instance(deps, caller, edge_instance_id, encryption_key_id).await?;
     // The items are counted when the batch arrives; until then it holds the most a batch may.
     let job = new_keystore_job(caller, edge, 0);
-    create_keystore_job(deps, &job).await?;
-    match presign(deps, &job.object_key, "application/json", size).await {
+    create_job(deps, &job).await?;
+    issue_url(deps, job, "application/json", size).await
+}
+
+/// The upload URL of a job just created; without one the job ends FAILED at once.
+async fn issue_url(
+    deps: &Deps,
+    job: Job,
+    content_type: &str,
+    size: u64,
+) -> Result<(Job, UploadUrl), AppError> {
+    match presign(deps, &job.object_key, content_type, size).await {
         Ok(url) => Ok((job, url)),
         Err(e) => {
-            fail_keystore_job(deps, &job, "no upload URL could be issued; ask for one again").await?;
+            let message = "no upload URL could be issued; ask for one again";
+            fail(deps, job, FailureReason::NotProcessed, message).await?;
             Err(e)
         }
     }

@@ -11,18 +11,20 @@ pub enum JobKind {
     KeystoreImport,
 }
 
+/// Where a job is in its life. Each API has its own words for these (its views say them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum JobStatus {
-    Pending,
+pub enum JobState {
+    /// Created, waiting for its upload or being processed.
+    Open,
     Completed,
-    /// The job as a whole could not run (unreadable upload, ...); the reason is on the job.
+    /// The job as a whole could not run to the end; `Job::failure` says why.
     Failed,
 }
 
-impl JobStatus {
-    pub fn is_terminal(self) -> bool {
-        !matches!(self, JobStatus::Pending)
+impl JobState {
+    pub fn is_open(self) -> bool {
+        self == JobState::Open
     }
 }
 
@@ -94,43 +96,122 @@ pub struct EnrollmentContext {
     pub auth_type: String,
 }
 
-/// A certificate import (API A) job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertImportJob {
+/// An import job of either kind: what every job has, and what its kind adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
     pub id: String,
     pub tenant_id: String,
+    /// Where its upload (a zip, or a keystore batch) is stored.
+    pub object_key: String,
+    pub created_at: String,
+    pub state: JobState,
+    /// Items the job holds (certificates, or keystore items); 0 until they are counted.
+    pub total: u64,
+    /// Items processed so far while the job runs (all of them once it has completed).
+    pub processed: u64,
+    pub failed: u64,
+    /// The failures by reason, as runs count them.
+    pub failure_counts: FailureCounts,
+    pub processing_time_ms: u64,
+    /// Why the job as a whole failed, when it did.
+    pub failure: Option<JobFailure>,
+    /// Keystore items the job holds of its tenant's quota while it is open.
+    pub reserved_items: u32,
+    pub import: Import,
+}
+
+/// Why a job as a whole failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFailure {
+    pub reason: FailureReason,
+    pub message: String,
+}
+
+/// What a job imports: the part of it that depends on its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Import {
+    Certificates(CertificateImport),
+    Keystores(KeystoreImport),
+}
+
+/// A certificate import (API A): a zip for an enrollment profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateImport {
     pub random_id: String,
     pub profile_id: String,
     pub profile_name: String,
     pub original_file_name: String,
     pub format: UploadFormat,
     pub original_size: u64,
-    pub object_key: String,
-    pub created_at: String,
-    pub status: JobStatus,
     pub enrollment_context: EnrollmentContext,
-    pub total_certificates: u64,
-    pub failed_certificates: u64,
-    /// Certificates processed so far while the job runs (not sharded: see `ShardReport`).
-    #[serde(default)]
-    pub processed_certificates: u64,
-    /// The failures by reason, once the job ends (a sharded job's plan: the plan's).
-    #[serde(default)]
-    pub failure_counts: FailureCounts,
-    pub processing_time_ms: u64,
-    pub result: Option<JobResult>,
-    /// Why the whole job failed, when it did.
-    pub failure_message: Option<String>,
-    /// The reason code of a failed job; absent on jobs recorded before it was kept.
-    #[serde(default)]
-    pub failure_reason: Option<FailureReason>,
     /// Set when a large upload was split into shards.
-    #[serde(default)]
     pub shard_plan: Option<ShardPlan>,
 }
 
-impl CertImportJob {
+impl CertificateImport {
     pub fn stored_file_name(&self) -> String {
         format!("certificate-import-{}.zip", self.random_id)
+    }
+}
+
+/// A keystore import (API B): a batch of items for an edge instance's DEK.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeystoreImport {
+    pub edge_instance_id: String,
+    pub encryption_key_id: String,
+}
+
+impl Job {
+    /// A new open job: nothing counted yet, no quota reserved beyond the job itself.
+    pub fn open(tenant_id: &str, id: String, object_key: String, created_at: String, import: Import) -> Job {
+        Job {
+            id,
+            tenant_id: tenant_id.to_string(),
+            object_key,
+            created_at,
+            state: JobState::Open,
+            total: 0,
+            processed: 0,
+            failed: 0,
+            failure_counts: FailureCounts::new(),
+            processing_time_ms: 0,
+            failure: None,
+            reserved_items: 0,
+            import,
+        }
+    }
+
+    pub fn kind(&self) -> JobKind {
+        match self.import {
+            Import::Certificates(_) => JobKind::CertificateImport,
+            Import::Keystores(_) => JobKind::KeystoreImport,
+        }
+    }
+
+    pub fn certificates(&self) -> Option<&CertificateImport> {
+        match &self.import {
+            Import::Certificates(import) => Some(import),
+            Import::Keystores(_) => None,
+        }
+    }
+
+    pub fn keystores(&self) -> Option<&KeystoreImport> {
+        match &self.import {
+            Import::Keystores(import) => Some(import),
+            Import::Certificates(_) => None,
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state.is_open()
+    }
+
+    /// How it went, once it has ended.
+    pub fn result(&self) -> Option<JobResult> {
+        match self.state {
+            JobState::Open => None,
+            JobState::Completed => Some(JobResult::from_counts(self.total, self.failed)),
+            JobState::Failed => Some(JobResult::Failure),
+        }
     }
 }

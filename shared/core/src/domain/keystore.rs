@@ -1,5 +1,5 @@
-//! Keystore-import entities: edge instances and their DEKs, trusted CAs, keystore import jobs
-//! with one result per submitted item, and the private keys of the inventory.
+//! Keystore-import entities: edge instances and their DEKs, trusted CAs, one result per
+//! submitted item of a keystore import, and the private keys of the inventory.
 
 use serde::{Deserialize, Serialize};
 
@@ -49,31 +49,6 @@ pub struct TrustedCa {
     /// Base64 DER.
     pub certificate: String,
     pub created_at: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum KeystoreJobStatus {
-    Processing,
-    Completed,
-    /// The job as a whole could not run; every item's result says why.
-    Failed,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeystoreImportJob {
-    pub id: String,
-    pub tenant_id: String,
-    pub edge_instance_id: String,
-    pub encryption_key_id: String,
-    pub object_key: String,
-    pub item_count: u32,
-    pub status: KeystoreJobStatus,
-    pub creation_date: String,
-    pub failure_message: Option<String>,
-    /// Items this job holds of its tenant's quota while open: its batch's, or, when the
-    /// batch comes later through an upload URL, the most a batch may hold.
-    pub reserved_items: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,12 +22,11 @@ pub use inventory::{
     NewDevice, Page,
 };
 pub use job::{
-    CertFailure, CertImportJob, EnrollmentContext, FailureCounts, FailureReason, JobKind, JobResult,
-    JobStatus,
+    CertFailure, CertificateImport, EnrollmentContext, FailureCounts, FailureReason, Import, Job, JobFailure,
+    JobKind, JobResult, JobState, KeystoreImport,
 };
 pub use keystore::{
-    EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, KeystoreImportJob,
-    KeystoreJobStatus, StoredKeyRecord, TrustedCa,
+    EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, StoredKeyRecord, TrustedCa,
 };
 pub use profile::{
     EnrollmentMethod, EnrollmentProfile, FieldMapping, MappingError, SourceField, UploadFormat,

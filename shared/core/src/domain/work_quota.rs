@@ -1,7 +1,7 @@
 //! Fairness between tenants: how much unfinished work one tenant may hold at once.
 
 /// What a tenant may hold open at once. Every open job counts once; an open keystore
-/// job also holds its reserved items (`KeystoreImportJob::reserved_items`).
+/// job also holds its reserved items (`Job::reserved_items`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkQuota {
     pub max_open_jobs: u32,

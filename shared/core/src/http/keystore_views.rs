@@ -3,16 +3,16 @@
 use serde_json::{json, Value};
 
 use crate::app::{KeystoreImportStatus, UploadUrl};
-use crate::domain::{EdgeInstance, EncryptionKey, ItemResult, ItemStatus, KeystoreImportJob, TrustedCa};
+use crate::domain::{EdgeInstance, EncryptionKey, ItemResult, ItemStatus, Job, JobState, TrustedCa};
 
-pub fn import_created(job: &KeystoreImportJob) -> Value {
-    json!({"id": job.id, "creationDate": job.creation_date})
+pub fn import_created(job: &Job) -> Value {
+    json!({"id": job.id, "creationDate": job.created_at})
 }
 
-pub fn import_upload_url(job: &KeystoreImportJob, upload: &UploadUrl) -> Value {
+pub fn import_upload_url(job: &Job, upload: &UploadUrl) -> Value {
     json!({
         "id": job.id,
-        "creationDate": job.creation_date,
+        "creationDate": job.created_at,
         "upload": {
             "url": upload.url,
             "method": "PUT",
@@ -22,12 +22,21 @@ pub fn import_upload_url(job: &KeystoreImportJob, upload: &UploadUrl) -> Value {
     })
 }
 
+/// API B's words for a job's state.
+fn status_word(state: JobState) -> &'static str {
+    match state {
+        JobState::Open => "PROCESSING",
+        JobState::Completed => "COMPLETED",
+        JobState::Failed => "FAILED",
+    }
+}
+
 pub fn import_status(status: &KeystoreImportStatus) -> Value {
     let results: Vec<Value> = status.results.iter().map(item_result).collect();
     json!({
         "id": status.job.id,
-        "creationDate": status.job.creation_date,
-        "status": status.job.status,
+        "creationDate": status.job.created_at,
+        "status": status_word(status.job.state),
         "results": results,
         // Ours: items with their outcome so far (the others are PROCESSING).
         "processedItems": status

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::app::{CertImportStatus, FailurePage, MappingPreview, UploadUrl};
-use crate::domain::{CertFailure, CertImportJob, EnrollmentProfile, JobStatus, Tenant};
+use crate::domain::{CertFailure, EnrollmentProfile, Job, JobState, Tenant};
 
 pub fn json(status: u16, body: &Value) -> http::Response<Bytes> {
     http::Response::builder()
@@ -48,35 +48,40 @@ pub fn mapping_preview(preview: &MappingPreview, tenant: &Tenant) -> Value {
     })
 }
 
-fn status_str(status: JobStatus) -> &'static str {
-    match status {
-        JobStatus::Pending => "PENDING",
-        JobStatus::Completed => "COMPLETED",
-        JobStatus::Failed => "FAILED",
+/// API A's words for a job's state.
+fn status_word(state: JobState) -> &'static str {
+    match state {
+        JobState::Open => "PENDING",
+        JobState::Completed => "COMPLETED",
+        JobState::Failed => "FAILED",
     }
 }
 
-pub fn cert_import_job(job: &CertImportJob) -> Value {
+/// A certificate import job (only those reach API A's views).
+pub fn cert_import_job(job: &Job) -> Value {
+    let Some(import) = job.certificates() else {
+        return json!({"id": job.id, "created_at": job.created_at, "status": status_word(job.state)});
+    };
     json!({
         "id": job.id,
-        "random_id": job.random_id,
-        "enrollment_profile": {"id": job.profile_id, "name": job.profile_name},
-        "original_file_name": job.original_file_name,
-        "format": job.format.as_str(),
-        "original_size": job.original_size,
-        "stored_file_name": job.stored_file_name(),
+        "random_id": import.random_id,
+        "enrollment_profile": {"id": import.profile_id, "name": import.profile_name},
+        "original_file_name": import.original_file_name,
+        "format": import.format.as_str(),
+        "original_size": import.original_size,
+        "stored_file_name": import.stored_file_name(),
         "created_at": job.created_at,
-        "status": status_str(job.status),
+        "status": status_word(job.state),
         "enrollment_context": {
             "enrollment_method": "CERTIFICATE_IMPORT",
-            "ip_address": job.enrollment_context.ip_address,
-            "authorization": job.enrollment_context.authorization,
-            "auth_type": job.enrollment_context.auth_type,
+            "ip_address": import.enrollment_context.ip_address,
+            "authorization": import.enrollment_context.authorization,
+            "auth_type": import.enrollment_context.auth_type,
         },
-        "total_certificates": job.total_certificates,
-        "failed_certificates": job.failed_certificates,
+        "total_certificates": job.total,
+        "failed_certificates": job.failed,
         // Ours: how far a PENDING job has come (equal to the total once it ends).
-        "processed_certificates": job.processed_certificates,
+        "processed_certificates": job.processed,
         "processing_time": job.processing_time_ms,
     })
 }
@@ -101,7 +106,7 @@ pub fn cert_import_status(status: &CertImportStatus, tenant: &Tenant) -> Value {
             "division".into(),
             json!({"id": tenant.division.id, "name": tenant.division.name}),
         );
-        obj.insert("result".into(), json!(status.job.result));
+        obj.insert("result".into(), json!(status.job.result()));
         obj.insert("status_message".into(), json!(Value::Array(messages).to_string()));
         obj.insert("failure_counts".into(), json!(status.job.failure_counts));
         obj.insert("more_failures".into(), json!(status.more_failures));
@@ -126,7 +131,7 @@ pub fn cert_import_failures(page: &FailurePage, limit: usize) -> Value {
 }
 
 /// The job (PENDING, 0 certificates until processed) and where to PUT the zip.
-pub fn cert_import_upload_url(job: &CertImportJob, upload: &UploadUrl) -> Value {
+pub fn cert_import_upload_url(job: &Job, upload: &UploadUrl) -> Value {
     let mut body = cert_import_job(job);
     if let Some(obj) = body.as_object_mut() {
         obj.insert(

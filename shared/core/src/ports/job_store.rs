@@ -1,9 +1,7 @@
 use async_trait::async_trait;
 
 use super::InfraResult;
-use crate::domain::{
-    Admission, CertFailure, CertImportJob, ItemResult, JobKind, KeystoreImportJob, ShardReport, WorkQuota,
-};
+use crate::domain::{Admission, CertFailure, ItemResult, Job, JobKind, ShardReport, WorkQuota};
 
 /// An unfinished job, as the sweeper lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,20 +12,27 @@ pub struct OpenJob {
 }
 
 /// Import jobs of both kinds, with one lifecycle: a job is created once (an error if a
-/// job with its id exists) and every later write is conditional on the stored job being
-/// unfinished, returning `false` with nothing written once it has ended (or when there
-/// is none). A terminal write therefore happens once: of racing writers the first wins.
-/// Each kind keeps its own per-item outcomes. Every read is scoped by tenant.
+/// job with its id exists); every later write of it is conditional on the stored job
+/// being open, returning `false` with nothing written once it has ended (or when there
+/// is none). The write that ends it therefore happens once: of racing writers the first
+/// wins. Each kind keeps its own per-item outcomes. Every read is scoped by tenant.
 ///
-/// An open job holds part of its tenant's `WorkQuota` (one job, and a keystore job's
+/// An open job holds part of its tenant's `WorkQuota` (one job, and its
 /// `reserved_items`) from the write that creates it to the write that ends it. Creating
 /// a job checks the quota and writes the job in one atomic step, so racing creators
 /// never pass it together; a refused job is not written.
 #[async_trait]
 pub trait JobStore: Send + Sync {
-    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission>;
-    async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>>;
-    async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool>;
+    async fn create_job(&self, job: &Job, quota: WorkQuota) -> InfraResult<Admission>;
+    async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<Job>>;
+    /// Rewrites an open job with `job`, which is still open (its progress, its plan).
+    async fn update_open_job(&self, job: &Job) -> InfraResult<bool>;
+    /// Ends an open job with `job` (COMPLETED or FAILED), freeing its part of the quota.
+    async fn finish_job(&self, job: &Job) -> InfraResult<bool>;
+    /// Every open job of either kind created before `created_before` (a timestamp as
+    /// jobs store it), oldest first: what the sweeper looks at.
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>>;
+
     /// Idempotent: a failure is keyed by its job and ordinal.
     async fn put_certificate_failures(
         &self,
@@ -51,9 +56,6 @@ pub trait JobStore: Send + Sync {
     /// that shard and every shard counted before it.
     async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>>;
 
-    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission>;
-    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>>;
-    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool>;
     /// Idempotent: a result is keyed by its job and ordinal.
     async fn put_item_results(
         &self,
@@ -63,8 +65,4 @@ pub trait JobStore: Send + Sync {
     ) -> InfraResult<()>;
     /// Ordered by ordinal.
     async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>>;
-
-    /// Every unfinished job of either kind created before `created_before` (a timestamp
-    /// as jobs store it), oldest first: what the sweeper looks at.
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>>;
 }

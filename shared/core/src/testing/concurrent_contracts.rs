@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 
 use super::store_contracts::{certificate, device, id, job, keystore_job, profile, stored_key};
 use crate::domain::*;
-use crate::ports::{DeviceInsert, InventoryStore, JobStore, KeyInsert, OpenJob, TenantStore};
+use crate::ports::{DeviceInsert, InventoryStore, JobStore, KeyInsert, TenantStore};
 
 const RACERS: usize = 6;
 
@@ -134,31 +134,33 @@ pub async fn concurrent_job_ends_end_the_job_once(store: &dyn JobStore) {
     let tenant = Tenant::new("racing");
     let p = profile(&tenant, "race");
     let open = job(&tenant, &p);
-    store
-        .create_certificate_job(&open, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
-    let completed = CertImportJob {
-        status: JobStatus::Completed,
-        result: Some(JobResult::Success),
+    ends_race(store, open).await;
+}
+
+/// Racing ends of `open`: exactly one wins and stays.
+async fn ends_race(store: &dyn JobStore, open: Job) {
+    store.create_job(&open, WorkQuota::UNLIMITED).await.unwrap();
+    let completed = Job {
+        state: JobState::Completed,
         ..open.clone()
     };
-    let failed = CertImportJob {
-        status: JobStatus::Failed,
-        result: Some(JobResult::Failure),
-        failure_reason: Some(FailureReason::NotProcessed),
-        failure_message: Some("swept".into()),
+    let failed = Job {
+        state: JobState::Failed,
+        failure: Some(JobFailure {
+            reason: FailureReason::NotProcessed,
+            message: "swept".into(),
+        }),
         ..open.clone()
     };
     let attempts = [completed.clone(), failed.clone(), completed, failed];
-    let won = join_all(attempts.iter().map(|j| store.update_open_certificate_job(j))).await;
-    let winners: Vec<&CertImportJob> = attempts
+    let won = join_all(attempts.iter().map(|j| store.finish_job(j))).await;
+    let winners: Vec<&Job> = attempts
         .iter()
         .zip(won)
         .filter_map(|(j, won)| won.unwrap().then_some(j))
         .collect();
     assert_eq!(winners.len(), 1, "exactly one writer ends the job");
-    let stored = store.get_certificate_job(&tenant.id, &open.id).await.unwrap();
+    let stored = store.get_job(&open.tenant_id, &open.id).await.unwrap();
     assert_eq!(stored.as_ref(), Some(winners[0]));
     let swept = store.open_jobs("2100-01-01T00:00:00.000000Z").await.unwrap();
     assert!(!swept.iter().any(|j| j.job_id == open.id));
@@ -214,33 +216,7 @@ pub async fn concurrent_adds_of_one_trusted_ca_add_it_once(store: &dyn TenantSto
 
 /// A processor completing a keystore job and the sweeper failing it at once.
 pub async fn concurrent_keystore_job_ends_end_the_job_once(store: &dyn JobStore) {
-    let tenant = id();
-    let open = keystore_job(&tenant, "2026-01-01T00:00:00.000000Z");
-    store
-        .create_keystore_job(&open, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
-    let completed = KeystoreImportJob {
-        status: KeystoreJobStatus::Completed,
-        ..open.clone()
-    };
-    let failed = KeystoreImportJob {
-        status: KeystoreJobStatus::Failed,
-        failure_message: Some("swept".into()),
-        ..open.clone()
-    };
-    let attempts = [completed.clone(), failed.clone(), completed, failed];
-    let won = join_all(attempts.iter().map(|j| store.update_open_keystore_job(j))).await;
-    let winners: Vec<&KeystoreImportJob> = attempts
-        .iter()
-        .zip(won)
-        .filter_map(|(j, won)| won.unwrap().then_some(j))
-        .collect();
-    assert_eq!(winners.len(), 1, "exactly one writer ends the job");
-    let stored = store.get_keystore_job(&tenant, &open.id).await.unwrap();
-    assert_eq!(stored.as_ref(), Some(winners[0]));
-    let swept: Vec<OpenJob> = store.open_jobs("2100-01-01T00:00:00.000000Z").await.unwrap();
-    assert!(!swept.iter().any(|j| j.job_id == open.id));
+    ends_race(store, keystore_job(&id(), "2026-01-01T00:00:00.000000Z")).await;
 }
 
 /// One test per contract case for a store adapter. `$store` is an expression (it may

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::domain::{
-    Admission, AuditEvent, CertFailure, CertImportJob, CertificateRecord, DeviceRecord, InventoryEntry,
-    ItemResult, KeyRange, KeystoreImportJob, NewDevice, Page, ShardReport, StoredKeyRecord, WorkQuota,
+    Admission, AuditEvent, CertFailure, CertificateRecord, DeviceRecord, InventoryEntry, ItemResult, Job,
+    KeyRange, NewDevice, Page, ShardReport, StoredKeyRecord, WorkQuota,
 };
 use crate::ports::{
     CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert,
@@ -99,13 +99,13 @@ impl InventoryStore for DeviceWritesFailAfter {
     }
 }
 
-/// A job store whose `update_open_certificate_job` (recording progress, ending a job)
-/// fails transiently after `allowed` calls: a processor dying after its writes, before
-/// the job ends. It keeps every certificate job it was asked to write, in order.
+/// A job store whose writes of open jobs (recording progress, ending a job) fail
+/// transiently after `allowed` calls: a processor dying after its writes, before the job
+/// ends. It keeps every job it was asked to write, in order.
 pub struct JobEndsFailAfter {
     inner: Arc<dyn JobStore>,
     allowed: AtomicUsize,
-    updates: std::sync::Mutex<Vec<CertImportJob>>,
+    updates: std::sync::Mutex<Vec<Job>>,
 }
 
 impl JobEndsFailAfter {
@@ -117,26 +117,38 @@ impl JobEndsFailAfter {
         }
     }
 
-    /// The certificate jobs written so far (progress, then the end).
-    pub fn updates(&self) -> Vec<CertImportJob> {
+    /// The jobs written so far (progress, then the end).
+    pub fn updates(&self) -> Vec<Job> {
         self.updates.lock().map(|u| u.clone()).unwrap_or_default()
+    }
+
+    fn let_through(&self, job: &Job, operation: &'static str) -> InfraResult<()> {
+        let_through(&self.allowed, operation)?;
+        if let Ok(mut updates) = self.updates.lock() {
+            updates.push(job.clone());
+        }
+        Ok(())
     }
 }
 
 #[async_trait]
 impl JobStore for JobEndsFailAfter {
-    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission> {
-        self.inner.create_certificate_job(job, quota).await
+    async fn create_job(&self, job: &Job, quota: WorkQuota) -> InfraResult<Admission> {
+        self.inner.create_job(job, quota).await
     }
-    async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
-        self.inner.get_certificate_job(tenant_id, id).await
+    async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<Job>> {
+        self.inner.get_job(tenant_id, id).await
     }
-    async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool> {
-        let_through(&self.allowed, "update open job")?;
-        if let Ok(mut updates) = self.updates.lock() {
-            updates.push(job.clone());
-        }
-        self.inner.update_open_certificate_job(job).await
+    async fn update_open_job(&self, job: &Job) -> InfraResult<bool> {
+        self.let_through(job, "update open job")?;
+        self.inner.update_open_job(job).await
+    }
+    async fn finish_job(&self, job: &Job) -> InfraResult<bool> {
+        self.let_through(job, "finish job")?;
+        self.inner.finish_job(job).await
+    }
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
+        self.inner.open_jobs(created_before).await
     }
     async fn put_certificate_failures(
         &self,
@@ -163,23 +175,11 @@ impl JobStore for JobEndsFailAfter {
     async fn shard_reports(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ShardReport>> {
         self.inner.shard_reports(tenant_id, job_id).await
     }
-    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission> {
-        self.inner.create_keystore_job(job, quota).await
-    }
-    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
-        self.inner.get_keystore_job(tenant_id, id).await
-    }
-    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool> {
-        self.inner.update_open_keystore_job(job).await
-    }
     async fn put_item_results(&self, tenant_id: &str, job_id: &str, r: &[ItemResult]) -> InfraResult<()> {
         self.inner.put_item_results(tenant_id, job_id, r).await
     }
     async fn item_results(&self, tenant_id: &str, job_id: &str) -> InfraResult<Vec<ItemResult>> {
         self.inner.item_results(tenant_id, job_id).await
-    }
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
-        self.inner.open_jobs(created_before).await
     }
 }
 

@@ -366,7 +366,7 @@ pub fn bench_count(default: u64) -> u64 {
 /// certificate alone (`FIELD_TOO_LONG`), before anything is written; the others import.
 pub async fn a_field_too_long_fails_its_certificate_alone(deps: &Deps) {
     use crate::app::{get_certificate_import, process_certificate_import};
-    use crate::domain::{FailureReason, JobStatus, MAX_DEVICE_IDENTIFIER_BYTES};
+    use crate::domain::{FailureReason, JobState, MAX_DEVICE_IDENTIFIER_BYTES};
     let caller = new_caller(deps, "too long").await;
     let profile = create_profile(
         deps,
@@ -412,12 +412,8 @@ pub async fn a_field_too_long_fails_its_certificate_alone(deps: &Deps) {
         .await
         .expect("status");
     assert_eq!(
-        (
-            status.job.status,
-            status.job.total_certificates,
-            status.job.failed_certificates
-        ),
-        (JobStatus::Completed, 3, 1)
+        (status.job.state, status.job.total, status.job.failed),
+        (JobState::Completed, 3, 1)
     );
     let failure = &status.failures[0];
     assert_eq!(

@@ -18,34 +18,32 @@ pub(crate) fn profile(tenant: &Tenant, name: &str) -> EnrollmentProfile {
     }
 }
 
-pub(crate) fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> CertImportJob {
+pub(crate) fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> Job {
     let id = uuid::Uuid::new_v4().to_string();
-    CertImportJob {
-        object_key: format!("certificate-import/{}/{id}/a b+c.zip", tenant.id),
-        id,
-        tenant_id: tenant.id.clone(),
+    let import = Import::Certificates(CertificateImport {
         random_id: "123456789012".into(),
         profile_id: profile.id.clone(),
         profile_name: profile.name.clone(),
         original_file_name: "a b+c.zip".into(),
         format: UploadFormat::Pem,
         original_size: 42,
-        created_at: "2026-01-01T00:00:00.000000Z".into(),
-        status: JobStatus::Pending,
         enrollment_context: EnrollmentContext {
             ip_address: Some("127.0.0.1".into()),
             authorization: "key-id".into(),
             auth_type: "API_KEY".into(),
         },
-        total_certificates: 3,
-        failed_certificates: 0,
-        processed_certificates: 0,
-        failure_counts: Default::default(),
-        processing_time_ms: 0,
-        result: None,
-        failure_message: None,
-        failure_reason: None,
         shard_plan: None,
+    });
+    let object_key = format!("certificate-import/{}/{id}/a b+c.zip", tenant.id);
+    Job {
+        total: 3,
+        ..Job::open(
+            &tenant.id,
+            id,
+            object_key,
+            "2026-01-01T00:00:00.000000Z".into(),
+            import,
+        )
     }
 }
 
@@ -122,18 +120,16 @@ pub(crate) fn stored_key(tenant: &str, fp: &str, job: &str, ordinal: u32) -> Sto
     }
 }
 
-pub(crate) fn keystore_job(tenant: &str, created: &str) -> KeystoreImportJob {
-    KeystoreImportJob {
-        id: id(),
-        tenant_id: tenant.into(),
+pub(crate) fn keystore_job(tenant: &str, created: &str) -> Job {
+    let import = Import::Keystores(KeystoreImport {
         edge_instance_id: id(),
         encryption_key_id: id(),
-        object_key: "keystore-import/x.json".into(),
-        item_count: 3,
-        status: KeystoreJobStatus::Processing,
-        creation_date: created.into(),
-        failure_message: None,
+    });
+    let object_key = "keystore-import/x.json".to_string();
+    Job {
+        total: 3,
         reserved_items: 3,
+        ..Job::open(tenant, id(), object_key, created.into(), import)
     }
 }
 
@@ -245,45 +241,25 @@ pub async fn job_store_contract(store: &dyn JobStore) {
 
     // Jobs of both kinds are created once, and read only by their tenant.
     let mut j = job(&tenant, &p);
-    store
-        .create_certificate_job(&j, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
-    assert_eq!(
-        store.get_certificate_job(&a, &j.id).await.unwrap(),
-        Some(j.clone())
-    );
-    assert_eq!(store.get_certificate_job(&b, &j.id).await.unwrap(), None);
+    let unlimited = WorkQuota::UNLIMITED;
+    store.create_job(&j, unlimited).await.unwrap();
+    assert_eq!(store.get_job(&a, &j.id).await.unwrap(), Some(j.clone()));
+    assert_eq!(store.get_job(&b, &j.id).await.unwrap(), None);
     assert!(
-        store
-            .create_certificate_job(&j, WorkQuota::UNLIMITED)
-            .await
-            .is_err(),
+        store.create_job(&j, unlimited).await.is_err(),
         "a job is created once"
     );
     let ks = keystore_job(&a, "2026-01-01T00:15:00.000000Z");
-    store
-        .create_keystore_job(&ks, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
+    store.create_job(&ks, unlimited).await.unwrap();
     assert!(
-        store
-            .create_keystore_job(&ks, WorkQuota::UNLIMITED)
-            .await
-            .is_err(),
+        store.create_job(&ks, unlimited).await.is_err(),
         "a job is created once"
     );
-    assert_eq!(
-        store.get_keystore_job(&a, &ks.id).await.unwrap(),
-        Some(ks.clone())
-    );
-    assert_eq!(store.get_keystore_job(&b, &ks.id).await.unwrap(), None);
+    assert_eq!(store.get_job(&a, &ks.id).await.unwrap(), Some(ks.clone()));
+    assert_eq!(store.get_job(&b, &ks.id).await.unwrap(), None);
     let mut newer = job(&tenant, &p);
     newer.created_at = "2026-01-01T00:30:00.000000Z".into();
-    store
-        .create_certificate_job(&newer, WorkQuota::UNLIMITED)
-        .await
-        .unwrap();
+    store.create_job(&newer, unlimited).await.unwrap();
 
     // Unfinished jobs of both kinds are listed for the sweeper, oldest first.
     assert_eq!(
@@ -300,55 +276,43 @@ pub async fn job_store_contract(store: &dyn JobStore) {
     );
 
     // An open job can be rewritten (and stays listed); an ended one cannot.
-    let counted = KeystoreImportJob {
-        item_count: 30,
+    let counted = Job {
+        total: 30,
         ..ks.clone()
     };
-    assert!(store.update_open_keystore_job(&counted).await.unwrap());
-    let finished = KeystoreImportJob {
-        status: KeystoreJobStatus::Completed,
+    assert!(store.update_open_job(&counted).await.unwrap());
+    let finished = Job {
+        state: JobState::Completed,
         ..counted.clone()
     };
-    assert!(store.update_open_keystore_job(&finished).await.unwrap());
+    assert!(store.finish_job(&finished).await.unwrap());
     assert!(
-        !store.update_open_keystore_job(&counted).await.unwrap(),
+        !store.update_open_job(&counted).await.unwrap(),
         "an ended job stays ended"
     );
-    assert_eq!(store.get_keystore_job(&a, &ks.id).await.unwrap(), Some(finished));
-    newer.status = JobStatus::Failed;
-    newer.failure_reason = Some(FailureReason::NotProcessed);
-    assert!(store.update_open_certificate_job(&newer).await.unwrap());
-    j.status = JobStatus::Completed;
-    j.failed_certificates = 2;
-    j.result = Some(JobResult::PartialSuccess);
+    assert!(!store.finish_job(&finished).await.unwrap(), "a job ends once");
+    assert_eq!(store.get_job(&a, &ks.id).await.unwrap(), Some(finished.clone()));
+    newer.state = JobState::Failed;
+    newer.failure = Some(JobFailure {
+        reason: FailureReason::NotProcessed,
+        message: "swept".into(),
+    });
+    assert!(store.finish_job(&newer).await.unwrap());
+    j.state = JobState::Completed;
+    j.failed = 2;
     j.processing_time_ms = 17;
-    assert!(store.update_open_certificate_job(&j).await.unwrap());
-    assert_eq!(
-        store.get_certificate_job(&a, &j.id).await.unwrap(),
-        Some(j.clone())
-    );
-    assert_eq!(
-        store.get_certificate_job(&a, &newer.id).await.unwrap(),
-        Some(newer.clone())
-    );
-    let reopened = CertImportJob {
-        status: JobStatus::Pending,
-        ..j.clone()
-    };
-    assert!(!store.update_open_certificate_job(&reopened).await.unwrap());
+    assert!(store.finish_job(&j).await.unwrap());
+    assert_eq!(store.get_job(&a, &j.id).await.unwrap(), Some(j.clone()));
+    assert_eq!(store.get_job(&a, &newer.id).await.unwrap(), Some(newer.clone()));
+    // Writes that would end an open job through `update_open_job`, or leave one open
+    // through `finish_job`, are refused outright.
+    assert!(store.update_open_job(&finished).await.is_err());
+    assert!(store.finish_job(&counted).await.is_err());
     // An update never creates a job.
-    assert!(!store
-        .update_open_certificate_job(&job(&tenant, &p))
-        .await
-        .unwrap());
-    assert!(!store
-        .update_open_keystore_job(&keystore_job(&a, "2026-01-01T00:00:00.000000Z"))
-        .await
-        .unwrap());
-    assert_eq!(
-        store.get_certificate_job(&a, &j.id).await.unwrap(),
-        Some(j.clone())
-    );
+    assert!(!store.update_open_job(&job(&tenant, &p)).await.unwrap());
+    let never_created = keystore_job(&a, "2026-01-01T00:00:00.000000Z");
+    assert!(!store.update_open_job(&never_created).await.unwrap());
+    assert_eq!(store.get_job(&a, &j.id).await.unwrap(), Some(j.clone()));
     assert_eq!(
         store.open_jobs("2026-01-02T00:00:00.000000Z").await.unwrap(),
         vec![]

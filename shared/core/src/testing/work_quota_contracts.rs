@@ -14,16 +14,16 @@ const QUOTA: WorkQuota = WorkQuota {
     max_keystore_items: 100,
 };
 
-fn keystore_job_holding(tenant: &Tenant, items: u32) -> KeystoreImportJob {
-    KeystoreImportJob {
+fn keystore_job_holding(tenant: &Tenant, items: u32) -> Job {
+    Job {
         reserved_items: items,
         ..keystore_job(&tenant.id, "2026-01-01T00:00:00.000000Z")
     }
 }
 
-fn ended(job: &KeystoreImportJob) -> KeystoreImportJob {
-    KeystoreImportJob {
-        status: KeystoreJobStatus::Completed,
+fn ended(job: &Job) -> Job {
+    Job {
+        state: JobState::Completed,
         ..job.clone()
     }
 }
@@ -36,56 +36,37 @@ pub async fn open_work_is_capped_per_tenant(store: &dyn JobStore) {
     let certificates = job(&tenant, &p);
     let keystores = keystore_job_holding(&tenant, 60);
     assert_eq!(
-        store.create_certificate_job(&certificates, QUOTA).await.unwrap(),
+        store.create_job(&certificates, QUOTA).await.unwrap(),
         Admission::Admitted
     );
     assert_eq!(
-        store.create_keystore_job(&keystores, QUOTA).await.unwrap(),
+        store.create_job(&keystores, QUOTA).await.unwrap(),
         Admission::Admitted
     );
 
     let third = job(&tenant, &p);
     let refused = Admission::Refused(QuotaLimit::OpenJobs);
-    assert_eq!(
-        store.create_certificate_job(&third, QUOTA).await.unwrap(),
-        refused
-    );
-    assert_eq!(
-        store.get_certificate_job(&tenant.id, &third.id).await.unwrap(),
-        None
-    );
+    assert_eq!(store.create_job(&third, QUOTA).await.unwrap(), refused);
+    assert_eq!(store.get_job(&tenant.id, &third.id).await.unwrap(), None);
     let elsewhere = job(&other, &profile(&other, "quota"));
     assert_eq!(
-        store.create_certificate_job(&elsewhere, QUOTA).await.unwrap(),
+        store.create_job(&elsewhere, QUOTA).await.unwrap(),
         Admission::Admitted
     );
 
     // Ending the keystore job frees its place and its 60 items, once.
-    assert!(store.update_open_keystore_job(&ended(&keystores)).await.unwrap());
-    assert!(!store.update_open_keystore_job(&ended(&keystores)).await.unwrap());
+    assert!(store.finish_job(&ended(&keystores)).await.unwrap());
+    assert!(!store.finish_job(&ended(&keystores)).await.unwrap());
     let full = keystore_job_holding(&tenant, 100);
-    assert_eq!(
-        store.create_keystore_job(&full, QUOTA).await.unwrap(),
-        Admission::Admitted
-    );
-    let finished_certificates = CertImportJob {
-        status: JobStatus::Completed,
-        ..certificates.clone()
-    };
-    assert!(store
-        .update_open_certificate_job(&finished_certificates)
-        .await
-        .unwrap());
+    assert_eq!(store.create_job(&full, QUOTA).await.unwrap(), Admission::Admitted);
+    assert!(store.finish_job(&ended(&certificates)).await.unwrap());
     let one_more = keystore_job_holding(&tenant, 1);
     let refused = Admission::Refused(QuotaLimit::KeystoreItems);
-    assert_eq!(
-        store.create_keystore_job(&one_more, QUOTA).await.unwrap(),
-        refused
-    );
+    assert_eq!(store.create_job(&one_more, QUOTA).await.unwrap(), refused);
     // A job that is created ended holds nothing.
     let created_ended = ended(&keystore_job_holding(&tenant, 100));
     assert_eq!(
-        store.create_keystore_job(&created_ended, QUOTA).await.unwrap(),
+        store.create_job(&created_ended, QUOTA).await.unwrap(),
         Admission::Admitted
     );
 }
@@ -95,17 +76,14 @@ pub async fn open_work_is_capped_per_tenant(store: &dyn JobStore) {
 pub async fn concurrent_creations_never_pass_the_quota(store: &dyn JobStore) {
     let tenant = Tenant::new("racing for places");
     let p = profile(&tenant, "quota");
-    let jobs: Vec<CertImportJob> = (0..RACERS).map(|_| job(&tenant, &p)).collect();
-    let winners = admitted(join_all(jobs.iter().map(|j| store.create_certificate_job(j, QUOTA))).await);
+    let jobs: Vec<Job> = (0..RACERS).map(|_| job(&tenant, &p)).collect();
+    let winners = admitted(join_all(jobs.iter().map(|j| store.create_job(j, QUOTA))).await);
     assert_eq!(winners.len(), 2, "exactly the quota's places are taken");
 
-    let finished = CertImportJob {
-        status: JobStatus::Completed,
-        ..jobs[winners[0]].clone()
-    };
-    join_all((0..RACERS).map(|_| store.update_open_certificate_job(&finished))).await;
-    let again: Vec<CertImportJob> = (0..RACERS).map(|_| job(&tenant, &p)).collect();
-    let winners = admitted(join_all(again.iter().map(|j| store.create_certificate_job(j, QUOTA))).await);
+    let finished = ended(&jobs[winners[0]]);
+    join_all((0..RACERS).map(|_| store.finish_job(&finished))).await;
+    let again: Vec<Job> = (0..RACERS).map(|_| job(&tenant, &p)).collect();
+    let winners = admitted(join_all(again.iter().map(|j| store.create_job(j, QUOTA))).await);
     assert_eq!(winners.len(), 1, "one job ended, so one place is free");
 }
 

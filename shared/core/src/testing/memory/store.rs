@@ -4,10 +4,9 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::domain::{
-    certificate_id, Admission, ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertImportJob,
-    CertificateRecord, DeviceRecord, EdgeInstance, EncryptionKey, EnrollmentProfile, InventoryEntry,
-    ItemResult, JobKind, KeyRange, KeystoreImportJob, KeystoreJobStatus, NewDevice, OpenWork, Page,
-    ShardReport, StoredKeyRecord, Tenant, TrustedCa, WorkQuota,
+    certificate_id, Admission, ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertificateRecord,
+    DeviceRecord, EdgeInstance, EncryptionKey, EnrollmentProfile, InventoryEntry, ItemResult, Job, KeyRange,
+    NewDevice, OpenWork, Page, ShardReport, StoredKeyRecord, Tenant, TrustedCa, WorkQuota,
 };
 use crate::ports::{
     CertificateLookup, DeviceInsert, InfraError, InfraResult, InventoryStore, JobStore, KeyInsert, OpenJob,
@@ -29,10 +28,9 @@ struct State {
     edges: HashMap<Key, EdgeInstance>,
     deks: HashMap<Key, EncryptionKey>,
     trusted_cas: HashMap<Key, TrustedCa>,
-    certificate_jobs: HashMap<Key, CertImportJob>,
+    jobs: HashMap<Key, Job>,
     certificate_failures: HashMap<Key, BTreeMap<u32, CertFailure>>,
     shard_reports: HashMap<Key, BTreeMap<u32, ShardReport>>,
-    keystore_jobs: HashMap<Key, KeystoreImportJob>,
     item_results: HashMap<Key, BTreeMap<u32, ItemResult>>,
     devices: HashMap<Key, DeviceRecord>,
     /// By (tenant, certificate id).
@@ -131,22 +129,14 @@ impl TenantStore for MemoryStore {
 impl State {
     /// Counted from the jobs themselves: the real adapters keep a count that must agree.
     fn open_work(&self, tenant_id: &str) -> OpenWork {
-        let certificate = self
-            .certificate_jobs
+        let open = self
+            .jobs
             .values()
-            .filter(|j| j.tenant_id == tenant_id && !j.status.is_terminal())
-            .count();
-        let keystore = self
-            .keystore_jobs
-            .values()
-            .filter(|j| j.tenant_id == tenant_id && j.status == KeystoreJobStatus::Processing);
-        let (keystore_jobs, keystore_items) = keystore.fold((0, 0u32), |(n, items), j| {
-            (n + 1, items.saturating_add(j.reserved_items))
-        });
-        OpenWork {
-            jobs: (certificate + keystore_jobs) as u32,
-            keystore_items,
-        }
+            .filter(|j| j.tenant_id == tenant_id && j.is_open());
+        open.fold(OpenWork::default(), |work, j| OpenWork {
+            jobs: work.jobs + 1,
+            keystore_items: work.keystore_items.saturating_add(j.reserved_items),
+        })
     }
 }
 
@@ -154,35 +144,66 @@ fn exists(operation: &'static str) -> InfraError {
     InfraError::permanent(operation, "a record with this id already exists")
 }
 
+pub(crate) fn not_open(operation: &'static str) -> InfraError {
+    InfraError::permanent(operation, "the job given has ended: end a job with finish_job")
+}
+
+pub(crate) fn still_open(operation: &'static str) -> InfraError {
+    InfraError::permanent(
+        operation,
+        "the job given is open: a finished job is COMPLETED or FAILED",
+    )
+}
+
 #[async_trait]
 impl JobStore for MemoryStore {
-    async fn create_certificate_job(&self, job: &CertImportJob, quota: WorkQuota) -> InfraResult<Admission> {
+    async fn create_job(&self, job: &Job, quota: WorkQuota) -> InfraResult<Admission> {
         let mut state = self.state();
         let k = key(&job.tenant_id, &job.id);
-        if state.certificate_jobs.contains_key(&k) {
+        if state.jobs.contains_key(&k) {
             return Err(exists("create job"));
         }
-        if !job.status.is_terminal() {
-            let admission = quota.admits(state.open_work(&job.tenant_id), 0);
+        if job.is_open() {
+            let admission = quota.admits(state.open_work(&job.tenant_id), job.reserved_items);
             if admission != Admission::Admitted {
                 return Ok(admission);
             }
         }
-        state.certificate_jobs.insert(k, job.clone());
+        state.jobs.insert(k, job.clone());
         Ok(Admission::Admitted)
     }
-    async fn get_certificate_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<CertImportJob>> {
-        Ok(self.state().certificate_jobs.get(&key(tenant_id, id)).cloned())
+    async fn get_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<Job>> {
+        Ok(self.state().jobs.get(&key(tenant_id, id)).cloned())
     }
-    async fn update_open_certificate_job(&self, job: &CertImportJob) -> InfraResult<bool> {
-        let mut state = self.state();
-        match state.certificate_jobs.get_mut(&key(&job.tenant_id, &job.id)) {
-            Some(stored) if !stored.status.is_terminal() => {
-                *stored = job.clone();
-                Ok(true)
-            }
-            _ => Ok(false),
+    async fn update_open_job(&self, job: &Job) -> InfraResult<bool> {
+        if !job.is_open() {
+            return Err(not_open("update open job"));
         }
+        self.replace_open(job)
+    }
+    async fn finish_job(&self, job: &Job) -> InfraResult<bool> {
+        if job.is_open() {
+            return Err(still_open("finish job"));
+        }
+        self.replace_open(job)
+    }
+    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
+        let state = self.state();
+        let open = state
+            .jobs
+            .values()
+            .filter(|j| j.is_open() && j.created_at.as_str() < created_before);
+        let open = sorted(open, |j| {
+            (j.created_at.clone(), format!("{}#{}", j.tenant_id, j.id))
+        });
+        Ok(open
+            .into_iter()
+            .map(|j| OpenJob {
+                kind: j.kind(),
+                tenant_id: j.tenant_id.clone(),
+                job_id: j.id.clone(),
+            })
+            .collect())
     }
     async fn put_certificate_failures(
         &self,
@@ -234,34 +255,6 @@ impl JobStore for MemoryStore {
         let reports = state.shard_reports.get(&key(tenant_id, job_id));
         Ok(reports.map(|r| r.values().cloned().collect()).unwrap_or_default())
     }
-    async fn create_keystore_job(&self, job: &KeystoreImportJob, quota: WorkQuota) -> InfraResult<Admission> {
-        let mut state = self.state();
-        let k = key(&job.tenant_id, &job.id);
-        if state.keystore_jobs.contains_key(&k) {
-            return Err(exists("create keystore job"));
-        }
-        if job.status == KeystoreJobStatus::Processing {
-            let admission = quota.admits(state.open_work(&job.tenant_id), job.reserved_items);
-            if admission != Admission::Admitted {
-                return Ok(admission);
-            }
-        }
-        state.keystore_jobs.insert(k, job.clone());
-        Ok(Admission::Admitted)
-    }
-    async fn get_keystore_job(&self, tenant_id: &str, id: &str) -> InfraResult<Option<KeystoreImportJob>> {
-        Ok(self.state().keystore_jobs.get(&key(tenant_id, id)).cloned())
-    }
-    async fn update_open_keystore_job(&self, job: &KeystoreImportJob) -> InfraResult<bool> {
-        let mut state = self.state();
-        match state.keystore_jobs.get_mut(&key(&job.tenant_id, &job.id)) {
-            Some(stored) if stored.status == KeystoreJobStatus::Processing => {
-                *stored = job.clone();
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    }
     async fn put_item_results(
         &self,
         tenant_id: &str,
@@ -280,44 +273,19 @@ impl JobStore for MemoryStore {
         let stored = state.item_results.get(&key(tenant_id, job_id));
         Ok(stored.map(|r| r.values().cloned().collect()).unwrap_or_default())
     }
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
-        let state = self.state();
-        let certificate = state
-            .certificate_jobs
-            .values()
-            .filter(|j| !j.status.is_terminal() && j.created_at.as_str() < created_before)
-            .map(|j| {
-                (
-                    j.created_at.clone(),
-                    j.tenant_id.clone(),
-                    j.id.clone(),
-                    JobKind::CertificateImport,
-                )
-            });
-        let keystore = state
-            .keystore_jobs
-            .values()
-            .filter(|j| {
-                j.status == KeystoreJobStatus::Processing && j.creation_date.as_str() < created_before
-            })
-            .map(|j| {
-                (
-                    j.creation_date.clone(),
-                    j.tenant_id.clone(),
-                    j.id.clone(),
-                    JobKind::KeystoreImport,
-                )
-            });
-        let mut open: Vec<_> = certificate.chain(keystore).collect();
-        open.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
-        Ok(open
-            .into_iter()
-            .map(|(_, tenant_id, job_id, kind)| OpenJob {
-                kind,
-                tenant_id,
-                job_id,
-            })
-            .collect())
+}
+
+impl MemoryStore {
+    /// Replaces the stored job with `job` while the stored one is open.
+    fn replace_open(&self, job: &Job) -> InfraResult<bool> {
+        let mut state = self.state();
+        match state.jobs.get_mut(&key(&job.tenant_id, &job.id)) {
+            Some(stored) if stored.is_open() => {
+                *stored = job.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 
