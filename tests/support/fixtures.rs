@@ -10,7 +10,8 @@ use certport_core::app::{
 use certport_core::crypto::DekKeyPair;
 use certport_core::domain::{
     ApiKey, ApiKeyRecord, CertificateImport, Division, EdgeInstance, EncryptionKey, EnrollmentContext,
-    EnrollmentMethod, EnrollmentProfile, Import, Job, KeystoreImport, Tenant, UploadFormat, WorkQuota,
+    EnrollmentMethod, EnrollmentProfile, FieldMapping, Import, Job, KeystoreImport, Tenant, UploadFormat,
+    WorkQuota,
 };
 
 use serde_json::Value;
@@ -184,6 +185,14 @@ pub async fn seed(deps: &Deps) {
             authorization: "fixture".into(),
             auth_type: "API_KEY".into(),
         },
+        // As the fixture profile is mapped (`enrollment-profile-source-fields-mapping.json`).
+        mapping: Some(
+            FieldMapping::parse(&serde_json::json!({
+                "device_identifier": "subject.common_name",
+                "site": "subject.locality"
+            }))
+            .expect("mapping"),
+        ),
         shard_plan: None,
     });
     let created_at = "2026-11-22T12:00:00.000000Z".to_string();

@@ -16,7 +16,7 @@ use certport_core::app::{
 };
 use certport_core::domain::{ItemStatus, Job, JobState};
 use certport_core::testing::certs::{self_signed, KeyType};
-use certport_core::testing::faults::{DeviceWritesFailAfter, JobEndsFailAfter, ReadsRefused};
+use certport_core::testing::faults::{DeviceWritesFailAfter, JobWritesFault, ReadsRefused};
 use certport_core::testing::scenarios::{keystore_batch, new_caller, pem_profile};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
@@ -122,7 +122,7 @@ async fn a_processor_dying_before_the_job_ends_is_retried_to_the_same_result() {
 
     // Every device is written; the write that ends the job is the one that fails.
     let dying = Deps {
-        jobs: Arc::new(JobEndsFailAfter::new(deps.jobs.clone(), 0)),
+        jobs: Arc::new(JobWritesFault::writer_dies_after(deps.jobs.clone(), 0)),
         ..deps.clone()
     };
     assert!(processor.process(&dying, &key).await.unwrap_err().transient);

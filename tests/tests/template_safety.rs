@@ -72,3 +72,27 @@ fn the_processors_have_reserved_concurrency_so_imports_cannot_take_the_accounts(
         );
     }
 }
+
+/// A number a resource sets, as `name: 123`.
+fn setting(text: &str, name: &str) -> u64 {
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in {text}"));
+    line.split(':').nth(1).unwrap().trim().parse().unwrap()
+}
+
+#[test]
+fn a_failed_shard_alone_is_delivered_again_within_minutes() {
+    let processor = resource("CertificateImportProcessorFunction");
+    assert!(
+        processor.contains("FunctionResponseTypes: [ReportBatchItemFailures]"),
+        "{processor}"
+    );
+    let timeout = setting(&processor, "Timeout");
+    let visibility = setting(&resource("CertificateShards"), "VisibilityTimeout");
+    assert!(
+        (timeout..=timeout + 120).contains(&visibility),
+        "visibility {visibility} s for a {timeout} s function"
+    );
+}

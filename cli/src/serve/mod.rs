@@ -56,7 +56,7 @@ pub struct ServeArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, env = "CERTPORT_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// Seconds a job may stay unfinished before it is failed (upload never arrived, ...).
+    /// Seconds an unfinished job may go without progress before it is failed (its upload never arrived, ...).
     #[arg(long, default_value_t = 2 * 60 * 60, env = "CERTPORT_JOB_DEADLINE_SECS")]
     pub job_deadline_secs: u64,
     /// Largest request body accepted, in bytes.
@@ -114,6 +114,7 @@ pub async fn run(args: ServeArgs, dir: &Path) -> Result<(), ServeError> {
     let (url, tls_url) = (format!("http://{local}"), format!("https://{tls_local}"));
     let files = Arc::new(FsObjectStore::open(dir.join("objects")).map_err(|e| data_dir_error(&e))?);
     let (objects, created) = NotifyingObjectStore::new(files);
+    let notifier = objects.notifier();
     let uploads = Arc::new(LocalUploadUrls::new(Arc::new(objects), url.clone()));
     let deps = Deps {
         objects: uploads.clone(),
@@ -132,6 +133,7 @@ pub async fn run(args: ServeArgs, dir: &Path) -> Result<(), ServeError> {
         .await
         .map_err(|e| data_dir_error(&e))?;
     tokio::spawn(upload_dispatcher::run(deps.clone(), created));
+    upload_dispatcher::resume(&deps, notifier).await;
     tokio::spawn(upload_dispatcher::sweep(deps.clone()));
 
     say!("certport listening on {url}");

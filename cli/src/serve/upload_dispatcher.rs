@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use certport_core::app::{abandon_upload, sweep_stale_jobs, Deps, UploadProcessor, RETRIES_EXHAUSTED};
+use certport_core::app::{
+    abandon_upload, stored_uploads_of_open_jobs, sweep_stale_jobs, Deps, UploadProcessor, RETRIES_EXHAUSTED,
+};
 use certport_core::ports::{ByteStream, InfraResult, ObjectStore};
 use tokio::sync::mpsc;
 
@@ -20,6 +22,11 @@ impl NotifyingObjectStore {
     pub fn new(inner: Arc<dyn ObjectStore>) -> (Self, mpsc::UnboundedReceiver<String>) {
         let (created, receiver) = mpsc::unbounded_channel();
         (NotifyingObjectStore { inner, created }, receiver)
+    }
+
+    /// Where stored uploads are reported: to report again those of jobs left open.
+    pub fn notifier(&self) -> mpsc::UnboundedSender<String> {
+        self.created.clone()
     }
 
     fn stored(&self, key: &str) {
@@ -90,6 +97,21 @@ pub async fn run(deps: Deps, mut created: mpsc::UnboundedReceiver<String>) {
                 }
             }
         }
+    }
+}
+
+/// Hands the processor again the uploads of jobs left open when the server last stopped.
+pub async fn resume(deps: &Deps, notifier: mpsc::UnboundedSender<String>) {
+    match stored_uploads_of_open_jobs(deps).await {
+        Ok(keys) => {
+            if !keys.is_empty() {
+                tracing::info!(count = keys.len(), "resuming jobs left open");
+            }
+            for key in keys {
+                let _ = notifier.send(key);
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "open jobs could not be listed; the sweeper will end them"),
     }
 }
 

@@ -47,8 +47,10 @@ impl<'de> Deserialize<'de> for CertificateProcessorEvent {
     }
 }
 
-/// Runs the event. Only transient infrastructure errors fail the invocation (S3's
-/// retries, or the queue's redelivery, can help); the rest is recorded on the job.
+/// Runs the event. Only transient infrastructure errors fail an upload's invocation
+/// (S3's retries can help); the rest is recorded on the job. Of a batch of shards, those
+/// that met a transient error are reported back alone (`batchItemFailures`), so the
+/// queue delivers again just them, once their visibility timeout has passed.
 pub async fn respond(
     deps: &Deps,
     event: LambdaEvent<CertificateProcessorEvent>,
@@ -61,17 +63,24 @@ pub async fn respond(
         }
         CertificateProcessorEvent::Shards(sqs) => sqs,
     };
-    let mut outcomes = Vec::new();
+    let (mut outcomes, mut retry) = (Vec::new(), Vec::new());
     for message in sqs.records {
         let Some(task) = message.body.as_deref().and_then(shard_task) else {
             tracing::warn!(message_id = ?message.message_id, "not a shard task; dropped");
             continue;
         };
-        let outcome = process_certificate_shard(deps, &task).await?;
-        tracing::info!(job_id = %task.job_id, shard = task.shard, ?outcome, "shard processed");
-        outcomes.push(outcome_json(&format!("{}#{}", task.job_id, task.shard), &outcome));
+        match process_certificate_shard(deps, &task).await {
+            Ok(outcome) => {
+                tracing::info!(job_id = %task.job_id, shard = task.shard, ?outcome, "shard processed");
+                outcomes.push(outcome_json(&format!("{}#{}", task.job_id, task.shard), &outcome));
+            }
+            Err(e) => {
+                tracing::warn!(job_id = %task.job_id, shard = task.shard, error = %e, "shard to be delivered again");
+                retry.push(json!({"itemIdentifier": message.message_id.unwrap_or_default()}));
+            }
+        }
     }
-    Ok(json!({ "outcomes": outcomes }))
+    Ok(json!({ "outcomes": outcomes, "batchItemFailures": retry }))
 }
 
 /// The task a shard message carries.

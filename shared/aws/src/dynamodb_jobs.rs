@@ -8,13 +8,7 @@ use crate::dynamodb_store::{key, tenant_pk, with_doc, Item, OPEN_JOB_CONDITION};
 use crate::DynamoStore;
 
 fn job_item(job: &Job) -> InfraResult<Item> {
-    let item = DynamoStore::job_item(
-        job.kind(),
-        &job.tenant_id,
-        &job.id,
-        &job.created_at,
-        job.is_open(),
-    );
+    let item = DynamoStore::job_item(job.kind(), &job.tenant_id, &job.id, &job.active_at, job.is_open());
     with_doc(item, job)
 }
 
@@ -58,12 +52,12 @@ impl JobStore for DynamoStore {
             .await
     }
 
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
+    async fn open_jobs(&self, active_before: &str) -> InfraResult<Vec<OpenJob>> {
         let mut jobs = self
-            .query_open_jobs(JobKind::CertificateImport, created_before)
+            .query_open_jobs(JobKind::CertificateImport, active_before)
             .await?;
         jobs.extend(
-            self.query_open_jobs(JobKind::KeystoreImport, created_before)
+            self.query_open_jobs(JobKind::KeystoreImport, active_before)
                 .await?,
         );
         jobs.sort_by(|a, b| a.0.cmp(&b.0));

@@ -32,8 +32,8 @@
 //! | `listing` | `list_pk`   | `list_sk` | `CERTIFICATES#<tenant>#<shard>` by expiry then id; `DEVICES#<tenant>#<shard>` by creation then identifier (`dynamodb_listing`) |
 //!
 //! Unfinished jobs carry `open_pk` (`OPEN#CERTJOB` or `OPEN#KSJOB`) and `open_sk`
-//! (creation time, tenant, id): the sparse index `open-jobs` holds exactly the unfinished
-//! jobs, which the sweeper reads oldest first. Every write of an existing job is
+//! (last activity, tenant, id): the sparse index `open-jobs` holds exactly the unfinished
+//! jobs, which the sweeper reads least recently active first. Every write of an existing job is
 //! conditional on `open_pk` being there, and the write that ends a job leaves it out: the
 //! job leaves the index, and no later write can change it.
 
@@ -320,22 +320,22 @@ impl DynamoStore {
     }
 
     /// A job's item: marked unfinished (in the `open-jobs` index, by kind) until it ends.
-    pub(crate) fn job_item(kind: JobKind, tenant_id: &str, id: &str, created_at: &str, open: bool) -> Item {
+    pub(crate) fn job_item(kind: JobKind, tenant_id: &str, id: &str, active_at: &str, open: bool) -> Item {
         let mut item = key(tenant_pk(tenant_id), format!("JOB#{id}"));
         if open {
             let kind = job_sort_prefix(kind);
             item.insert("open_pk".into(), s(format!("OPEN#{kind}")));
-            item.insert("open_sk".into(), s(format!("{created_at}#{tenant_id}#{id}")));
+            item.insert("open_sk".into(), s(format!("{active_at}#{tenant_id}#{id}")));
         }
         item
     }
 
-    /// The unfinished jobs of `kind` created before `created_before`, each with its
-    /// `open_sk` (creation time first: it orders them).
+    /// The unfinished jobs of `kind` last active before `active_before`, each with its
+    /// `open_sk` (last activity first: it orders them).
     pub(crate) async fn query_open_jobs(
         &self,
         kind: JobKind,
-        created_before: &str,
+        active_before: &str,
     ) -> InfraResult<Vec<(String, OpenJob)>> {
         let query = self
             .client
@@ -344,7 +344,7 @@ impl DynamoStore {
             .index_name(OPEN_JOBS_INDEX)
             .key_condition_expression("open_pk = :pk AND open_sk < :before")
             .expression_attribute_values(":pk", s(format!("OPEN#{}", job_sort_prefix(kind))))
-            .expression_attribute_values(":before", s(created_before));
+            .expression_attribute_values(":before", s(active_before));
         let jobs = self
             .query_all("open jobs", query)
             .await?

@@ -6,7 +6,7 @@ mod local_key_service;
 mod sqlite_checkpointer;
 mod sqlite_inventory;
 mod sqlite_jobs;
-mod sqlite_migrations;
+mod sqlite_schema;
 mod sqlite_store;
 mod sqlite_tenants;
 

@@ -31,12 +31,13 @@ fn open_work(conn: &Connection, tenant_id: &str) -> rusqlite::Result<OpenWork> {
 impl SqliteStore {
     /// Writes `job` over the stored one while that one is open: `true` when it did.
     async fn replace_open_job(&self, operation: &'static str, job: &Job) -> InfraResult<bool> {
-        let sql = "UPDATE jobs SET open = ?3, doc = ?4 WHERE tenant_id = ?1 AND id = ?2 AND open = 1";
+        let sql = "UPDATE jobs SET open = ?3, active_at = ?4, doc = ?5 WHERE tenant_id = ?1 AND id = ?2 AND open = 1";
         let (tenant_id, id, open, doc) = (job.tenant_id.clone(), job.id.clone(), job.is_open(), to_doc(job)?);
+        let active_at = job.active_at.clone();
         self.with(operation, move |conn| {
             let changed = conn
                 .prepare_cached(sql)
-                .and_then(|mut update| update.execute(params![tenant_id, id, open, doc]))
+                .and_then(|mut update| update.execute(params![tenant_id, id, open, active_at, doc]))
                 .map_err(db_error(operation))?;
             Ok(changed == 1)
         })
@@ -75,13 +76,13 @@ impl JobStore for SqliteStore {
     /// creators (other processes too) take turns.
     async fn create_job(&self, job: &Job, quota: WorkQuota) -> InfraResult<Admission> {
         let operation = "create job";
-        let sql = "INSERT INTO jobs (tenant_id, id, kind, created_at, open, reserved_items, doc)
+        let sql = "INSERT INTO jobs (tenant_id, id, kind, active_at, open, reserved_items, doc)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
         let row = (
             job.tenant_id.clone(),
             job.id.clone(),
             kind_column(job.kind()),
-            job.created_at.clone(),
+            job.active_at.clone(),
             job.is_open(),
             job.reserved_items,
             to_doc(job)?,
@@ -131,14 +132,14 @@ impl JobStore for SqliteStore {
         self.replace_open_job("finish job", job).await
     }
 
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
-        let sql = "SELECT kind, tenant_id, id FROM jobs WHERE open = 1 AND created_at < ?1
-            ORDER BY created_at, tenant_id, id";
-        let created_before = created_before.to_string();
+    async fn open_jobs(&self, active_before: &str) -> InfraResult<Vec<OpenJob>> {
+        let sql = "SELECT kind, tenant_id, id FROM jobs WHERE open = 1 AND active_at < ?1
+            ORDER BY active_at, tenant_id, id";
+        let active_before = active_before.to_string();
         self.read("open jobs", move |conn| {
             let mut query = conn.prepare_cached(sql).map_err(db_error("open jobs"))?;
             let rows = query
-                .query_map(params![created_before], |row| {
+                .query_map(params![active_before], |row| {
                     let kind = match row.get::<_, String>(0)?.as_str() {
                         "certificates" => JobKind::CertificateImport,
                         _ => JobKind::KeystoreImport,

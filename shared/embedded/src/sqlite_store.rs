@@ -21,55 +21,12 @@ pub struct SqliteStore {
     checkpointer: Arc<Checkpointer>,
 }
 
-const SCHEMA: &str = "
+/// Set on every open (the schema itself is `sqlite_schema`'s).
+const PRAGMAS: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 -- 32 MiB of page cache (SQLite's default is 2 MiB): an import's index pages stay in memory.
 PRAGMA cache_size = -32768;
-CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS profiles (
-    tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
-CREATE TABLE IF NOT EXISTS jobs (
-    tenant_id TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, created_at TEXT NOT NULL,
-    open INTEGER NOT NULL, reserved_items INTEGER NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, id));
-CREATE INDEX IF NOT EXISTS jobs_open ON jobs (open, created_at);
--- Counts a tenant's open work when a job is created.
-CREATE INDEX IF NOT EXISTS jobs_tenant_open ON jobs (tenant_id) WHERE open = 1;
-CREATE TABLE IF NOT EXISTS cert_import_failures (
-    tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, job_id, ordinal));
-CREATE TABLE IF NOT EXISTS cert_import_shards (
-    tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, shard INTEGER NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, job_id, shard));
-CREATE TABLE IF NOT EXISTS tenant_keys (key INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS inventory_certificates (
-    tenant INTEGER NOT NULL, id TEXT NOT NULL, fingerprint_sha256 TEXT NOT NULL,
-    fingerprint_sha1 TEXT NOT NULL, serial_number TEXT NOT NULL, validity_end TEXT NOT NULL,
-    sort_key TEXT NOT NULL, der BLOB NOT NULL, created_at TEXT NOT NULL, modified_at TEXT NOT NULL,
-    device_identifier TEXT, device_job_id TEXT, key_doc TEXT, PRIMARY KEY (tenant, id));
-CREATE INDEX IF NOT EXISTS inventory_certificates_sha1 ON inventory_certificates (tenant, fingerprint_sha1);
-CREATE INDEX IF NOT EXISTS inventory_certificates_serial ON inventory_certificates (tenant, serial_number);
-CREATE INDEX IF NOT EXISTS inventory_certificates_listing ON inventory_certificates (tenant, sort_key);
-CREATE TABLE IF NOT EXISTS inventory_devices (
-    tenant INTEGER NOT NULL, id TEXT NOT NULL, device_identifier TEXT NOT NULL,
-    certificate_id TEXT NOT NULL, profile_id TEXT NOT NULL, job_id TEXT NOT NULL,
-    created_at TEXT NOT NULL, sort_key TEXT NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (tenant, id));
-CREATE INDEX IF NOT EXISTS inventory_devices_listing ON inventory_devices (tenant, sort_key);
-CREATE TABLE IF NOT EXISTS audit_events (
-    tenant_id TEXT NOT NULL, sort_key TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, sort_key));
-CREATE TABLE IF NOT EXISTS edge_instances (
-    tenant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, id));
-CREATE TABLE IF NOT EXISTS encryption_keys (
-    tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
-CREATE TABLE IF NOT EXISTS trusted_cas (
-    tenant_id TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, fingerprint));
-CREATE TABLE IF NOT EXISTS keystore_results (
-    tenant_id TEXT NOT NULL, job_id TEXT NOT NULL, ordinal INTEGER NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, job_id, ordinal));
 ";
 
 pub(crate) fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {
@@ -118,13 +75,14 @@ pub(crate) fn from_doc<T: Record>(doc: &str) -> InfraResult<T> {
 
 impl SqliteStore {
     pub fn open(path: &Path) -> InfraResult<Self> {
-        let conn = Connection::open(path).map_err(db_error("open database"))?;
+        let mut conn = Connection::open(path).map_err(db_error("open database"))?;
         // Before anything that writes: another process (`certport admin` beside a running
         // `serve`) may hold the write lock for a moment.
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_error("configure database"))?;
-        conn.execute_batch(SCHEMA).map_err(db_error("create schema"))?;
-        crate::sqlite_migrations::upgrade(&conn)?;
+        conn.execute_batch(PRAGMAS)
+            .map_err(db_error("configure database"))?;
+        crate::sqlite_schema::migrate(&mut conn, path)?;
         configure_writer(&conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteStore {

@@ -1,4 +1,4 @@
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
 use std::ops::Range;
 use std::sync::Arc;
@@ -31,29 +31,22 @@ pub async fn process_certificate_import(deps: &Deps, key: &str) -> Result<Proces
             reason: "not a certificate import key".into(),
         });
     };
-    let Some(job) = deps.jobs.get_job(tenant_id, job_id).await? else {
+    let Some(mut job) = deps.jobs.get_job(tenant_id, job_id).await? else {
         return Ok(ProcessOutcome::Ignored {
             reason: "no such job".into(),
         });
     };
-    if !job.is_open() {
-        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
-    }
-    let Some(import) = job.certificates() else {
+    let Some(import) = job.certificates().cloned() else {
         return Ok(ProcessOutcome::Ignored {
             reason: "not a certificate import job".into(),
         });
     };
+    // Its upload has arrived (or a retry runs): the sweeper's clock starts again.
+    if !job.is_open() || !record_progress(deps, &mut job).await? {
+        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
+    }
     let started = Instant::now();
-    let Some(profile) = deps.tenants.get_profile(tenant_id, &import.profile_id).await? else {
-        return fail_this_job(
-            deps,
-            &job,
-            FailureReason::UnreadableUpload,
-            "the enrollment profile of this job no longer exists",
-        )
-        .await;
-    };
+    let profile = import.profile(tenant_id);
     if profile.mapping.is_none() {
         return fail_this_job(
             deps,
@@ -190,9 +183,15 @@ pub(super) struct Run<'a> {
     /// The batches being written, oldest first (at most `WRITES_IN_FLIGHT`).
     writing: VecDeque<JoinHandle<Result<Written, InfraError>>>,
     /// Certificates the upload holds (counted before the first write when the job did
-    /// not know), and when progress was last recorded.
+    /// not know).
     expected: u64,
-    progress_recorded: Instant,
+    /// What a whole run has settled, for its progress: every certificate up to `settled`
+    /// is decided (written, or failed), and these are its failures; `undecided` holds
+    /// the failures read past it (reading runs ahead of writing).
+    settled: u32,
+    settled_failed: u64,
+    settled_counts: FailureCounts,
+    undecided: BTreeMap<u32, FailureReason>,
 }
 
 /// Two batches under way: a store that prepares a batch before writing it (SQLite makes
@@ -225,7 +224,10 @@ impl<'a> Run<'a> {
             pending: Vec::new(),
             writing: VecDeque::new(),
             expected: job.total,
-            progress_recorded: Instant::now(),
+            settled: 0,
+            settled_failed: 0,
+            settled_counts: FailureCounts::new(),
+            undecided: BTreeMap::new(),
         }
     }
 
@@ -317,6 +319,11 @@ impl<'a> Run<'a> {
         match read {
             Read::File(name) => {
                 if self.failures.len() >= self.deps.limits.device_batch_size.max(1) {
+                    // A batch's worth of failures is a batch: what came before them is
+                    // written and settled, so the failures are too, and memory stays bounded.
+                    self.flush().await?;
+                    self.settle().await?;
+                    self.record_progress().await?;
                     self.flush_failures().await?;
                 }
                 self.files.push((name, self.total as u32 + 1));
@@ -474,27 +481,61 @@ impl<'a> Run<'a> {
             }
         }
         if let Some(last) = written.positions.last() {
-            self.record_progress(u64::from(last.ordinal)).await?;
+            self.settle_through(last.ordinal);
+        }
+        self.record_progress().await
+    }
+
+    /// Everything up to `ordinal` is decided: its failures count for progress.
+    fn settle_through(&mut self, ordinal: u32) {
+        self.settled = self.settled.max(ordinal);
+        let later = self.undecided.split_off(&(self.settled + 1));
+        for reason in std::mem::replace(&mut self.undecided, later).into_values() {
+            self.settled_failed += 1;
+            *self.settled_counts.entry(reason).or_default() += 1;
+        }
+    }
+
+    /// Between batches: records on the job how far this run has come (what it settled,
+    /// with the failures behind it written first), and, the write being conditional on
+    /// the job being open, stops when something else ended the job. A shard only says
+    /// it is alive (its report, at its end, is its progress); a plan writes nothing.
+    async fn record_progress(&mut self) -> Result<(), Stopped> {
+        let mut job = match self.mode {
+            Mode::Plan => return Ok(()),
+            Mode::Shard => self.job.clone(),
+            Mode::Whole => {
+                if self.writing.is_empty() && self.pending.is_empty() {
+                    self.settle_through(self.total as u32);
+                }
+                self.flush_failures_through(self.settled).await?;
+                Job {
+                    processed: u64::from(self.settled),
+                    total: self.expected,
+                    failed: self.settled_failed,
+                    failure_counts: self.settled_counts.clone(),
+                    ..self.job.clone()
+                }
+            }
+        };
+        if !record_progress(self.deps, &mut job).await? {
+            return Err(Stopped::JobEnded);
         }
         Ok(())
     }
 
-    /// Records on the job how far this run has come, at most every `PROGRESS_EVERY`
-    /// (shards report theirs as they finish). The write is conditional on the job being
-    /// open, so it also tells the run when something else ended its job.
-    async fn record_progress(&mut self, processed: u64) -> Result<(), Stopped> {
-        if self.mode != Mode::Whole || self.progress_recorded.elapsed() < self.deps.limits.progress_every {
-            return Ok(());
+    /// Writes the failures gathered up to `ordinal`, keeping those read past it.
+    async fn flush_failures_through(&mut self, ordinal: u32) -> Result<(), InfraError> {
+        let (now, later): (Vec<CertFailure>, Vec<CertFailure>) = std::mem::take(&mut self.failures)
+            .into_iter()
+            .partition(|f| f.ordinal <= ordinal);
+        self.failures = later;
+        if !now.is_empty() {
+            self.deps
+                .jobs
+                .put_certificate_failures(&self.job.tenant_id, &self.job.id, &now)
+                .await?;
         }
-        let job = Job {
-            processed,
-            total: self.expected,
-            ..self.job.clone()
-        };
-        if !record_progress(self.deps, &job).await? {
-            return Err(Stopped::JobEnded);
-        }
-        self.progress_recorded = Instant::now();
         Ok(())
     }
 
@@ -511,6 +552,9 @@ impl<'a> Run<'a> {
         }
         self.failed += 1;
         *self.failure_counts.entry(reason).or_default() += 1;
+        if self.mode == Mode::Whole {
+            self.undecided.insert(at.ordinal, reason);
+        }
         self.failures.push(CertFailure {
             ordinal: at.ordinal,
             file_name: Some(self.files[at.file as usize].0.clone()),
@@ -571,7 +615,6 @@ mod tests {
     async fn a_running_import_records_its_progress_after_each_batch_then_its_end() {
         let limits = Limits {
             device_batch_size: 2,
-            progress_every: std::time::Duration::ZERO,
             ..Limits::default()
         };
         let deps = memory_deps(limits);
@@ -579,7 +622,7 @@ mod tests {
         let profile = pem_profile(&deps, &caller).await;
         let pems: String = (0..5).map(|i| cert(&format!("meter-{i}"))).collect();
         let job = upload(&deps, &caller, &profile, &[("meters.pem", &pems)]).await;
-        let jobs = Arc::new(crate::testing::faults::JobEndsFailAfter::new(
+        let jobs = Arc::new(crate::testing::faults::JobWritesFault::writer_dies_after(
             deps.jobs.clone(),
             usize::MAX,
         ));
@@ -599,6 +642,8 @@ mod tests {
         assert_eq!(
             written,
             [
+                // Its upload arrived; then each batch.
+                (Pending, 0, 5),
                 (Pending, 2, 5),
                 (Pending, 4, 5),
                 (Pending, 5, 5),
@@ -608,10 +653,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_run_whose_job_was_ended_elsewhere_stops_at_its_next_progress() {
+    async fn a_run_whose_job_was_ended_elsewhere_writes_no_later_batch() {
         let limits = Limits {
             device_batch_size: 1,
-            progress_every: std::time::Duration::ZERO,
             ..Limits::default()
         };
         let deps = memory_deps(limits);

@@ -86,7 +86,7 @@ pub(super) async fn plan_shards(
         let since_plan = now_ms().saturating_sub(planned_at_ms);
         return complete(deps, job, (total, failed, failure_counts), since_plan).await;
     }
-    if !record_progress(deps, &job).await? {
+    if !record_progress(deps, &mut job).await? {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
     // Queued after the plan is stored: a shard always finds it. A crash between the two
@@ -142,25 +142,21 @@ pub async fn process_certificate_shard(deps: &Deps, task: &ShardTask) -> Result<
 }
 
 async fn run_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, InfraError> {
-    let Some(job) = deps.jobs.get_job(&task.tenant_id, &task.job_id).await? else {
+    let Some(mut job) = deps.jobs.get_job(&task.tenant_id, &task.job_id).await? else {
         return Ok(ProcessOutcome::Ignored {
             reason: "no such job".into(),
         });
     };
-    if !job.is_open() {
+    if !job.is_open() || !record_progress(deps, &mut job).await? {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
-    let Some((plan, profile_id)) = job
+    let Some((plan, profile)) = job
         .certificates()
-        .and_then(|import| Some((import.shard_plan?, import.profile_id.clone())))
+        .and_then(|import| Some((import.shard_plan?, import.profile(&job.tenant_id))))
     else {
         return Ok(ProcessOutcome::Ignored {
             reason: "the job was not split into shards".into(),
         });
-    };
-    let Some(profile) = deps.tenants.get_profile(&job.tenant_id, &profile_id).await? else {
-        let message = "the enrollment profile of this job no longer exists";
-        return fail_this_job(deps, &job, FailureReason::UnreadableUpload, message).await;
     };
     let mut run = Run::new(deps, &job, &profile, Mode::Shard);
     let opened = RangedUpload::open(deps.objects.clone(), &job.object_key, run.storage_failure.clone());
@@ -332,6 +328,31 @@ mod tests {
         }
         let device = sharded.inventory.get_device(&caller.tenant.id, "shard-e").await;
         assert!(device.unwrap().is_some(), "the last shard's devices are written");
+    }
+
+    /// The profile is remapped while the shards wait: they map with the mapping the job
+    /// was created with, so the job ends as planned.
+    #[tokio::test]
+    async fn every_shard_maps_with_the_mapping_its_job_was_created_with() {
+        let (deps, queue) = memory_sharded_deps(sharding_limits());
+        let (caller, job, tasks) = planned(&deps, &queue, &sharding_scenario()).await;
+        let profile_id = &job.certificates().unwrap().profile_id;
+        let mut profile = deps
+            .tenants
+            .get_profile(&caller.tenant.id, profile_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let remapped = serde_json::json!({"device_identifier": "subject.locality"});
+        profile.mapping = Some(crate::domain::FieldMapping::parse(&remapped).unwrap());
+        deps.tenants.put_profile(&profile).await.unwrap();
+        for task in &tasks {
+            process_certificate_shard(&deps, task).await.unwrap();
+        }
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        assert_eq!(positions(&status), expected_positions());
+        let device = deps.inventory.get_device(&caller.tenant.id, "shard-e").await;
+        assert!(device.unwrap().is_some(), "named by the common name, as planned");
     }
 
     #[tokio::test]

@@ -45,31 +45,33 @@ async fn job(deps: &Deps, caller: &Caller, job_id: &str) -> Result<Job, AppError
     Ok(job)
 }
 
-/// At most `limit` failures of `job` after ordinal `after`, and whether more follow.
+/// At most `limit` failures of `job` after ordinal `after`, and whether more follow. A
+/// failed job lists why it failed first (as ordinal 0), then what its runs recorded.
 async fn failures(
     deps: &Deps,
     job: &Job,
     after: Option<u32>,
     limit: usize,
 ) -> Result<(Vec<CertFailure>, bool), AppError> {
-    if let Some(failure) = &job.failure {
-        // A failed job reports why it failed as a whole, from its record alone.
-        let failure = CertFailure {
+    let mut page = Vec::new();
+    if let (Some(failure), None) = (&job.failure, after) {
+        page.push(CertFailure {
             ordinal: 0,
             file_name: None,
             index: None,
             reason: failure.reason,
             message: failure.message.clone(),
-        };
-        return Ok((after.is_none().then_some(failure).into_iter().collect(), false));
+        });
     }
+    let room = limit - page.len();
     let mut read = deps
         .jobs
-        .certificate_failures(&job.tenant_id, &job.id, after, limit.saturating_add(1))
+        .certificate_failures(&job.tenant_id, &job.id, after, room.saturating_add(1))
         .await?;
-    let more = read.len() > limit;
-    read.truncate(limit);
-    Ok((read, more))
+    let more = read.len() > room;
+    read.truncate(room);
+    page.extend(read);
+    Ok((page, more))
 }
 
 pub async fn get_certificate_import(
@@ -110,8 +112,9 @@ pub async fn list_certificate_import_failures(
     } else {
         None
     };
+    // A failed job's own failure is one record; what it never reached is counted in it.
     let total = match job.state {
-        JobState::Failed => 1,
+        JobState::Failed => job.failed.saturating_sub(job.unprocessed()) + 1,
         _ => job.failed,
     };
     Ok(FailurePage {

@@ -123,6 +123,7 @@ pub(super) fn new_job(
             authorization: caller.api_key_id.clone(),
             auth_type: "API_KEY".to_string(),
         },
+        mapping: profile.mapping.clone(),
         shard_plan: None,
     });
     let created_at = format_timestamp(chrono::Utc::now());

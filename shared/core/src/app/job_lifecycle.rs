@@ -5,7 +5,7 @@
 //! and the others change nothing. A failed job's per-item outcomes are read from its
 //! record (see the status use cases), so failing a job writes nothing but the record.
 
-use crate::domain::{Admission, FailureCounts, FailureReason, Job, JobFailure, JobState, QuotaLimit};
+use crate::domain::{format_timestamp, Admission, FailureCounts, FailureReason, Job, JobState, QuotaLimit};
 use crate::ports::InfraError;
 
 use super::keystore_batch::MAX_ITEMS;
@@ -35,9 +35,12 @@ pub(super) async fn create_job(deps: &Deps, job: &Job) -> Result<(), AppError> {
     })
 }
 
-/// Records how far an open job has come (or its plan, or its count of items): `false`
-/// when it has ended meanwhile, and whoever is working on it should stop.
-pub(super) async fn record_progress(deps: &Deps, job: &Job) -> Result<bool, InfraError> {
+/// Records that an open job moved forward (its upload arrived, a batch was done, its
+/// plan or its count of items is known), as `job` says, stamping when: the sweeper's
+/// deadline runs from there. `false` when it has ended meanwhile, and whoever is working
+/// on it should stop.
+pub(super) async fn record_progress(deps: &Deps, job: &mut Job) -> Result<bool, InfraError> {
+    job.active_at = format_timestamp(chrono::Utc::now());
     deps.jobs.update_open_job(job).await
 }
 
@@ -61,20 +64,14 @@ pub async fn fail_job(
 /// Ends `job` (as read) FAILED with `message` if it is still open.
 pub(super) async fn fail(
     deps: &Deps,
-    mut job: Job,
+    job: Job,
     reason: FailureReason,
     message: &str,
 ) -> Result<ProcessOutcome, InfraError> {
     if !job.is_open() {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
-    job.state = JobState::Failed;
-    job.failed = job.total;
-    job.failure_counts = FailureCounts::from([(reason, job.total.max(1))]);
-    job.failure = Some(JobFailure {
-        reason,
-        message: message.to_string(),
-    });
+    let job = job.failed_for(reason, message);
     if !deps.jobs.finish_job(&job).await? {
         return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
     }
@@ -117,10 +114,13 @@ mod tests {
         create_edge_instance, get_certificate_import, get_keystore_import, upload_certificate_import,
         upload_keystore_import, Caller, CertImportUpload, Limits, UploadProcessor,
     };
+    use std::sync::Arc;
+
     use crate::domain::{ItemFailureReason, ItemStatus, JobResult};
-    use crate::testing::certs::{self_signed, KeyType};
+    use crate::testing::certs::{ca_signed_keystores, self_signed, KeyType};
+    use crate::testing::faults::{DeviceWritesFailAfter, JobWritesFault};
     use crate::testing::memory::memory_deps;
-    use crate::testing::scenarios::{new_caller, pem_profile};
+    use crate::testing::scenarios::{keystore_batch, new_caller, pem_profile};
     use crate::testing::zip_of;
 
     async fn certificate_job(deps: &Deps) -> (Caller, Job) {
@@ -236,5 +236,106 @@ mod tests {
             assert_eq!(result.reason_code, Some(ItemFailureReason::JobFailed));
             assert_eq!(result.reason, "swept");
         }
+    }
+
+    /// Five certificates and a malformed one (second), in batches of two; the second
+    /// batch's write fails every time, until the failure queue gives up on the job.
+    #[tokio::test]
+    async fn a_job_failed_part_way_reports_what_its_runs_wrote() {
+        let deps = memory_deps(Limits {
+            device_batch_size: 2,
+            ..Limits::default()
+        });
+        let caller = new_caller(&deps, "part way").await;
+        let profile_id = pem_profile(&deps, &caller).await;
+        let cert = |cn: &str| self_signed(KeyType::EcP256, &format!("/CN={cn}"), None).pem;
+        let bad = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
+        let pems = [
+            cert("c-0"),
+            bad.into(),
+            cert("c-1"),
+            cert("c-2"),
+            cert("c-3"),
+            cert("c-4"),
+        ]
+        .concat();
+        let upload = CertImportUpload {
+            profile_id,
+            file_name: "devices.zip".into(),
+            zip: zip_of(&[("devices.pem", pems.as_bytes())]).into(),
+            ip_address: None,
+        };
+        let job = upload_certificate_import(&deps, &caller, upload).await.unwrap();
+        let crashing = Deps {
+            inventory: Arc::new(DeviceWritesFailAfter::new(deps.inventory.clone(), 1)),
+            ..deps.clone()
+        };
+        let crashed = UploadProcessor::CertificateImport
+            .process(&crashing, &job.object_key)
+            .await;
+        assert!(crashed.unwrap_err().transient);
+        fail_job(
+            &deps,
+            &caller.tenant.id,
+            &job.id,
+            FailureReason::NotProcessed,
+            "gave up",
+        )
+        .await
+        .unwrap();
+
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        let job = &status.job;
+        // c-0 and c-1 are in the inventory, the malformed one failed, three were never reached.
+        assert_eq!(
+            (job.state, job.total, job.processed, job.failed),
+            (JobState::Failed, 6, 3, 4)
+        );
+        assert_eq!(job.failure_counts.get(&FailureReason::NotProcessed), Some(&3));
+        let listed: Vec<(u32, FailureReason)> =
+            status.failures.iter().map(|f| (f.ordinal, f.reason)).collect();
+        assert_eq!(listed[0], (0, FailureReason::NotProcessed));
+        assert_eq!(listed[1].0, 2, "{listed:?}");
+        for written in ["c-0", "c-1"] {
+            let device = deps
+                .inventory
+                .get_device(&caller.tenant.id, written)
+                .await
+                .unwrap();
+            assert!(device.is_some(), "{written}");
+        }
+    }
+
+    /// Two keystores; the sweeper ends the job after the first is stored.
+    #[tokio::test]
+    async fn a_keystore_job_failed_part_way_keeps_the_items_it_imported() {
+        let deps = memory_deps(Limits::default());
+        let caller = new_caller(&deps, "part way").await;
+        let (ca, keystores) = ca_signed_keystores(2, "changeit");
+        let batch = keystore_batch(&deps, &caller, &ca, &keystores, "changeit").await;
+        let job = upload_keystore_import(&deps, &caller, &batch).await.unwrap();
+        // Its arrival, the first item, then the second: swept just before that one.
+        let swept = Deps {
+            jobs: Arc::new(JobWritesFault::swept_after(deps.jobs.clone(), 2)),
+            ..deps.clone()
+        };
+        let outcome = UploadProcessor::KeystoreImport
+            .process(&swept, &job.object_key)
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, ProcessOutcome::AlreadyFinished { .. }),
+            "{outcome:?}"
+        );
+        let status = get_keystore_import(&deps, &caller, &job.id).await.unwrap();
+        assert_eq!(status.job.state, JobState::Failed);
+        let results: Vec<_> = status.results.iter().map(|r| (r.status, r.reason_code)).collect();
+        assert_eq!(
+            results,
+            [
+                (ItemStatus::Imported, None),
+                (ItemStatus::Failed, Some(ItemFailureReason::JobFailed))
+            ]
+        );
     }
 }

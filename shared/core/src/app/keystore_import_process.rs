@@ -89,19 +89,14 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
         );
         return fail_keystore_job(deps, &job, &message).await;
     }
-    let item_count = request.import_information.len() as u64;
-    let job = if job.total == item_count {
-        job
-    } else {
-        let counted = Job {
-            total: item_count,
-            ..job
-        };
-        if !record_progress(deps, &counted).await? {
-            return Ok(ProcessOutcome::AlreadyFinished { job_id: counted.id });
-        }
-        counted
+    // The batch has arrived, and its items are counted.
+    let mut job = Job {
+        total: request.import_information.len() as u64,
+        ..job
     };
+    if !record_progress(deps, &mut job).await? {
+        return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
+    }
     let started = Instant::now();
     let Some(dek) = deps
         .tenants
@@ -140,26 +135,27 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
     );
 
     let preparing = start_preparing(deps, request.import_information, secret, trusted, &dek.id);
-    let mut results = Vec::with_capacity(preparing.len());
+    let mut results: Vec<ItemResult> = Vec::with_capacity(preparing.len());
     let mut first_of: HashMap<String, u32> = HashMap::new();
-    // Results are written as items finish (at most every `progress_every`), so a poll
-    // sees each outcome as soon as it is known; by ordinal, so a retry rewrites the same.
-    let (mut written, mut last_write) = (0, Instant::now());
     for (ordinal, task) in (0u32..).zip(preparing) {
-        results.push(match prepared(task).await {
+        let prepared = prepared(task).await;
+        // Between items: no key is stored for a job that has ended.
+        job.processed = u64::from(ordinal);
+        job.failed = results.iter().filter(|r| r.status == ItemStatus::Failed).count() as u64;
+        if !record_progress(deps, &mut job).await? {
+            return Ok(ProcessOutcome::AlreadyFinished { job_id: job.id });
+        }
+        let result = match prepared {
             Ok(prepared) => store_key(deps, &job, &import, ordinal, prepared, &mut first_of).await?,
             Err(failure) => failed(ordinal, failure),
-        });
-        if last_write.elapsed() >= deps.limits.progress_every {
-            deps.jobs
-                .put_item_results(tenant_id, &job.id, &results[written..])
-                .await?;
-            (written, last_write) = (results.len(), Instant::now());
-        }
+        };
+        // Written at once, so a poll sees each outcome as soon as it is known (by ordinal:
+        // a retry rewrites the same).
+        deps.jobs
+            .put_item_results(tenant_id, &job.id, std::slice::from_ref(&result))
+            .await?;
+        results.push(result);
     }
-    deps.jobs
-        .put_item_results(tenant_id, &job.id, &results[written..])
-        .await?;
     let failed = results.iter().filter(|r| r.status == ItemStatus::Failed).count() as u64;
     let total = results.len() as u64;
     // Item reasons are the API's own codes, kept on each result, not counted on the job.

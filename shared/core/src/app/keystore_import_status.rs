@@ -1,4 +1,4 @@
-use crate::domain::{ItemFailureReason, ItemResult, ItemStatus, Job, JobState};
+use crate::domain::{ItemFailureReason, ItemResult, ItemStatus, Job};
 
 use super::{AppError, Caller, Deps};
 
@@ -20,23 +20,17 @@ pub async fn get_keystore_import(
         .filter(|job| job.keystores().is_some())
         .ok_or(AppError::NotFound("keystore import"))?;
     let items = job.total as u32;
-    if job.state == JobState::Failed {
-        // A failed job's items all say why it failed, from its record alone.
-        let reason = job
-            .failure
-            .as_ref()
-            .map(|f| f.message.clone())
-            .unwrap_or_default();
-        let results = (0..items)
-            .map(|ordinal| ItemResult {
-                status: ItemStatus::Failed,
-                reason_code: Some(ItemFailureReason::JobFailed),
-                reason: reason.clone(),
-                ..ItemResult::processing(ordinal)
-            })
-            .collect();
-        return Ok(KeystoreImportStatus { job, results });
-    }
+    // An item without a recorded outcome is still being processed, or, once the job has
+    // failed, failed with it; what was recorded stands either way.
+    let unrecorded = |ordinal| match &job.failure {
+        Some(failure) => ItemResult {
+            status: ItemStatus::Failed,
+            reason_code: Some(ItemFailureReason::JobFailed),
+            reason: failure.message.clone(),
+            ..ItemResult::processing(ordinal)
+        },
+        None => ItemResult::processing(ordinal),
+    };
     let mut recorded = deps
         .jobs
         .item_results(&caller.tenant.id, id)
@@ -47,7 +41,7 @@ pub async fn get_keystore_import(
     for ordinal in 0..items {
         match recorded.next_if(|r| r.ordinal == ordinal) {
             Some(result) => results.push(result),
-            None => results.push(ItemResult::processing(ordinal)),
+            None => results.push(unrecorded(ordinal)),
         }
     }
     Ok(KeystoreImportStatus { job, results })

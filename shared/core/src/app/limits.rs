@@ -29,7 +29,7 @@ pub struct Limits {
     pub max_upload_bytes: u64,
     /// How long an upload URL stays valid.
     pub upload_url_ttl: std::time::Duration,
-    /// How long a job may stay unfinished before the sweeper fails it.
+    /// How long an unfinished job may go without progress before the sweeper fails it.
     pub job_deadline: std::time::Duration,
     /// What a certificate search expression may hold.
     pub search: SearchLimits,
@@ -39,8 +39,6 @@ pub struct Limits {
     /// Certificates a shard aims at: whole files are added to a shard until it holds
     /// at least this many.
     pub shard_certificates: u64,
-    /// How often a running import records its progress on the job (one job write each).
-    pub progress_every: std::time::Duration,
     /// Failures a job's status lists (the rest are paged through the failures route).
     pub status_failures: usize,
     /// CA certificates a tenant may trust (their list is answered whole).
@@ -70,7 +68,6 @@ impl Default for Limits {
             shard_upload_bytes: 64 * 1024 * 1024,
             // About 25 s of writes at DynamoDB's pace (docs/scaling.md).
             shard_certificates: 100_000,
-            progress_every: std::time::Duration::from_secs(1),
             // About 30 KB of answer, whatever the job's size.
             status_failures: 100,
             max_trusted_cas: 1000,
@@ -210,7 +207,7 @@ pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
     ),
     (
         "CERTPORT_JOB_DEADLINE_SECS",
-        "seconds before an unfinished job is failed",
+        "seconds an unfinished job may go without progress before it is failed",
         |l, v| l.job_deadline = Duration::from_secs(v),
     ),
     (

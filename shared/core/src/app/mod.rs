@@ -67,7 +67,7 @@ pub use object_keys::{
     SHARD_PLAN_PREFIX,
 };
 pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
-pub use stale_jobs::{abandon_upload, sweep_stale_jobs, RETRIES_EXHAUSTED};
+pub use stale_jobs::{abandon_upload, stored_uploads_of_open_jobs, sweep_stale_jobs, RETRIES_EXHAUSTED};
 pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
 pub use upload_processor::{ProcessOutcome, UploadProcessor, STORAGE_REFUSED};
 pub use upload_urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{ShardPlan, UploadFormat};
+use super::{EnrollmentMethod, EnrollmentProfile, FieldMapping, ShardPlan, UploadFormat};
 
 /// The two kinds of import job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +104,9 @@ pub struct Job {
     /// Where its upload (a zip, or a keystore batch) is stored.
     pub object_key: String,
     pub created_at: String,
+    /// When the job last moved forward: created, its upload arrived, a batch was done.
+    /// The sweeper's deadline runs from here.
+    pub active_at: String,
     pub state: JobState,
     /// Items the job holds (certificates, or keystore items); 0 until they are counted.
     pub total: u64,
@@ -144,6 +147,9 @@ pub struct CertificateImport {
     pub format: UploadFormat,
     pub original_size: u64,
     pub enrollment_context: EnrollmentContext,
+    /// The profile's mapping when the job was created: every run of the job maps with
+    /// it, whatever happens to the profile meanwhile.
+    pub mapping: Option<FieldMapping>,
     /// Set when a large upload was split into shards.
     pub shard_plan: Option<ShardPlan>,
 }
@@ -151,6 +157,19 @@ pub struct CertificateImport {
 impl CertificateImport {
     pub fn stored_file_name(&self) -> String {
         format!("certificate-import-{}.zip", self.random_id)
+    }
+
+    /// The profile as the job took it.
+    pub fn profile(&self, tenant_id: &str) -> EnrollmentProfile {
+        EnrollmentProfile {
+            id: self.profile_id.clone(),
+            tenant_id: tenant_id.to_string(),
+            name: self.profile_name.clone(),
+            enrollment_method: EnrollmentMethod::CertificateImport,
+            format: Some(self.format),
+            mapping: self.mapping.clone(),
+            created_at: String::new(),
+        }
     }
 }
 
@@ -168,6 +187,7 @@ impl Job {
             id,
             tenant_id: tenant_id.to_string(),
             object_key,
+            active_at: created_at.clone(),
             created_at,
             state: JobState::Open,
             total: 0,
@@ -204,6 +224,29 @@ impl Job {
 
     pub fn is_open(&self) -> bool {
         self.state.is_open()
+    }
+
+    /// Items its runs never reached (all of them, until its progress is recorded).
+    pub fn unprocessed(&self) -> u64 {
+        self.total.saturating_sub(self.processed)
+    }
+
+    /// This job, FAILED for `reason`: what its runs recorded stands, and what they never
+    /// reached failed with it.
+    pub fn failed_for(mut self, reason: FailureReason, message: &str) -> Job {
+        let unprocessed = self.unprocessed();
+        self.state = JobState::Failed;
+        self.failed += unprocessed;
+        // A job that never counted its items still says why it failed.
+        let share = if self.total == 0 { 1 } else { unprocessed };
+        if share > 0 {
+            *self.failure_counts.entry(reason).or_default() += share;
+        }
+        self.failure = Some(JobFailure {
+            reason,
+            message: message.to_string(),
+        });
+        self
     }
 
     /// How it went, once it has ended.

@@ -29,9 +29,9 @@ pub trait JobStore: Send + Sync {
     async fn update_open_job(&self, job: &Job) -> InfraResult<bool>;
     /// Ends an open job with `job` (COMPLETED or FAILED), freeing its part of the quota.
     async fn finish_job(&self, job: &Job) -> InfraResult<bool>;
-    /// Every open job of either kind created before `created_before` (a timestamp as
-    /// jobs store it), oldest first: what the sweeper looks at.
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>>;
+    /// Every open job of either kind last active before `active_before` (a timestamp as
+    /// jobs store it), least recently active first: what the sweeper looks at.
+    async fn open_jobs(&self, active_before: &str) -> InfraResult<Vec<OpenJob>>;
 
     /// Idempotent: a failure is keyed by its job and ordinal.
     async fn put_certificate_failures(

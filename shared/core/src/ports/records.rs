@@ -108,6 +108,7 @@ pub struct StoredJob {
     tenant_id: String,
     object_key: String,
     created_at: String,
+    active_at: String,
     state: JobState,
     total: u64,
     processed: u64,
@@ -139,6 +140,8 @@ pub enum StoredImport {
         original_size: u64,
         enrollment_context: EnrollmentContext,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        mapping: Option<FieldMapping>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         shard_plan: Option<ShardPlan>,
     },
     Keystores {
@@ -158,6 +161,7 @@ impl From<&Job> for StoredJob {
                 format: c.format,
                 original_size: c.original_size,
                 enrollment_context: c.enrollment_context.clone(),
+                mapping: c.mapping.clone(),
                 shard_plan: c.shard_plan,
             },
             Import::Keystores(k) => StoredImport::Keystores {
@@ -170,6 +174,7 @@ impl From<&Job> for StoredJob {
             tenant_id: job.tenant_id.clone(),
             object_key: job.object_key.clone(),
             created_at: job.created_at.clone(),
+            active_at: job.active_at.clone(),
             state: job.state,
             total: job.total,
             processed: job.processed,
@@ -197,6 +202,7 @@ impl From<StoredJob> for Job {
                 format,
                 original_size,
                 enrollment_context,
+                mapping,
                 shard_plan,
             } => Import::Certificates(CertificateImport {
                 random_id,
@@ -206,6 +212,7 @@ impl From<StoredJob> for Job {
                 format,
                 original_size,
                 enrollment_context,
+                mapping,
                 shard_plan,
             }),
             StoredImport::Keystores {
@@ -221,6 +228,7 @@ impl From<StoredJob> for Job {
             tenant_id: stored.tenant_id,
             object_key: stored.object_key,
             created_at: stored.created_at,
+            active_at: stored.active_at,
             state: stored.state,
             total: stored.total,
             processed: stored.processed,
@@ -334,8 +342,8 @@ mod tests {
     /// The stored form of a job is fixed: these documents read back, and write back the same.
     #[test]
     fn stored_jobs_of_each_kind_read_back_and_write_back_the_same() {
-        let certificates = r#"{"id":"j","tenant_id":"t","object_key":"k","created_at":"2026-01-01T00:00:00.000000Z","state":"FAILED","total":3,"processed":1,"failed":3,"failure_counts":{"NOT_PROCESSED":3},"processing_time_ms":5,"failure":{"reason":"NOT_PROCESSED","message":"gone"},"reserved_items":0,"import":{"kind":"certificates","random_id":"123456789012","profile_id":"p","profile_name":"n","original_file_name":"a.zip","format":"PEM","original_size":1,"enrollment_context":{"ip_address":null,"authorization":"k","auth_type":"API_KEY"}}}"#;
-        let keystores = r#"{"id":"j","tenant_id":"t","object_key":"k","created_at":"2026-01-01T00:00:00.000000Z","state":"OPEN","total":0,"processed":0,"failed":0,"processing_time_ms":0,"reserved_items":100,"import":{"kind":"keystores","edge_instance_id":"e","encryption_key_id":"d"}}"#;
+        let certificates = r#"{"id":"j","tenant_id":"t","object_key":"k","created_at":"2026-01-01T00:00:00.000000Z","active_at":"2026-01-01T00:05:00.000000Z","state":"FAILED","total":3,"processed":1,"failed":3,"failure_counts":{"NOT_PROCESSED":3},"processing_time_ms":5,"failure":{"reason":"NOT_PROCESSED","message":"gone"},"reserved_items":0,"import":{"kind":"certificates","random_id":"123456789012","profile_id":"p","profile_name":"n","original_file_name":"a.zip","format":"PEM","original_size":1,"enrollment_context":{"ip_address":null,"authorization":"k","auth_type":"API_KEY"},"mapping":{"device_identifier":"subject.common_name"}}}"#;
+        let keystores = r#"{"id":"j","tenant_id":"t","object_key":"k","created_at":"2026-01-01T00:00:00.000000Z","active_at":"2026-01-01T00:00:00.000000Z","state":"OPEN","total":0,"processed":0,"failed":0,"processing_time_ms":0,"reserved_items":100,"import":{"kind":"keystores","edge_instance_id":"e","encryption_key_id":"d"}}"#;
         for document in [certificates, keystores] {
             let job: Job = decode_record(document).unwrap();
             assert_eq!(encode_record(&job).unwrap(), document);

@@ -99,20 +99,40 @@ impl InventoryStore for DeviceWritesFailAfter {
     }
 }
 
-/// A job store whose writes of open jobs (recording progress, ending a job) fail
-/// transiently after `allowed` calls: a processor dying after its writes, before the job
-/// ends. It keeps every job it was asked to write, in order.
-pub struct JobEndsFailAfter {
+/// What happens to a job at the write where a `JobWritesFault` strikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobFault {
+    /// The writer dies: that write and every later one fails transiently.
+    WriterDies,
+    /// The sweeper ends the job just before that write (of progress) lands.
+    Swept,
+}
+
+/// A job store that lets `allowed` writes of open jobs (recording progress, ending a
+/// job) through, then strikes: a processor dying after its writes, before the job ends
+/// (`writer_dies_after`), or a run meeting a job the sweeper ended under it
+/// (`swept_after`). It keeps every job it was asked to write, in order.
+pub struct JobWritesFault {
     inner: Arc<dyn JobStore>,
     allowed: AtomicUsize,
+    fault: JobFault,
     updates: std::sync::Mutex<Vec<Job>>,
 }
 
-impl JobEndsFailAfter {
-    pub fn new(inner: Arc<dyn JobStore>, allowed: usize) -> Self {
-        JobEndsFailAfter {
+impl JobWritesFault {
+    pub fn writer_dies_after(inner: Arc<dyn JobStore>, allowed: usize) -> Self {
+        Self::new(inner, allowed, JobFault::WriterDies)
+    }
+
+    pub fn swept_after(inner: Arc<dyn JobStore>, allowed: usize) -> Self {
+        Self::new(inner, allowed, JobFault::Swept)
+    }
+
+    fn new(inner: Arc<dyn JobStore>, allowed: usize, fault: JobFault) -> Self {
+        JobWritesFault {
             inner,
             allowed: AtomicUsize::new(allowed),
+            fault,
             updates: Default::default(),
         }
     }
@@ -122,8 +142,20 @@ impl JobEndsFailAfter {
         self.updates.lock().map(|u| u.clone()).unwrap_or_default()
     }
 
-    fn let_through(&self, job: &Job, operation: &'static str) -> InfraResult<()> {
-        let_through(&self.allowed, operation)?;
+    async fn strike(&self, job: &Job, operation: &'static str) -> InfraResult<()> {
+        let struck = let_through(&self.allowed, operation).is_err();
+        match (struck, self.fault) {
+            (true, JobFault::WriterDies) => return let_through(&self.allowed, operation),
+            (true, JobFault::Swept) => {
+                // Once: the sweeper ends a job once.
+                self.allowed.store(usize::MAX, Ordering::SeqCst);
+                if let Some(stored) = self.inner.get_job(&job.tenant_id, &job.id).await? {
+                    let swept = stored.failed_for(crate::domain::FailureReason::NotProcessed, "swept");
+                    self.inner.finish_job(&swept).await?;
+                }
+            }
+            (false, _) => {}
+        }
         if let Ok(mut updates) = self.updates.lock() {
             updates.push(job.clone());
         }
@@ -132,7 +164,7 @@ impl JobEndsFailAfter {
 }
 
 #[async_trait]
-impl JobStore for JobEndsFailAfter {
+impl JobStore for JobWritesFault {
     async fn create_job(&self, job: &Job, quota: WorkQuota) -> InfraResult<Admission> {
         self.inner.create_job(job, quota).await
     }
@@ -140,15 +172,15 @@ impl JobStore for JobEndsFailAfter {
         self.inner.get_job(tenant_id, id).await
     }
     async fn update_open_job(&self, job: &Job) -> InfraResult<bool> {
-        self.let_through(job, "update open job")?;
+        self.strike(job, "update open job").await?;
         self.inner.update_open_job(job).await
     }
     async fn finish_job(&self, job: &Job) -> InfraResult<bool> {
-        self.let_through(job, "finish job")?;
+        self.strike(job, "finish job").await?;
         self.inner.finish_job(job).await
     }
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
-        self.inner.open_jobs(created_before).await
+    async fn open_jobs(&self, active_before: &str) -> InfraResult<Vec<OpenJob>> {
+        self.inner.open_jobs(active_before).await
     }
     async fn put_certificate_failures(
         &self,

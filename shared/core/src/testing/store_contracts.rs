@@ -32,6 +32,7 @@ pub(crate) fn job(tenant: &Tenant, profile: &EnrollmentProfile) -> Job {
             authorization: "key-id".into(),
             auth_type: "API_KEY".into(),
         },
+        mapping: None,
         shard_plan: None,
     });
     let object_key = format!("certificate-import/{}/{id}/a b+c.zip", tenant.id);
@@ -259,6 +260,7 @@ pub async fn job_store_contract(store: &dyn JobStore) {
     assert_eq!(store.get_job(&b, &ks.id).await.unwrap(), None);
     let mut newer = job(&tenant, &p);
     newer.created_at = "2026-01-01T00:30:00.000000Z".into();
+    newer.active_at = newer.created_at.clone();
     store.create_job(&newer, unlimited).await.unwrap();
 
     // Unfinished jobs of both kinds are listed for the sweeper, oldest first.
@@ -273,6 +275,25 @@ pub async fn job_store_contract(store: &dyn JobStore) {
     assert_eq!(
         store.open_jobs("2026-01-01T00:10:00.000000Z").await.unwrap(),
         vec![open(JobKind::CertificateImport, &a, &j.id)]
+    );
+
+    // The sweeper lists by last activity: a job that moved forward leaves the old end.
+    newer.active_at = "2026-01-01T03:00:00.000000Z".into();
+    assert!(store.update_open_job(&newer).await.unwrap());
+    assert_eq!(
+        store.open_jobs("2026-01-01T02:00:00.000000Z").await.unwrap(),
+        vec![
+            open(JobKind::CertificateImport, &a, &j.id),
+            open(JobKind::KeystoreImport, &a, &ks.id),
+        ]
+    );
+    assert_eq!(
+        store
+            .open_jobs("2026-01-01T04:00:00.000000Z")
+            .await
+            .unwrap()
+            .len(),
+        3
     );
 
     // An open job can be rewritten (and stays listed); an ended one cannot.

@@ -187,14 +187,14 @@ impl JobStore for MemoryStore {
         }
         self.replace_open(job)
     }
-    async fn open_jobs(&self, created_before: &str) -> InfraResult<Vec<OpenJob>> {
+    async fn open_jobs(&self, active_before: &str) -> InfraResult<Vec<OpenJob>> {
         let state = self.state();
         let open = state
             .jobs
             .values()
-            .filter(|j| j.is_open() && j.created_at.as_str() < created_before);
+            .filter(|j| j.is_open() && j.active_at.as_str() < active_before);
         let open = sorted(open, |j| {
-            (j.created_at.clone(), format!("{}#{}", j.tenant_id, j.id))
+            (j.active_at.clone(), format!("{}#{}", j.tenant_id, j.id))
         });
         Ok(open
             .into_iter()
