@@ -52,10 +52,9 @@ pub enum AdminCommand {
         #[arg(long, env = "CERTPORT_DEK_KMS_KEY_ID")]
         dek_kms_key_id: Option<String>,
     },
-    /// Brings a table written by a version before the one-record inventory over to it:
-    /// devices enter the new indexes, stored keys move onto their certificate records.
-    /// Safe to run again, and while the functions run. AWS only (`serve` upgrades its
-    /// data directory at start).
+    /// Brings the table to the schema version of this build (the functions refuse a
+    /// table they do not know, at cold start). Safe to run again, and while the functions
+    /// run. AWS only (`serve` upgrades its data directory at start).
     UpgradeTable,
 }
 
@@ -188,7 +187,7 @@ async fn command(command: AdminCommand, target: &Target) -> Result<Value, AdminE
                     "upgrade-table is for an AWS stack (--table); `certport serve` upgrades its data directory at start".into(),
                 ));
             };
-            serde_json::to_value(store.upgrade_inventory().await?).unwrap_or_default()
+            serde_json::to_value(store.upgrade_schema().await?).unwrap_or_default()
         }
     })
 }

@@ -115,103 +115,43 @@ async fn admin_mistakes_are_explained_not_panics() {
     assert!(stderr.contains("--table"), "{stderr}");
 }
 
-/// Items as the version before the one-record inventory wrote them: a device with its
-/// certificate guard, and the stored key of the same certificate.
-async fn write_old_inventory(stack: &Stack, der: &[u8]) -> String {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let s = |v: &str| AttributeValue::S(v.to_string());
-    let (fingerprint, device) = certport_core::testing::legacy::device_doc("t", "dev-1", der);
-    let key = certport_core::testing::legacy::stored_key_doc("t", der);
-    let items = [
-        vec![
-            ("pk", s("DEVICE#t#dev-1")),
-            ("sk", s("DEVICE")),
-            ("doc", s(&device)),
-            ("job_id", s("j1")),
-            ("fingerprint_sha256", s(&fingerprint)),
-        ],
-        vec![
-            ("pk", s(&format!("CERT#t#{fingerprint}"))),
-            ("sk", s("CERT")),
-            ("job_id", s("j1")),
-            ("device_identifier", s("dev-1")),
-        ],
-        vec![
-            ("pk", s(&format!("KEY#t#{fingerprint}"))),
-            ("sk", s("KEY")),
-            ("doc", s(&key)),
-        ],
-    ];
-    let client = aws_sdk_dynamodb::Client::new(&stack.sdk);
-    for item in items {
-        let item = item.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        client
-            .put_item()
-            .table_name(&stack.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .unwrap();
-    }
-    fingerprint
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upgrade_table_brings_an_old_inventory_over_to_one_record_per_certificate() {
-    use certport_core::domain::{certificate_id, device_id, KeyRange};
+async fn upgrade_table_stamps_the_schema_version_the_functions_check_at_cold_start() {
     let stack = Stack::create().await;
-    let deps = stack.function_config().deps(&stack.sdk);
-    let cert = certport_core::testing::certs::self_signed(
-        certport_core::testing::certs::KeyType::EcP256,
-        "/CN=old",
-        None,
-    );
-    let fingerprint = write_old_inventory(&stack, &cert.der).await;
+    let store =
+        certport_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&stack.sdk), stack.table.clone());
     for run in 0..2 {
         let (ok, report, stderr) = admin(&stack, &["upgrade-table"]);
         assert!(ok, "{stderr}");
-        let expected = if run == 0 { (1, 1) } else { (0, 0) };
+        let from = if run == 0 {
+            Value::Null
+        } else {
+            Value::from(certport_aws::SCHEMA_VERSION)
+        };
         assert_eq!(
-            (report["devices"].as_u64(), report["keys"].as_u64()),
-            (Some(expected.0), Some(expected.1)),
-            "run {run}: {report}"
+            (report["from"].clone(), report["to"].as_u64()),
+            (from, Some(certport_aws::SCHEMA_VERSION.into())),
+            "{report}"
         );
     }
-    let entry = deps
-        .inventory
-        .get_certificate("t", &certificate_id("t", &fingerprint))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(entry.device_identifier.as_deref(), Some("dev-1"));
-    assert_eq!(entry.key.map(|k| k.job_id).as_deref(), Some("j2"));
-    let device = deps
-        .inventory
-        .get_device_by_id("t", &device_id("t", "dev-1"))
-        .await
-        .unwrap();
-    assert_eq!(device.map(|d| d.job_id).as_deref(), Some("j1"));
-    let listed = deps
-        .inventory
-        .list_devices("t", &KeyRange::default(), 10)
-        .await
-        .unwrap();
-    assert_eq!(listed.items.len(), 1);
-    let left = aws_sdk_dynamodb::Client::new(&stack.sdk)
-        .scan()
-        .table_name(&stack.table)
-        .send()
-        .await
-        .unwrap();
-    let old = left
-        .items()
-        .iter()
-        .filter(|i| matches!(i["sk"].as_s().map(String::as_str), Ok("CERT" | "KEY")))
-        .count();
-    assert_eq!(old, 0, "the old guard and key items are gone");
+    store.check_schema().await.unwrap();
+    // A table from a newer build, or one older than this build knows, is refused.
+    for (version, says) in [("99", "deploy the functions"), ("0", "upgrade-table")] {
+        aws_sdk_dynamodb::Client::new(&stack.sdk)
+            .update_item()
+            .table_name(&stack.table)
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("SCHEMA".into()))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("VERSION".into()))
+            .update_expression("SET version = :v")
+            .expression_attribute_values(":v", aws_sdk_dynamodb::types::AttributeValue::N(version.into()))
+            .send()
+            .await
+            .unwrap();
+        let refused = store.check_schema().await.unwrap_err();
+        assert!(refused.message.contains(says), "{refused}");
+    }
 }
 
-/// `certport admin` on a local data directory (no table named).
 fn local_admin(data_dir: &std::path::Path, args: &[&str]) -> Value {
     let output = Command::new(env!("CARGO_BIN_EXE_certport"))
         .arg("admin")

@@ -1,34 +1,18 @@
-//! AWS adapters for certport's ports: S3 objects, DynamoDB records, KMS keys, SQS shards.
+//! certport on AWS: the adapters of its ports (DynamoDB records, S3 objects, KMS keys,
+//! SQS shards), and the Lambda glue that turns events into use cases.
 
-pub mod certificate_processor;
-mod config;
-mod dynamodb_certificates;
-mod dynamodb_devices;
-mod dynamodb_inventory;
-mod dynamodb_jobs;
-mod dynamodb_listing;
-mod dynamodb_open_work;
-mod dynamodb_store;
-mod dynamodb_tenants;
-mod dynamodb_transactions;
-mod dynamodb_upgrade;
-mod errors;
-pub mod failure_destination;
-mod function_config;
-mod functions;
-pub mod http_function;
-mod kms_key_service;
-mod not_configured;
-pub mod s3_function;
-mod s3_object_store;
-mod sqs_shard_queue;
+mod adapters;
+mod lambda;
 
-pub use config::{load_sdk_config, s3_client, ConfigError};
-pub use dynamodb_listing::{LISTING_INDEX, LOOKUP_INDEX, SERIAL_INDEX};
-pub use dynamodb_store::{DynamoStore, OPEN_JOBS_INDEX};
-pub use dynamodb_upgrade::UpgradeReport;
-pub use function_config::{cold_start, cold_start_with_shard_queue, FunctionConfig, Uses};
-pub use functions::Function;
-pub use kms_key_service::KmsKeyService;
-pub use s3_object_store::S3ObjectStore;
-pub use sqs_shard_queue::SqsShardQueue;
+pub use adapters::config::{load_sdk_config, s3_client, ConfigError};
+pub use adapters::dynamodb::listing::{LISTING_INDEX, LOOKUP_INDEX, SERIAL_INDEX};
+pub use adapters::dynamodb::schema::{SchemaUpgrade, SCHEMA_VERSION};
+pub use adapters::dynamodb::{DynamoStore, OPEN_JOBS_INDEX};
+pub use adapters::kms_key_service::KmsKeyService;
+pub use adapters::s3_object_store::S3ObjectStore;
+pub use adapters::sqs_shard_queue::SqsShardQueue;
+pub use lambda::function_config::{
+    cold_start, cold_start_with_shard_queue, FunctionConfig, StartError, Uses,
+};
+pub use lambda::functions::Function;
+pub use lambda::{certificate_processor, failure_destination, http_function, s3_function};

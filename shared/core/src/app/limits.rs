@@ -8,7 +8,7 @@ use crate::domain::WorkQuota;
 use crate::parsing::keystore::Pkcs12Limits;
 use crate::parsing::ZipLimits;
 
-use super::keystore_batch::MAX_ITEMS;
+use crate::domain::MAX_BATCH_ITEMS;
 
 /// Limits on what one request or upload may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,7 +244,7 @@ impl Limits {
                 what: "and at most 262144: a certificate must fit one DynamoDB item with its record",
             });
         }
-        if (limits.work_quota.max_keystore_items as usize) < MAX_ITEMS {
+        if (limits.work_quota.max_keystore_items as usize) < MAX_BATCH_ITEMS {
             return Err(LimitError {
                 name: "CERTPORT_MAX_KEYSTORE_ITEMS_IN_FLIGHT",
                 what: "and at least 100: one keystore batch may hold that many",

@@ -1,76 +1,62 @@
 //! Use cases. Each takes `Deps` (the ports) and plain inputs; the HTTP layer and the
 //! Lambda/CLI entry points only translate to and from them.
 
-mod auth;
-mod bootstrap;
-mod cert_import_process;
-mod cert_import_reader;
-mod cert_import_shards;
-mod cert_import_status;
-mod cert_import_upload;
-mod certificate_export;
-mod certificate_reads;
-mod certificate_search;
-mod device_reads;
-mod edge_instances;
+pub(crate) mod access;
+pub(crate) mod certificate_import;
 mod error;
-mod job_lifecycle;
-mod keystore_batch;
-mod keystore_import_process;
-mod keystore_import_status;
-mod keystore_import_upload;
+pub(crate) mod inventory;
+pub(crate) mod jobs;
+pub(crate) mod keystore_import;
 mod limits;
-mod object_keys;
-#[cfg(test)]
-mod one_inventory_tests;
-mod profiles;
-mod ranged_upload;
-mod stale_jobs;
-mod trusted_cas;
-mod upload_processor;
-mod upload_urls;
+pub(crate) mod object_keys;
+pub(crate) mod setup;
+pub(crate) mod uploads;
 
 use std::sync::Arc;
 
-pub use auth::{authenticate, Caller};
-pub use bootstrap::{create_tenant_with_key, NewTenant};
-pub use cert_import_process::process_certificate_import;
-pub use cert_import_shards::process_certificate_shard;
-pub use cert_import_status::{
+pub use access::auth::{authenticate, Caller};
+pub use access::bootstrap::{create_tenant_with_key, NewTenant};
+pub use certificate_import::process::process_certificate_import;
+pub use certificate_import::shards::process_certificate_shard;
+pub use certificate_import::status::{
     get_certificate_import, list_certificate_import_failures, CertImportStatus, FailurePage, MAX_FAILURE_PAGE,
 };
-pub use cert_import_upload::{upload_certificate_import, CertImportUpload};
-pub use certificate_export::{export_private_key, list_audit_events, ExportFormat, ExportRequest};
-pub use certificate_reads::{
+pub use certificate_import::upload::{upload_certificate_import, CertImportUpload};
+pub use error::AppError;
+pub use inventory::certificate_reads::{
     certificate_contents, get_certificate, get_certificate_request, request_certificate, CertificateView,
     ChainOrder, ContentFormat,
 };
-pub use certificate_search::{
+pub use inventory::certificate_search::{
     certificate_name, search_certificates, Direction, SearchPage, SearchQuery, DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
 };
-pub use device_reads::{
+pub use inventory::device_reads::{
     certificate_status, get_device, list_device_certificates, list_devices, parse_instant, Bound,
     CertificateFilter, DeviceFilter, DeviceView, Paged, DEFAULT_DEVICE_LIMIT,
 };
-pub use edge_instances::{create_edge_instance, dek_context, get_encryption_key, list_edge_instances};
-pub use error::AppError;
-pub use job_lifecycle::fail_job;
-pub use keystore_batch::{ImportItem, KeystoreImportRequest};
-pub use keystore_import_process::{private_key_aad, private_key_context, process_keystore_import};
-pub use keystore_import_status::{get_keystore_import, KeystoreImportStatus};
-pub use keystore_import_upload::upload_keystore_import;
+pub use inventory::export::{export_private_key, list_audit_events, ExportFormat, ExportRequest};
+pub use inventory::private_keys::{private_key_aad, private_key_context};
+pub use jobs::lifecycle::fail_job;
+pub use jobs::outcome::{ProcessOutcome, STORAGE_REFUSED};
+pub use jobs::sweeper::{stored_uploads_of_open_jobs, sweep_stale_jobs};
+pub use keystore_import::batch::{ImportItem, KeystoreImportRequest};
+pub use keystore_import::process::process_keystore_import;
+pub use keystore_import::status::{get_keystore_import, KeystoreImportStatus};
+pub use keystore_import::upload::upload_keystore_import;
 pub use limits::{LimitError, Limits, LIMIT_VARIABLES, MAX_STORABLE_CERTIFICATE_BYTES};
 pub use object_keys::{
     certificate_import_key, keystore_import_key, parse_certificate_import_key, parse_keystore_import_key,
     private_key_key, shard_skip_key, CERTIFICATE_IMPORT_PREFIX, KEYSTORE_IMPORT_PREFIX, PRIVATE_KEY_PREFIX,
     SHARD_PLAN_PREFIX,
 };
-pub use profiles::{create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile};
-pub use stale_jobs::{abandon_upload, stored_uploads_of_open_jobs, sweep_stale_jobs, RETRIES_EXHAUSTED};
-pub use trusted_cas::{add_trusted_ca, list_trusted_cas};
-pub use upload_processor::{ProcessOutcome, UploadProcessor, STORAGE_REFUSED};
-pub use upload_urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};
+pub use setup::edge_instances::{create_edge_instance, dek_context, get_encryption_key, list_edge_instances};
+pub use setup::profiles::{
+    create_profile, get_profile, set_source_fields_mapping, MappingPreview, NewProfile,
+};
+pub use setup::trusted_cas::{add_trusted_ca, list_trusted_cas};
+pub use uploads::processor::{abandon_upload, UploadProcessor, RETRIES_EXHAUSTED};
+pub use uploads::urls::{request_certificate_upload_url, request_keystore_upload_url, UploadUrl};
 
 use crate::ports::{InventoryStore, JobStore, KeyService, ObjectStore, ShardQueue, TenantStore};
 

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Items one keystore import batch may hold.
+pub const MAX_BATCH_ITEMS: usize = 100;
+
 /// An edge instance: what clients name in `edgeInstanceId`; owns one DEK.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgeInstance {

@@ -27,6 +27,7 @@ pub use job::{
 };
 pub use keystore::{
     EdgeInstance, EncryptionKey, ItemFailureReason, ItemResult, ItemStatus, StoredKeyRecord, TrustedCa,
+    MAX_BATCH_ITEMS,
 };
 pub use profile::{
     EnrollmentMethod, EnrollmentProfile, FieldMapping, MappingError, SourceField, UploadFormat,

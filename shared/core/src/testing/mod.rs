@@ -8,7 +8,6 @@ pub mod concurrent_contracts;
 pub mod contracts;
 pub mod faults;
 pub mod inventory_contracts;
-pub mod legacy;
 pub mod memory;
 pub mod scenarios;
 pub mod sharding;

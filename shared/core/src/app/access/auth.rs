@@ -1,0 +1,36 @@
+use crate::domain::{ApiKey, Tenant};
+use crate::ports::TenantStore;
+use subtle::ConstantTimeEq;
+
+use crate::app::AppError;
+
+/// Who is calling: the tenant and the id of the key it used.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub tenant: Tenant,
+    pub api_key_id: String,
+}
+
+/// Resolves a presented API key to its tenant; anything else is `Unauthorized`.
+pub async fn authenticate(tenants: &dyn TenantStore, presented: Option<&str>) -> Result<Caller, AppError> {
+    let presented = presented
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 256);
+    let Some(presented) = presented else {
+        return Err(AppError::Unauthorized);
+    };
+    let hash = ApiKey::from_presented(presented).hash();
+    let record = tenants.find_api_key(&hash).await?.ok_or(AppError::Unauthorized)?;
+    // The store found it by hash; confirm in constant time, whatever the store's collation.
+    if !bool::from(record.hash.0.as_bytes().ct_eq(hash.0.as_bytes())) {
+        return Err(AppError::Unauthorized);
+    }
+    let tenant = tenants
+        .get_tenant(&record.tenant_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(Caller {
+        tenant,
+        api_key_id: record.id,
+    })
+}
