@@ -23,7 +23,9 @@ use certport_tests::peak_rss_kib;
 use serde_json::Value;
 use support::{start_server_with, Server};
 
-#[path = "../tests/support/mod.rs"]
+// Shared with the end-to-end tests; the bench uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/end_to_end/support/mod.rs"]
 mod support;
 
 const RUNS: usize = 5;

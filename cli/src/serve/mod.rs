@@ -279,7 +279,7 @@ async fn local_upload(state: &ServerState, request: http::Request<Body>) -> http
             &local_uploads::UploadRefused::WrongSize(upload.size).to_string(),
         ),
         Err(e) => {
-            tracing::error!(error = %e, "storing an upload failed");
+            tracing::error!(error = %e.chain(), "storing an upload failed");
             refuse(503, "the upload could not be stored; try again")
         }
     }

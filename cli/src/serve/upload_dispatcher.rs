@@ -84,14 +84,14 @@ pub async fn run(deps: Deps, mut created: mpsc::UnboundedReceiver<String>) {
                     break;
                 }
                 Err(e) if e.transient && attempt < ATTEMPTS => {
-                    tracing::warn!(error = %e, attempt, "processing failed; retrying");
+                    tracing::warn!(error = %e.chain(), attempt, "processing failed; retrying");
                     tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt))).await;
                 }
                 Err(e) => {
                     // As Lambda's on-failure destination does: the job ends FAILED.
-                    tracing::error!(error = %e, "processing failed after every retry");
+                    tracing::error!(error = %e.chain(), "processing failed after every retry");
                     if let Err(e) = abandon_upload(&deps, &key, RETRIES_EXHAUSTED).await {
-                        tracing::error!(error = %e, "the job could not be failed; the sweeper will");
+                        tracing::error!(error = %e.chain(), "the job could not be failed; the sweeper will");
                     }
                     break;
                 }
@@ -111,7 +111,9 @@ pub async fn resume(deps: &Deps, notifier: mpsc::UnboundedSender<String>) {
                 let _ = notifier.send(key);
             }
         }
-        Err(e) => tracing::error!(error = %e, "open jobs could not be listed; the sweeper will end them"),
+        Err(e) => {
+            tracing::error!(error = %e.chain(), "open jobs could not be listed; the sweeper will end them")
+        }
     }
 }
 
@@ -125,7 +127,7 @@ pub async fn sweep(deps: Deps) {
                 tracing::warn!(count = outcomes.len(), "stale jobs failed")
             }
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "sweeping stale jobs failed; trying again later"),
+            Err(e) => tracing::error!(error = %e.chain(), "sweeping stale jobs failed; trying again later"),
         }
     }
 }

@@ -29,17 +29,17 @@ PRAGMA synchronous = NORMAL;
 PRAGMA cache_size = -32768;
 ";
 
+/// SQLite's error as the ports', kept as the source; a busy or locked database is worth
+/// trying again.
 pub(crate) fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {
-    move |e| match e {
-        rusqlite::Error::SqliteFailure(code, _)
-            if matches!(
-                code.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ) =>
-        {
-            InfraError::transient(operation, e)
-        }
-        other => InfraError::permanent(operation, other),
+    move |e| {
+        let transient = matches!(
+            &e,
+            rusqlite::Error::SqliteFailure(code, _)
+                if matches!(code.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        );
+        let message = e.to_string();
+        InfraError::caused_by(operation, transient, message, e)
     }
 }
 

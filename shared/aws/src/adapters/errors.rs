@@ -20,8 +20,8 @@ const TRANSIENT_CODES: &[&str] = &[
 /// Maps an SDK error to the ports' error, deciding whether retrying may help.
 pub fn infra_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> InfraError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let transient = match &error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
@@ -32,11 +32,7 @@ where
         _ => false,
     };
     let message = DisplayErrorContext(&error).to_string();
-    if transient {
-        InfraError::transient(operation, message)
-    } else {
-        InfraError::permanent(operation, message)
-    }
+    InfraError::caused_by(operation, transient, message, error)
 }
 
 /// A conditional write's outcome: `true` when written, `false` when its condition did not
@@ -46,8 +42,8 @@ pub fn conditional_write<T, E, R>(
     result: Result<T, SdkError<E, R>>,
 ) -> Result<bool, InfraError>
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
     match result {
         Ok(_) => Ok(true),

@@ -76,7 +76,7 @@ pub async fn respond(
                 outcomes.push(outcome_json(&format!("{}#{}", task.job_id, task.shard), &outcome));
             }
             Err(e) => {
-                tracing::warn!(job_id = %task.job_id, shard = task.shard, error = %e, "shard to be delivered again");
+                tracing::warn!(job_id = %task.job_id, shard = task.shard, error = %e.chain(), "shard to be delivered again");
                 retry.push(json!({"itemIdentifier": message.message_id.unwrap_or_default()}));
             }
         }

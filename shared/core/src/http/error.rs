@@ -45,7 +45,7 @@ pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Respo
     };
     let message = match error {
         AppError::Infra(e) => {
-            tracing::error!(operation = e.operation, error = %e.message, transient = e.transient, "infrastructure failure");
+            tracing::error!(operation = e.operation, error = %e.chain(), transient = e.transient, "infrastructure failure");
             "the service could not complete the request; try again later".to_string()
         }
         other => other.to_string(),

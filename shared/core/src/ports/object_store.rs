@@ -11,7 +11,8 @@ use super::{InfraError, InfraResult};
 
 /// Local disk refusing a spooled upload (full, or read-only): retrying will not help.
 pub fn spool_error(e: std::io::Error) -> InfraError {
-    InfraError::permanent("spool upload to local disk", e)
+    let message = e.to_string();
+    InfraError::caused_by("spool upload to local disk", false, message, e)
 }
 
 /// A body arriving in chunks (an upload being received); an error ends it unstored.

@@ -1,6 +1,6 @@
 //! The single DynamoDB table (`pk`, `sk` strings) of every store port; every key is made
-//! in `keys`. Records are a
-//! JSON `doc` plus the attributes that keys, conditions and indexes use:
+//! in `keys`. Records are a JSON `doc` plus the attributes that keys, conditions and
+//! indexes use:
 //!
 //! | record              | pk                             | sk                          | other attributes                 |
 //! |---------------------|--------------------------------|-----------------------------|----------------------------------|

@@ -143,11 +143,13 @@ impl DynamoStore {
                 Some("ConditionalCheckFailed") => Ok(Cancelled::ConditionFailed(reason.item)),
                 Some("TransactionConflict") => Ok(Cancelled::Conflict),
                 // Throttling, capacity, validation: the whole call failed, not a condition.
-                Some(code) => Err(InfraError {
-                    operation,
-                    message: format!("transaction cancelled: {code}"),
-                    transient: code != "ValidationError",
-                }),
+                Some(code) => {
+                    let message = format!("transaction cancelled: {code}");
+                    Err(match code {
+                        "ValidationError" => InfraError::permanent(operation, message),
+                        _ => InfraError::transient(operation, message),
+                    })
+                }
             })
             .collect::<InfraResult<Vec<_>>>()
             .map(Some)

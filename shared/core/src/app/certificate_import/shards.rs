@@ -113,7 +113,7 @@ fn cut(job: &Job, files: &[(String, u32)], total: u64, target: u64) -> Vec<Shard
 pub async fn process_certificate_shard(deps: &Deps, task: &ShardTask) -> Result<ProcessOutcome, InfraError> {
     match run_shard(deps, task).await {
         Err(e) if !e.transient => {
-            tracing::error!(job_id = %task.job_id, shard = task.shard, error = %e, "permanent storage failure; the job ends FAILED");
+            tracing::error!(job_id = %task.job_id, shard = task.shard, error = %e.chain(), "permanent storage failure; the job ends FAILED");
             let reason = FailureReason::UnreadableUpload;
             fail_job(deps, &task.tenant_id, &task.job_id, reason, STORAGE_REFUSED).await
         }

@@ -66,7 +66,7 @@ pub async fn upload_certificate_import(
         let message = "the upload could not be stored; upload the file again";
         let failed = fail(deps, job.clone(), FailureReason::NotProcessed, message).await;
         if let Err(mark) = failed {
-            tracing::error!(job_id = %job.id, error = %mark, "could not mark job failed after a failed store");
+            tracing::error!(job_id = %job.id, error = %mark.chain(), "could not mark job failed after a failed store");
         }
         return Err(e.into());
     }

@@ -116,7 +116,7 @@ pub async fn process_keystore_import(deps: &Deps, key: &str) -> Result<ProcessOu
             Ok(secret) => secret,
             Err(e) if e.transient => return Err(e),
             Err(e) => {
-                tracing::error!(job_id = %job.id, error = %e, "DEK private key could not be unwrapped");
+                tracing::error!(job_id = %job.id, error = %e.chain(), "DEK private key could not be unwrapped");
                 return fail_keystore_job(deps, &job, "the encryption key could not be unwrapped").await;
             }
         },

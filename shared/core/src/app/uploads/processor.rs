@@ -45,7 +45,7 @@ impl UploadProcessor {
         match result {
             // Retrying cannot help: end the job now, with a reason the user can act on.
             Err(e) if !e.transient => {
-                tracing::error!(key, error = %e, "permanent storage failure; the job ends FAILED");
+                tracing::error!(key, error = %e.chain(), "permanent storage failure; the job ends FAILED");
                 abandon_upload(deps, key, STORAGE_REFUSED).await
             }
             other => other,

@@ -1,7 +1,5 @@
 //! The certificate processor reads uploads from a spooled file and writes devices and
 //! failures in batches: nothing is lost at batch boundaries.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use certport_core::app::{
     upload_certificate_import, CertImportUpload, Limits, ProcessOutcome, UploadProcessor,

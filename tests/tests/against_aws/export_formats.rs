@@ -1,8 +1,6 @@
 //! The private-key export formats open in Python `cryptography` (pinned in the test
 //! virtualenv), as they would for a client: the PKCS#12 file with its passphrase, the
 //! encrypted PKCS#8 PEM with its own, each key the certificate's.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;

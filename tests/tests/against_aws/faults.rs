@@ -3,8 +3,6 @@
 //! errors, and throttling. Fault-injecting adapters wrap the real embedded ones; on AWS a
 //! proxy in front of moto answers with the errors AWS gives, so the real adapters and the
 //! SDK's retries meet them over the wire.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 

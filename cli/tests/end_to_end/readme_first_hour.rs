@@ -1,15 +1,11 @@
 //! The README's "First hour", run as written: its `sh` blocks in order, in one shell,
 //! from a fresh directory where `certport serve` runs, with `certport` on the PATH as the
 //! README says to put it, and the tools the blocks assume checked first.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use std::process::Command;
 
-use support::start_server;
-
-mod support;
+use crate::support::start_server;
 
 /// The `sh` blocks of the README section `heading`, joined in order.
 fn shell_blocks(readme: &str, heading: &str) -> String {

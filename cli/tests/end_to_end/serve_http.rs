@@ -1,14 +1,10 @@
 //! End to end on embedded storage: the real `certport serve` binary, driven over HTTP.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use certport_core::testing::certs::{one_line_base64, self_signed, KeyType, TestCert};
 use certport_core::testing::zip_of;
 
+use crate::support::{start_server, Server};
 use serde_json::{json, Value};
-use support::{start_server, Server};
-
-mod support;
 
 fn crlf(pem: &str) -> String {
     pem.replace('\n', "\r\n")
@@ -226,7 +222,7 @@ async fn first_start_prints_the_api_key_and_a_restart_keeps_the_tenant_and_its_p
 async fn a_second_server_on_the_same_data_directory_is_refused_naming_the_first() {
     let dir = tempfile::tempdir().unwrap();
     let (server, _) = start_server(dir.path());
-    let second = support::serve_command(dir.path()).output().unwrap();
+    let second = crate::support::serve_command(dir.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(1), "{stderr}");
     assert!(
@@ -293,7 +289,7 @@ async fn https_can_use_a_certificate_and_key_of_your_own() {
     std::fs::write(&cert_path, format!("{}{ca_pem}", server.pem())).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (server, printed) = support::start_server_with(
+    let (server, printed) = crate::support::start_server_with(
         dir.path(),
         &[
             "--tls-cert",

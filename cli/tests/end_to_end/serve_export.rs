@@ -1,16 +1,12 @@
 //! Private-key export on `certport serve` over HTTP: vcert's own retrieval of a key with
 //! its certificate, the PKCS12 opened by Python `cryptography`, every refusal, the audit
 //! trail, and no passphrase or key in the trace-level log.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::venafi::{Fixture, GET, POST};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_tests::python::{run_json, run_json_with, vcert_python};
 use serde_json::{json, Value};
-use support::venafi::{Fixture, GET, POST};
-
-mod support;
 
 /// A server holding one imported keystore: the certificate's id.
 async fn with_one_keystore() -> (Fixture, String) {

@@ -1,7 +1,5 @@
 //! The real Lambda handlers with the AWS adapters, against S3 and DynamoDB on moto:
 //! API Gateway events from `events/` in, the S3 event S3 would send to the processor.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use base64::Engine;
 use certport_core::app::{create_tenant_with_key, dek_context, keystore_import_key, Deps};

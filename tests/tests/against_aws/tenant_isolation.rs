@@ -2,8 +2,6 @@
 //! only the caller's records, and a missing or unknown key is 401 with a JSON error. Run
 //! through the HTTP layer on the embedded adapters (the AWS ones pass the same store
 //! contracts, where every read is scoped by tenant).
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use base64::Engine;
 use bytes::Bytes;

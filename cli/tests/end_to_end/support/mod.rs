@@ -1,5 +1,4 @@
 //! The real `certport serve` binary on a fresh data directory and an ephemeral port.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

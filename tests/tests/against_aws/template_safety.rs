@@ -1,8 +1,6 @@
 //! What `template.yaml` must keep, since the stack holds a vault: keys and records outlive
 //! the stack, only the export function may decrypt a stored private key, and the HTTP
 //! API logs access (never bodies) and throttles.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use certport_tests::fixtures::{template_resource as resource, template_resources as resources};
 

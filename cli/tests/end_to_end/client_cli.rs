@@ -1,18 +1,14 @@
 //! The client commands end to end: the real `certport` binary against a real
 //! `certport serve`, their tables, JSON and exit statuses.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::{start_server_with, Server};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use serde_json::Value;
-use support::{start_server_with, Server};
-
-mod support;
 
 struct Run {
     code: i32,

@@ -2,20 +2,16 @@
 //! clear 4xx, or fails on its own as an item with a stable reason, never a 500 or a hang;
 //! entry names never touch the filesystem; and the server still imports normally after.
 //! The hostile files are made here (`hostile_zips`), so anyone can rebuild them.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 
+use crate::support::{start_server_with, Server};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::testing::certs::{self_signed, KeyType, TestCert};
 use certport_core::testing::zip_of;
 use serde_json::{json, Value};
-use support::{start_server_with, Server};
 use zip::write::SimpleFileOptions;
-
-mod support;
 
 const LIMITS: &[(&str, &str)] = &[
     ("CERTPORT_ZIP_MAX_ENTRIES", "50"),

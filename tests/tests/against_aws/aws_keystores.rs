@@ -1,7 +1,5 @@
 //! Keystore import on the AWS adapters over the wire (moto): DEK wrapped by KMS,
 //! the batch in S3, results in DynamoDB, the private key envelope-encrypted with a KMS data key.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;

@@ -1,14 +1,10 @@
 //! `certport serve` runs the same sweep as the scheduled function: a job whose upload
 //! never arrives ends FAILED once its deadline has passed.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 
+use crate::support::start_server_with;
 use serde_json::{json, Value};
-use support::start_server_with;
-
-mod support;
 
 #[tokio::test]
 async fn a_job_whose_upload_never_arrives_fails_after_the_deadline() {
@@ -70,7 +66,7 @@ async fn a_job_left_open_with_its_upload_stored_finishes_after_a_restart() {
 
     let data_dir = tempfile::tempdir().unwrap();
     let client = certport_tests::http_client();
-    let (server, _) = support::start_server(data_dir.path());
+    let (server, _) = crate::support::start_server(data_dir.path());
     let profile = server.mapped_pem_profile(&client).await;
     let pems: String = ["/CN=resumed-1", "/CN=resumed-2"]
         .iter()
@@ -99,7 +95,7 @@ async fn a_job_left_open_with_its_upload_stored_finishes_after_a_restart() {
     objects.put(&job.object_key, zip.into()).await.unwrap();
     drop((store, objects));
 
-    let (server, _) = support::start_server(data_dir.path());
+    let (server, _) = crate::support::start_server(data_dir.path());
     let job = server.finished_job(&client, &job_id).await;
     assert_eq!(
         (job["status"].as_str(), job["total_certificates"].as_u64()),

@@ -1,17 +1,13 @@
 //! Reading the inventory back on `certport serve` over HTTP: search, certificate details
 //! and contents, with Venafi's own SDK (vcert, Python) where it has the call, and every
 //! refusal in API B's error shape.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::venafi::{Fixture, GET, POST};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use certport_tests::python::{run_json_with, vcert_python};
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
-use support::venafi::{Fixture, GET, POST};
-
-mod support;
 
 /// A server holding one imported keystore (the corpus's P-256 key with its chain): its
 /// SHA-1 fingerprint and the leaf's DER.

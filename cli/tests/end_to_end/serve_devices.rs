@@ -1,14 +1,10 @@
 //! The DigiCert-compatible reads on `certport serve` over HTTP: the device list (filters,
 //! paging, total), one device, and the certificates devices hold.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::{start_server, Server};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use serde_json::{json, Value};
-use support::{start_server, Server};
-
-mod support;
 
 const DEVICES: usize = 7;
 

@@ -1,8 +1,6 @@
 //! A large upload on AWS: the certificate processor plans it into shards on SQS, the
 //! same function takes each shard from the queue, and the job ends as the same upload
 //! processed in one run (moto: S3, DynamoDB and SQS over the wire).
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use certport_core::app::{

@@ -1,15 +1,11 @@
 //! Upload URLs of `certport serve`: the body streams to disk as it arrives (chunked or
 //! not), and only a body of exactly the declared size is stored and processed.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::{start_server, Server};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use serde_json::json;
-use support::{start_server, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-mod support;
 
 /// A profile mapped on a sample and an upload URL for `size` bytes: (job id, URL).
 async fn upload_url(server: &Server, client: &reqwest::Client, size: usize) -> (String, String) {

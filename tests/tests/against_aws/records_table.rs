@@ -1,7 +1,5 @@
 //! The DynamoDB table the moto tests run on is the one `template.yaml` deploys: the same
 //! key attributes and the same indexes, so a change to either shows here first.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use certport_tests::fixtures::template_resource;
 use certport_tests::moto::{table_attributes, TABLE_INDEXES, TABLE_KEY};

@@ -1,6 +1,4 @@
 //! The port contract suites, run against DynamoDB, S3 and KMS over the wire (moto server).
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 

@@ -2,18 +2,14 @@
 //! trusted CAs, the whole checked-in corpus sealed with PyNaCl (an independent libsodium),
 //! every item's exact outcome, and no private key or password in the clear at rest or in
 //! the server's log.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 
+use crate::support::venafi::{corpus, corpus_text, seal_with_pynacl, Fixture, GET, POST};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
-use support::venafi::{corpus, corpus_text, seal_with_pynacl, Fixture, GET, POST};
-
-mod support;
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();

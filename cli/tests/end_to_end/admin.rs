@@ -1,19 +1,15 @@
 //! `certport admin`: against DynamoDB and KMS on moto, and against a running `serve`'s
 //! data directory. The real binary, its JSON output, and what it stored.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 
+use crate::support::start_server;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::app::{authenticate, dek_context};
 use certport_core::crypto::DekKeyPair;
 use certport_tests::moto::Stack;
 use serde_json::Value;
-use support::start_server;
-
-mod support;
 
 fn admin(stack: &Stack, args: &[&str]) -> (bool, Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_certport"))

@@ -1,8 +1,6 @@
 //! Keystores certport did not make: every PKCS#12 file of Python `cryptography`'s test
 //! vectors (its own files and NIST PKITS), pinned in the test virtualenv, opens in
 //! certport when `cryptography` opens it, with its key found among its certificates.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use certport_core::parsing::keystore::{find_leaf, open_pkcs12, single_key, KeystoreError, Pkcs12Limits};
 use certport_tests::python::run_json;

@@ -2,15 +2,11 @@
 //! schemathesis (generated valid and invalid requests on every route, stateful sequences
 //! through the document's links) finds no undocumented status, content type, header or
 //! body, and never a 5xx.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 
+use crate::support::start_server;
 use certport_tests::python::test_python;
-use support::start_server;
-
-mod support;
 
 #[tokio::test]
 async fn the_running_server_conforms_to_its_openapi_document() {

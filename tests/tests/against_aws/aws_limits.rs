@@ -1,7 +1,5 @@
 //! The test proxy every moto test goes through refuses what AWS refuses and moto does
 //! not, with AWS's error: each rule fires here, and the call just within it goes through.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest};

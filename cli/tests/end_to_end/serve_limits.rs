@@ -1,18 +1,14 @@
 //! Limits come from the environment, as on Lambda: set low, they are enforced on the
 //! running server; set to nonsense, the server refuses to start and names the variable.
 //! A tenant at its quota of unfinished work is told when to come back.
-// Test code: a failed step should stop the run that took it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::{start_server_with, Server};
 use certport_core::testing::certs::{self_signed, KeyType};
 use serde_json::{json, Value};
-use support::{start_server_with, Server};
-
-mod support;
 
 #[test]
 fn limits_set_in_the_environment_are_enforced() {
@@ -57,7 +53,7 @@ fn limits_set_in_the_environment_are_enforced() {
 #[test]
 fn a_nonsense_limit_stops_the_server_with_its_name() {
     let data_dir = tempfile::tempdir().unwrap();
-    let output = support::serve_command(data_dir.path())
+    let output = crate::support::serve_command(data_dir.path())
         .env("CERTPORT_ZIP_MAX_ENTRIES", "lots")
         .output()
         .unwrap();
