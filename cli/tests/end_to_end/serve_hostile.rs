@@ -428,11 +428,14 @@ async fn an_oversized_keystore_item_fails_alone() {
         "/outagedetection/v1/certificates/imports/{}",
         created["id"].as_str().unwrap()
     );
+    // The deadline only guards against a hang.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let job = loop {
         let (_, job) = h.server.call(&h.client, get.clone(), &path, None).await;
         if job["status"] != "PROCESSING" {
             break job;
         }
+        assert!(std::time::Instant::now() < deadline, "still processing: {job}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     assert_eq!(job["results"][0]["reasonCode"], "TOO_LARGE", "{job}");

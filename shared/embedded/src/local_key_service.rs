@@ -49,7 +49,7 @@ impl LocalKeyService {
     }
 
     fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new(self.key.as_ref().into())
+        Aes256Gcm::new(&(*self.key).into())
     }
 }
 
@@ -67,7 +67,7 @@ impl KeyService for LocalKeyService {
         let sealed = self
             .cipher()
             .encrypt(
-                Nonce::from_slice(&nonce),
+                &Nonce::from(nonce),
                 Payload {
                     msg: plaintext,
                     aad: &aad,
@@ -93,10 +93,11 @@ impl KeyService for LocalKeyService {
             return Err(invalid());
         }
         let (nonce, sealed) = rest.split_at(NONCE_LEN);
+        let nonce = Nonce::try_from(nonce).map_err(|_| invalid())?;
         let aad = aad(context);
         self.cipher()
             .decrypt(
-                Nonce::from_slice(nonce),
+                &nonce,
                 Payload {
                     msg: sealed,
                     aad: &aad,

@@ -1,10 +1,11 @@
 //! Envelope encryption of stored private keys: AES-256-GCM under a fresh data key
 //! from the key service; only the wrapped data key is kept beside the ciphertext.
 
-use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
-use aes_gcm::{AeadCore, Aes256Gcm, Nonce};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -27,10 +28,11 @@ pub enum EnvelopeError {
 }
 
 pub fn seal_envelope(data_key: &[u8; 32], wrapped_data_key: &[u8], aad: &[u8], plaintext: &[u8]) -> Envelope {
-    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let mut nonce = [0u8; 12];
+    rand::rng().fill_bytes(&mut nonce);
     // AES-GCM encryption cannot fail for inputs under 64 GiB.
-    let ciphertext = Aes256Gcm::new(data_key.into())
-        .encrypt(&nonce, Payload { msg: plaintext, aad })
+    let ciphertext = Aes256Gcm::new(&(*data_key).into())
+        .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad })
         .unwrap_or_default();
     Envelope {
         version: 1,
@@ -59,12 +61,14 @@ pub fn open_envelope(
     let ciphertext = B64
         .decode(&envelope.ciphertext)
         .map_err(|_| EnvelopeError::Malformed)?;
-    if envelope.version != 1 || nonce.len() != 12 || data_key.len() != 32 {
+    if envelope.version != 1 {
         return Err(EnvelopeError::Malformed);
     }
-    Aes256Gcm::new(data_key.into())
+    let nonce = Nonce::try_from(nonce.as_slice()).map_err(|_| EnvelopeError::Malformed)?;
+    Aes256Gcm::new_from_slice(data_key)
+        .map_err(|_| EnvelopeError::Malformed)?
         .decrypt(
-            Nonce::from_slice(&nonce),
+            &nonce,
             Payload {
                 msg: &ciphertext,
                 aad,
