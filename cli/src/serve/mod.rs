@@ -26,12 +26,12 @@ use axum::body::Body;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State};
 use axum::serve::IncomingStream;
-use certport_core::app::AppError;
 use certport_core::app::{Deps, KeyServices, Limits};
-use certport_core::http::{admit, answer, styled_error_response, ErrorStyle};
+use certport_core::http::{without_trailing_slash, SourceIp};
 use certport_embedded::{FsObjectStore, LocalKeyService, SqliteStore};
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 pub use credentials::Credentials;
 pub use data_dir_lock::{DataDirLock, LockError};
@@ -148,9 +148,10 @@ pub async fn run(args: ServeArgs, dir: &Path) -> Result<(), ServeError> {
         "credentials and addresses in {}",
         Credentials::path(dir).display()
     );
+    let api = certport_core::http::router(deps, |_| true);
     let app = axum::Router::new()
         .fallback(route)
-        .with_state(Arc::new(ServerState { deps, uploads }));
+        .with_state(Arc::new(ServerState { api, uploads }));
     let http = axum::serve(
         listener,
         app.clone().into_make_service_with_connect_info::<Peer>(),
@@ -188,7 +189,8 @@ impl Connected<IncomingStream<'_, TlsListener>> for Peer {
 pub const OPENAPI_YAML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"));
 
 struct ServerState {
-    deps: Deps,
+    /// Both APIs, every route.
+    api: axum::Router,
     uploads: Arc<LocalUploadUrls>,
 }
 
@@ -197,7 +199,6 @@ async fn route(
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     request: http::Request<Body>,
 ) -> http::Response<Body> {
-    let deps = &state.deps;
     let get = request.method() == http::Method::GET;
     if get && request.uri().path() == "/openapi.yaml" {
         return http::Response::builder()
@@ -220,23 +221,14 @@ async fn route(
     if request.uri().path().starts_with(local_uploads::PATH_PREFIX) && request.method() == http::Method::PUT {
         return local_upload(&state, request).await;
     }
-    let (parts, body) = request.into_parts();
-    let style = ErrorStyle::for_path(parts.uri.path());
-    // The head first: no body is read for a caller without a valid key.
-    let admitted = match admit(deps, |_| true, &parts).await {
-        Ok(admitted) => admitted,
-        Err(e) => return styled_error_response(&e, style).map(Body::from),
-    };
-    let body = match axum::body::to_bytes(body, deps.limits.max_body_bytes).await {
-        Ok(body) => body,
-        Err(_) => {
-            let error = AppError::PayloadTooLarge(deps.limits.max_body_bytes);
-            return styled_error_response(&error, style).map(Body::from);
-        }
-    };
-    answer(deps, admitted, &parts, body, Some(peer.ip().to_string()))
-        .await
-        .map(Body::from)
+    let mut request = without_trailing_slash(request);
+    request
+        .extensions_mut()
+        .insert(SourceIp(Some(peer.ip().to_string())));
+    match state.api.clone().oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
 }
 
 /// A PUT to an upload URL: stored (and so processed) only if the URL holds for it.
@@ -269,7 +261,7 @@ async fn local_upload(state: &ServerState, request: http::Request<Body>) -> http
         .into_data_stream()
         .map(|chunk| chunk.map_err(std::io::Error::other));
     let body = local_uploads::exact_length(chunks, upload.size, wrong_size.clone());
-    match state.deps.objects.put_stream(&upload.key, body).await {
+    match certport_core::ports::ObjectStore::put_stream(state.uploads.as_ref(), &upload.key, body).await {
         Ok(()) => http::Response::builder()
             .status(200)
             .body(Body::empty())

@@ -9,11 +9,12 @@ use certport_core::app::{
     process_keystore_import, Deps, ProcessOutcome,
 };
 use certport_core::crypto::{open_envelope, seal_to, Envelope};
-use certport_core::http::handle;
+use certport_core::http::router;
 use certport_core::parsing::keystore::PrivateKey;
 use certport_tests::fixtures::repo_root;
 use certport_tests::moto::Stack;
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
 fn corpus(name: &str) -> Vec<u8> {
     std::fs::read(repo_root().join("tests/fixtures/keystores").join(name)).unwrap()
@@ -25,14 +26,16 @@ async fn call(deps: &Deps, api_key: &str, method: &str, path: &str, body: Option
         .uri(path)
         .header("tppl-api-key", api_key)
         .header("content-type", "application/json")
-        .body(body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())))
+        .body(axum::body::Body::from(
+            body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())),
+        ))
         .unwrap();
-    let response = handle(deps, |_| true, request, None).await;
+    let response = router(deps.clone(), |_| true).oneshot(request).await.unwrap();
     let status = response.status().as_u16();
-    (
-        status,
-        serde_json::from_slice(response.body()).unwrap_or(Value::Null),
-    )
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 /// A tenant on a fresh moto stack with an edge instance (DEK wrapped by KMS) and the

@@ -7,12 +7,13 @@ use base64::Engine;
 use bytes::Bytes;
 use certport_core::app::{create_edge_instance, create_tenant_with_key, Deps, Limits, UploadProcessor};
 use certport_core::domain::{certificate_id, certificate_request_id};
-use certport_core::http::{handle, ROUTES};
+use certport_core::http::{router, ROUTES};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use certport_tests::embedded::embedded_deps;
 use certport_tests::fixtures::{multipart, repo_root};
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
 struct Api {
     deps: Deps,
@@ -37,12 +38,16 @@ impl Api {
                 Bytes::from(multipart("isolation", &parts))
             }
         };
-        let response = handle(&self.deps, |_| true, request.body(bytes).unwrap(), None).await;
+        let request = request.body(axum::body::Body::from(bytes)).unwrap();
+        let response = router(self.deps.clone(), |_| true)
+            .oneshot(request)
+            .await
+            .unwrap();
         let status = response.status().as_u16();
-        (
-            status,
-            serde_json::from_slice(response.body()).unwrap_or(Value::Null),
-        )
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 }
 

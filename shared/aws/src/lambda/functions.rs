@@ -32,31 +32,29 @@ impl Function {
     /// The function serving `route`.
     pub fn serving(route: &Route) -> Function {
         match route {
-            Route::CreateProfile | Route::GetProfile { .. } | Route::SetSourceFieldsMapping { .. } => {
+            Route::CreateProfile | Route::GetProfile | Route::SetSourceFieldsMapping => {
                 Function::EnrollmentProfiles
             }
-            Route::UploadCertificateImport { .. } | Route::CertificateUploadUrl { .. } => {
-                Function::CertificateImportUpload
-            }
-            Route::GetCertificateImport { .. } | Route::ListCertificateImportFailures { .. } => {
+            Route::UploadCertificateImport | Route::CertificateUploadUrl => Function::CertificateImportUpload,
+            Route::GetCertificateImport | Route::ListCertificateImportFailures => {
                 Function::CertificateImportStatus
             }
             Route::UploadKeystoreImport | Route::KeystoreUploadUrl => Function::KeystoreImportUpload,
-            Route::GetKeystoreImport { .. } => Function::KeystoreImportStatus,
+            Route::GetKeystoreImport => Function::KeystoreImportStatus,
             Route::ListEdgeInstances
-            | Route::GetEncryptionKey { .. }
+            | Route::GetEncryptionKey
             | Route::AddTrustedCa
             | Route::ListTrustedCas => Function::KeystoreAdmin,
             Route::SearchCertificates
-            | Route::GetCertificate { .. }
-            | Route::GetCertificateContents { .. }
-            | Route::GetCertificateRequest { .. }
+            | Route::GetCertificate
+            | Route::GetCertificateContents
+            | Route::GetCertificateRequest
             | Route::RequestCertificate
             | Route::ListAuditEvents
             | Route::ListDevices
-            | Route::GetDevice { .. }
+            | Route::GetDevice
             | Route::ListDeviceCertificates => Function::InventoryReads,
-            Route::ExportKeystore { .. } => Function::CertificateExport,
+            Route::ExportKeystore => Function::CertificateExport,
         }
     }
 

@@ -2,7 +2,7 @@ use crate::ports::InfraError;
 
 /// A failure a caller sees. The HTTP layer maps each variant to a status and a
 /// stable code in one place (`http::error`).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("missing or invalid API key: send it in the x-api-key (or tppl-api-key) header")]
     Unauthorized,
