@@ -25,6 +25,8 @@ enum Command {
     /// Provision tenants, API keys and edge instances: on a deployed AWS stack (--table),
     /// or on a local data directory.
     Admin(certport::admin::AdminArgs),
+    /// Print the OpenAPI document of both APIs (`serve` serves it at /openapi.yaml).
+    Openapi,
     #[command(flatten)]
     Client(ClientCommand),
 }
@@ -48,6 +50,10 @@ fn main() -> ExitCode {
             .block_on(certport::admin::run(args, &cli.data_dir))
             .map(|()| Outcome::Success)
             .map_err(|e| e.to_string()),
+        Command::Openapi => {
+            print!("{}", certport_core::http::openapi::yaml());
+            Ok(Outcome::Success)
+        }
         Command::Client(command) => runtime
             .block_on(certport::client::run(&cli.connection, &cli.data_dir, command))
             .map_err(|e| e.to_string()),

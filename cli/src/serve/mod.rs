@@ -151,7 +151,11 @@ pub async fn run(args: ServeArgs, dir: &Path) -> Result<(), ServeError> {
     let api = certport_core::http::router(deps, |_| true);
     let app = axum::Router::new()
         .fallback(route)
-        .with_state(Arc::new(ServerState { api, uploads }));
+        .with_state(Arc::new(ServerState {
+            api,
+            openapi: certport_core::http::openapi::yaml(),
+            uploads,
+        }));
     let http = axum::serve(
         listener,
         app.clone().into_make_service_with_connect_info::<Peer>(),
@@ -185,12 +189,11 @@ impl Connected<IncomingStream<'_, TlsListener>> for Peer {
     }
 }
 
-/// The API's OpenAPI document, served at `/openapi.yaml` without a key.
-pub const OPENAPI_YAML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"));
-
 struct ServerState {
     /// Both APIs, every route.
     api: axum::Router,
+    /// Their OpenAPI document, served at `/openapi.yaml` without a key.
+    openapi: String,
     uploads: Arc<LocalUploadUrls>,
 }
 
@@ -203,7 +206,7 @@ async fn route(
     if get && request.uri().path() == "/openapi.yaml" {
         return http::Response::builder()
             .header(http::header::CONTENT_TYPE, "application/yaml")
-            .body(Body::from(OPENAPI_YAML))
+            .body(Body::from(state.openapi.clone()))
             .unwrap_or_default();
     }
     if get && request.uri().path() == "/" {

@@ -231,6 +231,13 @@ impl FieldMapping {
         field == self.device_identifier_source() || self.0.values().any(|source| *source == field)
     }
 
+    /// `{target_field: source_field}`, as the API shows it.
+    pub fn to_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.iter()
+            .map(|(target, source)| (target.to_string(), source.as_str().to_string()))
+            .collect()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, SourceField)> {
         self.0.iter().map(|(k, v)| (k.as_str(), *v))
     }

@@ -1,117 +1,105 @@
 //! The Venafi-compatible certificate view, as search and the details route answer it.
 
 use bytes::Bytes;
-use serde_json::{json, Map, Value};
 
 use crate::app::{certificate_name, CertificateView, SearchPage};
 use crate::domain::{certificate_request_id, AuditEvent};
 
-fn first(values: &[String]) -> Value {
-    values.first().map_or(Value::Null, |v| json!(v))
+use super::contract::api_b;
+
+fn first(values: &[String]) -> Option<String> {
+    values.first().cloned()
 }
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub fn certificate(view: &CertificateView) -> Value {
+pub fn certificate(view: &CertificateView) -> api_b::Certificate {
     let (d, entry) = (&view.details, &view.entry);
-    let mut body = json!({
-        "id": entry.certificate.id,
-        "companyId": entry.certificate.tenant_id,
-        "certificateName": certificate_name(d),
-        "fingerprint": d.fingerprint_sha1,
-        "serialNumber": d.serial_number,
-        "subjectDN": d.subject_dn,
-        "issuerDN": d.issuer_dn,
-        "subjectCN": d.subject_cn,
-        "subjectO": first(&d.subject_o),
-        "subjectOU": d.subject_ou,
-        "subjectL": first(&d.subject_l),
-        "subjectST": first(&d.subject_st),
-        "subjectC": first(&d.subject_c),
-        "issuerCN": d.issuer_cn,
-        "issuerOU": d.issuer_ou,
-        "subjectAlternativeNameDns": d.san_dns,
-        "subjectAlternativeNamesByType": {
-            "dNSName": d.san_dns,
-            "iPAddress": d.san_ip,
-            "rfc822Name": d.san_email,
-            "uniformResourceIdentifier": d.san_uri,
+    api_b::Certificate {
+        id: entry.certificate.id.clone(),
+        company_id: entry.certificate.tenant_id.clone(),
+        certificate_name: certificate_name(d),
+        fingerprint: d.fingerprint_sha1.clone(),
+        serial_number: d.serial_number.clone(),
+        subject_dn: d.subject_dn.clone(),
+        issuer_dn: d.issuer_dn.clone(),
+        subject_cn: d.subject_cn.clone(),
+        subject_o: first(&d.subject_o),
+        subject_ou: d.subject_ou.clone(),
+        subject_l: first(&d.subject_l),
+        subject_st: first(&d.subject_st),
+        subject_c: first(&d.subject_c),
+        issuer_cn: d.issuer_cn.clone(),
+        issuer_ou: d.issuer_ou.clone(),
+        subject_alternative_name_dns: d.san_dns.clone(),
+        subject_alternative_names_by_type: api_b::SubjectAlternativeNames {
+            dns_name: d.san_dns.clone(),
+            ip_address: d.san_ip.clone(),
+            rfc822_name: d.san_email.clone(),
+            uniform_resource_identifier: d.san_uri.clone(),
         },
-        "validityStart": rfc3339(d.validity_start),
-        "validityEnd": rfc3339(d.validity_end),
-        "encryptionType": d.encryption_type,
-        "keyStrength": d.key_strength,
-        "signatureAlgorithm": d.signature_algorithm,
-        "signatureHashAlgorithm": d.signature_hash_algorithm,
-        "selfSigned": d.self_signed,
-        "certificateStatus": "ACTIVE",
-        "issuerCertificateIds": view.issuer_ids,
-        "applicationIds": [],
-        "tags": [],
-        "certificateRequestId": certificate_request_id(&entry.certificate.id),
-        "creationDate": entry.certificate.created_at,
-        "modificationDate": entry.modified_at,
-    });
-    let Some(object) = body.as_object_mut() else {
-        return body;
-    };
-    if let Some(curve) = d.key_curve {
-        object.insert("keyCurve".into(), json!(curve));
+        validity_start: rfc3339(d.validity_start),
+        validity_end: rfc3339(d.validity_end),
+        encryption_type: d.encryption_type.to_string(),
+        key_strength: d.key_strength,
+        key_curve: d.key_curve.map(str::to_string),
+        signature_algorithm: d.signature_algorithm.to_string(),
+        signature_hash_algorithm: d.signature_hash_algorithm.to_string(),
+        self_signed: d.self_signed,
+        certificate_status: "ACTIVE".into(),
+        issuer_certificate_ids: view.issuer_ids.clone(),
+        application_ids: Vec::new(),
+        tags: Vec::new(),
+        certificate_request_id: certificate_request_id(&entry.certificate.id),
+        creation_date: entry.certificate.created_at.clone(),
+        modification_date: entry.modified_at.clone(),
+        dek_hash: view.dek_hash.clone(),
     }
-    if let Some(dek) = &view.dek_hash {
-        object.insert("dekHash".into(), json!(dek));
-    }
-    body
 }
 
 /// The certificate request an imported certificate answers to, in the vendor's shape:
 /// issued, naming the certificate (vcert reads `status`, `certificateIds`, `subjectDN`).
-pub fn certificate_request(view: &CertificateView) -> Value {
+pub fn certificate_request(view: &CertificateView) -> api_b::CertificateRequest {
     let (d, entry) = (&view.details, &view.entry);
-    let mut body = json!({
-        "id": certificate_request_id(&entry.certificate.id),
-        "companyId": entry.certificate.tenant_id,
-        "status": "ISSUED",
-        "certificateIds": [entry.certificate.id],
-        "subjectDN": d.subject_dn,
-        "keyType": d.encryption_type,
-        "keyLength": d.key_strength,
-        "creationDate": entry.certificate.created_at,
-        "modificationDate": entry.modified_at,
-    });
-    if let (Some(object), Some(curve)) = (body.as_object_mut(), d.key_curve) {
-        object.insert("keyCurve".into(), json!(curve));
+    api_b::CertificateRequest {
+        id: certificate_request_id(&entry.certificate.id).unwrap_or_default(),
+        company_id: entry.certificate.tenant_id.clone(),
+        status: "ISSUED".into(),
+        certificate_ids: vec![entry.certificate.id.clone()],
+        subject_dn: d.subject_dn.clone(),
+        key_type: d.encryption_type.to_string(),
+        key_length: d.key_strength,
+        key_curve: d.key_curve.map(str::to_string),
+        creation_date: entry.certificate.created_at.clone(),
+        modification_date: entry.modified_at.clone(),
     }
-    body
 }
 
-pub fn search_page(page: &SearchPage) -> Value {
-    let certificates: Vec<Value> = page.certificates.iter().map(certificate).collect();
-    let mut body = Map::new();
-    body.insert("count".into(), json!(page.count));
-    body.insert("certificates".into(), Value::Array(certificates));
-    Value::Object(body)
+pub fn search_page(page: &SearchPage) -> api_b::CertificateSearchPage {
+    api_b::CertificateSearchPage {
+        count: page.count,
+        certificates: page.certificates.iter().map(certificate).collect(),
+    }
 }
 
-pub fn audit_events(events: &[AuditEvent]) -> Value {
-    let events: Vec<Value> = events
-        .iter()
-        .map(|e| {
-            json!({
-                "id": e.id,
-                "action": e.action,
-                "companyId": e.tenant_id,
-                "apiKeyId": e.api_key_id,
-                "certificateId": e.certificate_id,
-                "format": e.format,
-                "sourceIp": e.source_ip,
-                "time": e.at,
+pub fn audit_events(events: &[AuditEvent]) -> api_b::AuditEvents {
+    api_b::AuditEvents {
+        audit_events: events
+            .iter()
+            .map(|e| api_b::AuditEvent {
+                id: e.id.clone(),
+                action: e.action.clone(),
+                company_id: e.tenant_id.clone(),
+                api_key_id: e.api_key_id.clone(),
+                certificate_id: e.certificate_id.clone(),
+                format: e.format.clone(),
+                source_ip: e.source_ip.clone(),
+                time: e.at.clone(),
             })
-        })
-        .collect();
-    json!({ "auditEvents": events })
+            .collect(),
+    }
 }
 
 /// A body with its content type, status 200.

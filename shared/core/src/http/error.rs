@@ -1,7 +1,9 @@
 //! Every failure a client can see, mapped to a status and a stable code here and only here.
 
+use super::contract::errors::{
+    DigiCertError, DigiCertErrorDetail, ErrorCode, VenafiError, VenafiErrorDetail,
+};
 use bytes::Bytes;
-use serde_json::json;
 
 use crate::app::AppError;
 
@@ -32,16 +34,16 @@ pub fn error_response(error: &AppError) -> http::Response<Bytes> {
 
 pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Response<Bytes> {
     let (status, code) = match error {
-        AppError::Unauthorized => (401, "unauthorized"),
-        AppError::NotFound(_) => (404, "not_found"),
-        AppError::InvalidInput(_) => (400, "invalid_input"),
-        AppError::Conflict(_) => (409, "conflict"),
-        AppError::Precondition(_) => (412, "precondition_failed"),
-        AppError::PayloadTooLarge(_) => (413, "payload_too_large"),
-        AppError::MethodNotAllowed { .. } => (405, "method_not_allowed"),
-        AppError::TooBusy { .. } => (429, "too_many_requests"),
-        AppError::Infra(e) if e.transient => (503, "service_unavailable"),
-        AppError::Infra(_) => (500, "internal_error"),
+        AppError::Unauthorized => (401, ErrorCode::Unauthorized),
+        AppError::NotFound(_) => (404, ErrorCode::NotFound),
+        AppError::InvalidInput(_) => (400, ErrorCode::InvalidInput),
+        AppError::Conflict(_) => (409, ErrorCode::Conflict),
+        AppError::Precondition(_) => (412, ErrorCode::PreconditionFailed),
+        AppError::PayloadTooLarge(_) => (413, ErrorCode::PayloadTooLarge),
+        AppError::MethodNotAllowed { .. } => (405, ErrorCode::MethodNotAllowed),
+        AppError::TooBusy { .. } => (429, ErrorCode::TooManyRequests),
+        AppError::Infra(e) if e.transient => (503, ErrorCode::ServiceUnavailable),
+        AppError::Infra(_) => (500, ErrorCode::InternalError),
     };
     let message = match error {
         AppError::Infra(e) => {
@@ -51,10 +53,21 @@ pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Respo
         other => other.to_string(),
     };
     let mut response = match style {
-        ErrorStyle::DigiCert => json_error(status, code, &message),
+        ErrorStyle::DigiCert => super::views::json(
+            status,
+            &DigiCertError {
+                errors: vec![DigiCertErrorDetail { code, message }],
+            },
+        ),
         ErrorStyle::Venafi => super::views::json(
             status,
-            &json!({"errors": [{"code": 10000 + u32::from(status), "message": message, "args": []}]}),
+            &VenafiError {
+                errors: vec![VenafiErrorDetail {
+                    code: 10000 + u32::from(status),
+                    message,
+                    args: Vec::new(),
+                }],
+            },
         ),
     };
     let headers = response.headers_mut();
@@ -70,8 +83,4 @@ pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Respo
         _ => {}
     }
     response
-}
-
-fn json_error(status: u16, code: &str, message: &str) -> http::Response<Bytes> {
-    super::views::json(status, &json!({"errors": [{"code": code, "message": message}]}))
 }

@@ -3,11 +3,13 @@
 //! failure rendered in the shape of the API its route belongs to.
 
 mod certificate_views;
+pub mod contract;
 mod device_views;
 mod error;
 mod handlers;
 mod keystore_views;
 mod multipart;
+pub mod openapi;
 mod routes;
 mod search_query;
 mod views;

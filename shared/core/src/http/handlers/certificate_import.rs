@@ -5,7 +5,8 @@ use axum::extract::Path;
 use crate::app::{self, AppError};
 use crate::http::{multipart, views};
 
-use super::{answer, size_field, string_field, Answer, Call};
+use super::{answer, Answer, Call};
+use crate::http::contract::api_a;
 
 pub(super) async fn upload(Path(profile_id): Path<String>, call: Call) -> Answer {
     let form = multipart::parse(&call.headers, call.body.clone()).await?;
@@ -21,13 +22,13 @@ pub(super) async fn upload(Path(profile_id): Path<String>, call: Call) -> Answer
 }
 
 pub(super) async fn upload_url(Path(profile_id): Path<String>, call: Call) -> Answer {
-    let body = call.json_body(&["file_name", "size"])?;
+    let body: api_a::CertificateUploadUrlRequest = call.json()?;
     let (job, upload) = app::request_certificate_upload_url(
         &call.deps,
         &call.caller,
         &profile_id,
-        &string_field(&body, "file_name")?,
-        size_field(&body, "size")?,
+        &body.file_name,
+        body.size,
         call.source_ip.clone(),
     )
     .await?;

@@ -1,13 +1,12 @@
 //! The inventory's reads (API B's certificates, searches and certificate requests; API
 //! A's devices and their certificates), private-key export, and the audit trail.
 
-use axum::extract::Path;
-use serde_json::Value;
-
 use crate::app::{self, AppError};
 use crate::http::{certificate_views, device_views, search_query, views};
+use axum::extract::Path;
 
-use super::{answer, string_field, Answer, Call};
+use super::{answer, Answer, Call};
+use crate::http::contract::api_b;
 
 pub(super) async fn search(call: Call) -> Answer {
     let query = search_query::parse(&call.body, &call.deps.limits.search)?;
@@ -43,24 +42,12 @@ pub(super) async fn contents(Path(id): Path<String>, call: Call) -> Answer {
 }
 
 pub(super) async fn export(Path(id): Path<String>, call: Call) -> Answer {
-    const FIELDS: [&str; 4] = [
-        "exportFormat",
-        "encryptedPrivateKeyPassphrase",
-        "encryptedKeystorePassphrase",
-        "certificateLabel",
-    ];
-    let body = call.json_body(&FIELDS)?;
-    let optional = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
+    let body: api_b::KeystoreExportRequest = call.json()?;
     let export = app::ExportRequest {
-        format: app::ExportFormat::parse(&string_field(&body, "exportFormat")?)?,
-        encrypted_private_key_passphrase: string_field(&body, "encryptedPrivateKeyPassphrase")?,
-        encrypted_keystore_passphrase: optional("encryptedKeystorePassphrase"),
-        certificate_label: optional("certificateLabel"),
+        format: app::ExportFormat::parse(&body.export_format)?,
+        encrypted_private_key_passphrase: body.encrypted_private_key_passphrase,
+        encrypted_keystore_passphrase: body.encrypted_keystore_passphrase.unwrap_or_default(),
+        certificate_label: body.certificate_label.unwrap_or_default(),
         source_ip: call.source_ip.clone(),
     };
     let bytes = app::export_private_key(&call.deps, &call.caller, &id, export).await?;

@@ -5,7 +5,8 @@ use axum::extract::Path;
 use crate::app;
 use crate::http::{keystore_views, views};
 
-use super::{answer, string_field, Answer, Call};
+use super::{answer, Answer, Call};
+use crate::http::contract::api_b;
 
 pub(super) async fn edge_instances(call: Call) -> Answer {
     let edges = app::list_edge_instances(&call.deps, &call.caller).await?;
@@ -18,8 +19,8 @@ pub(super) async fn encryption_key(Path(id): Path<String>, call: Call) -> Answer
 }
 
 pub(super) async fn add_trusted_ca(call: Call) -> Answer {
-    let body = call.json_body(&["certificate"])?;
-    let ca = app::add_trusted_ca(&call.deps, &call.caller, &string_field(&body, "certificate")?).await?;
+    let body: api_b::NewTrustedCa = call.json()?;
+    let ca = app::add_trusted_ca(&call.deps, &call.caller, &body.certificate).await?;
     answer(views::json(201, &keystore_views::trusted_ca(&ca)))
 }
 

@@ -5,7 +5,8 @@ use axum::extract::Path;
 use crate::app;
 use crate::http::{keystore_views, views};
 
-use super::{answer, size_field, string_field, Answer, Call};
+use super::{answer, Answer, Call};
+use crate::http::contract::api_b;
 
 pub(super) async fn upload(call: Call) -> Answer {
     let job = app::upload_keystore_import(&call.deps, &call.caller, &call.body).await?;
@@ -13,13 +14,13 @@ pub(super) async fn upload(call: Call) -> Answer {
 }
 
 pub(super) async fn upload_url(call: Call) -> Answer {
-    let body = call.json_body(&["edgeInstanceId", "encryptionKeyId", "size"])?;
+    let body: api_b::KeystoreUploadUrlRequest = call.json()?;
     let (job, upload) = app::request_keystore_upload_url(
         &call.deps,
         &call.caller,
-        &string_field(&body, "edgeInstanceId")?,
-        &string_field(&body, "encryptionKeyId")?,
-        size_field(&body, "size")?,
+        &body.edge_instance_id,
+        &body.encryption_key_id,
+        body.size,
     )
     .await?;
     answer(views::json(

@@ -12,7 +12,6 @@ use axum::extract::{FromRequest, Request};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use bytes::Bytes;
 use http::HeaderMap;
-use serde_json::Value;
 
 use crate::app::{AppError, Caller, Deps};
 
@@ -99,37 +98,12 @@ impl Call {
         params
     }
 
-    /// The body as a JSON object holding only `fields`: an unknown field (often a
-    /// misspelt one, which would otherwise be dropped silently) is refused by name.
-    pub fn json_body(&self, fields: &[&str]) -> Result<Value, AppError> {
-        let value: Value = serde_json::from_slice(&self.body)
-            .map_err(|e| AppError::invalid(format!("the body is not valid JSON: {e}")))?;
-        let Some(object) = value.as_object() else {
-            return Err(AppError::invalid("the body must be a JSON object"));
-        };
-        if let Some(unknown) = object.keys().find(|k| !fields.contains(&k.as_str())) {
-            return Err(AppError::invalid(format!(
-                "unknown field `{unknown}`; this request takes {}",
-                fields.join(", ")
-            )));
-        }
-        Ok(value)
+    /// The body as the request type `T`: an unknown field (often a misspelt one, which
+    /// would otherwise be dropped silently) or a missing one is refused by name.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, AppError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| AppError::invalid(format!("the body is not a valid request: {e}")))
     }
-}
-
-pub(super) fn string_field(body: &Value, name: &str) -> Result<String, AppError> {
-    body.get(name)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| AppError::invalid(format!("`{name}` is required and must be a string")))
-}
-
-pub(super) fn size_field(body: &Value, name: &str) -> Result<u64, AppError> {
-    body.get(name).and_then(Value::as_u64).ok_or_else(|| {
-        AppError::invalid(format!(
-            "`{name}` is required and must be a whole number of bytes"
-        ))
-    })
 }
 
 /// An answer, for axum.

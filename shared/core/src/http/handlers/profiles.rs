@@ -6,13 +6,14 @@ use serde_json::Value;
 use crate::app::{self, AppError};
 use crate::http::{multipart, views};
 
-use super::{answer, string_field, Answer, Call};
+use super::{answer, Answer, Call};
+use crate::http::contract::api_a;
 
 pub(super) async fn create(call: Call) -> Answer {
-    let body = call.json_body(&["name", "enrollment_method"])?;
+    let body: api_a::NewEnrollmentProfile = call.json()?;
     let new = app::NewProfile {
-        name: string_field(&body, "name")?,
-        enrollment_method: string_field(&body, "enrollment_method")?,
+        name: body.name,
+        enrollment_method: body.enrollment_method,
     };
     let profile = app::create_profile(&call.deps, &call.caller, new).await?;
     answer(views::json(201, &views::profile(&profile, &call.caller.tenant)))
