@@ -1,9 +1,12 @@
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 use zeroize::Zeroizing;
@@ -174,22 +177,35 @@ impl ApiClient {
         })
     }
 
-    pub async fn get(&self, path: &str) -> Result<Value, ClientError> {
+    /// The answer to a GET, as the API's type `T`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         self.send("GET", path, self.http.get(self.url(path))).await
     }
 
-    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ClientError> {
         self.send("POST", path, self.http.post(self.url(path)).json(body))
             .await
     }
 
-    pub async fn post_form(&self, path: &str, form: reqwest::multipart::Form) -> Result<Value, ClientError> {
+    pub async fn post_form<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Result<T, ClientError> {
         self.send("POST", path, self.http.post(self.url(path)).multipart(form))
             .await
     }
 
     /// POSTs JSON and answers the raw body (an export, a download).
-    pub async fn post_json_for_bytes(&self, path: &str, body: &Value) -> Result<Vec<u8>, ClientError> {
+    pub async fn post_json_for_bytes(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Vec<u8>, ClientError> {
         self.send_raw("POST", path, self.http.post(self.url(path)).json(body))
             .await
     }
@@ -199,24 +215,17 @@ impl ApiClient {
     /// refuses a PUT without one). A file is streamed from disk, never read whole.
     pub async fn upload_to(
         &self,
-        upload: &Value,
+        url: &str,
+        headers: &BTreeMap<String, String>,
         body: UploadBody,
         sent: Arc<AtomicU64>,
     ) -> Result<(), ClientError> {
-        let url = upload["url"]
-            .as_str()
-            .ok_or_else(|| ClientError::InvalidResponse {
-                path: "upload URL".into(),
-                reason: "no `upload.url`".into(),
-            })?;
         let length = body.length();
         let mut request = self.http.put(url).timeout(upload_timeout(length));
         let mut length_given = false;
-        for (name, value) in upload["headers"].as_object().into_iter().flatten() {
-            if let Some(value) = value.as_str() {
-                length_given |= name.eq_ignore_ascii_case("content-length");
-                request = request.header(name.as_str(), value);
-            }
+        for (name, value) in headers {
+            length_given |= name.eq_ignore_ascii_case("content-length");
+            request = request.header(name.as_str(), value);
         }
         if !length_given {
             request = request.header(reqwest::header::CONTENT_LENGTH, length);
@@ -251,16 +260,16 @@ impl ApiClient {
         format!("{}{path}", self.base)
     }
 
-    async fn send(
+    async fn send<T: DeserializeOwned>(
         &self,
         method: &'static str,
         path: &str,
         request: reqwest::RequestBuilder,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<T, ClientError> {
         let body = self.send_raw(method, path, request).await?;
-        serde_json::from_slice(&body).map_err(|_| ClientError::InvalidResponse {
+        serde_json::from_slice(&body).map_err(|e| ClientError::InvalidResponse {
             path: path.to_string(),
-            reason: "the body is not JSON".into(),
+            reason: e.to_string(),
         })
     }
 
@@ -364,14 +373,6 @@ fn why_unreachable(error: &reqwest::Error) -> String {
     }
 }
 
-/// A required string field of a response.
-pub fn field<'a>(value: &'a Value, path: &str, name: &str) -> Result<&'a str, ClientError> {
-    value[name].as_str().ok_or_else(|| ClientError::InvalidResponse {
-        path: path.to_string(),
-        reason: format!("no `{name}`"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::{Seek, Write};
@@ -433,8 +434,10 @@ mod tests {
                 length: contents.len() as u64,
             };
             let client = ApiClient::new("http://127.0.0.1:1", "secret-key".into(), &[]).unwrap();
-            let upload = serde_json::json!({"url": url, "headers": headers});
-            client.upload_to(&upload, body, Default::default()).await.unwrap();
+            client
+                .upload_to(&url, &headers, body, Default::default())
+                .await
+                .unwrap();
             let (head, received) = server.await.unwrap();
             assert_eq!(head.matches("content-length: ").count(), 1, "{head}");
             assert!(head.contains(&format!("content-length: {length}\r\n")), "{head}");
@@ -446,10 +449,10 @@ mod tests {
         }
     }
 
-    fn json_headers(extra: &[(&str, &str)]) -> Value {
-        let mut headers = serde_json::json!({"content-type": "application/zip"});
+    fn json_headers(extra: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut headers = BTreeMap::from([("content-type".to_string(), "application/zip".to_string())]);
         for (name, value) in extra {
-            headers[*name] = Value::from(*value);
+            headers.insert(name.to_string(), value.to_string());
         }
         headers
     }

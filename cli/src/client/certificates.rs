@@ -12,12 +12,12 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::crypto::certificates_pem;
-use serde_json::Value;
+use certport_core::http::contract::api_a;
 
-use super::api::{field, retry_while_busy, ApiClient, ClientError, UploadBody};
+use super::api::{retry_while_busy, ApiClient, ClientError, UploadBody};
 use super::certificate_files::{cannot_read, certificates_in, survey, tell, Found, Send};
-use super::jobs::{self, JobKind};
-use super::output::{print_json, table, text, Output};
+use super::jobs;
+use super::output::{print_json, shown, table, Output};
 use super::progress::while_uploading;
 use super::{Outcome, UploadMode};
 
@@ -48,8 +48,8 @@ pub async fn run(
     args: ImportCertificatesArgs,
 ) -> Result<Outcome, ClientError> {
     let profile_path = format!("/iot/api/v1/enrollment-profile/{}", args.profile);
-    let profile = client.get(&profile_path).await?;
-    let format = profile["format"].as_str().ok_or_else(|| {
+    let profile: api_a::EnrollmentProfile = client.get(&profile_path).await?;
+    let format = profile.format.as_deref().ok_or_else(|| {
         ClientError::Input(format!(
             "profile {} has no source fields mapping yet: map it first with `certport profiles map {} --sample FILE --map device_identifier=subject.common_name`",
             args.profile, args.profile
@@ -63,11 +63,12 @@ pub async fn run(
     let patience = Duration::from_secs(args.wait_seconds);
     let created = if args.upload.use_url(size) {
         let url_path = format!("{path}/upload-url");
-        let body = serde_json::json!({"file_name": file_name, "size": size});
-        let created = retry_while_busy(patience, || client.post_json(&url_path, &body)).await?;
-        let upload = client.upload_to(&created["upload"], zip, sent.clone());
+        let body = api_a::CertificateUploadUrlRequest { file_name, size };
+        let created: api_a::CertificateUploadUrl =
+            retry_while_busy(patience, || client.post_json(&url_path, &body)).await?;
+        let upload = client.upload_to(&created.upload.url, &created.upload.headers, zip, sent.clone());
         while_uploading(sent, size, upload).await?;
-        created
+        created.job
     } else {
         // Small enough to hold (it goes in one request body), so it can be sent again.
         let zip = zip.into_bytes()?;
@@ -83,16 +84,12 @@ pub async fn run(
                 client.post_form(&path, form).await
             }
         };
-        while_uploading(sent.clone(), size, retry_while_busy(patience, send)).await?
+        let created: api_a::CertificateImportJob =
+            while_uploading(sent.clone(), size, retry_while_busy(patience, send)).await?;
+        created
     };
-    let id = field(&created, &path, "id")?;
-    let job = jobs::wait(
-        client,
-        JobKind::Certificates,
-        id,
-        Duration::from_secs(args.wait_seconds),
-    )
-    .await?;
+    let job: api_a::CertificateImportStatus =
+        jobs::wait(client, &created.id, Duration::from_secs(args.wait_seconds)).await?;
     if output == Output::Json {
         print_json(&job);
     }
@@ -100,93 +97,78 @@ pub async fn run(
 }
 
 /// Prints a finished certificate job (table mode) and says how it went.
-pub fn report(job: &Value, output: Output) -> Outcome {
-    let failures: Vec<Value> = job["status_message"]
-        .as_str()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
+pub fn report(job: &api_a::CertificateImportStatus, output: Output) -> Outcome {
+    let failures: Vec<api_a::Failure> = serde_json::from_str(&job.status_message).unwrap_or_default();
+    let totals = &job.job;
     if output == Output::Table {
-        let total = job["total_certificates"].as_u64().unwrap_or(0);
+        let total = totals.total_certificates;
         println!(
             "job {}: {} {} — {total} certificate{}, {} failed",
-            text(&job["id"]),
-            text(&job["status"]),
-            text(&job["result"]),
+            totals.id,
+            totals.status,
+            shown(&job.result),
             if total == 1 { "" } else { "s" },
-            text(&job["failed_certificates"]),
+            totals.failed_certificates,
         );
         if !failures.is_empty() {
-            let rows: Vec<Vec<String>> = failures
-                .iter()
-                .map(|f| {
-                    vec![
-                        text(&f["file_name"]),
-                        text(&f["index"]),
-                        text(&f["reason"]),
-                        text(&f["message"]),
-                    ]
-                })
-                .collect();
-            println!("{}", table(&["file", "index", "reason", "message"], &rows));
+            let rows: Vec<Vec<String>> = failures.iter().map(failure_row).collect();
+            println!("{}", table(FAILURE_COLUMNS, &rows));
         }
-        if job["more_failures"] == true {
-            let by_reason: Vec<String> = job["failure_counts"]
-                .as_object()
-                .into_iter()
-                .flatten()
+        if job.more_failures {
+            let by_reason: Vec<String> = job
+                .failure_counts
+                .iter()
                 .map(|(reason, n)| format!("{n} {reason}"))
                 .collect();
             println!(
                 "the first {} failures shown (in all: {}); every one: certport jobs failures {}",
                 failures.len(),
                 by_reason.join(", "),
-                text(&job["id"])
+                totals.id
             );
         }
     }
-    if job["status"] == "FAILED" {
+    if totals.status == "FAILED" {
         return Outcome::Failed;
     }
     // Already imported is where the user wanted to be: not a failure for the exit status.
-    let failed = match job["failure_counts"].as_object() {
-        Some(counts) => {
-            let duplicates = counts.get("DUPLICATE").and_then(Value::as_u64).unwrap_or(0);
-            job["failed_certificates"]
-                .as_u64()
-                .unwrap_or(0)
-                .saturating_sub(duplicates)
-        }
-        None => failures.iter().filter(|f| f["reason"] != "DUPLICATE").count() as u64,
-    };
-    Outcome::from_counts(job["total_certificates"].as_u64().unwrap_or(0), failed)
+    let duplicates = job.failure_counts.get("DUPLICATE").copied().unwrap_or(0);
+    Outcome::from_counts(
+        totals.total_certificates,
+        totals.failed_certificates.saturating_sub(duplicates),
+    )
+}
+
+const FAILURE_COLUMNS: &[&str] = &["file", "index", "reason", "message"];
+
+fn failure_row(failure: &api_a::Failure) -> Vec<String> {
+    vec![
+        shown(&failure.file_name),
+        shown(&failure.index),
+        failure.reason.clone(),
+        failure.message.clone(),
+    ]
 }
 
 /// Every failure of a certificate import, a page at a time: a table, or JSON lines.
 pub async fn all_failures(client: &ApiClient, output: Output, id: &str) -> Result<Outcome, ClientError> {
-    let mut after: Option<u64> = None;
+    let mut after: Option<u32> = None;
     let mut header = true;
     loop {
         let mut path = format!("/iot/api/v1/certificate-import/job/{id}/failures?limit=1000");
         if let Some(after) = after {
             path.push_str(&format!("&after={after}"));
         }
-        let page = client.get(&path).await?;
-        let records = page["records"].as_array().cloned().unwrap_or_default();
+        let page: api_a::FailurePage = client.get(&path).await?;
         match output {
-            Output::Json => records.iter().for_each(|r| println!("{r}")),
+            Output::Json => {
+                for record in &page.records {
+                    println!("{}", serde_json::to_string(record).unwrap_or_default());
+                }
+            }
             Output::Table => {
-                let rows: Vec<Vec<String>> = records
-                    .iter()
-                    .map(|f| {
-                        vec![
-                            text(&f["file_name"]),
-                            text(&f["index"]),
-                            text(&f["reason"]),
-                            text(&f["message"]),
-                        ]
-                    })
-                    .collect();
-                let table = table(&["file", "index", "reason", "message"], &rows);
+                let rows: Vec<Vec<String>> = page.records.iter().map(|r| failure_row(&r.failure)).collect();
+                let table = table(FAILURE_COLUMNS, &rows);
                 // The header once, on the first page.
                 let lines: Vec<&str> = table.lines().skip(usize::from(!header)).collect();
                 if !lines.is_empty() {
@@ -195,7 +177,7 @@ pub async fn all_failures(client: &ApiClient, output: Output, id: &str) -> Resul
                 header = false;
             }
         }
-        match page["next"].as_u64() {
+        match page.next {
             Some(next) => after = Some(next),
             None => return Ok(Outcome::Success),
         }

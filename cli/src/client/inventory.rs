@@ -8,11 +8,13 @@ use std::path::PathBuf;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::crypto::seal_to;
+use certport_core::http::contract::{api_a, api_b};
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::api::{field, ApiClient, ClientError};
+use super::api::{ApiClient, ClientError};
 use super::keystores::{dek_public_key, read_secret};
-use super::output::{print_json, table, text, Output};
+use super::output::{print_json, shown, table, Output};
 use super::Outcome;
 
 #[derive(clap::Subcommand, Debug)]
@@ -109,16 +111,16 @@ fn expression(
     Ok(json!({"operands": operands}))
 }
 
-fn certificate_rows(certificates: &[Value]) -> Vec<Vec<String>> {
+fn certificate_rows(certificates: &[api_b::Certificate]) -> Vec<Vec<String>> {
     certificates
         .iter()
         .map(|c| {
             vec![
-                text(&c["id"]),
-                text(&c["certificateName"]),
-                text(&c["fingerprint"]),
-                text(&c["validityEnd"]),
-                if c.get("dekHash").is_some() { "yes" } else { "no" }.to_string(),
+                c.id.clone(),
+                c.certificate_name.clone(),
+                c.fingerprint.clone(),
+                c.validity_end.clone(),
+                if c.dek_hash.is_some() { "yes" } else { "no" }.to_string(),
             ]
         })
         .collect()
@@ -139,24 +141,30 @@ pub async fn certificates(
             page,
             page_size,
         } => {
-            let body = json!({
-                "expression": expression(json, fingerprint, name)?,
-                "paging": {"pageNumber": page, "pageSize": page_size},
-            });
-            let found = client
+            let body = api_b::CertificateSearch {
+                expression: Some(expression(json, fingerprint, name)?),
+                ordering: None,
+                paging: Some(api_b::SearchPaging {
+                    page_number: Some(page),
+                    page_size: Some(page_size),
+                }),
+            };
+            let found: api_b::CertificateSearchPage = client
                 .post_json("/outagedetection/v1/certificatesearch", &body)
                 .await?;
             match output {
                 Output::Json => print_json(&found),
                 Output::Table => {
-                    let listed = found["certificates"].as_array().cloned().unwrap_or_default();
-                    println!("{}", table(&CERTIFICATE_COLUMNS, &certificate_rows(&listed)));
-                    println!("{} found", text(&found["count"]));
+                    println!(
+                        "{}",
+                        table(&CERTIFICATE_COLUMNS, &certificate_rows(&found.certificates))
+                    );
+                    println!("{} found", found.count);
                 }
             }
         }
         CertificatesCommand::Get { id } => {
-            let certificate = client
+            let certificate: api_b::Certificate = client
                 .get(&format!("/outagedetection/v1/certificates/{id}"))
                 .await?;
             match output {
@@ -181,13 +189,13 @@ pub async fn certificates(
                 )));
             }
             let path = format!("/outagedetection/v1/certificates/{id}");
-            let certificate = client.get(&path).await?;
-            let Some(dek) = certificate["dekHash"].as_str() else {
+            let certificate: api_b::Certificate = client.get(&path).await?;
+            let Some(dek) = certificate.dek_hash else {
                 return Err(ClientError::Input(format!(
                     "certificate {id} has no private key in the inventory: nothing to export"
                 )));
             };
-            let public_key = dek_public_key(client, dek).await?;
+            let public_key = dek_public_key(client, &dek).await?;
             let passphrase = read_secret(passphrase_file.as_ref(), "Passphrase for the exported key: ")?;
             let sealed = B64.encode(seal_to(&public_key, passphrase.as_bytes()));
             drop(passphrase);
@@ -195,13 +203,22 @@ pub async fn certificates(
                 ExportFormat::Pem => "PEM",
                 ExportFormat::Pkcs12 => "PKCS12",
             };
-            let request = json!({"exportFormat": format_name, "encryptedPrivateKeyPassphrase": sealed,
-                                 "encryptedKeystorePassphrase": "", "certificateLabel": ""});
+            let request = api_b::KeystoreExportRequest {
+                export_format: format_name.to_string(),
+                encrypted_private_key_passphrase: sealed,
+                encrypted_keystore_passphrase: None,
+                certificate_label: None,
+            };
             let export = client
                 .post_json_for_bytes(&format!("{path}/keystore"), &request)
                 .await?;
             write_private(&out, &export, force)?;
-            let written = json!({"id": id, "format": format_name, "file": out.display().to_string(), "bytes": export.len()});
+            let written = Written {
+                id,
+                format: format_name,
+                file: out.display().to_string(),
+                bytes: export.len(),
+            };
             match output {
                 Output::Json => print_json(&written),
                 Output::Table => println!("wrote {} ({} bytes, mode 0600)", out.display(), export.len()),
@@ -209,6 +226,15 @@ pub async fn certificates(
         }
     }
     Ok(Outcome::Success)
+}
+
+/// What `certificates export` wrote, for scripts.
+#[derive(Serialize)]
+struct Written {
+    id: String,
+    format: &'static str,
+    file: String,
+    bytes: usize,
 }
 
 /// Writes `bytes` to `path`, readable and writable by its owner only: a new file (never
@@ -240,16 +266,17 @@ fn write_private(path: &PathBuf, bytes: &[u8], replace: bool) -> Result<(), Clie
     }
 }
 
-fn device_rows(devices: &[Value]) -> Vec<Vec<String>> {
+fn device_rows(devices: &[api_a::Device]) -> Vec<Vec<String>> {
     devices
         .iter()
         .map(|d| {
+            let certificate = d.certificate.as_ref();
             vec![
-                text(&d["id"]),
-                text(&d["device_identifier"]),
-                text(&d["enrollment_profile"]["name"]),
-                text(&d["certificate"]["common_name"]),
-                text(&d["certificate"]["valid_to"]),
+                d.id.clone(),
+                d.device_identifier.clone(),
+                d.enrollment_profile.name.clone(),
+                shown(&certificate.and_then(|c| c.common_name.clone())),
+                shown(&certificate.map(|c| c.valid_to.clone())),
             ]
         })
         .collect()
@@ -262,7 +289,7 @@ pub async fn devices(
     output: Output,
     command: DevicesCommand,
 ) -> Result<Outcome, ClientError> {
-    let answer = match command {
+    match command {
         DevicesCommand::List {
             identifier,
             profile,
@@ -280,29 +307,26 @@ pub async fn devices(
                 query.append_pair("enrollment_profile_id", profile);
             }
             let path = format!("/iot/api/v2/device?{}", query.finish());
-            let page = client.get(&path).await?;
-            if output == Output::Table {
-                let records = page["records"].as_array().cloned().unwrap_or_default();
-                println!("{}", table(&DEVICE_COLUMNS, &device_rows(&records)));
-                println!("{} of {} (from {})", records.len(), text(&page["total"]), offset);
+            let page: api_a::Page<api_a::Device> = client.get(&path).await?;
+            match output {
+                Output::Json => print_json(&page),
+                Output::Table => {
+                    println!("{}", table(&DEVICE_COLUMNS, &device_rows(&page.records)));
+                    println!("{} of {} (from {})", page.records.len(), page.total, offset);
+                }
             }
-            page
         }
         DevicesCommand::Get { id } => {
             let path = format!("/iot/api/v2/device/{id}");
-            let device = client.get(&path).await?;
-            field(&device, &path, "id")?;
-            if output == Output::Table {
-                println!(
+            let device: api_a::Device = client.get(&path).await?;
+            match output {
+                Output::Json => print_json(&device),
+                Output::Table => println!(
                     "{}",
                     table(&DEVICE_COLUMNS, &device_rows(std::slice::from_ref(&device)))
-                );
+                ),
             }
-            device
         }
-    };
-    if output == Output::Json {
-        print_json(&answer);
     }
     Ok(Outcome::Success)
 }

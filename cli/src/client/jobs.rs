@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use certport_core::http::contract::{api_a, api_b};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use super::api::{ApiClient, ClientError};
 use super::output::{print_json, Output};
@@ -17,43 +19,60 @@ pub enum JobsCommand {
     Failures { id: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    Certificates,
-    Keystores,
+/// A job of either API, as its status route answers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+enum Job {
+    Certificates(Box<api_a::CertificateImportStatus>),
+    Keystores(api_b::KeystoreImportStatus),
 }
 
-impl JobKind {
-    pub fn path(self, id: &str) -> String {
-        match self {
-            JobKind::Certificates => format!("/iot/api/v1/certificate-import/job/{id}"),
-            JobKind::Keystores => format!("/outagedetection/v1/certificates/imports/{id}"),
-        }
-    }
-
+/// A job status that can be waited on.
+pub trait JobStatus: DeserializeOwned {
+    fn path(id: &str) -> String;
+    fn status(&self) -> &str;
     /// How far a running job has come: done, of how many (when known yet).
-    fn progress(self, job: &Value) -> (u64, Option<u64>, Unit) {
-        match self {
-            JobKind::Certificates => (
-                job["processed_certificates"].as_u64().unwrap_or(0),
-                job["total_certificates"].as_u64().filter(|&t| t > 0),
-                Unit::Certificates,
-            ),
-            JobKind::Keystores => (
-                job["processedItems"].as_u64().unwrap_or(0),
-                job["results"].as_array().map(|r| r.len() as u64),
-                Unit::Items,
-            ),
-        }
+    fn progress(&self) -> (u64, Option<u64>, Unit);
+}
+
+impl JobStatus for api_a::CertificateImportStatus {
+    fn path(id: &str) -> String {
+        format!("/iot/api/v1/certificate-import/job/{id}")
     }
 
-    fn running(self, job: &Value) -> bool {
-        let status = job["status"].as_str().unwrap_or_default();
-        match self {
-            JobKind::Certificates => status == "PENDING",
-            JobKind::Keystores => status == "PROCESSING",
-        }
+    fn status(&self) -> &str {
+        &self.job.status
     }
+
+    fn progress(&self) -> (u64, Option<u64>, Unit) {
+        (
+            self.job.processed_certificates,
+            Some(self.job.total_certificates).filter(|&t| t > 0),
+            Unit::Certificates,
+        )
+    }
+}
+
+impl JobStatus for api_b::KeystoreImportStatus {
+    fn path(id: &str) -> String {
+        format!("/outagedetection/v1/certificates/imports/{id}")
+    }
+
+    fn status(&self) -> &str {
+        &self.status
+    }
+
+    fn progress(&self) -> (u64, Option<u64>, Unit) {
+        (self.processed_items, Some(self.results.len() as u64), Unit::Items)
+    }
+}
+
+fn running(job: &impl JobStatus) -> bool {
+    matches!(job.status(), "PENDING" | "PROCESSING")
+}
+
+async fn read<S: JobStatus>(client: &ApiClient, id: &str) -> Result<S, ClientError> {
+    client.get(&S::path(id)).await
 }
 
 pub async fn run(client: &ApiClient, output: Output, command: JobsCommand) -> Result<Outcome, ClientError> {
@@ -62,44 +81,36 @@ pub async fn run(client: &ApiClient, output: Output, command: JobsCommand) -> Re
         JobsCommand::Failures { id } => return certificates::all_failures(client, output, &id).await,
     };
     // Job ids of both APIs are UUIDs: ask the certificate API first, then the keystore API.
-    let (kind, job) = match client.get(&JobKind::Certificates.path(&id)).await {
-        Ok(job) => (JobKind::Certificates, job),
-        Err(ClientError::Refused { status: 404, .. }) => {
-            match client.get(&JobKind::Keystores.path(&id)).await {
-                Ok(job) => (JobKind::Keystores, job),
-                Err(ClientError::Refused { status: 404, .. }) => {
-                    return Err(ClientError::Input(format!(
+    let job = match read(client, &id).await {
+        Ok(job) => Job::Certificates(Box::new(job)),
+        Err(ClientError::Refused { status: 404, .. }) => match read(client, &id).await {
+            Ok(job) => Job::Keystores(job),
+            Err(ClientError::Refused { status: 404, .. }) => {
+                return Err(ClientError::Input(format!(
                     "no import job {id} for this API key: neither a certificate import nor a keystore import"
                 )))
-                }
-                Err(e) => return Err(e),
             }
-        }
+            Err(e) => return Err(e),
+        },
         Err(e) => return Err(e),
     };
     if output == Output::Json {
         print_json(&job);
     }
-    Ok(match kind {
-        JobKind::Certificates => certificates::report(&job, output),
-        JobKind::Keystores => keystores::report(&[(None, job)], output),
+    Ok(match job {
+        Job::Certificates(job) => certificates::report(&job, output),
+        Job::Keystores(job) => keystores::report(&[(None, job)], output),
     })
 }
 
 /// Polls a job until it leaves PENDING/PROCESSING, showing how far it has come.
-pub async fn wait(
-    client: &ApiClient,
-    kind: JobKind,
-    id: &str,
-    timeout: Duration,
-) -> Result<Value, ClientError> {
-    let path = kind.path(id);
+pub async fn wait<S: JobStatus>(client: &ApiClient, id: &str, timeout: Duration) -> Result<S, ClientError> {
     let started = Instant::now();
     let mut progress = Progress::new();
     let mut delay = Duration::from_millis(100);
     loop {
-        let job = client.get(&path).await?;
-        if !kind.running(&job) {
+        let job: S = read(client, id).await?;
+        if !running(&job) {
             progress.finish();
             return Ok(job);
         }
@@ -107,11 +118,11 @@ pub async fn wait(
             progress.finish();
             return Err(ClientError::Timeout {
                 id: id.to_string(),
-                status: job["status"].as_str().unwrap_or_default().to_string(),
+                status: job.status().to_string(),
                 waited: timeout,
             });
         }
-        let (done, total, unit) = kind.progress(&job);
+        let (done, total, unit) = job.progress();
         progress.show(&format!("job {id}"), done, total, unit);
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(1));

@@ -9,13 +9,13 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::crypto::seal_to;
-use serde_json::{json, Value};
+use certport_core::http::contract::api_b;
 use sha1::Digest;
 use zeroize::Zeroizing;
 
-use super::api::{field, retry_while_busy, ApiClient, ClientError, UploadBody};
-use super::jobs::{self, JobKind};
-use super::output::{print_json, table, text, Output};
+use super::api::{retry_while_busy, ApiClient, ClientError, UploadBody};
+use super::jobs;
+use super::output::{print_json, table, Output};
 use super::progress::while_uploading;
 use super::{Outcome, UploadMode};
 
@@ -70,37 +70,51 @@ pub async fn import(
         for file in chunk {
             let keystore = std::fs::read(file)
                 .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", file.display())))?;
-            items.push(json!({"pkcs12Keystore": B64.encode(keystore), "dekEncryptedPassword": sealed}));
+            items.push(api_b::ImportItem::Pkcs12(api_b::Pkcs12Item {
+                pkcs12_keystore: B64.encode(keystore),
+                dek_encrypted_password: sealed.clone(),
+            }));
         }
         let path = "/outagedetection/v1/certificates/imports";
-        let body = json!({"edgeInstanceId": edge_instance, "encryptionKeyId": public_key.0, "importInformation": items});
-        let batch = body.to_string().into_bytes();
+        let body = api_b::KeystoreImportRequest {
+            edge_instance_id: edge_instance.clone(),
+            encryption_key_id: public_key.0.clone(),
+            import_information: items,
+        };
+        let batch = serde_json::to_vec(&body)
+            .map_err(|e| ClientError::Input(format!("cannot write the batch as JSON: {e}")))?;
         // A tenant at its quota of unfinished work is asked to come back: wait as asked.
         let patience = Duration::from_secs(args.wait_seconds);
-        let created = if args.upload.use_url(batch.len() as u64) {
-            let request = json!({"edgeInstanceId": edge_instance, "encryptionKeyId": public_key.0, "size": batch.len()});
+        let id = if args.upload.use_url(batch.len() as u64) {
+            let request = api_b::KeystoreUploadUrlRequest {
+                edge_instance_id: edge_instance.clone(),
+                encryption_key_id: public_key.0.clone(),
+                size: batch.len() as u64,
+            };
             let url_path = format!("{path}/upload-url");
-            let created = retry_while_busy(patience, || client.post_json(&url_path, &request)).await?;
+            let created: api_b::KeystoreUploadUrl =
+                retry_while_busy(patience, || client.post_json(&url_path, &request)).await?;
             let (sent, size) = (Arc::new(AtomicU64::new(0)), batch.len() as u64);
-            let upload = client.upload_to(&created["upload"], UploadBody::Bytes(batch), sent.clone());
+            let upload = client.upload_to(
+                &created.upload.url,
+                &created.upload.headers,
+                UploadBody::Bytes(batch),
+                sent.clone(),
+            );
             while_uploading(sent, size, upload).await?;
-            created
+            created.id
         } else {
-            retry_while_busy(patience, || client.post_json(path, &body)).await?
+            let created: api_b::KeystoreImportCreated =
+                retry_while_busy(patience, || client.post_json(path, &body)).await?;
+            created.id
         };
-        let id = field(&created, path, "id")?;
-        let job = jobs::wait(
-            client,
-            JobKind::Keystores,
-            id,
-            Duration::from_secs(args.wait_seconds),
-        )
-        .await?;
+        let job = jobs::wait(client, &id, Duration::from_secs(args.wait_seconds)).await?;
         let names = chunk.iter().map(|f| f.display().to_string()).collect();
         jobs.push((Some(names), job));
     }
     if output == Output::Json {
-        print_json(&Value::Array(jobs.iter().map(|(_, job)| job.clone()).collect()));
+        let statuses: Vec<&api_b::KeystoreImportStatus> = jobs.iter().map(|(_, job)| job).collect();
+        print_json(&statuses);
     }
     Ok(report(&jobs, output))
 }
@@ -110,10 +124,10 @@ pub(super) async fn edge_public_key(
     client: &ApiClient,
     edge_id: &str,
 ) -> Result<(String, [u8; 32]), ClientError> {
-    let edges = client.get("/v1/edgeinstances").await?;
-    let listed = edges["edgeInstances"].as_array().cloned().unwrap_or_default();
-    let Some(edge) = listed.iter().find(|e| e["id"] == edge_id) else {
-        let known: Vec<String> = listed.iter().map(|e| text(&e["id"])).collect();
+    let edges: api_b::EdgeInstances = client.get("/v1/edgeinstances").await?;
+    let listed = edges.edge_instances;
+    let Some(edge) = listed.iter().find(|e| e.id == edge_id) else {
+        let known: Vec<&str> = listed.iter().map(|e| e.id.as_str()).collect();
         return Err(ClientError::Input(format!(
             "no edge instance {edge_id}; this API key has: {}",
             if known.is_empty() {
@@ -123,16 +137,17 @@ pub(super) async fn edge_public_key(
             }
         )));
     };
-    let key_id = field(edge, "/v1/edgeinstances", "encryptionKeyId")?.to_string();
-    Ok((key_id.clone(), dek_public_key(client, &key_id).await?))
+    let key_id = edge.encryption_key_id.clone();
+    let public_key = dek_public_key(client, &key_id).await?;
+    Ok((key_id, public_key))
 }
 
 /// The X25519 public key of the encryption key (DEK) `key_id`.
 pub(super) async fn dek_public_key(client: &ApiClient, key_id: &str) -> Result<[u8; 32], ClientError> {
     let path = format!("/v1/edgeencryptionkeys/{key_id}");
-    let key = client.get(&path).await?;
+    let key: api_b::EncryptionKey = client.get(&path).await?;
     let public = B64
-        .decode(field(&key, &path, "key")?)
+        .decode(&key.key)
         .ok()
         .and_then(|k| <[u8; 32]>::try_from(k).ok())
         .ok_or_else(|| ClientError::InvalidResponse {
@@ -194,35 +209,35 @@ pub(super) fn read_secret(file: Option<&PathBuf>, prompt: &str) -> Result<Zeroiz
 }
 
 /// Prints finished keystore jobs (table mode): one row per item, named by file when known.
-pub fn report(jobs: &[(Option<Vec<String>>, Value)], output: Output) -> Outcome {
+pub fn report(jobs: &[(Option<Vec<String>>, api_b::KeystoreImportStatus)], output: Output) -> Outcome {
     let mut rows = Vec::new();
     let (mut total, mut failed, mut job_failed) = (0u64, 0u64, false);
     for (names, job) in jobs {
-        job_failed |= job["status"] == "FAILED";
-        for (i, result) in job["results"].as_array().into_iter().flatten().enumerate() {
+        job_failed |= job.status == "FAILED";
+        for (i, result) in job.results.iter().enumerate() {
             total += 1;
-            if result["status"] == "FAILED" {
+            if result.status == "FAILED" {
                 failed += 1;
             }
             let name = names
                 .as_ref()
                 .and_then(|n| n.get(i).cloned())
                 .unwrap_or_else(|| format!("item {}", i + 1));
-            let reason = match (text(&result["reasonCode"]), text(&result["reason"])) {
-                (code, reason) if code.is_empty() => reason,
-                (code, reason) => format!("{code}: {reason}"),
+            let reason = match &result.reason_code {
+                None => result.reason.clone(),
+                Some(code) => format!("{code}: {}", result.reason),
             };
             rows.push(vec![
                 name,
-                text(&result["fingerprint"]),
-                text(&result["status"]),
+                result.fingerprint.clone(),
+                result.status.clone(),
                 reason,
             ]);
         }
     }
     if output == Output::Table {
         for (_, job) in jobs {
-            println!("job {}: {}", text(&job["id"]), text(&job["status"]));
+            println!("job {}: {}", job.id, job.status);
         }
         println!("{}", table(&["file", "fingerprint", "status", "reason"], &rows));
     }
@@ -242,7 +257,10 @@ pub async fn trusted_ca(
         TrustedCaCommand::Add { file } => {
             let pem = std::fs::read_to_string(&file)
                 .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", file.display())))?;
-            let ca = match client.post_json(path, &json!({"certificate": pem})).await {
+            let request = api_b::NewTrustedCa {
+                certificate: pem.clone(),
+            };
+            let ca: api_b::TrustedCaAdded = match client.post_json(path, &request).await {
                 Ok(added) => added,
                 // Trusted already is where the user wanted to be.
                 Err(ClientError::Refused { status: 409, .. }) => {
@@ -252,16 +270,20 @@ pub async fn trusted_ca(
                         .and_then(Result::ok)
                         .map(|der| hex::encode_upper(sha1::Sha1::digest(der)))
                         .unwrap_or_default();
-                    let listed = client.get(path).await?;
-                    let existing = listed["trustedCaCertificates"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .find(|ca| ca["fingerprint"].as_str() == Some(fingerprint.as_str()))
-                        .cloned()
-                        .unwrap_or_else(|| json!({"fingerprint": fingerprint}));
+                    let listed: api_b::TrustedCas = client.get(path).await?;
                     eprintln!("{}: already trusted", file.display());
-                    existing
+                    match listed
+                        .trusted_ca_certificates
+                        .into_iter()
+                        .find(|ca| ca.fingerprint == fingerprint)
+                    {
+                        Some(ca) => api_b::TrustedCaAdded {
+                            id: ca.id,
+                            fingerprint: ca.fingerprint,
+                            subject: ca.subject,
+                        },
+                        None => return Ok(Outcome::Success),
+                    }
                 }
                 Err(e) => return Err(e),
             };
@@ -271,25 +293,20 @@ pub async fn trusted_ca(
                     "{}",
                     table(
                         &["id", "fingerprint", "subject"],
-                        &[vec![
-                            text(&ca["id"]),
-                            text(&ca["fingerprint"]),
-                            text(&ca["subject"])
-                        ]]
+                        &[vec![ca.id, ca.fingerprint, ca.subject]]
                     )
                 ),
             }
         }
         TrustedCaCommand::List => {
-            let listed = client.get(path).await?;
+            let listed: api_b::TrustedCas = client.get(path).await?;
             match output {
                 Output::Json => print_json(&listed),
                 Output::Table => {
-                    let rows: Vec<Vec<String>> = listed["trustedCaCertificates"]
-                        .as_array()
+                    let rows: Vec<Vec<String>> = listed
+                        .trusted_ca_certificates
                         .into_iter()
-                        .flatten()
-                        .map(|ca| vec![text(&ca["id"]), text(&ca["fingerprint"]), text(&ca["subject"])])
+                        .map(|ca| vec![ca.id, ca.fingerprint, ca.subject])
                         .collect();
                     println!("{}", table(&["id", "fingerprint", "subject"], &rows));
                 }

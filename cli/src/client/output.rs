@@ -1,4 +1,6 @@
-use serde_json::Value;
+use std::fmt::Display;
+
+use serde::Serialize;
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
@@ -8,8 +10,11 @@ pub enum Output {
     Json,
 }
 
-pub fn print_json(value: &Value) {
-    println!("{value:#}");
+pub fn print_json(value: &impl Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => println!("{json}"),
+        Err(e) => eprintln!("cannot print the answer as JSON: {e}"),
+    }
 }
 
 /// Left-aligned columns separated by two spaces; cells are single-line.
@@ -37,12 +42,9 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out.join("\n")
 }
 
-pub fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+/// An optional value as a table cell: empty when absent.
+pub fn shown(value: &Option<impl Display>) -> String {
+    value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+use certport_core::http::contract::api_a;
 
 use super::api::{ApiClient, ClientError};
-use super::output::{print_json, table, text, Output};
+use super::output::{print_json, shown, table, Output};
 use super::Outcome;
 
 #[derive(clap::Subcommand, Debug)]
@@ -40,31 +42,37 @@ pub async fn run(
     output: Output,
     command: ProfilesCommand,
 ) -> Result<Outcome, ClientError> {
-    let shown = match command {
+    match command {
         ProfilesCommand::Create {
             name,
             enrollment_method,
         } => {
-            let body = json!({"name": name, "enrollment_method": enrollment_method});
-            let created = client.post_json("/iot/api/v1/enrollment-profile", &body).await?;
-            if output == Output::Table {
-                // The id alone on standard output: `P=$(certport profiles create --name x)`.
-                eprintln!("created enrollment profile {name}");
-                println!("{}", text(&created["id"]));
-                return Ok(Outcome::Success);
+            let body = api_a::NewEnrollmentProfile {
+                name,
+                enrollment_method,
+            };
+            let created: api_a::EnrollmentProfile =
+                client.post_json("/iot/api/v1/enrollment-profile", &body).await?;
+            match output {
+                Output::Json => print_json(&created),
+                Output::Table => {
+                    // The id alone on standard output: `P=$(certport profiles create --name x)`.
+                    eprintln!("created enrollment profile {}", created.name);
+                    println!("{}", created.id);
+                }
             }
-            created
         }
         ProfilesCommand::Get { id } => {
-            client
+            let profile: api_a::EnrollmentProfile = client
                 .get(&format!("/iot/api/v1/enrollment-profile/{id}"))
-                .await?
+                .await?;
+            match output {
+                Output::Json => print_json(&profile),
+                Output::Table => print_profile(&profile, None),
+            }
         }
         ProfilesCommand::Map { id, sample, mappings } => {
-            let mapping: Map<String, Value> = mappings
-                .into_iter()
-                .map(|(target, source)| (target, Value::from(source)))
-                .collect();
+            let mapping: BTreeMap<String, String> = mappings.into_iter().collect();
             let data = std::fs::read(&sample)
                 .map_err(|e| ClientError::Input(format!("cannot read {}: {e}", sample.display())))?;
             let name = sample
@@ -72,20 +80,22 @@ pub async fn run(
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
+            let mapping = serde_json::to_string(&mapping)
+                .map_err(|e| ClientError::Input(format!("cannot write the mapping as JSON: {e}")))?;
             let form = reqwest::multipart::Form::new()
                 .part("file", reqwest::multipart::Part::bytes(data).file_name(name))
-                .text("mapping", Value::Object(mapping).to_string());
-            client
+                .text("mapping", mapping);
+            let preview: api_a::MappingPreview = client
                 .post_form(
                     &format!("/iot/api/v1/enrollment-profile/{id}/source-fields-mapping"),
                     form,
                 )
-                .await?
+                .await?;
+            match output {
+                Output::Json => print_json(&preview),
+                Output::Table => print_profile(&preview.enrollment_profile, Some(&preview.mapped_fields)),
+            }
         }
-    };
-    match output {
-        Output::Json => print_json(&shown),
-        Output::Table => print_profile(&shown),
     }
     Ok(Outcome::Success)
 }
@@ -101,27 +111,19 @@ fn target_equals_source(mapping: &str) -> Result<(String, String), String> {
         })
 }
 
-/// A profile, or a mapping preview (which holds the profile and the mapped values).
-fn print_profile(shown: &Value) {
-    let profile = shown.get("enrollment_profile").unwrap_or(shown);
+/// A profile, and the values a sample gave its mapped fields.
+fn print_profile(profile: &api_a::EnrollmentProfile, mapped: Option<&BTreeMap<String, String>>) {
     let mut rows = vec![
-        vec!["id".to_string(), text(&profile["id"])],
-        vec!["name".to_string(), text(&profile["name"])],
-        vec![
-            "enrollment method".to_string(),
-            text(&profile["enrollment_method"]),
-        ],
-        vec!["format".to_string(), text(&profile["format"])],
+        vec!["id".to_string(), profile.id.clone()],
+        vec!["name".to_string(), profile.name.clone()],
+        vec!["enrollment method".to_string(), profile.enrollment_method.clone()],
+        vec!["format".to_string(), shown(&profile.format)],
     ];
-    if let Some(mapping) = profile["source_fields_mapping"].as_object() {
-        for (target, source) in mapping {
-            rows.push(vec![format!("map {target}"), text(source)]);
-        }
+    for (target, source) in profile.source_fields_mapping.iter().flatten() {
+        rows.push(vec![format!("map {target}"), source.clone()]);
     }
-    if let Some(mapped) = shown["mapped_fields"].as_object() {
-        for (target, value) in mapped {
-            rows.push(vec![format!("sample {target}"), text(value)]);
-        }
+    for (target, value) in mapped.into_iter().flatten() {
+        rows.push(vec![format!("sample {target}"), value.clone()]);
     }
     println!("{}", table(&["field", "value"], &rows));
 }
