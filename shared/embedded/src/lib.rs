@@ -4,6 +4,7 @@
 mod fs_object_store;
 mod local_key_service;
 mod sqlite_checkpointer;
+mod sqlite_error;
 mod sqlite_inventory;
 mod sqlite_jobs;
 mod sqlite_schema;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use certport_core::ports::{InfraError, InfraResult};
 use rusqlite::Connection;
 
-use crate::sqlite_store::db_error;
+use crate::sqlite_error::db_error;
 
 /// WAL past which the writer checkpoints itself (SQLite counts it in pages).
 const WRITER_CHECKPOINT_BYTES: i64 = 64 * 1024 * 1024;

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::blocking;
 use crate::sqlite_checkpointer::{configure_writer, Checkpointer};
+pub(crate) use crate::sqlite_error::db_error;
 
 /// Every store port on one SQLite database: most records as JSON documents, with the
 /// keys, unique constraints and the columns queries use as real columns; the inventory,
@@ -28,20 +29,6 @@ PRAGMA synchronous = NORMAL;
 -- 32 MiB of page cache (SQLite's default is 2 MiB): an import's index pages stay in memory.
 PRAGMA cache_size = -32768;
 ";
-
-/// SQLite's error as the ports', kept as the source; a busy or locked database is worth
-/// trying again.
-pub(crate) fn db_error(operation: &'static str) -> impl Fn(rusqlite::Error) -> InfraError {
-    move |e| {
-        let transient = matches!(
-            &e,
-            rusqlite::Error::SqliteFailure(code, _)
-                if matches!(code.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        );
-        let message = e.to_string();
-        InfraError::caused_by(operation, transient, message, e)
-    }
-}
 
 /// Statements each connection keeps prepared: every one the store runs (about 40; rusqlite
 /// keeps 16 by default). Preparing is SQLite parsing the SQL: a quarter of the CPU of a

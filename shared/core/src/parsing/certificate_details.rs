@@ -222,7 +222,7 @@ mod tests {
     fn ec_and_eddsa_keys_show_their_curve() {
         let cases = [
             (KeyType::EcP256, 256, "P256", "EC_DSA_WITH_SHA256"),
-            (KeyType::EcP384, 384, "P384", "EC_DSA_WITH_SHA256"),
+            (KeyType::EcP384, 384, "P384", "EC_DSA_WITH_SHA384"),
             (KeyType::Ed25519, 256, "ED25519", "UNKNOWN"),
         ];
         for (key, bits, curve, signature) in cases {

@@ -1,8 +1,13 @@
-//! Test certificates generated on the fly with the `openssl` command-line tool.
-
-use std::process::Command;
+//! Test certificates and keystores generated in-process (rcgen on aws-lc-rs, p12-keystore):
+//! no tool outside the build is needed. Real OpenSSL and keytool files are checked-in
+//! fixtures (`scripts/make-keystore-fixtures`).
 
 use base64::Engine;
+use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKeyChain};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    SanType, SerialNumber, SignatureAlgorithm,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
@@ -13,13 +18,17 @@ pub enum KeyType {
 }
 
 impl KeyType {
-    fn newkey_args(self) -> &'static [&'static str] {
+    fn algorithm(self) -> &'static SignatureAlgorithm {
         match self {
-            KeyType::Rsa2048 => &["-newkey", "rsa:2048"],
-            KeyType::EcP256 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-            KeyType::EcP384 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-            KeyType::Ed25519 => &["-newkey", "ed25519"],
+            KeyType::Rsa2048 => &rcgen::PKCS_RSA_SHA256,
+            KeyType::EcP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            KeyType::EcP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+            KeyType::Ed25519 => &rcgen::PKCS_ED25519,
         }
+    }
+
+    fn generate(self) -> KeyPair {
+        KeyPair::generate_for(self.algorithm()).expect("generate a key")
     }
 }
 
@@ -29,38 +38,67 @@ pub struct TestCert {
     pub der: Vec<u8>,
 }
 
-/// A self-signed certificate. `subject` is OpenSSL's `/CN=.../O=...` form; `san` is an
-/// OpenSSL subjectAltName value such as `DNS:a.example,IP:10.0.0.1`.
+/// A self-signed certificate, a CA as `openssl req -x509` makes it. `subject` is OpenSSL's
+/// `/CN=.../O=...` form (CN, O, OU, L, ST, C); `san` a subjectAltName value such as
+/// `DNS:a.example,IP:10.0.0.1` (DNS, IP, email, URI).
 pub fn self_signed(key: KeyType, subject: &str, san: Option<&str>) -> TestCert {
     self_signed_for_days(key, subject, san, 365)
 }
 
 /// `self_signed`, valid for `days` from now.
 pub fn self_signed_for_days(key: KeyType, subject: &str, san: Option<&str>, days: u32) -> TestCert {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (key_path, cert_path) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
-    let mut cmd = Command::new("openssl");
-    let days = days.to_string();
-    cmd.args(["req", "-x509", "-nodes", "-days", &days, "-subj", subject])
-        .args(key.newkey_args())
-        .arg("-keyout")
-        .arg(&key_path)
-        .arg("-out")
-        .arg(&cert_path);
-    if let Some(san) = san {
-        cmd.args(["-addext", &format!("subjectAltName={san}")]);
-    }
-    let output = cmd.output().expect("run openssl (is it installed?)");
-    assert!(
-        output.status.success(),
-        "openssl failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let pem = std::fs::read_to_string(&cert_path).expect("read certificate");
+    let mut params = params_for(subject, days);
+    params.subject_alt_names = san.map(subject_alt_names).unwrap_or_default();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let certificate = params.self_signed(&key.generate()).expect("sign the certificate");
     TestCert {
-        der: der_of(&pem),
-        pem,
+        pem: certificate.pem(),
+        der: certificate.der().to_vec(),
     }
+}
+
+/// Parameters valid from now for `days`, for the OpenSSL-style `subject`.
+fn params_for(subject: &str, days: u32) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now;
+    params.not_after = now + time::Duration::days(i64::from(days));
+    params.distinguished_name = distinguished_name(subject);
+    params
+}
+
+fn distinguished_name(subject: &str) -> DistinguishedName {
+    let mut name = DistinguishedName::new();
+    for part in subject.split('/').filter(|p| !p.is_empty()) {
+        let (key, value) = part.split_once('=').expect("subject parts are KEY=value");
+        let kind = match key {
+            "CN" => DnType::CommonName,
+            "O" => DnType::OrganizationName,
+            "OU" => DnType::OrganizationalUnitName,
+            "L" => DnType::LocalityName,
+            "ST" => DnType::StateOrProvinceName,
+            "C" => DnType::CountryName,
+            other => panic!("subject attribute {other} is not supported here"),
+        };
+        name.push(kind, value);
+    }
+    name
+}
+
+fn subject_alt_names(san: &str) -> Vec<SanType> {
+    san.split(',')
+        .map(|entry| {
+            let (kind, value) = entry.trim().split_once(':').expect("SAN entries are TYPE:value");
+            let ia5 = || value.try_into().expect("an IA5 string");
+            match kind {
+                "DNS" => SanType::DnsName(ia5()),
+                "email" => SanType::Rfc822Name(ia5()),
+                "URI" => SanType::URI(ia5()),
+                "IP" => SanType::IpAddress(value.parse().expect("an IP address")),
+                other => panic!("SAN type {other} is not supported here"),
+            }
+        })
+        .collect()
 }
 
 /// The DER of the first PEM block in `pem`.
@@ -117,75 +155,26 @@ pub fn scramble_rsa2048(der: &mut [u8], noise: &mut impl FnMut() -> u8) {
     der[signature..].fill_with(noise);
 }
 
-/// `count` PKCS#12 files as `openssl pkcs12 -export` (OpenSSL 3 defaults: PBES2, AES-256,
-/// PBKDF2 2048 iterations, SHA-256 MAC) writes them, password `password`: RSA-2048 leaves
-/// signed by one new CA, each with the CA as its chain. Returns the CA's PEM and the files.
+/// `count` PKCS#12 files with OpenSSL 3's `pkcs12 -export` defaults (PBES2, AES-256,
+/// PBKDF2 2048 iterations, SHA-256 MAC), password `password`: RSA-2048 leaves signed by one
+/// new CA, each with the CA as its chain. Returns the CA's PEM and the files.
 pub fn ca_signed_keystores(count: usize, password: &str) -> (String, Vec<Vec<u8>>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    openssl(&[
-        "req",
-        "-x509",
-        "-nodes",
-        "-days",
-        "365",
-        "-subj",
-        "/CN=Bench Root CA",
-        "-newkey",
-        "rsa:2048",
-        "-keyout",
-        &path("ca.key"),
-        "-out",
-        &path("ca.pem"),
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign",
-    ]);
+    let ca_key = KeyType::Rsa2048.generate();
+    let mut ca_params = params_for("/CN=Bench Root CA", 365);
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca = ca_params.self_signed(&ca_key).expect("sign the CA");
+    let issuer = Issuer::new(ca_params, &ca_key);
     let make = |i: usize| {
-        let (key, csr, cert, p12) = (
-            path(&format!("{i}.key")),
-            path(&format!("{i}.csr")),
-            path(&format!("{i}.pem")),
-            path(&format!("{i}.p12")),
-        );
-        let subject = format!("/CN=keystore-{i}.example.com");
-        openssl(&[
-            "req", "-new", "-nodes", "-subj", &subject, "-newkey", "rsa:2048", "-keyout", &key, "-out", &csr,
-        ]);
-        let serial = format!("{}", 1000 + i);
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &path("ca.pem"),
-            "-CAkey",
-            &path("ca.key"),
-            "-set_serial",
-            &serial,
-            "-days",
-            "365",
-            "-out",
-            &cert,
-        ]);
-        let pass = format!("pass:{password}");
-        openssl(&[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            &key,
-            "-in",
-            &cert,
-            "-certfile",
-            &path("ca.pem"),
-            "-passout",
-            &pass,
-            "-out",
-            &p12,
-        ]);
-        std::fs::read(&p12).expect("read keystore")
+        let key = KeyType::Rsa2048.generate();
+        let mut params = params_for(&format!("/CN=keystore-{i}.example.com"), 365);
+        params.serial_number = Some(SerialNumber::from((1000 + i) as u64));
+        let leaf = params.signed_by(&key, &issuer).expect("sign the leaf");
+        keystore(
+            &key.serialize_der(),
+            &[leaf.der().to_vec(), ca.der().to_vec()],
+            password,
+        )
     };
     // Key generation dominates: use every core.
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
@@ -207,21 +196,38 @@ pub fn ca_signed_keystores(count: usize, password: &str) -> (String, Vec<Vec<u8>
             .collect()
     });
     keystores.sort_by_key(|(i, _)| *i);
-    let ca = std::fs::read_to_string(path("ca.pem")).expect("read CA");
-    (ca, keystores.into_iter().map(|(_, k)| k).collect())
+    (ca.pem(), keystores.into_iter().map(|(_, k)| k).collect())
 }
 
-fn openssl(args: &[&str]) {
-    let output = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("run openssl (is it installed?)");
-    assert!(
-        output.status.success(),
-        "openssl {} failed: {}",
-        args[0],
-        String::from_utf8_lossy(&output.stderr)
+/// A PKCS#12 file of `key` (PKCS#8 DER) and `chain` (leaf first), as OpenSSL 3 writes one.
+fn keystore(key: &[u8], chain: &[Vec<u8>], password: &str) -> Vec<u8> {
+    use sha1::Digest;
+    let certificates: Vec<Certificate> = chain
+        .iter()
+        .map(|der| Certificate::from_der(der).expect("a certificate"))
+        .collect();
+    let local_key_id = sha1::Sha1::digest(&chain[0]).to_vec();
+    let key = p12_keystore::PrivateKey::from_der(key).expect("a PKCS#8 key");
+    let mut store = KeyStore::new();
+    store.add_entry(
+        "1",
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, key, certificates)),
     );
+    store
+        .writer(password)
+        .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
+        .encryption_iterations(2048)
+        .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha256)
+        .mac_iterations(2048)
+        .write()
+        .expect("write the keystore")
+}
+
+/// The leaf certificate of a keystore `ca_signed_keystores` made, as PEM.
+pub fn leaf_pem(keystore: &[u8], password: &str) -> String {
+    let store = KeyStore::from_pkcs12(keystore, password, Default::default()).expect("open the keystore");
+    let (_, chain) = store.private_key_chain().expect("a key with its chain");
+    pem_of(chain.certs()[0].as_der())
 }
 
 #[cfg(test)]

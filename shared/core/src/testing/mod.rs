@@ -1,5 +1,5 @@
 //! Helpers for tests of this crate and of the adapter crates: test certificates
-//! (made with the OpenSSL CLI), zips, and the contract suites every adapter of a port passes.
+//! (generated in-process), zips, and the contract suites every adapter of a port passes.
 // Test helpers: a failed setup or assertion should stop the test that called it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -1,41 +1,14 @@
 //! One inventory for both APIs: a device certificate (API A) and a keystore (API B) for
 //! the same certificate are one record, whichever comes first.
 
-use std::process::Command;
-
 use bytes::Bytes;
 
 use crate::app::{get_certificate, upload_certificate_import, CertImportUpload, Deps, UploadProcessor};
 use crate::domain::{certificate_id, ItemStatus};
-use crate::testing::certs::{ca_signed_keystores, der_of};
+use crate::testing::certs::{ca_signed_keystores, der_of, leaf_pem};
 use crate::testing::memory::memory_deps;
 use crate::testing::scenarios::{import_keystores, keystore_batch, new_caller, pem_profile};
 use crate::testing::zip_of;
-
-/// The keystore's leaf certificate, as PEM (OpenSSL reads it out).
-fn leaf_pem(keystore: &[u8], password: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("k.p12");
-    std::fs::write(&path, keystore).unwrap();
-    let output = Command::new("openssl")
-        .args([
-            "pkcs12",
-            "-nokeys",
-            "-clcerts",
-            "-passin",
-            &format!("pass:{password}"),
-            "-in",
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 /// Imports `pem` through API A into the caller's PEM profile; the job's failure count.
 async fn import_device(deps: &Deps, caller: &crate::app::Caller, profile_id: &str, pem: &str) -> u64 {
