@@ -9,9 +9,9 @@ use certport_core::app::{
 };
 use certport_core::crypto::DekKeyPair;
 use certport_core::domain::{
-    ApiKey, ApiKeyRecord, CertificateImport, Division, EdgeInstance, EncryptionKey, EnrollmentContext,
-    EnrollmentMethod, EnrollmentProfile, FieldMapping, Import, Job, KeystoreImport, Tenant, UploadFormat,
-    WorkQuota,
+    ApiKey, ApiKeyRecord, AuditAction, AuditEvent, CertificateImport, Division, EdgeInstance, EncryptionKey,
+    EnrollmentContext, EnrollmentMethod, EnrollmentProfile, FieldMapping, Import, Job, KeystoreImport, Scope,
+    Tenant, UploadFormat, WorkQuota,
 };
 
 use serde_json::Value;
@@ -159,7 +159,21 @@ pub async fn seed(deps: &Deps) {
     deps.tenants.put_tenant(&tenant).await.unwrap();
     let key = ApiKey::from_presented(API_KEY);
     deps.tenants
-        .put_api_key(&ApiKeyRecord::for_key(&key, TENANT, "fixture"))
+        .put_api_key(
+            &ApiKeyRecord::new(
+                &key,
+                TENANT,
+                "fixture",
+                Scope::all(),
+                "2026-01-01T00:00:00.000000Z",
+            ),
+            &AuditEvent::new(
+                TENANT,
+                AuditAction::ApiKeyCreated,
+                None,
+                "2026-01-01T00:00:00.000000Z".into(),
+            ),
+        )
         .await
         .unwrap();
     let profile = EnrollmentProfile {
@@ -261,6 +275,7 @@ pub async fn seed_keystores(deps: &Deps) {
             .unwrap()
             .expect("seed() first"),
         api_key_id: "fixture".into(),
+        scopes: Scope::all(),
     };
     let root =
         std::fs::read_to_string(repo_root().join("tests/fixtures/keystores/trusted-root.pem")).unwrap();

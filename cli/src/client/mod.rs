@@ -20,7 +20,7 @@ pub use certificates::ImportCertificatesArgs;
 pub use inventory::{CertificatesCommand, DevicesCommand};
 pub use jobs::JobsCommand;
 pub use keystores::{ImportKeystoresArgs, SealArgs, TrustedCaCommand};
-pub use output::Output;
+pub use output::{print_json, table, Output};
 pub use profiles::ProfilesCommand;
 
 /// How an upload reaches the service.

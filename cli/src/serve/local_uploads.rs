@@ -1,9 +1,11 @@
 //! Upload URLs on the local server, standing in for S3 presigned PUTs: an HMAC over
 //! key, content type, size and expiry, checked when the body arrives at
 //! `PUT /local-upload/<key>`. The key is per server start, so URLs end with the process.
+//! A URL takes one upload, as an S3 URL signed with `If-None-Match: *` does.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -30,6 +32,8 @@ pub struct LocalUploadUrls {
     inner: Arc<dyn ObjectStore>,
     base: String,
     secret: Zeroizing<[u8; 64]>,
+    /// Keys an upload is being stored under right now.
+    arriving: Mutex<HashSet<String>>,
 }
 
 /// Why an upload to a local upload URL is refused.
@@ -43,6 +47,27 @@ pub enum UploadRefused {
     WrongSize(u64),
     #[error("the content type must be {0}, as declared when the URL was issued")]
     WrongContentType(String),
+    /// As S3 refuses a PUT without a header signed into its URL.
+    #[error("send every header the upload URL came with: if-none-match: * is missing")]
+    MissingIfNoneMatch,
+    /// As S3 answers a PUT with `If-None-Match: *` to a key that exists.
+    #[error("this upload URL was used already (an upload URL takes one upload); ask for a new one")]
+    AlreadyUsed,
+}
+
+/// An upload URL's key held for the one upload arriving under it; let go when dropped,
+/// so an upload that failed half-way can be sent again.
+pub struct ArrivingUpload<'a> {
+    urls: &'a LocalUploadUrls,
+    key: String,
+}
+
+impl Drop for ArrivingUpload<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut arriving) = self.urls.arriving.lock() {
+            arriving.remove(&self.key);
+        }
+    }
 }
 
 /// The query of an upload URL, and what the request's headers declare.
@@ -52,6 +77,7 @@ pub struct UploadAttempt<'a> {
     pub content_type: &'a str,
     /// `Content-Length`, when the request has one (not when chunked).
     pub declared_len: Option<u64>,
+    pub if_none_match: Option<&'a str>,
     pub now_unix: i64,
 }
 
@@ -67,7 +93,34 @@ impl LocalUploadUrls {
         // A whole SHA-256 block: HMAC takes it as it is.
         let mut secret = Zeroizing::new([0u8; 64]);
         rand::fill(&mut secret[..]);
-        LocalUploadUrls { inner, base, secret }
+        LocalUploadUrls {
+            inner,
+            base,
+            secret,
+            arriving: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Holds `key` for one upload, as S3 holds a URL signed with `If-None-Match: *`:
+    /// refused while another upload arrives under it or once one was stored.
+    pub async fn claim(&self, key: &str) -> Result<ArrivingUpload<'_>, UploadRefused> {
+        let newly = self
+            .arriving
+            .lock()
+            .map(|mut arriving| arriving.insert(key.to_string()))
+            .unwrap_or(false);
+        if !newly {
+            return Err(UploadRefused::AlreadyUsed);
+        }
+        let claim = ArrivingUpload {
+            urls: self,
+            key: key.to_string(),
+        };
+        match self.inner.size(key).await {
+            Ok(None) => Ok(claim),
+            // Stored already; or unknown, and then not stored over.
+            Ok(Some(_)) | Err(_) => Err(UploadRefused::AlreadyUsed),
+        }
     }
 
     fn signature(&self, key: &str, content_type: &str, size: u64, expires: i64) -> Hmac<Sha256> {
@@ -118,6 +171,9 @@ impl LocalUploadUrls {
         }
         if attempt.content_type != content_type {
             return Err(UploadRefused::WrongContentType(content_type));
+        }
+        if attempt.if_none_match.map(str::trim) != Some("*") {
+            return Err(UploadRefused::MissingIfNoneMatch);
         }
         Ok(AcceptedUpload { key, size })
     }
@@ -208,7 +264,11 @@ impl ObjectStore for LocalUploadUrls {
                 utf8_percent_encode(key, KEY_PATH),
                 upload.size
             ),
-            headers: vec![("content-type".into(), upload.content_type.clone())],
+            // As S3's: the URL takes one upload, and these headers are required.
+            headers: vec![
+                ("content-type".into(), upload.content_type.clone()),
+                ("if-none-match".into(), "*".into()),
+            ],
         })
     }
 }
@@ -250,6 +310,7 @@ mod tests {
                 query,
                 content_type,
                 declared_len: Some(len),
+                if_none_match: Some("*"),
                 now_unix,
             })
         };

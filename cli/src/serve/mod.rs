@@ -252,11 +252,16 @@ async fn local_upload(state: &ServerState, request: http::Request<Body>) -> http
         query: parts.uri.query().unwrap_or_default(),
         content_type: header(http::header::CONTENT_TYPE).unwrap_or_default(),
         declared_len: header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+        if_none_match: header(http::header::IF_NONE_MATCH),
         now_unix: chrono::Utc::now().timestamp(),
     };
     let upload = match state.uploads.check(&attempt) {
         Ok(upload) => upload,
         Err(refused) => return refuse(403, &refused.to_string()),
+    };
+    let _arriving = match state.uploads.claim(&upload.key).await {
+        Ok(claim) => claim,
+        Err(refused) => return refuse(412, &refused.to_string()),
     };
     // Streamed to the store as it arrives: a 1 GiB upload never sits in memory.
     let wrong_size = Arc::new(AtomicBool::new(false));

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::start_server;
+use crate::support::{local_admin, start_server};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use certport_core::app::{authenticate, dek_context};
@@ -13,7 +13,7 @@ use serde_json::Value;
 
 fn admin(stack: &Stack, args: &[&str]) -> (bool, Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_certport"))
-        .arg("admin")
+        .args(["admin", "--output", "json"])
         .args(args)
         .envs(stack.function_environment())
         .output()
@@ -148,20 +148,6 @@ async fn upgrade_table_stamps_the_schema_version_the_functions_check_at_cold_sta
     }
 }
 
-fn local_admin(data_dir: &std::path::Path, args: &[&str]) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_certport"))
-        .arg("admin")
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("CERTPORT_TABLE")
-        .output()
-        .expect("run certport admin");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{args:?}: {stderr}");
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 #[tokio::test]
 async fn on_a_running_serves_data_directory_it_adds_a_tenant_keys_and_an_edge_instance_that_serve_answers_for(
 ) {
@@ -171,7 +157,9 @@ async fn on_a_running_serves_data_directory_it_adds_a_tenant_keys_and_an_edge_in
     let tenant_id = tenant["tenant_id"].as_str().unwrap();
     let key = local_admin(
         dir.path(),
-        &["create-api-key", "--tenant", tenant_id, "--name", "ci"],
+        &[
+            "api-keys", "create", "--tenant", tenant_id, "--name", "ci", "--scopes", "import",
+        ],
     );
     let edge = local_admin(
         dir.path(),
@@ -213,4 +201,120 @@ fn without_a_table_or_a_data_directory_it_says_where_it_looked() {
         stderr.contains("certport serve") && stderr.contains("--table"),
         "{stderr}"
     );
+}
+
+/// An API key as a table at schema version 1 held it: one item, found by hash, no scopes.
+async fn put_version_1_key(stack: &Stack, tenant_id: &str) -> certport_core::domain::ApiKey {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    let key = certport_core::domain::ApiKey::generate();
+    let doc =
+        serde_json::json!({"id": "legacy", "hash": key.hash().0, "tenant_id": tenant_id, "name": "old"});
+    let dynamodb = aws_sdk_dynamodb::Client::new(&stack.sdk);
+    let items = [
+        [
+            ("pk", S(format!("APIKEY#{}", key.hash().0))),
+            ("sk", S("APIKEY".into())),
+            ("doc", S(doc.to_string())),
+        ],
+        [
+            ("pk", S("SCHEMA".into())),
+            ("sk", S("VERSION".into())),
+            ("version", N("1".into())),
+        ],
+    ];
+    for item in items {
+        let item = item.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        dynamodb
+            .put_item()
+            .table_name(&stack.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap();
+    }
+    key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_a_version_1_table_lists_its_keys_which_keep_every_scope() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    let (_, tenant, _) = admin(&stack, &["create-tenant", "--name", "acme"]);
+    let tenant_id = tenant["tenant_id"].as_str().unwrap();
+    let old = put_version_1_key(&stack, tenant_id).await;
+    let (ok, report, stderr) = admin(&stack, &["upgrade-table"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        (
+            report["from"].as_u64(),
+            report["applied"].as_array().unwrap().len()
+        ),
+        (Some(1), 1)
+    );
+    let (_, listed, _) = admin(&stack, &["api-keys", "list", "--tenant", tenant_id]);
+    let legacy = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == "legacy")
+        .cloned();
+    let legacy = legacy.expect("the old key is listed");
+    assert_eq!(
+        legacy["scopes"],
+        serde_json::json!(["import", "read", "export", "manage", "admin"])
+    );
+    let caller = authenticate(deps.tenants.as_ref(), Some(old.expose()))
+        .await
+        .unwrap();
+    assert_eq!(caller.scopes, certport_core::domain::Scope::all());
+    let (ok, _, stderr) = admin(
+        &stack,
+        &["api-keys", "revoke", "--tenant", tenant_id, "--id", "legacy"],
+    );
+    assert!(ok, "{stderr}");
+    assert!(authenticate(deps.tenants.as_ref(), Some(old.expose()))
+        .await
+        .is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_on_aws_are_made_with_scopes_rotated_and_revoked() {
+    let stack = Stack::create().await;
+    let deps = stack.function_config().deps(&stack.sdk);
+    let (_, tenant, _) = admin(&stack, &["create-tenant", "--name", "acme"]);
+    let tenant_id = tenant["tenant_id"].as_str().unwrap();
+    let args = [
+        "api-keys",
+        "create",
+        "--tenant",
+        tenant_id,
+        "--name",
+        "ci",
+        "--scopes",
+        "import,read",
+    ];
+    let (ok, made, stderr) = admin(&stack, &args);
+    assert!(ok, "{stderr}");
+    assert_eq!(made["scopes"], serde_json::json!(["import", "read"]));
+    let id = made["id"].as_str().unwrap();
+    let (_, rotated, _) = admin(&stack, &["api-keys", "rotate", "--tenant", tenant_id, "--id", id]);
+    let authenticated = |key: &Value| {
+        let key = key["api_key"].as_str().unwrap().to_string();
+        let tenants = deps.tenants.clone();
+        async move { authenticate(tenants.as_ref(), Some(&key)).await.is_ok() }
+    };
+    assert!(!authenticated(&made).await, "the rotated key is refused");
+    assert!(authenticated(&rotated).await, "its replacement works");
+    let new_id = rotated["id"].as_str().unwrap();
+    let (ok, _, _) = admin(
+        &stack,
+        &["api-keys", "revoke", "--tenant", tenant_id, "--id", new_id],
+    );
+    assert!(ok);
+    assert!(!authenticated(&rotated).await, "the revoked key is refused");
+    let (ok, _, stderr) = admin(
+        &stack,
+        &["api-keys", "revoke", "--tenant", tenant_id, "--id", new_id],
+    );
+    assert!(!ok && stderr.contains("was revoked at"), "{stderr}");
 }

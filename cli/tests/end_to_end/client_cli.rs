@@ -294,6 +294,7 @@ fn an_import_at_the_tenants_job_limit_waits_as_asked_then_goes_through() {
     let put = client
         .put(first["upload"]["url"].as_str().unwrap())
         .header("content-type", "application/zip")
+        .header("if-none-match", "*")
         .body(zip);
     let put = runtime.block_on(put.send());
     assert_eq!(put.unwrap().status(), 200);
@@ -505,7 +506,7 @@ fn an_imported_keystore_is_found_read_and_exported_to_a_private_file() {
     cli.run(&["certificates", "search", "--name", "leaf-p256"])
         .expect(0, "1 found");
     cli.run(&["certificates", "get", &id]).expect(0, "leaf-p256");
-    cli.write("passphrase", "export me\n");
+    cli.write("passphrase", "export me, please\n");
     let out = cli.work.path().join("leaf.p12");
     let export = [
         "certificates",
@@ -533,7 +534,7 @@ fn an_imported_keystore_is_found_read_and_exported_to_a_private_file() {
 import base64, json, sys
 from cryptography.hazmat.primitives.serialization import pkcs12
 request = json.load(sys.stdin)
-p12 = pkcs12.load_pkcs12(base64.b64decode(request["p12"]), b"export me")
+p12 = pkcs12.load_pkcs12(base64.b64decode(request["p12"]), b"export me, please")
 print(json.dumps({"key": p12.key is not None, "cn": p12.cert.certificate.subject.rfc4514_string()}))
 "#;
     let p12 = base64::Engine::encode(

@@ -77,7 +77,7 @@ fn the_first_hour_runs_as_written_against_serve() {
         "-----BEGIN CERTIFICATE-----",
         "the export opens",
         "CN=server.example.com with 1 chain certificate(s) and a key",
-        "\"tenant_id\"",
+        "(ci), scopes import:",
     ] {
         assert!(stdout.contains(says), "expected {says:?} in:\n{stdout}\n{stderr}");
     }

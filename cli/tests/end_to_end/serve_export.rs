@@ -110,6 +110,65 @@ print(json.dumps({"matches": spki(p12.key.public_key()) == spki(p12.cert.certifi
     );
 }
 
+/// Runs a tool, failing the test with its error output unless it succeeds.
+fn succeeds(tool: &str, args: &[&str]) {
+    let output = std::process::Command::new(tool).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{tool} {args:?}: {stderr}");
+}
+
+#[tokio::test]
+async fn openssl_and_keytool_open_both_exports_at_the_default_iterations() {
+    let (f, id) = with_one_keystore().await;
+    let sealed = f.seal(&[PASSPHRASE.as_bytes().to_vec()]);
+    let dir = tempfile::tempdir().unwrap();
+    let pass = format!("pass:{PASSPHRASE}");
+    let body = json!({"exportFormat": "PKCS12", "encryptedPrivateKeyPassphrase": sealed[0]});
+    let (status, _, p12) = export(&f, &id, body).await;
+    assert_eq!(status, 200);
+    let p12_path = dir.path().join("export.p12");
+    std::fs::write(&p12_path, p12).unwrap();
+    let p12_file = p12_path.to_str().unwrap();
+    // The iterations it was written with are 600,000, the MAC's too.
+    let info = std::process::Command::new("openssl")
+        .args(["pkcs12", "-in", p12_file, "-passin", &pass, "-info", "-noout"])
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stderr);
+    let iterations: Vec<&str> = info.split("Iteration ").skip(1).collect();
+    assert!(
+        iterations.len() == 3 && iterations.iter().all(|i| i.starts_with("600000")),
+        "the MAC, the certificates and the key: {info}"
+    );
+    let keytool = [
+        "-list",
+        "-keystore",
+        p12_file,
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        PASSPHRASE,
+    ];
+    succeeds("keytool", &keytool);
+    let body = json!({"exportFormat": "PEM", "encryptedPrivateKeyPassphrase": sealed[0]});
+    let (_, _, zip) = export(&f, &id, body).await;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let key_path = dir.path().join("export.key");
+    let mut key = std::fs::File::create(&key_path).unwrap();
+    std::io::copy(&mut archive.by_name("leaf-p256.key").unwrap(), &mut key).unwrap();
+    succeeds(
+        "openssl",
+        &[
+            "pkey",
+            "-in",
+            key_path.to_str().unwrap(),
+            "-passin",
+            &pass,
+            "-noout",
+        ],
+    );
+}
+
 #[tokio::test]
 async fn a_pem_export_is_the_zip_clients_unpack() {
     let (f, id) = with_one_keystore().await;
@@ -136,7 +195,7 @@ async fn a_pem_export_is_the_zip_clients_unpack() {
 #[tokio::test]
 async fn refused_exports_say_what_is_wrong() {
     let (f, id) = with_one_keystore().await;
-    let sealed = f.seal(&[PASSPHRASE.as_bytes().to_vec(), Vec::new()])[..].to_vec();
+    let sealed = f.seal(&[PASSPHRASE.as_bytes().to_vec(), Vec::new(), b"password".to_vec()]);
     let other_key = certport_core::crypto::DekKeyPair::generate();
     let to_other = B64.encode(certport_core::crypto::seal_to(
         &other_key.public,
@@ -145,12 +204,14 @@ async fn refused_exports_say_what_is_wrong() {
     let request = |format: &str, passphrase: &str| json!({"exportFormat": format, "encryptedPrivateKeyPassphrase": passphrase});
     let cases = [
         (request("PEM", &sealed[1]), "empty passphrase"),
+        (request("PEM", &sealed[2]), "too weak"),
         (request("PEM", &to_other), "does not open"),
         (request("PEM", "not base64!"), "not base64"),
         (request("DER", &sealed[0]), "unknown exportFormat"),
         (request("JKS", &sealed[0]), "JKS"),
         (json!({"exportFormat": "PEM"}), "encryptedPrivateKeyPassphrase"),
     ];
+    let attempts = cases.len() + 1;
     for (body, says) in cases {
         let (status, _, answer) = export(&f, &id, body).await;
         let error: Value = serde_json::from_slice(&answer).unwrap();
@@ -165,11 +226,20 @@ async fn refused_exports_say_what_is_wrong() {
     let (status, _, _) = export(&f, unknown, request("PEM", &sealed[0])).await;
     assert_eq!(status, 404);
     let (_, events) = f.call(GET, "/v1/auditevents", None).await;
-    assert_eq!(
-        events,
-        json!({"auditEvents": []}),
-        "refused exports are not exports"
-    );
+    let refused: Vec<&Value> = events["auditEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] != "API_KEY_CREATED")
+        .collect();
+    assert_eq!(refused.len(), attempts, "every refusal is audited: {events}");
+    for event in refused {
+        assert_eq!(
+            event["action"], "PRIVATE_KEY_EXPORT_REFUSED",
+            "not an export: {event}"
+        );
+        assert!(event["reason"].as_str().is_some_and(|r| !r.is_empty()), "{event}");
+    }
 }
 
 #[tokio::test]
@@ -183,10 +253,15 @@ async fn every_export_is_audited_and_the_log_holds_no_passphrase_or_key() {
     }
     let (status, events) = f.call(GET, "/v1/auditevents", None).await;
     assert_eq!(status, 200, "{events}");
-    let events = events["auditEvents"].as_array().unwrap();
+    let events: Vec<&Value> = events["auditEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] != "API_KEY_CREATED")
+        .collect();
     let formats: Vec<&str> = events.iter().map(|e| e["format"].as_str().unwrap()).collect();
     assert_eq!(formats, ["PKCS12", "PEM"], "newest first");
-    for event in events {
+    for event in &events {
         assert_eq!(
             (event["certificateId"].as_str(), event["sourceIp"].as_str()),
             (Some(id.as_str()), Some("127.0.0.1"))

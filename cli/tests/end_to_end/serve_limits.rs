@@ -135,6 +135,7 @@ async fn a_tenant_at_its_quota_is_told_to_retry_after_in_each_apis_shape() {
     let put = client
         .put(pending["upload"]["url"].as_str().unwrap())
         .header("content-type", "application/json")
+        .header("if-none-match", "*")
         .body(batch_bytes)
         .send()
         .await

@@ -25,7 +25,7 @@ async fn put_chunked(url: &str, chunks: &[&[u8]]) -> u16 {
     let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
     let head = format!(
         "PUT {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/zip\r\n\
-         transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+         if-none-match: *\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     for chunk in chunks {
@@ -86,4 +86,45 @@ async fn a_chunked_upload_longer_or_shorter_than_declared_is_refused_and_not_sto
     // The same URL still takes the right body.
     assert_eq!(put_chunked(&url, &[&zip]).await, 200);
     assert_eq!(server.finished_job(&client, &job).await["status"], "COMPLETED");
+}
+
+#[tokio::test]
+async fn an_upload_url_takes_one_upload() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server(data_dir.path());
+    let client = certport_tests::http_client();
+    let zip = devices_zip();
+    let (job, url) = upload_url(&server, &client, zip.len()).await;
+    assert_eq!(put_chunked(&url, &[&zip]).await, 200);
+    // A client that reads the answer before sending the body: refused before it is read.
+    let again = client
+        .put(&url)
+        .header("content-type", "application/zip")
+        .header("if-none-match", "*")
+        .body(zip.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 412, "a second upload is refused");
+    let job = server.finished_job(&client, &job).await;
+    assert_eq!(job["total_certificates"], json!(2), "the first upload's: {job}");
+}
+
+#[tokio::test]
+async fn an_upload_without_the_headers_its_url_came_with_is_refused_as_s3_refuses_it() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server(data_dir.path());
+    let client = certport_tests::http_client();
+    let zip = devices_zip();
+    let (_, url) = upload_url(&server, &client, zip.len()).await;
+    let put = client
+        .put(&url)
+        .header("content-type", "application/zip")
+        .body(zip)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 403);
+    let refused: serde_json::Value = put.json().await.unwrap();
+    assert!(refused.to_string().contains("if-none-match"), "{refused}");
 }

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 /// Objects as files in one directory. A file is named by the SHA-256 of its key, so
-/// no part of a (user-influenced) key ever becomes a path.
+/// no part of a (user-influenced) key ever becomes a path. A put returns once the object
+/// and its name are on the disk (fsync of the file, then of the directory).
 pub struct FsObjectStore {
     dir: PathBuf,
 }
@@ -31,7 +32,7 @@ impl FsObjectStore {
     }
 }
 
-/// Writes `body` to `tmp` chunk by chunk.
+/// Writes `body` to `tmp` chunk by chunk, and onto the disk.
 async fn write_stream(tmp: &std::path::Path, mut body: ByteStream) -> InfraResult<()> {
     let file = tokio::fs::File::create(tmp)
         .await
@@ -41,7 +42,26 @@ async fn write_stream(tmp: &std::path::Path, mut body: ByteStream) -> InfraResul
         let chunk = chunk.map_err(|e| InfraError::permanent("receive object", e))?;
         file.write_all(&chunk).await.map_err(spool_error)?;
     }
-    file.flush().await.map_err(spool_error)
+    file.flush().await.map_err(spool_error)?;
+    file.get_ref().sync_all().await.map_err(spool_error)
+}
+
+impl FsObjectStore {
+    /// Renames the written `tmp` into place and makes the rename durable: once this
+    /// returns, a power loss leaves the whole object under its name, so a record that
+    /// points at it (committed after) never points at nothing.
+    async fn publish(&self, tmp: &std::path::Path, path: &std::path::Path) -> InfraResult<()> {
+        let failed = |e| InfraError::permanent("object put", e);
+        if let Err(e) = tokio::fs::rename(tmp, path).await {
+            let _ = tokio::fs::remove_file(tmp).await;
+            return Err(failed(e));
+        }
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || std::fs::File::open(&dir)?.sync_all())
+            .await
+            .map_err(|e| InfraError::permanent("object put", e))?
+            .map_err(failed)
+    }
 }
 
 #[async_trait]
@@ -49,12 +69,18 @@ impl ObjectStore for FsObjectStore {
     async fn put(&self, key: &str, body: Bytes) -> InfraResult<()> {
         // Write then rename, so a reader never sees half an object.
         let (path, tmp) = self.partial_path(key);
-        tokio::fs::write(&tmp, &body)
-            .await
-            .map_err(|e| InfraError::permanent("object put", e))?;
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .map_err(|e| InfraError::permanent("object put", e))
+        let written = async {
+            let mut file = tokio::fs::File::create(&tmp).await?;
+            file.write_all(&body).await?;
+            // tokio writes in the background: only flush reports that write's error.
+            file.flush().await?;
+            file.sync_all().await
+        };
+        if let Err(e) = written.await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(InfraError::permanent("object put", e));
+        }
+        self.publish(&tmp, &path).await
     }
 
     async fn put_stream(&self, key: &str, body: ByteStream) -> InfraResult<()> {
@@ -64,9 +90,7 @@ impl ObjectStore for FsObjectStore {
             let _ = tokio::fs::remove_file(&tmp).await;
             return Err(e);
         }
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .map_err(|e| InfraError::permanent("object put", e))
+        self.publish(&tmp, &path).await
     }
 
     async fn get(&self, key: &str) -> InfraResult<Option<Bytes>> {

@@ -18,18 +18,36 @@ pub struct LocalKeyService {
 }
 
 impl LocalKeyService {
-    /// Loads the key file, creating it (mode 0600) with a fresh key if absent.
+    /// Loads the key file, creating it (mode 0600) with a fresh key if absent. A new key
+    /// is on the disk, whole, under its name before anything is wrapped with it: written
+    /// aside and fsynced, linked into place (never over another start's key), and the
+    /// directory fsynced.
     pub fn open_or_create(path: &Path) -> std::io::Result<Self> {
         if path.exists() {
             return LocalKeyService::open(path);
         }
         let mut key = Zeroizing::new([0u8; 32]);
         rand::rng().fill_bytes(key.as_mut());
+        let aside = path.with_extension(format!("{:016x}.new", rand::random::<u64>()));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(path)?.write_all(key.as_ref())?;
+        let written = options.open(&aside).and_then(|mut file| {
+            file.write_all(key.as_ref())?;
+            file.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&aside, path));
+        let _ = std::fs::remove_file(&aside);
+        match linked {
+            Ok(()) => {}
+            // Another start made it first: theirs is the key.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return LocalKeyService::open(path),
+            Err(e) => return Err(e),
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
         Ok(LocalKeyService { key })
     }
 

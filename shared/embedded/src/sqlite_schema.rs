@@ -63,7 +63,24 @@ DROP INDEX jobs_open;
 CREATE INDEX jobs_open ON jobs (open, active_at);
 ";
 
-const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2)];
+/// Version 3: API keys have scopes and can be revoked, and a tenant's keys are listed.
+/// Keys from before had every power, so they keep every scope; their creation time was
+/// not kept, so they list as created at the upgrade.
+const V3: &str = "
+ALTER TABLE api_keys ADD COLUMN tenant_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN id TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN created_at TEXT NOT NULL DEFAULT '';
+UPDATE api_keys SET
+    tenant_id = json_extract(doc, '$.tenant_id'),
+    id = json_extract(doc, '$.id'),
+    created_at = strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now');
+UPDATE api_keys SET doc = json_set(doc,
+    '$.scopes', json('[\"import\",\"read\",\"export\",\"manage\",\"admin\"]'),
+    '$.created_at', created_at);
+CREATE UNIQUE INDEX api_keys_of_tenant ON api_keys (tenant_id, id);
+";
+
+const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
 
 fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -141,6 +158,31 @@ mod tests {
         let conn = Connection::open(&path).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    /// A key stored at version 2 had every power and no listing: after the upgrade it
+    /// still authenticates, with every scope, and its tenant lists it.
+    #[tokio::test]
+    async fn a_database_at_version_2_keeps_its_keys_with_every_scope() {
+        use certport_core::domain::{ApiKey, Scope};
+        use certport_core::ports::TenantStore;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrations().to_version(&mut conn, 2).unwrap();
+        let key = ApiKey::generate();
+        let doc =
+            serde_json::json!({"id": "k1", "hash": key.hash().0, "tenant_id": "t", "name": "initial key"});
+        conn.execute(
+            "INSERT INTO api_keys (hash, doc) VALUES (?1, ?2)",
+            rusqlite::params![key.hash().0, doc.to_string()],
+        )
+        .unwrap();
+        drop(conn);
+        let store = SqliteStore::open(&path).unwrap();
+        let found = store.find_api_key(&key.hash()).await.unwrap().unwrap();
+        assert_eq!((found.id.as_str(), found.scopes.clone()), ("k1", Scope::all()));
+        assert_eq!(store.list_api_keys("t").await.unwrap(), vec![found]);
     }
 
     #[test]

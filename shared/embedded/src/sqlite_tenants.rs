@@ -2,12 +2,12 @@
 
 use async_trait::async_trait;
 use certport_core::domain::{
-    ApiKeyHash, ApiKeyRecord, EdgeInstance, EncryptionKey, EnrollmentProfile, Tenant, TrustedCa,
+    ApiKeyHash, ApiKeyRecord, AuditEvent, EdgeInstance, EncryptionKey, EnrollmentProfile, Tenant, TrustedCa,
 };
 use certport_core::ports::{InfraResult, TenantStore};
-use rusqlite::params;
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::sqlite_store::{db_error, to_doc, SqliteStore};
+use crate::sqlite_store::{db_error, from_doc, to_doc, SqliteStore};
 
 #[async_trait]
 impl TenantStore for SqliteStore {
@@ -22,15 +22,67 @@ impl TenantStore for SqliteStore {
         self.get_doc("get tenant", sql, vec![tenant_id.to_string()]).await
     }
 
-    async fn put_api_key(&self, key: &ApiKeyRecord) -> InfraResult<()> {
-        let sql = "INSERT OR REPLACE INTO api_keys (hash, doc) VALUES (?1, ?2)";
-        self.put_doc("put api key", sql, vec![key.hash.0.clone()], to_doc(key)?)
-            .await
+    async fn put_api_key(&self, key: &ApiKeyRecord, event: &AuditEvent) -> InfraResult<()> {
+        let (key, event) = (key.clone(), event.clone());
+        self.with("put api key", move |conn| {
+            let tx = conn.transaction().map_err(db_error("put api key"))?;
+            insert_api_key(&tx, &key)?;
+            insert_audit_event(&tx, &event)?;
+            tx.commit().map_err(db_error("put api key"))
+        })
+        .await
     }
 
     async fn find_api_key(&self, hash: &ApiKeyHash) -> InfraResult<Option<ApiKeyRecord>> {
         let sql = "SELECT doc FROM api_keys WHERE hash = ?1";
         self.get_doc("find api key", sql, vec![hash.0.clone()]).await
+    }
+
+    async fn get_api_key(&self, tenant_id: &str, id: &str) -> InfraResult<Option<ApiKeyRecord>> {
+        let sql = "SELECT doc FROM api_keys WHERE tenant_id = ?1 AND id = ?2";
+        self.get_doc("get api key", sql, vec![tenant_id.into(), id.into()])
+            .await
+    }
+
+    async fn list_api_keys(&self, tenant_id: &str) -> InfraResult<Vec<ApiKeyRecord>> {
+        let sql = "SELECT doc FROM api_keys WHERE tenant_id = ?1 ORDER BY created_at, id";
+        self.list_docs("list api keys", sql, vec![tenant_id.into()]).await
+    }
+
+    async fn revoke_api_key(&self, tenant_id: &str, id: &str, event: &AuditEvent) -> InfraResult<bool> {
+        let (tenant_id, id, event) = (tenant_id.to_string(), id.to_string(), event.clone());
+        self.with("revoke api key", move |conn| {
+            let tx = conn.transaction().map_err(db_error("revoke api key"))?;
+            if !revoke(&tx, &tenant_id, &id, &event.at)? {
+                return Ok(false);
+            }
+            insert_audit_event(&tx, &event)?;
+            tx.commit().map_err(db_error("revoke api key"))?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn replace_api_key(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        replacement: &ApiKeyRecord,
+        event: &AuditEvent,
+    ) -> InfraResult<bool> {
+        let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
+        let (replacement, event) = (replacement.clone(), event.clone());
+        self.with("rotate api key", move |conn| {
+            let tx = conn.transaction().map_err(db_error("rotate api key"))?;
+            if !revoke(&tx, &tenant_id, &id, &replacement.created_at)? {
+                return Ok(false);
+            }
+            insert_api_key(&tx, &replacement)?;
+            insert_audit_event(&tx, &event)?;
+            tx.commit().map_err(db_error("rotate api key"))?;
+            Ok(true)
+        })
+        .await
     }
 
     async fn put_profile(&self, profile: &EnrollmentProfile) -> InfraResult<()> {
@@ -96,4 +148,46 @@ impl TenantStore for SqliteStore {
         self.list_docs("list trusted cas", sql, vec![tenant_id.into()])
             .await
     }
+}
+
+fn insert_api_key(conn: &Connection, key: &ApiKeyRecord) -> InfraResult<()> {
+    let doc = to_doc(key)?;
+    conn.prepare_cached(
+        "INSERT INTO api_keys (hash, tenant_id, id, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut insert| insert.execute(params![key.hash.0, key.tenant_id, key.id, key.created_at, doc]))
+    .map_err(db_error("put api key"))?;
+    Ok(())
+}
+
+fn insert_audit_event(conn: &Connection, event: &AuditEvent) -> InfraResult<()> {
+    let doc = to_doc(event)?;
+    conn.prepare_cached("INSERT INTO audit_events (tenant_id, sort_key, doc) VALUES (?1, ?2, ?3)")
+        .and_then(|mut insert| insert.execute(params![event.tenant_id, event.sort_key(), doc]))
+        .map_err(db_error("record audit event"))?;
+    Ok(())
+}
+
+/// Marks the key revoked unless it is already (or absent): whether it did.
+fn revoke(conn: &Connection, tenant_id: &str, id: &str, at: &str) -> InfraResult<bool> {
+    let doc: Option<String> = conn
+        .prepare_cached("SELECT doc FROM api_keys WHERE tenant_id = ?1 AND id = ?2")
+        .and_then(|mut query| {
+            query
+                .query_row(params![tenant_id, id], |row| row.get(0))
+                .optional()
+        })
+        .map_err(db_error("revoke api key"))?;
+    let Some(mut key) = doc.as_deref().map(from_doc::<ApiKeyRecord>).transpose()? else {
+        return Ok(false);
+    };
+    if key.is_revoked() {
+        return Ok(false);
+    }
+    key.revoked_at = Some(at.to_string());
+    let doc = to_doc(&key)?;
+    conn.prepare_cached("UPDATE api_keys SET doc = ?3 WHERE tenant_id = ?1 AND id = ?2")
+        .and_then(|mut update| update.execute(params![tenant_id, id, doc]))
+        .map_err(db_error("revoke api key"))?;
+    Ok(true)
 }

@@ -2,8 +2,10 @@
 //! API Gateway events from `events/` in, the S3 event S3 would send to the processor.
 
 use base64::Engine;
-use certport_core::app::{create_tenant_with_key, dek_context, keystore_import_key, Deps};
-use certport_core::domain::{JobState, WorkQuota};
+use certport_core::app::{
+    create_api_key, create_tenant_with_key, dek_context, keystore_import_key, revoke_api_key, Deps,
+};
+use certport_core::domain::{JobState, Scope, WorkQuota};
 use certport_core::testing::certs::{self_signed, KeyType};
 use certport_core::testing::zip_of;
 use certport_tests::fixtures::{self, http_request, http_request_with_body, multipart, s3_event};
@@ -271,6 +273,31 @@ async fn another_tenant_or_an_unknown_key_sees_nothing() {
         (code, body["errors"][0]["code"].as_str()),
         (401, Some("unauthorized"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_function_holds_a_key_to_its_scopes_and_refuses_it_once_revoked() {
+    let flow = CertificateFlow::set_up().await;
+    let zip = CertificateFlow::zip();
+    let (job_id, _) = flow.upload(&zip).await;
+    let tenants = flow.deps.tenants.as_ref();
+    let key_with = |scope: Scope| create_api_key(tenants, &flow.tenant_id, "test", [scope].into());
+    let reader = key_with(Scope::Read).await.unwrap();
+    let (code, body) = upload(&flow.deps, reader.api_key.expose(), &flow.profile_id, &zip).await;
+    assert_eq!(
+        (code, body["errors"][0]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (code, body) = status(&flow.deps, reader.api_key.expose(), &job_id).await;
+    assert!(code == 403 && body.to_string().contains("`import`"), "{body}");
+    let importer = key_with(Scope::Import).await.unwrap();
+    let (code, _) = status(&flow.deps, importer.api_key.expose(), &job_id).await;
+    assert_eq!(code, 200);
+    revoke_api_key(tenants, &flow.tenant_id, &importer.record.id)
+        .await
+        .unwrap();
+    let (code, _) = status(&flow.deps, importer.api_key.expose(), &job_id).await;
+    assert_eq!(code, 401, "refused from the next request on");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -607,6 +634,21 @@ async fn a_zip_put_to_a_presigned_s3_url_is_processed_like_any_upload() {
     );
     assert_eq!(upload["headers"]["content-type"], "application/zip", "{upload}");
     assert_eq!(put_to_upload_url(upload, zip.clone()).await, 200);
+    assert_eq!(
+        put_to_upload_url(upload, zip.clone()).await,
+        412,
+        "the URL takes one upload (If-None-Match: * is signed into it)"
+    );
+    // moto checks no signature; S3 refuses a PUT without every signed header.
+    let signed = upload["url"]
+        .as_str()
+        .unwrap()
+        .split("X-Amz-SignedHeaders=")
+        .nth(1);
+    assert!(
+        signed.is_some_and(|h| h.split('&').next().unwrap().contains("if-none-match")),
+        "{upload}"
+    );
     // The object S3 now holds starts the processor as any upload does.
     let job_id = job["id"].as_str().unwrap();
     let object_key = stored_key(&stack, fixtures::TENANT, job_id).await;

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use certport_core::crypto::{encrypted_pkcs8_pem, pkcs12};
+use certport_core::crypto::{encrypted_pkcs8_pem, pkcs12, DEFAULT_EXPORT_ITERATIONS};
 use certport_core::parsing::keystore::{open_pkcs12, Pkcs12Limits, PrivateKey};
 use certport_core::testing::certs::ca_signed_keystores;
 use certport_tests::python::run_json;
@@ -39,8 +39,15 @@ fn python_cryptography_opens_both_exports_with_their_passphrases() {
     let parsed = PrivateKey::from_pkcs8(Zeroizing::new(key.to_vec())).unwrap();
     let (leaves, others): (Vec<_>, Vec<_>) = opened.certificates.into_iter().partition(|c| parsed.matches(c));
     let chain: Vec<Vec<u8>> = leaves.into_iter().chain(others).collect();
-    let p12 = pkcs12(&key, &chain, "device-1", "p12 passphrase").unwrap();
-    let key_pem = encrypted_pkcs8_pem(&key, "key passphrase").unwrap();
+    let p12 = pkcs12(
+        &key,
+        &chain,
+        "device-1",
+        "p12 passphrase",
+        DEFAULT_EXPORT_ITERATIONS,
+    )
+    .unwrap();
+    let key_pem = encrypted_pkcs8_pem(&key, "key passphrase", DEFAULT_EXPORT_ITERATIONS).unwrap();
     let opened = run_json(
         OPEN_WITH_CRYPTOGRAPHY,
         &json!({

@@ -15,6 +15,7 @@ mod large_uploads;
 mod records_table;
 mod route_table;
 mod sharded_imports;
+mod template_policies;
 mod template_safety;
 mod tenant_isolation;
 mod third_party_keystores;

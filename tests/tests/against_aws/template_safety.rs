@@ -1,8 +1,8 @@
 //! What `template.yaml` must keep, since the stack holds a vault: keys and records outlive
-//! the stack, only the export function may decrypt a stored private key, and the HTTP
-//! API logs access (never bodies) and throttles.
+//! the stack (and the table its deletion by mistake), and the HTTP API logs access (never
+//! bodies) and throttles. Who may do what is in `template_policies`.
 
-use certport_tests::fixtures::{template_resource as resource, template_resources as resources};
+use certport_tests::fixtures::template_resource as resource;
 
 #[test]
 fn deleting_or_replacing_the_stack_keeps_the_table_the_bucket_and_both_keys() {
@@ -16,26 +16,13 @@ fn deleting_or_replacing_the_stack_keeps_the_table_the_bucket_and_both_keys() {
 }
 
 #[test]
-fn only_the_export_function_may_decrypt_a_stored_private_key() {
-    let decrypting: Vec<String> = resources()
-        .into_iter()
-        .filter(|(_, text)| {
-            text.contains("Type: AWS::Serverless::Function")
-                && text.contains("kms:EncryptionContext:certport:purpose: private-key")
-        })
-        .filter(|(_, text)| {
-            // The statement naming the private-key purpose grants Decrypt (not only GenerateDataKey).
-            text.split("- Sid: ").any(|statement| {
-                statement.contains("purpose: private-key") && statement.contains("Action: kms:Decrypt")
-            })
-        })
-        .map(|(name, _)| name)
-        .collect();
-    assert_eq!(decrypting, ["CertificateExportFunction"]);
-    assert!(
-        !resource("InventoryReadsFunction").contains("kms:"),
-        "the read function has no KMS at all"
-    );
+fn the_read_function_has_no_kms_at_all() {
+    assert!(!resource("InventoryReadsFunction").contains("kms:"));
+}
+
+#[test]
+fn the_table_cannot_be_deleted_without_turning_its_protection_off_first() {
+    assert!(resource("RecordsTable").contains("DeletionProtectionEnabled: true"));
 }
 
 #[test]

@@ -136,3 +136,18 @@ impl Server {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// Runs `certport admin --output json <args>` on a local data directory: its JSON output.
+pub fn local_admin(data_dir: &Path, args: &[&str]) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_certport"))
+        .args(["admin", "--output", "json"])
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("CERTPORT_TABLE")
+        .output()
+        .expect("run certport admin");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{args:?}: {stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}

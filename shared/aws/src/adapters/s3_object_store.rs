@@ -115,8 +115,9 @@ impl ObjectStore for S3ObjectStore {
         Ok(true)
     }
 
-    /// A SigV4 presigned PUT; content type and length are signed headers, so S3
-    /// refuses any other body. The object's creation notifies the processor as usual.
+    /// A SigV4 presigned PUT; content type, length and `If-None-Match: *` are signed
+    /// headers, so S3 refuses any other body, and a second upload to the same URL (412)
+    /// while the first is processed. The object's creation notifies the processor as usual.
     async fn presign_put(&self, key: &str, upload: &UploadConstraints) -> InfraResult<PresignedPut> {
         let config = PresigningConfig::expires_in(upload.expires_in)
             .map_err(|e| InfraError::permanent("s3 presign put", e))?;
@@ -128,6 +129,7 @@ impl ObjectStore for S3ObjectStore {
             .key(key)
             .content_type(&upload.content_type)
             .content_length(size)
+            .if_none_match("*")
             .presigned(config)
             .await
             .map_err(|e| infra_error("s3 presign put", e))?;

@@ -1,3 +1,4 @@
+use crate::domain::Scope;
 use crate::ports::InfraError;
 
 /// A failure a caller sees. The HTTP layer maps each variant to a status and a
@@ -6,6 +7,9 @@ use crate::ports::InfraError;
 pub enum AppError {
     #[error("missing or invalid API key: send it in the x-api-key (or tppl-api-key) header")]
     Unauthorized,
+    /// The key is valid but may not do this: it needs one of these scopes.
+    #[error("{}", forbidden_message(.0))]
+    Forbidden(&'static [Scope]),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -32,4 +36,13 @@ impl AppError {
     pub fn invalid(message: impl Into<String>) -> Self {
         AppError::InvalidInput(message.into())
     }
+}
+
+fn forbidden_message(needs: &[Scope]) -> String {
+    let names: Vec<String> = needs.iter().map(|s| format!("`{s}`")).collect();
+    format!(
+        "this API key may not do this: it needs the {} scope; use a key that has it (an operator makes one with `certport admin api-keys create --scopes {}`)",
+        names.join(" or "),
+        needs.first().map(|s| s.name()).unwrap_or_default()
+    )
 }

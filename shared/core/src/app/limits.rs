@@ -45,6 +45,8 @@ pub struct Limits {
     pub max_trusted_cas: usize,
     /// Unfinished work one tenant may hold, so one cannot take every processor.
     pub work_quota: WorkQuota,
+    /// PBKDF2 (and PKCS#12 MAC) iterations of a private-key export.
+    pub export_iterations: u32,
 }
 
 impl Default for Limits {
@@ -77,6 +79,7 @@ impl Default for Limits {
                 max_open_jobs: 20,
                 max_keystore_items: 500,
             },
+            export_iterations: crate::crypto::DEFAULT_EXPORT_ITERATIONS,
         }
     }
 }
@@ -220,7 +223,15 @@ pub const LIMIT_VARIABLES: &[(&str, &str, Setter)] = &[
         "certificates a shard aims at",
         |l, v| l.shard_certificates = v,
     ),
+    (
+        "CERTPORT_EXPORT_KDF_ITERATIONS",
+        "PBKDF2 iterations of a private-key export",
+        |l, v| l.export_iterations = v.min(u32::MAX.into()) as u32,
+    ),
 ];
+
+/// Fewer would be weaker than exports ever were; Java's keytool refuses more.
+const EXPORT_ITERATIONS_RANGE: std::ops::RangeInclusive<u32> = 10_000..=5_000_000;
 
 impl Limits {
     /// The defaults, with every variable of `LIMIT_VARIABLES` that `lookup` finds applied.
@@ -242,6 +253,12 @@ impl Limits {
             return Err(LimitError {
                 name: "CERTPORT_MAX_CERTIFICATE_BYTES",
                 what: "and at most 262144: a certificate must fit one DynamoDB item with its record",
+            });
+        }
+        if !EXPORT_ITERATIONS_RANGE.contains(&limits.export_iterations) {
+            return Err(LimitError {
+                name: "CERTPORT_EXPORT_KDF_ITERATIONS",
+                what: "from 10000 to 5000000: fewer is weaker than OWASP allows, more is past what keytool opens",
             });
         }
         if (limits.work_quota.max_keystore_items as usize) < MAX_BATCH_ITEMS {
@@ -291,5 +308,16 @@ mod tests {
         assert_eq!(error.name, "CERTPORT_MAX_KEYSTORE_ITEMS_IN_FLIGHT");
         let limits = from(&[("CERTPORT_MAX_KEYSTORE_ITEMS_IN_FLIGHT", "100")]).unwrap();
         assert_eq!(limits.work_quota.max_keystore_items, 100);
+    }
+
+    #[test]
+    fn export_iterations_below_the_old_floor_or_past_keytool_are_refused() {
+        assert_eq!(Limits::default().export_iterations, 600_000);
+        for bad in ["9999", "5000001"] {
+            let error = from(&[("CERTPORT_EXPORT_KDF_ITERATIONS", bad)]).unwrap_err();
+            assert_eq!(error.name, "CERTPORT_EXPORT_KDF_ITERATIONS");
+        }
+        let limits = from(&[("CERTPORT_EXPORT_KDF_ITERATIONS", "1000000")]).unwrap();
+        assert_eq!(limits.export_iterations, 1_000_000);
     }
 }

@@ -14,7 +14,8 @@ pub(crate) mod uploads;
 
 use std::sync::Arc;
 
-pub use access::auth::{authenticate, Caller};
+pub use access::api_keys::{create_api_key, list_api_keys, revoke_api_key, rotate_api_key, IssuedApiKey};
+pub use access::auth::{authenticate, authorize, Caller};
 pub use access::bootstrap::{create_tenant_with_key, NewTenant};
 pub use certificate_import::process::process_certificate_import;
 pub use certificate_import::shards::process_certificate_shard;
@@ -35,7 +36,9 @@ pub use inventory::device_reads::{
     certificate_status, get_device, list_device_certificates, list_devices, parse_instant, Bound,
     CertificateFilter, DeviceFilter, DeviceView, Paged, DEFAULT_DEVICE_LIMIT,
 };
-pub use inventory::export::{export_private_key, list_audit_events, ExportFormat, ExportRequest};
+pub use inventory::export::{
+    audit_refused_export, export_private_key, list_audit_events, ExportFormat, ExportRefusal, ExportRequest,
+};
 pub use inventory::private_keys::{private_key_aad, private_key_context};
 pub use jobs::lifecycle::fail_job;
 pub use jobs::outcome::{ProcessOutcome, STORAGE_REFUSED};

@@ -9,5 +9,5 @@ mod export;
 pub use dek::{open_sealed_box, seal_to, DekKeyPair, SealedBoxError};
 pub use envelope::{open_envelope, seal_envelope, Envelope, EnvelopeError};
 pub use export::{
-    certificates_pem, encrypted_pkcs8_pem, pem_block, pem_zip, pkcs12, ExportError, EXPORT_ITERATIONS,
+    certificates_pem, encrypted_pkcs8_pem, pem_block, pem_zip, pkcs12, ExportError, DEFAULT_EXPORT_ITERATIONS,
 };

@@ -12,7 +12,7 @@ mod shard;
 mod tenant;
 mod work_quota;
 
-pub use audit::AuditEvent;
+pub use audit::{AuditAction, AuditEvent};
 pub use device::{
     unstorable, DeviceRecord, MAX_DEVICE_IDENTIFIER_BYTES, MAX_FIELD_VALUE_BYTES, MAX_MAPPED_FIELDS,
     MAX_SERIAL_BYTES,
@@ -35,10 +35,15 @@ pub use profile::{
 };
 pub use serial_number::{canonical_serial, same_serial, stored_serials};
 pub use shard::{ShardPlan, ShardReport, ShardTask};
-pub use tenant::{ApiKey, ApiKeyHash, ApiKeyRecord, Division, Tenant};
+pub use tenant::{ApiKey, ApiKeyHash, ApiKeyRecord, Division, Scope, Scopes, Tenant};
 pub use work_quota::{Admission, OpenWork, QuotaLimit, WorkQuota};
 
 /// Time stamps as the APIs show them: ISO 8601 UTC with microseconds and `Z`.
 pub fn format_timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// The time now, as `format_timestamp` writes it.
+pub fn timestamp_now() -> String {
+    format_timestamp(chrono::Utc::now())
 }

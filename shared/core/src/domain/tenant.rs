@@ -1,3 +1,5 @@
+use std::collections::BTreeSet;
+
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -70,6 +72,69 @@ impl std::fmt::Debug for ApiKey {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ApiKeyHash(pub String);
 
+/// What an API key may do. Each route needs one of a few scopes; a key without any of
+/// them is refused (403), and told which it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Uploads, their jobs, and what an upload needs to read (profiles, the DEK).
+    Import,
+    /// The inventory: search, details, contents, devices and their certificates.
+    Read,
+    /// Private keys out of the inventory.
+    Export,
+    /// What imports rely on: profiles and their mappings, trusted CAs.
+    Manage,
+    /// The tenant's audit trail (keys themselves are made with `certport admin`).
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [
+        Scope::Import,
+        Scope::Read,
+        Scope::Export,
+        Scope::Manage,
+        Scope::Admin,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Import => "import",
+            Scope::Read => "read",
+            Scope::Export => "export",
+            Scope::Manage => "manage",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn all() -> Scopes {
+        Scope::ALL.into_iter().collect()
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.name() == name.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                let known: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
+                format!("unknown scope `{name}`; scopes are {}", known.join(", "))
+            })
+    }
+}
+
+pub type Scopes = BTreeSet<Scope>;
+
 /// What the store keeps of an API key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyRecord {
@@ -77,16 +142,27 @@ pub struct ApiKeyRecord {
     pub hash: ApiKeyHash,
     pub tenant_id: String,
     pub name: String,
+    pub scopes: Scopes,
+    pub created_at: String,
+    /// A revoked key is refused from the moment this is stored.
+    pub revoked_at: Option<String>,
 }
 
 impl ApiKeyRecord {
-    pub fn for_key(key: &ApiKey, tenant_id: &str, name: &str) -> Self {
+    pub fn new(key: &ApiKey, tenant_id: &str, name: &str, scopes: Scopes, created_at: &str) -> Self {
         ApiKeyRecord {
             id: uuid::Uuid::new_v4().to_string(),
             hash: key.hash(),
             tenant_id: tenant_id.to_string(),
             name: name.to_string(),
+            scopes,
+            created_at: created_at.to_string(),
+            revoked_at: None,
         }
+    }
+
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
     }
 }
 
@@ -103,5 +179,18 @@ mod tests {
         assert_eq!(a.hash(), ApiKey::from_presented(a.expose()).hash());
         assert_ne!(a.hash(), b.hash());
         assert!(!format!("{a:?}").contains(&a.expose()[4..]));
+    }
+
+    #[test]
+    fn scopes_read_their_names_and_refuse_others_listing_the_known() {
+        for scope in Scope::ALL {
+            assert_eq!(scope.name().parse::<Scope>(), Ok(scope));
+        }
+        assert_eq!(" Export ".parse::<Scope>(), Ok(Scope::Export));
+        let refused = "write".parse::<Scope>().unwrap_err();
+        assert!(
+            refused.contains("import, read, export, manage, admin"),
+            "{refused}"
+        );
     }
 }

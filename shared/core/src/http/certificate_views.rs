@@ -90,11 +90,14 @@ pub fn audit_events(events: &[AuditEvent]) -> api_b::AuditEvents {
             .iter()
             .map(|e| api_b::AuditEvent {
                 id: e.id.clone(),
-                action: e.action.clone(),
+                action: e.action.name().into(),
                 company_id: e.tenant_id.clone(),
                 api_key_id: e.api_key_id.clone(),
                 certificate_id: e.certificate_id.clone(),
                 format: e.format.clone(),
+                subject_api_key_id: e.subject_api_key_id.clone(),
+                replacement_api_key_id: e.replacement_api_key_id.clone(),
+                reason: e.reason.clone(),
                 source_ip: e.source_ip.clone(),
                 time: e.at.clone(),
             })

@@ -35,6 +35,7 @@ pub fn error_response(error: &AppError) -> http::Response<Bytes> {
 pub fn styled_error_response(error: &AppError, style: ErrorStyle) -> http::Response<Bytes> {
     let (status, code) = match error {
         AppError::Unauthorized => (401, ErrorCode::Unauthorized),
+        AppError::Forbidden(_) => (403, ErrorCode::Forbidden),
         AppError::NotFound(_) => (404, ErrorCode::NotFound),
         AppError::InvalidInput(_) => (400, ErrorCode::InvalidInput),
         AppError::Conflict(_) => (409, ErrorCode::Conflict),

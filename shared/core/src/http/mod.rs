@@ -74,7 +74,8 @@ pub fn router(deps: Deps, serves: impl Fn(&Route) -> bool) -> Router {
             "GET" => MethodFilter::GET,
             _ => MethodFilter::POST,
         };
-        let handler = handlers::handler(*route, filter);
+        // The handler's caller is admitted by the route's scopes (see `handlers::Call`).
+        let handler = handlers::handler(*route, filter).layer(axum::Extension(*route));
         match by_path.iter_mut().find(|(path, _)| path == template) {
             Some((_, methods)) => *methods = std::mem::take(methods).merge(handler),
             None => by_path.push((template, handler)),

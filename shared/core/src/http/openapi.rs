@@ -566,6 +566,10 @@ fn operation_json(route: Route) -> Value {
     let spec = operation(route);
     let api = Api::of(route);
     let mut responses = errors(api, spec.errors);
+    responses.insert(
+        "403".into(),
+        json!({"$ref": format!("#/components/responses/{}Forbidden", api.prefix())}),
+    );
     let (status, description, schema) = spec.success;
     if status != 0 {
         let content = match route {
@@ -589,6 +593,7 @@ fn operation_json(route: Route) -> Value {
         "operationId": spec.id,
         "summary": spec.summary,
         "responses": responses,
+        "x-scopes": route.scopes().iter().map(|s| s.name()).collect::<Vec<_>>(),
     });
     if let Some(description) = spec.description {
         body["description"] = json!(description);
@@ -655,7 +660,11 @@ fn components() -> Value {
                 "BadRequest",
                 "The request is invalid; the message says what to fix.",
             ),
-            ("Unauthorized", "Missing or unknown API key."),
+            ("Unauthorized", "Missing, unknown or revoked API key."),
+            (
+                "Forbidden",
+                "The API key lacks the scope this operation needs (its x-scopes); the message names it.",
+            ),
             ("NotFound", "No such id for this tenant."),
             ("Conflict", "It exists already (this CA certificate is trusted)."),
             (
@@ -711,8 +720,9 @@ fn json_document() -> Value {
                 DEKs, trusted CA certificates, batches of PKCS#12 keystores or PKCS#8 keys whose passwords are \
                 sealed to the DEK, the certificate inventory. Errors: \
                 `{\"errors\": [{\"code\": <10000 + HTTP status>, \"message\": \"...\", \"args\": []}]}`.\n\n\
-                Every route needs an API key, in `x-api-key` or `tppl-api-key`. Ids of another tenant answer \
-                404. Uploads are processed asynchronously: read the job until it leaves `PENDING` / \
+                Every route needs an API key, in `x-api-key` or `tppl-api-key`, with one of the scopes its \
+                operation lists in `x-scopes` (`import`, `read`, `export`, `manage`, `admin`); a key without \
+                them is answered 403. Ids of another tenant answer 404. Uploads are processed asynchronously: read the job until it leaves `PENDING` / \
                 `PROCESSING`.\n",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },

@@ -4,6 +4,8 @@
 
 use http::Method;
 
+use crate::domain::Scope;
+
 /// A route of either API (its path parameters are its handler's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -158,6 +160,36 @@ pub(super) fn matches<'a>(template: &str, path: &[&'a str]) -> Option<(Vec<&'a s
 }
 
 impl Route {
+    /// The scopes that admit a caller to this route: its key needs one of them.
+    pub fn scopes(self) -> &'static [Scope] {
+        use Route::*;
+        match self {
+            CreateProfile | SetSourceFieldsMapping | AddTrustedCa => &[Scope::Manage],
+            GetProfile => &[Scope::Import, Scope::Manage],
+            UploadCertificateImport
+            | CertificateUploadUrl
+            | GetCertificateImport
+            | ListCertificateImportFailures
+            | UploadKeystoreImport
+            | KeystoreUploadUrl
+            | GetKeystoreImport => &[Scope::Import],
+            // Both seal passphrases to the DEK these name.
+            ListEdgeInstances | GetEncryptionKey => &[Scope::Import, Scope::Export],
+            ListTrustedCas => &[Scope::Read, Scope::Manage],
+            SearchCertificates
+            | GetCertificate
+            | GetCertificateContents
+            | GetCertificateRequest
+            | ListDevices
+            | GetDevice
+            | ListDeviceCertificates => &[Scope::Read],
+            ExportKeystore => &[Scope::Export],
+            // Only says what to do instead: any key may hear it.
+            RequestCertificate => &Scope::ALL,
+            ListAuditEvents => &[Scope::Admin],
+        }
+    }
+
     /// The route `method` and `path` name; a trailing `/` is ignored.
     pub fn resolve(method: &Method, path: &str) -> Result<Route, RouteError> {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();

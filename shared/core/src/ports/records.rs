@@ -11,11 +11,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    ApiKeyHash, ApiKeyRecord, AuditEvent, CertFailure, CertificateImport, CertificateRecord, DeviceRecord,
-    Division, EdgeInstance, EncryptionKey, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
-    FailureCounts, FailureReason, FieldMapping, Import, ItemFailureReason, ItemResult, ItemStatus, Job,
-    JobFailure, JobState, KeystoreImport, ShardPlan, ShardReport, StoredKeyRecord, Tenant, TrustedCa,
-    UploadFormat,
+    ApiKeyHash, ApiKeyRecord, AuditAction, AuditEvent, CertFailure, CertificateImport, CertificateRecord,
+    DeviceRecord, Division, EdgeInstance, EncryptionKey, EnrollmentContext, EnrollmentMethod,
+    EnrollmentProfile, FailureCounts, FailureReason, FieldMapping, Import, ItemFailureReason, ItemResult,
+    ItemStatus, Job, JobFailure, JobState, KeystoreImport, Scope, Scopes, ShardPlan, ShardReport,
+    StoredKeyRecord, Tenant, TrustedCa, UploadFormat,
 };
 
 /// A domain type that stores can keep, and the form they keep it in.
@@ -62,6 +62,15 @@ stored!(StoredApiKey for ApiKeyRecord {
     hash = hash: ApiKeyHash,
     tenant_id = tenant_id: String,
     name = name: String,
+    /// Keys stored before scopes existed could do everything, and still can until an
+    /// operator rotates them.
+    #[serde(default = "Scope::all")]
+    scopes = scopes: Scopes,
+    /// Empty on keys stored before it was kept.
+    #[serde(default)]
+    created_at = created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revoked_at = revoked_at: Option<String>,
 });
 
 stored!(StoredProfile for EnrollmentProfile {
@@ -301,10 +310,16 @@ stored!(StoredCertificate for CertificateRecord {
 stored!(StoredAuditEvent for AuditEvent {
     id = id: String,
     tenant_id = tenant_id: String,
-    action = action: String,
-    api_key_id = api_key_id: String,
-    certificate_id = certificate_id: String,
-    format = format: String,
+    action = action: AuditAction,
+    api_key_id = api_key_id: Option<String>,
+    certificate_id = certificate_id: Option<String>,
+    format = format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject_api_key_id = subject_api_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replacement_api_key_id = replacement_api_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason = reason: Option<String>,
     source_ip = source_ip: Option<String>,
     at = at: String,
 });

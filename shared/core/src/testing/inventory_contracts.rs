@@ -230,16 +230,11 @@ pub async fn devices_list_in_pages_and_are_found_by_id(store: &dyn InventoryStor
 pub async fn audit_events_list_newest_first(store: &dyn InventoryStore) {
     let (a, b) = (id(), id());
     for n in 0..5 {
-        let event = AuditEvent {
-            id: id(),
-            tenant_id: a.clone(),
-            action: "PRIVATE_KEY_EXPORT".into(),
-            api_key_id: "key".into(),
-            certificate_id: id(),
-            format: "PEM".into(),
-            source_ip: Some("192.0.2.1".into()),
-            at: format!("2026-01-01T00:00:0{n}.000000Z"),
-        };
+        let at = format!("2026-01-01T00:00:0{n}.000000Z");
+        let mut event = AuditEvent::new(&a, AuditAction::PrivateKeyExport, Some("key"), at);
+        event.certificate_id = Some(id());
+        event.format = Some("PEM".into());
+        event.source_ip = Some("192.0.2.1".into());
         store.record_audit_event(&event).await.unwrap();
     }
     let latest = store.list_audit_events(&a, 3).await.unwrap();

@@ -3,6 +3,7 @@
 // Test helpers: a failed setup or assertion should stop the test that called it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod api_key_contracts;
 pub mod certs;
 pub mod concurrent_contracts;
 pub mod contracts;

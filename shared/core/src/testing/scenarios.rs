@@ -28,7 +28,8 @@ pub async fn new_caller(deps: &Deps, name: &str) -> Caller {
         .expect("create tenant");
     Caller {
         tenant: created.tenant,
-        api_key_id: name.into(),
+        api_key_id: created.api_key_id,
+        scopes: crate::domain::Scope::all(),
     }
 }
 

@@ -143,21 +143,13 @@ fn open(kind: JobKind, tenant: &str, job_id: &str) -> OpenJob {
 }
 
 pub async fn tenant_store_contract(store: &dyn TenantStore) {
-    // Tenants and API keys.
+    // Tenants (their API keys: `api_key_contracts`).
     let tenant = Tenant::new("contract A");
     let other = Tenant::new("contract B");
     store.put_tenant(&tenant).await.unwrap();
     store.put_tenant(&other).await.unwrap();
     assert_eq!(store.get_tenant(&tenant.id).await.unwrap(), Some(tenant.clone()));
     assert_eq!(store.get_tenant("no-such-tenant").await.unwrap(), None);
-    let key = ApiKey::generate();
-    let record = ApiKeyRecord::for_key(&key, &tenant.id, "contract");
-    store.put_api_key(&record).await.unwrap();
-    assert_eq!(store.find_api_key(&key.hash()).await.unwrap(), Some(record));
-    assert_eq!(
-        store.find_api_key(&ApiKey::generate().hash()).await.unwrap(),
-        None
-    );
 
     // Profiles are per tenant, and replaced by a second put.
     let mut p = profile(&tenant, "meters");

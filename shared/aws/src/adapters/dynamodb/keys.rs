@@ -26,8 +26,27 @@ pub(crate) fn tenant_key(tenant_id: &str) -> Item {
     key(tenant_pk(tenant_id), "TENANT")
 }
 
+pub(crate) const API_KEY_PREFIX: &str = "APIKEY#";
+
+/// An API key found by the hash of the key presented.
 pub(crate) fn api_key_key(hash: &str) -> Item {
-    key(format!("APIKEY#{hash}"), "APIKEY")
+    key(format!("{API_KEY_PREFIX}{hash}"), "APIKEY")
+}
+
+/// A tenant's API keys by id (their listing); written with `api_key_key`, atomically.
+/// A partition of their own, so that no function's role, which may write its tenant's
+/// records, can write one.
+pub(crate) fn api_key_listing_pk(tenant_id: &str) -> String {
+    format!("APIKEYS#{tenant_id}")
+}
+
+pub(crate) const API_KEY_LISTING_PREFIX: &str = "APIKEYID#";
+
+pub(crate) fn api_key_listing_key(tenant_id: &str, id: &str) -> Item {
+    key(
+        api_key_listing_pk(tenant_id),
+        format!("{API_KEY_LISTING_PREFIX}{id}"),
+    )
 }
 
 pub(crate) fn profile_key(tenant_id: &str, id: &str) -> Item {

@@ -5,7 +5,8 @@
 //! | record              | pk                             | sk                          | other attributes                 |
 //! |---------------------|--------------------------------|-----------------------------|----------------------------------|
 //! | tenant              | `TENANT#<tenant>`              | `TENANT`                    |                                  |
-//! | API key             | `APIKEY#<sha256 of the key>`   | `APIKEY`                    |                                  |
+//! | API key             | `APIKEY#<sha256 of the key>`   | `APIKEY`                    | `revoked_at` once revoked        |
+//! | API key by id       | `APIKEYS#<tenant>`             | `APIKEYID#<id>`             | (written with the above, atomically) |
 //! | enrollment profile  | `TENANT#<tenant>`              | `PROFILE#<id>`              |                                  |
 //! | edge instance       | `TENANT#<tenant>`              | `EDGE#<created at>#<id>`    | (listing order)                  |
 //! | edge instance by id | `TENANT#<tenant>`              | `EDGEID#<id>`               | (written with the above, atomically) |

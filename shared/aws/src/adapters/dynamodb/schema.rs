@@ -7,16 +7,27 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use certport_core::ports::{InfraError, InfraResult};
 
-use crate::adapters::dynamodb::keys::schema_key;
+use certport_core::domain::{timestamp_now, ApiKeyRecord};
+
+use crate::adapters::dynamodb::keys::{api_key_listing_key, schema_key, API_KEY_PREFIX};
 use crate::adapters::dynamodb::transactions::TransactUpdate;
+use crate::adapters::dynamodb::{doc_of, s, with_doc};
+use crate::adapters::errors::infra_error;
 use crate::DynamoStore;
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// The upgrades from each version to the next, by the version they start from: an
-/// upgrade must be safe to run again and while functions of either version run.
-const UPGRADES: &[(u32, &str)] = &[(0, "a new table: nothing to change")];
+/// The upgrades from each version to the next, by the version they start from, and what
+/// each changes (`apply` does it). An upgrade must be safe to run again and while
+/// functions of either version run. An unstamped table gets every one.
+const UPGRADES: &[(u32, &str)] = &[
+    (0, "a new table: nothing to change"),
+    (
+        1,
+        "API keys: each listed under its tenant (by id), so it can be listed, revoked and rotated",
+    ),
+];
 
 /// What `upgrade-table` did: the version the table was at (none: never stamped) and is at now.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -64,11 +75,13 @@ impl DynamoStore {
             self.check_schema().await?;
         }
         let start = from.unwrap_or(0);
-        let applied = UPGRADES
-            .iter()
-            .filter(|(version, _)| (start..SCHEMA_VERSION).contains(version))
-            .map(|(_, what)| *what)
-            .collect();
+        let mut applied = Vec::new();
+        for (version, what) in UPGRADES {
+            if (start..SCHEMA_VERSION).contains(version) {
+                self.apply_upgrade(*version).await?;
+                applied.push(*what);
+            }
+        }
         // Stamped only over the version read: two upgrades at once do not step back.
         let stamp = TransactUpdate {
             key: schema_key(),
@@ -86,5 +99,48 @@ impl DynamoStore {
             to: SCHEMA_VERSION,
             applied,
         })
+    }
+}
+
+impl DynamoStore {
+    async fn apply_upgrade(&self, from: u32) -> InfraResult<()> {
+        match from {
+            1 => self.list_api_keys_under_their_tenants().await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Version 2 finds a tenant's keys by `APIKEYS#<tenant>` / `APIKEYID#<id>`: each key
+    /// stored before gets that item (unless it has it), with its creation time set to now
+    /// (it was not kept) and its scopes (every one: what it could do) written out.
+    async fn list_api_keys_under_their_tenants(&self) -> InfraResult<()> {
+        const OPERATION: &str = "upgrade api keys";
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(pk, :prefix)")
+                .expression_attribute_values(":prefix", s(API_KEY_PREFIX))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| infra_error(OPERATION, e))?;
+            for item in page.items() {
+                let mut key: ApiKeyRecord = doc_of(item)?;
+                if key.created_at.is_empty() {
+                    key.created_at = timestamp_now();
+                }
+                let listing = with_doc(api_key_listing_key(&key.tenant_id, &key.id), &key)?;
+                // Another run, or a revocation since, wrote it already: theirs stands.
+                self.put_new(OPERATION, listing).await?;
+            }
+            match page.last_evaluated_key() {
+                Some(last) => start = Some(last.clone()),
+                None => return Ok(()),
+            }
+        }
     }
 }

@@ -1,17 +1,20 @@
-use crate::domain::{ApiKey, Tenant};
+use crate::domain::{ApiKey, Scope, Scopes, Tenant};
 use crate::ports::TenantStore;
 use subtle::ConstantTimeEq;
 
 use crate::app::AppError;
 
-/// Who is calling: the tenant and the id of the key it used.
+/// Who is calling: the tenant, the id of the key it used, and what that key may do.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub tenant: Tenant,
     pub api_key_id: String,
+    pub scopes: Scopes,
 }
 
-/// Resolves a presented API key to its tenant; anything else is `Unauthorized`.
+/// Resolves a presented API key to its tenant; an unknown or revoked key is
+/// `Unauthorized`. Keys are read from the store on every call (nothing is cached), so a
+/// revocation holds from the next request on.
 pub async fn authenticate(tenants: &dyn TenantStore, presented: Option<&str>) -> Result<Caller, AppError> {
     let presented = presented
         .map(str::trim)
@@ -22,7 +25,7 @@ pub async fn authenticate(tenants: &dyn TenantStore, presented: Option<&str>) ->
     let hash = ApiKey::from_presented(presented).hash();
     let record = tenants.find_api_key(&hash).await?.ok_or(AppError::Unauthorized)?;
     // The store found it by hash; confirm in constant time, whatever the store's collation.
-    if !bool::from(record.hash.0.as_bytes().ct_eq(hash.0.as_bytes())) {
+    if !bool::from(record.hash.0.as_bytes().ct_eq(hash.0.as_bytes())) || record.is_revoked() {
         return Err(AppError::Unauthorized);
     }
     let tenant = tenants
@@ -32,5 +35,15 @@ pub async fn authenticate(tenants: &dyn TenantStore, presented: Option<&str>) ->
     Ok(Caller {
         tenant,
         api_key_id: record.id,
+        scopes: record.scopes,
     })
+}
+
+/// Admits the caller when its key has one of the scopes `needs`.
+pub fn authorize(caller: &Caller, needs: &'static [Scope]) -> Result<(), AppError> {
+    if needs.iter().any(|scope| caller.scopes.contains(scope)) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(needs))
+    }
 }

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::app::{get_certificate, upload_certificate_import, CertImportUpload, Deps, UploadProcessor};
-use crate::domain::{certificate_id, ItemStatus};
+use crate::domain::{certificate_id, AuditAction, ItemStatus};
 use crate::testing::certs::{ca_signed_keystores, der_of, leaf_pem};
 use crate::testing::memory::memory_deps;
 use crate::testing::scenarios::{import_keystores, keystore_batch, new_caller, pem_profile};
@@ -93,10 +93,20 @@ async fn a_certificate_without_its_key_cannot_be_exported() {
         matches!(&refused, crate::app::AppError::InvalidInput(m) if m.contains("no private key")),
         "{refused:?}"
     );
-    assert!(deps
+    let trail = deps
         .inventory
         .list_audit_events(&caller.tenant.id, 10)
         .await
-        .unwrap()
-        .is_empty());
+        .unwrap();
+    let actions: Vec<AuditAction> = trail.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::PrivateKeyExportRefused, AuditAction::ApiKeyCreated]
+    );
+    assert_eq!(trail[0].certificate_id.as_deref(), Some(id.as_str()));
+    assert!(trail[0]
+        .reason
+        .as_deref()
+        .unwrap_or_default()
+        .contains("no private key"));
 }

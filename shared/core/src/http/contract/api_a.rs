@@ -112,13 +112,13 @@ pub struct CertificateImportJob {
     pub processing_time: u64,
 }
 
-/// Where and how to PUT an upload.
+/// Where and how to PUT an upload: one upload per URL (a second PUT is 412).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CertificateUpload {
     pub url: String,
     /// Always `PUT`.
     pub method: String,
-    /// Exactly these headers, and only these.
+    /// Exactly these headers, and only these (`content-type`, `if-none-match: *`).
     pub headers: BTreeMap<String, String>,
     pub expires_at: String,
 }

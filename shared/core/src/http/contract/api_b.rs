@@ -28,13 +28,14 @@ pub struct KeystoreUploadUrlRequest {
     pub size: u64,
 }
 
-/// Where and how to PUT an upload.
+/// Where and how to PUT an upload: one upload per URL (a second PUT is 412).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KeystoreUpload {
     pub url: String,
     /// Always `PUT`.
     pub method: String,
+    /// Exactly these headers, and only these (`content-type`, `if-none-match: *`).
     pub headers: BTreeMap<String, String>,
     pub expires_at: String,
 }
@@ -253,12 +254,22 @@ pub struct KeystoreExportRequest {
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     pub id: String,
-    /// `PRIVATE_KEY_EXPORT`.
+    /// `PRIVATE_KEY_EXPORT`, `PRIVATE_KEY_EXPORT_REFUSED`, `API_KEY_CREATED`,
+    /// `API_KEY_REVOKED` or `API_KEY_ROTATED`.
     pub action: String,
     pub company_id: String,
-    pub api_key_id: String,
-    pub certificate_id: String,
-    pub format: String,
+    /// The key that made the call; null when an operator acted with `certport admin`.
+    pub api_key_id: Option<String>,
+    /// The certificate exported, or asked for.
+    pub certificate_id: Option<String>,
+    /// `PEM` or `PKCS12`, for exports.
+    pub format: Option<String>,
+    /// The key made, revoked or rotated.
+    pub subject_api_key_id: Option<String>,
+    /// A rotated key's replacement.
+    pub replacement_api_key_id: Option<String>,
+    /// Why an export was refused.
+    pub reason: Option<String>,
     pub source_ip: Option<String>,
     pub time: String,
 }

@@ -8,6 +8,8 @@ use utoipa::ToSchema;
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Unauthorized,
+    /// The API key lacks the scope the call needs (the message names it).
+    Forbidden,
     NotFound,
     InvalidInput,
     Conflict,

@@ -42,17 +42,32 @@ pub(super) async fn contents(Path(id): Path<String>, call: Call) -> Answer {
 }
 
 pub(super) async fn export(Path(id): Path<String>, call: Call) -> Answer {
+    let export = match export_request(&call) {
+        Ok(export) => export,
+        // A request that does not parse is a refused export too, and audited as one.
+        Err(refused) => {
+            let refusal = app::ExportRefusal {
+                certificate_id: &id,
+                source_ip: call.source_ip.clone(),
+            };
+            app::audit_refused_export(&call.deps, &call.caller, refusal, &refused).await?;
+            return Err(refused.into());
+        }
+    };
+    let bytes = app::export_private_key(&call.deps, &call.caller, &id, export).await?;
+    // Clients dispatch on the type: the keystore is a download whatever `Accept` says.
+    answer(certificate_views::raw("application/octet-stream", bytes))
+}
+
+fn export_request(call: &Call) -> Result<app::ExportRequest, AppError> {
     let body: api_b::KeystoreExportRequest = call.json()?;
-    let export = app::ExportRequest {
+    Ok(app::ExportRequest {
         format: app::ExportFormat::parse(&body.export_format)?,
         encrypted_private_key_passphrase: body.encrypted_private_key_passphrase,
         encrypted_keystore_passphrase: body.encrypted_keystore_passphrase.unwrap_or_default(),
         certificate_label: body.certificate_label.unwrap_or_default(),
         source_ip: call.source_ip.clone(),
-    };
-    let bytes = app::export_private_key(&call.deps, &call.caller, &id, export).await?;
-    // Clients dispatch on the type: the keystore is a download whatever `Accept` says.
-    answer(certificate_views::raw("application/octet-stream", bytes))
+    })
 }
 
 pub(super) async fn audit_events(call: Call) -> Answer {

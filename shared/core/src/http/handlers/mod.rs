@@ -49,7 +49,8 @@ pub(super) fn handler(route: Route, method: MethodFilter) -> MethodRouter<Deps> 
 }
 
 /// An authenticated call: its caller first (from the headers alone, so a caller without
-/// a valid key never makes the server read a body), then its body, within the limit.
+/// a valid key, or whose key lacks the route's scopes, never makes the server read a
+/// body), then its body, within the limit.
 pub(super) struct Call {
     pub deps: Deps,
     pub caller: Caller,
@@ -70,11 +71,28 @@ impl FromRequest<Deps> for Call {
             .find_map(|name| parts.headers.get(*name))
             .and_then(|value| value.to_str().ok());
         let caller = crate::app::authenticate(deps.tenants.as_ref(), presented).await?;
+        let source_ip = parts.extensions.get::<SourceIp>().and_then(|ip| ip.0.clone());
+        let route = parts.extensions.get::<Route>().copied();
+        let needs = route.map_or(&[][..], Route::scopes);
+        if let Err(forbidden) = crate::app::authorize(&caller, needs) {
+            if route == Some(Route::ExportKeystore) {
+                let segment = parts.uri.path().split('/').nth(4).unwrap_or_default();
+                let certificate_id: String = form_urlencoded::parse(format!("id={segment}").as_bytes())
+                    .map(|(_, id)| id.into_owned())
+                    .next()
+                    .unwrap_or_default();
+                let refusal = crate::app::ExportRefusal {
+                    certificate_id: &certificate_id,
+                    source_ip: source_ip.clone(),
+                };
+                crate::app::audit_refused_export(deps, &caller, refusal, &forbidden).await?;
+            }
+            return Err(forbidden.into());
+        }
         let limit = deps.limits.max_body_bytes;
         let body = axum::body::to_bytes(body, limit)
             .await
             .map_err(|_| AppError::PayloadTooLarge(limit))?;
-        let source_ip = parts.extensions.get::<SourceIp>().and_then(|ip| ip.0.clone());
         Ok(Call {
             deps: deps.clone(),
             caller,

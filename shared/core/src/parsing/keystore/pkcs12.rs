@@ -26,8 +26,10 @@ impl Default for Pkcs12Limits {
         Pkcs12Limits {
             max_bytes: 1024 * 1024,
             max_iterations: 600_000,
-            // A MAC and a key at the per-derivation limit: about a second of one core.
-            max_kdf_work: 1_200_000,
+            // A MAC, a certificate safe and a key at the per-derivation limit (how OpenSSL
+            // with `-iter 600000`, and certport's own exports, write them): about a second
+            // and a half of one core.
+            max_kdf_work: 1_800_000,
             // OpenSSL 3's scrypt default (N = 2^14, r = 8) needs 16 MiB.
             max_scrypt_memory: 64 * 1024 * 1024,
             max_entries: 64,

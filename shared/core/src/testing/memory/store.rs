@@ -66,14 +66,66 @@ impl TenantStore for MemoryStore {
     async fn get_tenant(&self, tenant_id: &str) -> InfraResult<Option<Tenant>> {
         Ok(self.state().tenants.get(tenant_id).cloned())
     }
-    async fn put_api_key(&self, record: &ApiKeyRecord) -> InfraResult<()> {
-        self.state()
-            .api_keys
-            .insert(record.hash.0.clone(), record.clone());
+    async fn put_api_key(&self, record: &ApiKeyRecord, event: &AuditEvent) -> InfraResult<()> {
+        let mut state = self.state();
+        state.api_keys.insert(record.hash.0.clone(), record.clone());
+        state.audit_events.push(event.clone());
         Ok(())
     }
     async fn find_api_key(&self, hash: &ApiKeyHash) -> InfraResult<Option<ApiKeyRecord>> {
         Ok(self.state().api_keys.get(&hash.0).cloned())
+    }
+    async fn get_api_key(&self, tenant_id: &str, id: &str) -> InfraResult<Option<ApiKeyRecord>> {
+        let state = self.state();
+        let found = state
+            .api_keys
+            .values()
+            .find(|k| k.tenant_id == tenant_id && k.id == id);
+        Ok(found.cloned())
+    }
+    async fn list_api_keys(&self, tenant_id: &str) -> InfraResult<Vec<ApiKeyRecord>> {
+        let state = self.state();
+        let keys = state
+            .api_keys
+            .values()
+            .filter(|k| k.tenant_id == tenant_id)
+            .cloned();
+        Ok(sorted(keys, |k| (k.created_at.clone(), k.id.clone())))
+    }
+    async fn revoke_api_key(&self, tenant_id: &str, id: &str, event: &AuditEvent) -> InfraResult<bool> {
+        let mut state = self.state();
+        let found = state
+            .api_keys
+            .values_mut()
+            .find(|k| k.tenant_id == tenant_id && k.id == id && !k.is_revoked());
+        let Some(key) = found else {
+            return Ok(false);
+        };
+        key.revoked_at = Some(event.at.clone());
+        state.audit_events.push(event.clone());
+        Ok(true)
+    }
+    async fn replace_api_key(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        replacement: &ApiKeyRecord,
+        event: &AuditEvent,
+    ) -> InfraResult<bool> {
+        let mut state = self.state();
+        let found = state
+            .api_keys
+            .values_mut()
+            .find(|k| k.tenant_id == tenant_id && k.id == id && !k.is_revoked());
+        let Some(old) = found else {
+            return Ok(false);
+        };
+        old.revoked_at = Some(replacement.created_at.clone());
+        state
+            .api_keys
+            .insert(replacement.hash.0.clone(), replacement.clone());
+        state.audit_events.push(event.clone());
+        Ok(true)
     }
     async fn put_profile(&self, profile: &EnrollmentProfile) -> InfraResult<()> {
         let k = key(&profile.tenant_id, &profile.id);

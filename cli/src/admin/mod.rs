@@ -1,5 +1,5 @@
-//! `certport admin`: provisioning what the API itself does not offer (tenants with API
-//! keys, more keys, edge instances with their DEKs), on a deployed AWS stack (its
+//! `certport admin`: provisioning what the API itself does not offer (tenants, their API
+//! keys and scopes, edge instances with their DEKs), on a deployed AWS stack (its
 //! DynamoDB table and KMS key) or on a local data directory (`certport serve`'s, while
 //! it runs or not).
 
@@ -8,10 +8,14 @@ use std::sync::Arc;
 
 use certport_aws::{load_sdk_config, DynamoStore, KmsKeyService};
 use certport_core::app::{create_edge_instance, create_tenant_with_key};
-use certport_core::domain::{ApiKey, ApiKeyRecord};
 use certport_core::ports::{KeyService, TenantStore};
 use certport_embedded::{LocalKeyService, SqliteStore};
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::client::{print_json, Output};
+use api_keys::ApiKeysCommand;
+
+mod api_keys;
 
 /// Edge instances one tenant may have.
 const MAX_EDGE_INSTANCES: usize = 1000;
@@ -20,27 +24,25 @@ const MAX_EDGE_INSTANCES: usize = 1000;
 pub struct AdminArgs {
     /// The AWS stack's DynamoDB table (output RecordsTableName). Without it, the local
     /// data directory (--data-dir) of `certport serve`.
-    #[arg(long, env = "CERTPORT_TABLE")]
+    #[arg(long, env = "CERTPORT_TABLE", global = true)]
     pub table: Option<String>,
+    #[arg(long, value_enum, default_value_t = Output::Table, global = true)]
+    pub output: Output,
     #[command(subcommand)]
     pub command: AdminCommand,
 }
 
 #[derive(clap::Subcommand, Debug)]
 pub enum AdminCommand {
-    /// Creates a tenant and its API key; prints both (the key is shown only this once).
+    /// Creates a tenant and its first API key, which has every scope; prints both (the
+    /// key is shown only this once).
     CreateTenant {
         #[arg(long)]
         name: String,
     },
-    /// Creates another API key for a tenant; prints it (shown only this once).
-    CreateApiKey {
-        #[arg(long)]
-        tenant: String,
-        /// What the key is for (listed with the key; never the key itself).
-        #[arg(long, default_value = "admin-created key")]
-        name: String,
-    },
+    /// A tenant's API keys: create (with scopes), list, revoke, rotate.
+    #[command(subcommand)]
+    ApiKeys(ApiKeysCommand),
     /// Creates an edge instance with a fresh DEK, its private key wrapped by KMS (or, on a
     /// local data directory, by its local key file).
     CreateEdgeInstance {
@@ -58,10 +60,34 @@ pub enum AdminCommand {
     UpgradeTable,
 }
 
+/// What a command prints: JSON for scripts, or text for people.
+pub struct Printed {
+    json: serde_json::Value,
+    text: String,
+}
+
+impl Printed {
+    fn new(json: &impl serde::Serialize, text: String) -> Self {
+        Printed {
+            json: serde_json::to_value(json).unwrap_or_default(),
+            text,
+        }
+    }
+
+    fn print(&self, output: Output) {
+        match output {
+            Output::Json => print_json(&self.json),
+            Output::Table => println!("{}", self.text),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
     #[error("{0}")]
     Infra(#[from] certport_core::ports::InfraError),
+    #[error("{0}")]
+    App(#[from] certport_core::app::AppError),
     #[error("no tenant {0} here; create it with `certport admin create-tenant`")]
     NoTenant(String),
     #[error("{0}")]
@@ -93,8 +119,22 @@ impl Target {
     }
 }
 
+/// Keys are listed by tenant from schema version 2 on: a table not yet there (an older
+/// one, or one never stamped, which may hold keys from before) is brought there first, as
+/// `upgrade-table` would, so no key is missing from a list or beyond revocation.
+async fn listed_by_tenant(store: &DynamoStore) -> Result<(), AdminError> {
+    if store.schema_version().await? == Some(certport_aws::SCHEMA_VERSION) {
+        return Ok(());
+    }
+    let upgrade = store.upgrade_schema().await?;
+    for applied in upgrade.applied {
+        eprintln!("upgraded the table first: {applied}");
+    }
+    Ok(())
+}
+
 /// Runs one admin command; on AWS, settings (region, credentials, `AWS_ENDPOINT_URL`)
-/// come from the SDK's usual environment. Prints the result as JSON on stdout.
+/// come from the SDK's usual environment. Prints the result on stdout.
 pub async fn run(args: AdminArgs, data_dir: &Path) -> Result<(), AdminError> {
     let target = match &args.table {
         Some(table) => {
@@ -106,8 +146,7 @@ pub async fn run(args: AdminArgs, data_dir: &Path) -> Result<(), AdminError> {
         }
         None => local(data_dir)?,
     };
-    let output = command(args.command, &target).await?;
-    println!("{output:#}");
+    command(args.command, &target).await?.print(args.output);
     Ok(())
 }
 
@@ -133,19 +172,29 @@ async fn known(tenants: &dyn TenantStore, tenant: &str) -> Result<(), AdminError
     }
 }
 
-async fn command(command: AdminCommand, target: &Target) -> Result<Value, AdminError> {
+async fn command(command: AdminCommand, target: &Target) -> Result<Printed, AdminError> {
     let tenants = target.tenants();
     Ok(match command {
         AdminCommand::CreateTenant { name } => {
             let created = create_tenant_with_key(tenants, &name).await?;
-            json!({"tenant_id": created.tenant.id, "api_key": created.api_key.expose()})
+            let json = json!({
+                "tenant_id": created.tenant.id,
+                "api_key_id": created.api_key_id,
+                "api_key": created.api_key.expose(),
+            });
+            let text = format!(
+                "tenant {} ({name}); its API key {}, every scope:\n{}\n(shown only this once; certport keeps only its hash)",
+                created.tenant.id,
+                created.api_key_id,
+                created.api_key.expose()
+            );
+            Printed::new(&json, text)
         }
-        AdminCommand::CreateApiKey { tenant, name } => {
-            known(tenants, &tenant).await?;
-            let key = ApiKey::generate();
-            let record = ApiKeyRecord::for_key(&key, &tenant, &name);
-            tenants.put_api_key(&record).await?;
-            json!({"tenant_id": tenant, "api_key_id": record.id, "api_key": key.expose()})
+        AdminCommand::ApiKeys(command) => {
+            if let Target::Aws { store, .. } = target {
+                listed_by_tenant(store).await?;
+            }
+            api_keys::run(command, tenants).await?
         }
         AdminCommand::CreateEdgeInstance {
             tenant,
@@ -174,12 +223,17 @@ async fn command(command: AdminCommand, target: &Target) -> Result<Value, AdminE
                 )));
             }
             let (edge, key) = create_edge_instance(tenants, dek_keys.as_ref(), &tenant, &name).await?;
-            json!({
+            let json = json!({
                 "tenant_id": tenant,
                 "edge_instance_id": edge.id,
                 "encryption_key_id": key.id,
                 "public_key": key.public_key,
-            })
+            });
+            let text = format!(
+                "edge instance {} ({name}) of tenant {tenant}; its encryption key {} (public key {})",
+                edge.id, key.id, key.public_key
+            );
+            Printed::new(&json, text)
         }
         AdminCommand::UpgradeTable => {
             let Target::Aws { store, .. } = target else {
@@ -187,7 +241,13 @@ async fn command(command: AdminCommand, target: &Target) -> Result<Value, AdminE
                     "upgrade-table is for an AWS stack (--table); `certport serve` upgrades its data directory at start".into(),
                 ));
             };
-            serde_json::to_value(store.upgrade_schema().await?).unwrap_or_default()
+            let upgrade = store.upgrade_schema().await?;
+            let from = upgrade.from.map_or("unstamped".to_string(), |v| v.to_string());
+            let mut text = format!("schema version {from} -> {}", upgrade.to);
+            for applied in &upgrade.applied {
+                text.push_str(&format!("\n  {applied}"));
+            }
+            Printed::new(&upgrade, text)
         }
     })
 }
