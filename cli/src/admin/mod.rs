@@ -3,7 +3,7 @@
 //! DynamoDB table and KMS key) or on a local data directory (`certport serve`'s, while
 //! it runs or not).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use certport_aws::{load_sdk_config, DynamoStore, KmsKeyService};
@@ -13,7 +13,9 @@ use certport_embedded::{LocalKeyService, SqliteStore};
 use serde_json::json;
 
 use crate::client::{print_json, Output};
+use crate::serve::{write_private, Credentials};
 use api_keys::ApiKeysCommand;
+use certport_core::domain::{ApiKey, ApiKeyRecord};
 
 mod api_keys;
 
@@ -107,6 +109,7 @@ enum Target {
     Local {
         store: SqliteStore,
         keys: Arc<LocalKeyService>,
+        dir: PathBuf,
     },
 }
 
@@ -129,6 +132,31 @@ async fn listed_by_tenant(store: &DynamoStore) -> Result<(), AdminError> {
     let upgrade = store.upgrade_schema().await?;
     for applied in upgrade.applied {
         eprintln!("upgraded the table first: {applied}");
+    }
+    Ok(())
+}
+
+/// When `serve`'s own key (the one in `credentials.json`, which the client commands use)
+/// was rotated, the file takes the new key; when it was revoked, the user is told.
+fn follow_in_credentials(dir: &Path, replaced: &ApiKeyRecord, printed: &Printed) -> Result<(), AdminError> {
+    let Some(mut credentials) = Credentials::read(dir) else {
+        return Ok(());
+    };
+    if ApiKey::from_presented(&credentials.api_key).hash() != replaced.hash {
+        return Ok(());
+    }
+    match printed.json.get("api_key").and_then(|k| k.as_str()) {
+        Some(new_key) => {
+            credentials.api_key = new_key.to_string();
+            let path = Credentials::path(dir);
+            let contents = serde_json::to_vec_pretty(&credentials).map_err(|e| AdminError::Usage(e.to_string()))?;
+            write_private(&path, &contents).map_err(|e| AdminError::DataDir(path.display().to_string(), e.to_string()))?;
+            eprintln!("{} now holds the new key", path.display());
+        }
+        None => eprintln!(
+            "warning: {} holds the key just revoked: the client commands on this data directory are refused until they are given another key (--api-key)",
+            Credentials::path(dir).display()
+        ),
     }
     Ok(())
 }
@@ -162,6 +190,7 @@ fn local(dir: &Path) -> Result<Target, AdminError> {
     Ok(Target::Local {
         store,
         keys: Arc::new(keys),
+        dir: dir.to_path_buf(),
     })
 }
 
@@ -194,7 +223,17 @@ async fn command(command: AdminCommand, target: &Target) -> Result<Printed, Admi
             if let Target::Aws { store, .. } = target {
                 listed_by_tenant(store).await?;
             }
-            api_keys::run(command, tenants).await?
+            let replaced = match &command {
+                ApiKeysCommand::Revoke { tenant, id } | ApiKeysCommand::Rotate { tenant, id } => {
+                    tenants.get_api_key(tenant, id).await?
+                }
+                _ => None,
+            };
+            let printed = api_keys::run(command, tenants).await?;
+            if let (Target::Local { dir, .. }, Some(replaced)) = (target, replaced) {
+                follow_in_credentials(dir, &replaced, &printed)?;
+            }
+            printed
         }
         AdminCommand::CreateEdgeInstance {
             tenant,

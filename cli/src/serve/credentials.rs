@@ -95,7 +95,7 @@ pub async fn ensure(
 }
 
 /// Writes a file only its owner can read, replacing it atomically.
-pub(super) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_file(path, contents, 0o600)
 }
 

@@ -33,6 +33,7 @@ use futures_util::StreamExt;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+pub(crate) use credentials::write_private;
 pub use credentials::Credentials;
 pub use data_dir_lock::{DataDirLock, LockError};
 pub use local_tls::LocalTlsFiles;

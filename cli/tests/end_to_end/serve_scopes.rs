@@ -199,3 +199,32 @@ async fn the_key_list_shows_scopes_and_revocations_never_keys_and_every_change_i
     assert_eq!(actions, ["API_KEY_REVOKED", "API_KEY_CREATED", "API_KEY_CREATED"]);
     assert_eq!(trail["auditEvents"][0]["subjectApiKeyId"], json!(id));
 }
+
+#[tokio::test]
+async fn rotating_serves_own_key_puts_the_new_one_where_the_client_commands_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_server(dir.path());
+    let tenant = tenant_of(&server).await;
+    let listed = local_admin(dir.path(), &["api-keys", "list", "--tenant", &tenant]);
+    let first = listed[0]["id"].as_str().unwrap();
+    let rotated = local_admin(
+        dir.path(),
+        &["api-keys", "rotate", "--tenant", &tenant, "--id", first],
+    );
+    let credentials: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("credentials.json")).unwrap()).unwrap();
+    assert_eq!(credentials["api_key"], rotated["api_key"]);
+    let new_key = credentials["api_key"].as_str().unwrap();
+    assert_eq!(
+        call(&server, new_key, Method::POST, SEARCH, Some(json!({})))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        call(&server, &server.api_key, Method::POST, SEARCH, Some(json!({})))
+            .await
+            .0,
+        401
+    );
+}
