@@ -12,5 +12,5 @@ pub use certificate::{
 };
 pub use certificate_details::{certificate_details, chain_role, CertificateDetails, ChainRole};
 pub use search_facts::SearchFacts;
-pub use upload_zip::{UploadArchive, UploadFile, ZipError, ZipLimits};
+pub use upload_zip::{RawFile, UploadArchive, UploadFile, ZipError, ZipLimits};
 pub mod keystore;

@@ -3,7 +3,8 @@
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
-use zip::ZipArchive;
+use flate2::{Decompress, FlushDecompress, Status};
+use zip::{CompressionMethod, ZipArchive};
 
 use crate::domain::UploadFormat;
 use crate::parsing::{pem, xml};
@@ -60,6 +61,75 @@ pub enum ZipError {
     },
 }
 
+/// Files, and their compressed bytes, one counting thread takes at a time.
+const COUNT_BATCH_FILES: usize = 128;
+const COUNT_BATCH_BYTES: usize = 256 * 1024;
+
+/// One certificate file of the upload as the zip stores it, its size within the limits.
+pub struct RawFile {
+    pub name: String,
+    method: CompressionMethod,
+    crc: u32,
+    /// Uncompressed, as the central directory declares it.
+    size: u64,
+    compressed: Vec<u8>,
+}
+
+impl RawFile {
+    /// Uncompressed, as declared.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn compressed_len(&self) -> usize {
+        self.compressed.len()
+    }
+
+    /// Its contents, with `inflater` (reset first): exactly its declared size, or refused
+    /// (a header that understates it cannot slip a larger file past the limits), and
+    /// matching its CRC-32.
+    pub fn inflate(self, inflater: &mut Decompress) -> Result<UploadFile, ZipError> {
+        let RawFile {
+            name,
+            method,
+            crc,
+            size,
+            compressed,
+        } = self;
+        let contents = match method {
+            CompressionMethod::Stored => compressed,
+            CompressionMethod::Deflated => match inflate(inflater, &compressed, size) {
+                Ok(contents) => contents,
+                Err(detail) => return Err(unreadable(&name, &detail)),
+            },
+            other => {
+                let detail = format!("compression method {other} is not supported; use deflate");
+                return Err(unreadable(&name, &detail));
+            }
+        };
+        if contents.len() as u64 != size {
+            return Err(unreadable(
+                &name,
+                &"its size is not the one its header declares: the zip is damaged",
+            ));
+        }
+        if crc32fast::hash(&contents) != crc {
+            return Err(unreadable(
+                &name,
+                &"its CRC-32 does not match: the zip is damaged",
+            ));
+        }
+        Ok(UploadFile { name, contents })
+    }
+}
+
+fn unreadable(name: &str, e: &dyn std::fmt::Display) -> ZipError {
+    ZipError::UnreadableEntry {
+        name: name.to_string(),
+        detail: e.to_string(),
+    }
+}
+
 /// One certificate file of the upload, decompressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadFile {
@@ -75,6 +145,8 @@ pub struct UploadArchive<R> {
     format: UploadFormat,
     limits: ZipLimits,
     total_read: u64,
+    /// One inflater for every entry read here: made once, not per entry.
+    inflater: Decompress,
 }
 
 /// The entry count the end-of-central-directory record declares (`None` for zip64's
@@ -156,6 +228,7 @@ impl<R: Read + Seek> UploadArchive<R> {
             format,
             limits,
             total_read: 0,
+            inflater: Decompress::new(false),
         })
     }
 
@@ -167,56 +240,168 @@ impl<R: Read + Seek> UploadArchive<R> {
         self.files.len()
     }
 
-    /// Inflates the `n`th certificate file, enforcing the size limits whatever the headers claim.
+    /// Inflates the `n`th certificate file, enforcing the size limits whatever the headers
+    /// claim, and checking its CRC-32.
     pub fn read_file(&mut self, n: usize) -> Result<UploadFile, ZipError> {
+        let raw = self.raw_file(n)?;
+        self.inflate(raw)
+    }
+
+    /// `raw` inflated with this archive's inflater.
+    pub fn inflate(&mut self, raw: RawFile) -> Result<UploadFile, ZipError> {
+        raw.inflate(&mut self.inflater)
+    }
+
+    /// The `n`th certificate file as stored (to inflate elsewhere, with [`RawFile::inflate`]).
+    /// Its size counts against the limits as its header declares it; inflating it checks
+    /// that it is that size.
+    pub fn raw_file(&mut self, n: usize) -> Result<RawFile, ZipError> {
         let Some((index, name)) = self.files.get(n).cloned() else {
             return Err(ZipError::UnreadableEntry {
                 name: format!("#{n}"),
                 detail: "no such file".into(),
             });
         };
-        let unreadable = |e: &dyn std::fmt::Display| ZipError::UnreadableEntry {
-            name: name.clone(),
-            detail: e.to_string(),
-        };
-        let entry = self.archive.by_index(index).map_err(|e| unreadable(&e))?;
         let remaining_total = self.limits.max_total_size.saturating_sub(self.total_read);
-        let cap = self.limits.max_entry_size.min(remaining_total);
-        let mut contents = Vec::with_capacity(entry.size().min(cap).min(1 << 20) as usize);
-        entry
-            .take(cap + 1)
-            .read_to_end(&mut contents)
-            .map_err(|e| unreadable(&e))?;
-        if contents.len() as u64 > cap {
-            return Err(if cap < self.limits.max_entry_size {
-                ZipError::TotalTooLarge(self.limits.max_total_size)
-            } else {
-                ZipError::EntryTooLarge {
-                    name,
-                    limit: self.limits.max_entry_size,
-                }
+        let entry = match self.archive.by_index_raw(index) {
+            Ok(entry) => entry,
+            Err(e) => return Err(unreadable(&name, &e)),
+        };
+        let (method, crc, size) = (entry.compression(), entry.crc32(), entry.size());
+        if size > self.limits.max_entry_size {
+            return Err(ZipError::EntryTooLarge {
+                name,
+                limit: self.limits.max_entry_size,
             });
         }
-        self.total_read += contents.len() as u64;
-        Ok(UploadFile { name, contents })
+        if size > remaining_total {
+            return Err(ZipError::TotalTooLarge(self.limits.max_total_size));
+        }
+        // Deflate never grows data by more than 5 bytes per 16 KiB block (and a header).
+        let compressed_cap = size + size / 1024 + 1024;
+        let mut compressed = Vec::with_capacity(entry.compressed_size().min(compressed_cap) as usize);
+        let read = entry.take(compressed_cap + 1).read_to_end(&mut compressed);
+        if let Err(e) = read {
+            return Err(unreadable(&name, &e));
+        }
+        if compressed.len() as u64 > compressed_cap {
+            return Err(unreadable(&name, &"it is larger compressed than its size allows"));
+        }
+        self.total_read += size;
+        Ok(RawFile {
+            name,
+            method,
+            crc,
+            size,
+            compressed,
+        })
     }
 
     /// Counts the certificates of every file: PEM blocks, or `<certificate>` elements.
+    /// PEM files are inflated on every core (with a file per certificate, counting is
+    /// mostly inflating); an error is the one of the first file that has one.
     pub fn count_certificates(&mut self) -> Result<u64, ZipError> {
-        let mut count = 0u64;
-        for n in 0..self.file_count() {
-            let file = self.read_file(n)?;
-            count += match self.format {
-                UploadFormat::Pem => pem::count_certificate_blocks(&file.contents) as u64,
-                UploadFormat::Xml => xml::certificates(&file.contents)
-                    .map_err(|source| ZipError::Xml {
-                        name: file.name.clone(),
-                        source,
-                    })?
-                    .len() as u64,
-            };
+        if self.format == UploadFormat::Xml {
+            let mut count = 0u64;
+            for n in 0..self.file_count() {
+                let file = self.read_file(n)?;
+                let found = xml::certificates(&file.contents).map_err(|source| ZipError::Xml {
+                    name: file.name.clone(),
+                    source,
+                })?;
+                count += found.len() as u64;
+            }
+            return Ok(count);
         }
-        Ok(count)
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        std::thread::scope(|scope| {
+            let (to, from) = std::sync::mpsc::sync_channel::<(usize, Vec<RawFile>)>(2 * workers);
+            let from = std::sync::Arc::new(std::sync::Mutex::new(from));
+            let counters: Vec<_> = (0..workers)
+                .map(|_| {
+                    let from = from.clone();
+                    scope.spawn(move || {
+                        let mut inflater = Decompress::new(false);
+                        let mut counted = Vec::new();
+                        loop {
+                            let next = from.lock().map_err(|_| ()).and_then(|f| f.recv().map_err(|_| ()));
+                            let Ok((batch, files)) = next else {
+                                return counted;
+                            };
+                            let count = files.into_iter().try_fold(0u64, |count, raw| {
+                                let file = raw.inflate(&mut inflater)?;
+                                Ok(count + pem::count_certificate_blocks(&file.contents) as u64)
+                            });
+                            counted.push((batch, count));
+                        }
+                    })
+                })
+                .collect();
+            let mut read_error = None;
+            let (mut batch, mut files, mut bytes) = (0, Vec::new(), 0);
+            for n in 0..self.file_count() {
+                match self.raw_file(n) {
+                    Ok(raw) => {
+                        bytes += raw.compressed_len();
+                        files.push(raw);
+                    }
+                    Err(e) => {
+                        // What came before it is counted first: an error there is earlier.
+                        if !files.is_empty() && to.send((batch, std::mem::take(&mut files))).is_ok() {
+                            batch += 1;
+                        }
+                        read_error = Some((batch, e));
+                        break;
+                    }
+                }
+                if files.len() >= COUNT_BATCH_FILES || bytes >= COUNT_BATCH_BYTES {
+                    let full = std::mem::take(&mut files);
+                    if to.send((batch, full)).is_err() {
+                        break;
+                    }
+                    (batch, bytes) = (batch + 1, 0);
+                }
+            }
+            if !files.is_empty() {
+                let _ = to.send((batch, files));
+            }
+            drop(to);
+            let lost = || ZipError::UnreadableEntry {
+                name: "(counting)".into(),
+                detail: "a counting thread failed".into(),
+            };
+            let mut counted: Vec<(usize, Result<u64, ZipError>)> = counters
+                .into_iter()
+                .flat_map(|counter| counter.join().unwrap_or_else(|_| vec![(0, Err(lost()))]))
+                .collect();
+            counted.extend(read_error.map(|(batch, e)| (batch, Err(e))));
+            counted.sort_by_key(|(batch, _)| *batch);
+            counted.into_iter().map(|(_, count)| count).sum()
+        })
+    }
+}
+
+/// `compressed` (raw deflate) inflated with `inflater` (reset first): at most `size`
+/// bytes are made (one more, to tell that there are more).
+fn inflate(inflater: &mut Decompress, compressed: &[u8], size: u64) -> Result<Vec<u8>, String> {
+    inflater.reset(false);
+    let mut out = Vec::with_capacity(size.min(1 << 20) as usize + 1);
+    loop {
+        let consumed = (inflater.total_in() as usize).min(compressed.len());
+        let status = inflater
+            .decompress_vec(&compressed[consumed..], &mut out, FlushDecompress::Finish)
+            .map_err(|e| e.to_string())?;
+        if out.len() as u64 > size {
+            return Err("it inflates to more than its header declares: the zip is damaged".into());
+        }
+        match status {
+            Status::StreamEnd => return Ok(out),
+            Status::Ok | Status::BufError if out.len() == out.capacity() => {
+                let room = (size + 1).saturating_sub(out.len() as u64).min(1 << 20);
+                out.reserve(room.max(1) as usize);
+            }
+            Status::Ok | Status::BufError => return Err("its compressed data ends early".into()),
+        }
     }
 }
 
@@ -334,5 +519,52 @@ mod tests {
         let bad = zip_of(&[("c.xml", b"<!DOCTYPE x><certificates/>")]);
         let mut archive = UploadArchive::open(&bad, ZipLimits::default()).unwrap();
         assert!(matches!(archive.count_certificates(), Err(ZipError::Xml { .. })));
+    }
+
+    /// Many small files, as a zip of a file per certificate is: counted on every core,
+    /// each one once.
+    #[test]
+    fn a_zip_of_many_small_files_is_counted_whole() {
+        let pem =
+            crate::testing::certs::self_signed(crate::testing::certs::KeyType::EcP256, "/CN=a", None).pem;
+        let names: Vec<String> = (0..1000).map(|n| format!("device-{n}.pem")).collect();
+        let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), pem.as_bytes())).collect();
+        let zip = zip_of(&files);
+        let mut archive = UploadArchive::open(&zip, ZipLimits::default()).unwrap();
+        assert_eq!(archive.count_certificates().unwrap(), 1000);
+    }
+
+    /// A file whose bytes are not the ones its CRC-32 was made of is refused, counting
+    /// and reading alike, naming the file.
+    #[test]
+    fn a_damaged_file_is_refused_by_its_crc() {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        for name in ["a.pem", "b.pem"] {
+            writer.start_file(name, stored).unwrap();
+            writer
+                .write_all(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+                .unwrap();
+        }
+        let mut zip = writer.finish().unwrap().into_inner();
+        let second = zip.windows(5).rposition(|w| w == b"AAAA\n").unwrap();
+        let first_of_b = zip[..second].windows(5).rposition(|w| w == b"b.pem").unwrap();
+        let at = zip[first_of_b..].windows(4).position(|w| w == b"AAAA").unwrap() + first_of_b;
+        zip[at] = b'B';
+        let mut archive = UploadArchive::open(&zip, ZipLimits::default()).unwrap();
+        assert!(archive.read_file(0).is_ok());
+        let damaged = archive.read_file(1).unwrap_err();
+        assert!(
+            matches!(&damaged, ZipError::UnreadableEntry { name, detail } if name == "b.pem" && detail.contains("CRC")),
+            "{damaged}"
+        );
+        let counted = UploadArchive::open(&zip, ZipLimits::default())
+            .unwrap()
+            .count_certificates();
+        assert!(
+            matches!(counted, Err(ZipError::UnreadableEntry { .. })),
+            "{counted:?}"
+        );
     }
 }

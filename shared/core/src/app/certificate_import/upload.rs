@@ -5,7 +5,8 @@ use crate::domain::{
     format_timestamp, CertificateImport, EnrollmentContext, EnrollmentMethod, EnrollmentProfile,
     FailureReason, Import, Job, UploadFormat,
 };
-use crate::parsing::UploadArchive;
+use crate::parsing::{UploadArchive, ZipError};
+use crate::ports::InfraError;
 
 use crate::app::jobs::lifecycle::create_job;
 use crate::app::jobs::lifecycle::fail;
@@ -27,20 +28,25 @@ pub async fn upload_certificate_import(
 ) -> Result<Job, AppError> {
     let (profile, expected) = importable_profile(deps, caller, &upload.profile_id).await?;
 
-    let mut archive = UploadArchive::open(&upload.zip, deps.limits.zip)
-        .map_err(|e| AppError::invalid(format!("`file`: {e}")))?;
-    if archive.format() != expected {
+    let (zip, limits) = (upload.zip.clone(), deps.limits.zip);
+    // Inflating every file to count its certificates: off the async workers.
+    let (format, counted) = tokio::task::spawn_blocking(move || {
+        let mut archive = UploadArchive::open(&zip, limits)?;
+        Ok::<_, ZipError>((archive.format(), archive.count_certificates()))
+    })
+    .await
+    .map_err(|e| InfraError::permanent("read upload", e))?
+    .map_err(|e| AppError::invalid(format!("`file`: {e}")))?;
+    if format != expected {
         return Err(AppError::invalid(format!(
             "the zip holds .{} files but enrollment profile {} was mapped from a .{} sample; upload .{} files",
-            archive.format().extension(),
+            format.extension(),
             profile.id,
             expected.extension(),
             expected.extension()
         )));
     }
-    let total = archive
-        .count_certificates()
-        .map_err(|e| AppError::invalid(format!("`file`: {e}")))?;
+    let total = counted.map_err(|e| AppError::invalid(format!("`file`: {e}")))?;
     if total == 0 {
         return Err(AppError::invalid("the zip holds no certificates"));
     }

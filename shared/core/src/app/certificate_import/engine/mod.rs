@@ -5,4 +5,5 @@
 pub(crate) mod ranged_upload;
 pub(crate) mod reader;
 pub(crate) mod run;
+mod seek_buffer;
 pub(crate) mod skip_set;

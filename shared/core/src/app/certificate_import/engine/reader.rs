@@ -5,7 +5,7 @@
 //! the processor, so results are written in order and at most a few chunks are in memory.
 
 use std::collections::BTreeMap;
-use std::io::{BufReader, Seek};
+use std::io::Seek;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -14,12 +14,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::domain::{CertificateRecord, EnrollmentProfile, FailureReason, UploadFormat};
-use crate::parsing::{parse_certificate_fields, pem, xml, UploadArchive};
+use crate::parsing::{parse_certificate_fields, pem, xml, RawFile, UploadArchive, UploadFile};
 
 use crate::app::Limits;
 
-/// Certificates one parsing task takes: enough to outweigh a task's cost, few enough
-/// that a small upload still spreads over the cores.
+use super::seek_buffer::SeekBuffer;
+
+/// Certificates one parsing task takes (from as many files as hold them): enough to
+/// outweigh a task's cost, few enough that a small upload still spreads over the cores.
 const CHUNK: usize = 128;
 
 /// Chunks the reader may run ahead of the writer by (each being parsed meanwhile): bounds
@@ -43,6 +45,8 @@ pub(crate) enum Read {
     /// The certificates that follow are from this file.
     File(String),
     Certificate(Result<Box<MappedCertificate>, (FailureReason, String)>),
+    /// The upload cannot be read past this point (a damaged entry): why.
+    Unusable(String),
 }
 
 /// What parsing a certificate needs, shared by the parsing tasks.
@@ -65,7 +69,7 @@ pub(crate) fn read_upload(
 ) -> Result<(), String> {
     let (limits, profile) = (context.limits, &context.profile);
     let mut archive =
-        UploadArchive::from_reader(BufReader::new(&mut zip), limits.zip).map_err(|e| e.to_string())?;
+        UploadArchive::from_reader(SeekBuffer::new(&mut zip), limits.zip).map_err(|e| e.to_string())?;
     // Uploads through an upload URL were not checked against the profile yet.
     if Some(archive.format()) != profile.format {
         return Err(format!(
@@ -77,40 +81,124 @@ pub(crate) fn read_upload(
         ));
     }
     let last = archive.file_count().min(files.end as usize);
+    let mut batch = Batch::default();
     for n in files.start as usize..last {
-        let file = archive.read_file(n).map_err(|e| e.to_string())?;
-        let items: Vec<Result<Vec<u8>, String>> = match archive.format() {
-            UploadFormat::Pem => pem::certificate_blocks(&file.contents)
+        let raw = archive.raw_file(n).map_err(|e| e.to_string())?;
+        let alone = archive.format() == UploadFormat::Xml || raw.size() > SMALL_FILE_BYTES;
+        if !alone {
+            // Small files go to the parsing tasks as stored: they inflate them too, on
+            // every core (a file per certificate is mostly inflating).
+            batch.small(raw);
+            if batch.is_full() && !batch.send(&context, runtime, to) {
+                return Ok(());
+            }
+            continue;
+        }
+        // A large file is inflated and cut here, and its certificates spread over tasks.
+        let UploadFile { name, contents } = archive.inflate(raw).map_err(|e| e.to_string())?;
+        let found: Vec<Result<Vec<u8>, String>> = match archive.format() {
+            UploadFormat::Pem => pem::certificate_blocks(&contents)
                 .into_iter()
-                .map(|r| r.map_err(|e| e.to_string()))
+                .map(|block| block.map_err(|e| e.to_string()))
                 .collect(),
-            UploadFormat::Xml => xml::certificates(&file.contents)
-                .map_err(|e| format!("`{}`: {e}", file.name))?
+            UploadFormat::Xml => xml::certificates(&contents)
+                .map_err(|e| format!("`{name}`: {e}"))?
                 .into_iter()
-                .map(|r| r.map_err(|e| e.to_string()))
+                .map(|certificate| certificate.map_err(|e| e.to_string()))
                 .collect(),
         };
-        drop(file.contents);
-        let mut items = items.into_iter().peekable();
-        let mut file_name = Some(file.name);
-        // A file's first chunk names it (an empty file is a chunk of its name alone).
-        while file_name.is_some() || items.peek().is_some() {
-            let (name, chunk): (Option<String>, Vec<_>) =
-                (file_name.take(), items.by_ref().take(CHUNK).collect());
-            let context = context.clone();
-            let parsing = runtime.spawn_blocking(move || parse_chunk(name, chunk, &context));
-            if to.blocking_send(parsing).is_err() {
+        drop(contents);
+        batch.cut(name, found);
+        while batch.is_full() {
+            if !batch.send(&context, runtime, to) {
                 return Ok(());
             }
         }
     }
+    if !batch.is_empty() {
+        batch.send(&context, runtime, to);
+    }
     Ok(())
+}
+
+/// A file larger than this is inflated by the reader, and its certificates parsed in
+/// chunks; smaller ones are inflated by the parsing tasks.
+const SMALL_FILE_BYTES: u64 = 1 << 20;
+
+/// Compressed bytes of small files one parsing task takes at most.
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// What the reader cut from the upload, in order: a file's name, then its certificates;
+/// or a small file as stored.
+enum Item {
+    File(String),
+    Certificate(Result<Vec<u8>, String>),
+    Stored(RawFile),
+}
+
+/// The next parsing task's work, in upload order.
+#[derive(Default)]
+struct Batch {
+    items: Vec<Item>,
+    /// Certificates cut, and small files stored: each about a certificate's work.
+    work: usize,
+    stored_bytes: usize,
+}
+
+impl Batch {
+    fn small(&mut self, raw: RawFile) {
+        self.stored_bytes += raw.compressed_len();
+        self.work += 1;
+        self.items.push(Item::Stored(raw));
+    }
+
+    fn cut(&mut self, name: String, certificates: Vec<Result<Vec<u8>, String>>) {
+        self.work += certificates.len();
+        self.items.push(Item::File(name));
+        self.items.extend(certificates.into_iter().map(Item::Certificate));
+    }
+
+    fn is_full(&self) -> bool {
+        self.work >= CHUNK || self.stored_bytes >= BATCH_BYTES
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Hands the first `CHUNK` units of work (all of it, when less) to a parsing task;
+    /// `false` once the writer is gone.
+    fn send(&mut self, context: &Arc<ParseContext>, runtime: &Handle, to: &mpsc::Sender<Chunk>) -> bool {
+        let mut seen = 0;
+        let at = self
+            .items
+            .iter()
+            .position(|item| {
+                seen += usize::from(!matches!(item, Item::File(_)));
+                seen == CHUNK
+            })
+            .map_or(self.items.len(), |i| i + 1);
+        let rest = self.items.split_off(at);
+        let items = std::mem::replace(&mut self.items, rest);
+        self.work = self.work.saturating_sub(seen.min(CHUNK));
+        self.stored_bytes = self
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Stored(raw) => raw.compressed_len(),
+                _ => 0,
+            })
+            .sum();
+        let context = context.clone();
+        let parsing = runtime.spawn_blocking(move || parse_chunk(items, &context));
+        to.blocking_send(parsing).is_ok()
+    }
 }
 
 /// The certificates the upload holds; `Err(message)` when it is unusable or holds more
 /// than one upload may. Leaves `zip` anywhere: its readers seek where they need.
 pub(crate) fn count_upload(zip: &mut (impl std::io::Read + Seek), limits: &Limits) -> Result<u64, String> {
-    let counted = UploadArchive::from_reader(BufReader::new(zip), limits.zip)
+    let counted = UploadArchive::from_reader(SeekBuffer::new(zip), limits.zip)
         .and_then(|mut archive| archive.count_certificates())
         .map_err(|e| e.to_string())?;
     if counted > limits.max_certificates {
@@ -122,21 +210,40 @@ pub(crate) fn count_upload(zip: &mut (impl std::io::Read + Seek), limits: &Limit
     Ok(counted)
 }
 
-fn parse_chunk(
-    file_name: Option<String>,
-    chunk: Vec<Result<Vec<u8>, String>>,
-    context: &ParseContext,
-) -> Vec<Read> {
-    let mut reads = Vec::with_capacity(chunk.len() + 1);
-    reads.extend(file_name.map(Read::File));
-    reads.extend(chunk.into_iter().map(|item| {
-        Read::Certificate(match item {
-            Ok(der) => {
-                map_certificate(der, &context.limits, &context.profile, &context.created_at).map(Box::new)
+fn parse_chunk(items: Vec<Item>, context: &ParseContext) -> Vec<Read> {
+    let mut reads = Vec::with_capacity(items.len() + 1);
+    let mut inflater = None;
+    let map = |der: Vec<u8>| {
+        Read::Certificate(
+            map_certificate(der, &context.limits, &context.profile, &context.created_at).map(Box::new),
+        )
+    };
+    let malformed = |message: String| Read::Certificate(Err((FailureReason::MalformedPem, message)));
+    for item in items {
+        match item {
+            Item::File(name) => reads.push(Read::File(name)),
+            Item::Certificate(Ok(der)) => reads.push(map(der)),
+            Item::Certificate(Err(message)) => reads.push(malformed(message)),
+            Item::Stored(raw) => {
+                let inflater = inflater.get_or_insert_with(|| flate2::Decompress::new(false));
+                let file = match raw.inflate(inflater) {
+                    Ok(file) => file,
+                    Err(e) => {
+                        // The upload is unusable from here on; what came before stands.
+                        reads.push(Read::Unusable(e.to_string()));
+                        return reads;
+                    }
+                };
+                reads.push(Read::File(file.name));
+                for block in pem::certificate_blocks(&file.contents) {
+                    reads.push(match block {
+                        Ok(der) => map(der),
+                        Err(e) => malformed(e.to_string()),
+                    });
+                }
             }
-            Err(message) => Err((FailureReason::MalformedPem, message)),
-        })
-    }));
+        }
+    }
     reads
 }
 

@@ -272,6 +272,7 @@ impl<'a> Run<'a> {
                     Err((reason, message)) => self.fail(at, reason, message),
                 }
             }
+            Read::Unusable(message) => return Err(Stopped::UnusableUpload(message)),
         }
         Ok(())
     }
