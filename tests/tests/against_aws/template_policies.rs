@@ -295,3 +295,23 @@ fn the_account_administers_the_keys_and_uses_them_only_through_their_conditions(
         );
     }
 }
+
+/// Without `s3:ListBucket`, S3 answers a missing object 403, and the job would say storage
+/// refused it instead of saying the upload is gone.
+#[test]
+fn every_function_that_reads_stored_objects_may_tell_a_missing_one() {
+    let template = template();
+    for (name, policies) in functions(&template) {
+        let grants = statements(&policies);
+        let reads = grants
+            .iter()
+            .any(|s| strings(&s["Action"]).iter().any(|a| a == "s3:GetObject"));
+        let lists = grants
+            .iter()
+            .any(|s| strings(&s["Action"]).iter().any(|a| a == "s3:ListBucket"));
+        assert_eq!(
+            reads, lists,
+            "{name}: reads objects {reads}, may list the bucket {lists}"
+        );
+    }
+}

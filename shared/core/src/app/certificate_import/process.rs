@@ -322,4 +322,39 @@ mod tests {
         let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
         assert_eq!(status.failures[0].reason, FailureReason::UnreadableUpload);
     }
+
+    /// A zip of a file per certificate whose third file is damaged (inflated by a parsing
+    /// task, not the reader): the job fails as unreadable, naming the file.
+    #[tokio::test]
+    async fn a_damaged_file_fails_the_job_naming_it() {
+        use std::io::Write;
+        let deps = memory_deps(Limits::default());
+        let caller = new_caller(&deps, "process").await;
+        let profile = pem_profile(&deps, &caller).await;
+        let job = upload(&deps, &caller, &profile, &[("d.pem", &cert("dev-y"))]).await;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored =
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, cn) in [("a.pem", "dev-a"), ("b.pem", "dev-b"), ("c.pem", "dev-c")] {
+            writer.start_file(name, stored).unwrap();
+            writer.write_all(cert(cn).as_bytes()).unwrap();
+        }
+        let mut zip = writer.finish().unwrap().into_inner();
+        let c = zip.windows(5).position(|w| w == b"c.pem").unwrap();
+        let body = zip[c..].windows(5).position(|w| w == b"-----").unwrap() + c + 40;
+        zip[body] ^= 0x01;
+        deps.objects.put(&job.object_key, zip.into()).await.unwrap();
+        let outcome = process_certificate_import(&deps, &job.object_key).await.unwrap();
+        assert!(matches!(outcome, ProcessOutcome::Failed { .. }), "{outcome:?}");
+        let status = get_certificate_import(&deps, &caller, &job.id).await.unwrap();
+        let unreadable = status
+            .failures
+            .iter()
+            .find(|f| f.reason == FailureReason::UnreadableUpload);
+        assert!(
+            unreadable.is_some_and(|f| f.message.contains("c.pem")),
+            "{:?}",
+            status.failures
+        );
+    }
 }
