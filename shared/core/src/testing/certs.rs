@@ -155,6 +155,20 @@ pub fn scramble_rsa2048(der: &mut [u8], noise: &mut impl FnMut() -> u8) {
     der[signature..].fill_with(noise);
 }
 
+/// Overwrites a P-256 certificate's public point and the last 32 bytes of its signature
+/// (its `s`) with `noise`, as `scramble_rsa2048` does for RSA.
+pub fn scramble_p256(der: &mut [u8], noise: &mut impl FnMut() -> u8) {
+    const POINT: &[u8] = &[0x03, 0x42, 0x00, 0x04];
+    let at = der
+        .windows(POINT.len())
+        .position(|w| w == POINT)
+        .expect("a P-256 public point")
+        + POINT.len();
+    let signature = der.len() - 32;
+    der[at..at + 64].fill_with(&mut *noise);
+    der[signature..].fill_with(noise);
+}
+
 /// `count` PKCS#12 files with OpenSSL 3's `pkcs12 -export` defaults (PBES2, AES-256,
 /// PBKDF2 2048 iterations, SHA-256 MAC), password `password`: RSA-2048 leaves signed by one
 /// new CA, each with the CA as its chain. Returns the CA's PEM and the files.
