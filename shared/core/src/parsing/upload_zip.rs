@@ -61,6 +61,11 @@ pub enum ZipError {
     },
 }
 
+/// Files up to this size are held compressed, to be inflated elsewhere (by a parsing task,
+/// or a counting thread); larger ones are inflated as they are read, holding only their
+/// contents.
+pub const SMALL_FILE_BYTES: u64 = 1 << 20;
+
 /// Files, and their compressed bytes, one counting thread takes at a time.
 const COUNT_BATCH_FILES: usize = 128;
 const COUNT_BATCH_BYTES: usize = 256 * 1024;
@@ -140,8 +145,8 @@ pub struct UploadFile {
 /// An upload's zip, read from memory or (for large uploads) from a spooled file.
 pub struct UploadArchive<R> {
     archive: ZipArchive<R>,
-    /// (entry index, name) of each certificate file, in archive order.
-    files: Vec<(usize, String)>,
+    /// (entry index, name, declared size) of each certificate file, in archive order.
+    files: Vec<(usize, String, u64)>,
     format: UploadFormat,
     limits: ZipLimits,
     total_read: u64,
@@ -213,7 +218,7 @@ impl<R: Read + Seek> UploadArchive<R> {
                 Some(UploadFormat::Xml) => xml_files += 1,
                 None => return Err(ZipError::UnsupportedFile(name)),
             }
-            files.push((index, name));
+            files.push((index, name, entry.size()));
         }
         let format = match (pem_files, xml_files) {
             (0, 0) => return Err(ZipError::NoCertificateFiles),
@@ -240,11 +245,53 @@ impl<R: Read + Seek> UploadArchive<R> {
         self.files.len()
     }
 
+    /// The `n`th file's size, as its header declares it.
+    pub fn file_size(&self, n: usize) -> Option<u64> {
+        self.files.get(n).map(|(_, _, size)| *size)
+    }
+
+    /// Whether the `n`th file is small enough to hold compressed and inflated at once
+    /// (a larger one is inflated as it is read).
+    pub fn is_small(&self, n: usize) -> bool {
+        self.file_size(n).is_some_and(|size| size <= SMALL_FILE_BYTES)
+    }
+
     /// Inflates the `n`th certificate file, enforcing the size limits whatever the headers
     /// claim, and checking its CRC-32.
     pub fn read_file(&mut self, n: usize) -> Result<UploadFile, ZipError> {
-        let raw = self.raw_file(n)?;
-        self.inflate(raw)
+        if self.is_small(n) {
+            let raw = self.raw_file(n)?;
+            return self.inflate(raw);
+        }
+        self.stream_file(n)
+    }
+
+    /// A large file inflated as it is read: only its contents are held.
+    fn stream_file(&mut self, n: usize) -> Result<UploadFile, ZipError> {
+        let Some((index, name, _)) = self.files.get(n).cloned() else {
+            return Err(unreadable(&format!("#{n}"), &"no such file"));
+        };
+        let entry = self.archive.by_index(index).map_err(|e| unreadable(&name, &e))?;
+        let remaining_total = self.limits.max_total_size.saturating_sub(self.total_read);
+        let cap = self.limits.max_entry_size.min(remaining_total);
+        let mut contents = Vec::with_capacity(entry.size().min(cap).min(1 << 20) as usize);
+        // zip checks the CRC-32 when the entry ends.
+        entry
+            .take(cap + 1)
+            .read_to_end(&mut contents)
+            .map_err(|e| unreadable(&name, &e))?;
+        if contents.len() as u64 > cap {
+            return Err(if cap < self.limits.max_entry_size {
+                ZipError::TotalTooLarge(self.limits.max_total_size)
+            } else {
+                ZipError::EntryTooLarge {
+                    name,
+                    limit: self.limits.max_entry_size,
+                }
+            });
+        }
+        self.total_read += contents.len() as u64;
+        Ok(UploadFile { name, contents })
     }
 
     /// `raw` inflated with this archive's inflater.
@@ -256,11 +303,8 @@ impl<R: Read + Seek> UploadArchive<R> {
     /// Its size counts against the limits as its header declares it; inflating it checks
     /// that it is that size.
     pub fn raw_file(&mut self, n: usize) -> Result<RawFile, ZipError> {
-        let Some((index, name)) = self.files.get(n).cloned() else {
-            return Err(ZipError::UnreadableEntry {
-                name: format!("#{n}"),
-                detail: "no such file".into(),
-            });
+        let Some((index, name, _)) = self.files.get(n).cloned() else {
+            return Err(unreadable(&format!("#{n}"), &"no such file"));
         };
         let remaining_total = self.limits.max_total_size.saturating_sub(self.total_read);
         let entry = match self.archive.by_index_raw(index) {
@@ -338,8 +382,25 @@ impl<R: Read + Seek> UploadArchive<R> {
                 })
                 .collect();
             let mut read_error = None;
+            let mut inline = Vec::new();
             let (mut batch, mut files, mut bytes) = (0, Vec::new(), 0);
             for n in 0..self.file_count() {
+                if !self.is_small(n) {
+                    // Counted here, as it is read, in its place among the batches.
+                    if !files.is_empty() && to.send((batch, std::mem::take(&mut files))).is_ok() {
+                        (batch, bytes) = (batch + 1, 0);
+                    }
+                    let counted = self
+                        .stream_file(n)
+                        .map(|file| pem::count_certificate_blocks(&file.contents) as u64);
+                    let failed = counted.is_err();
+                    inline.push((batch, counted));
+                    batch += 1;
+                    if failed {
+                        break;
+                    }
+                    continue;
+                }
                 match self.raw_file(n) {
                     Ok(raw) => {
                         bytes += raw.compressed_len();
@@ -374,6 +435,7 @@ impl<R: Read + Seek> UploadArchive<R> {
                 .into_iter()
                 .flat_map(|counter| counter.join().unwrap_or_else(|_| vec![(0, Err(lost()))]))
                 .collect();
+            counted.extend(inline);
             counted.extend(read_error.map(|(batch, e)| (batch, Err(e))));
             counted.sort_by_key(|(batch, _)| *batch);
             counted.into_iter().map(|(_, count)| count).sum()
@@ -566,5 +628,25 @@ mod tests {
             matches!(counted, Err(ZipError::UnreadableEntry { .. })),
             "{counted:?}"
         );
+    }
+
+    /// A file over `SMALL_FILE_BYTES` among small ones is inflated as it is read and
+    /// counted in its place.
+    #[test]
+    fn a_large_file_among_small_ones_is_counted_and_read_whole() {
+        let pem =
+            crate::testing::certs::self_signed(crate::testing::certs::KeyType::EcP256, "/CN=a", None).pem;
+        let copies = (SMALL_FILE_BYTES as usize / pem.len()) + 10;
+        let large = pem.repeat(copies);
+        let zip = zip_of(&[
+            ("a.pem", pem.as_bytes()),
+            ("large.pem", large.as_bytes()),
+            ("b.pem", pem.as_bytes()),
+        ]);
+        let mut archive = UploadArchive::open(&zip, ZipLimits::default()).unwrap();
+        assert!(archive.is_small(0) && !archive.is_small(1));
+        assert_eq!(archive.count_certificates().unwrap(), copies as u64 + 2);
+        let mut archive = UploadArchive::open(&zip, ZipLimits::default()).unwrap();
+        assert_eq!(archive.read_file(1).unwrap().contents, large.as_bytes());
     }
 }

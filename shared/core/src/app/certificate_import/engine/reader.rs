@@ -83,19 +83,17 @@ pub(crate) fn read_upload(
     let last = archive.file_count().min(files.end as usize);
     let mut batch = Batch::default();
     for n in files.start as usize..last {
-        let raw = archive.raw_file(n).map_err(|e| e.to_string())?;
-        let alone = archive.format() == UploadFormat::Xml || raw.size() > SMALL_FILE_BYTES;
-        if !alone {
+        if archive.format() == UploadFormat::Pem && archive.is_small(n) {
             // Small files go to the parsing tasks as stored: they inflate them too, on
             // every core (a file per certificate is mostly inflating).
-            batch.small(raw);
+            batch.small(archive.raw_file(n).map_err(|e| e.to_string())?);
             if batch.is_full() && !batch.send(&context, runtime, to) {
                 return Ok(());
             }
             continue;
         }
         // A large file is inflated and cut here, and its certificates spread over tasks.
-        let UploadFile { name, contents } = archive.inflate(raw).map_err(|e| e.to_string())?;
+        let UploadFile { name, contents } = archive.read_file(n).map_err(|e| e.to_string())?;
         let found: Vec<Result<Vec<u8>, String>> = match archive.format() {
             UploadFormat::Pem => pem::certificate_blocks(&contents)
                 .into_iter()
@@ -120,10 +118,6 @@ pub(crate) fn read_upload(
     }
     Ok(())
 }
-
-/// A file larger than this is inflated by the reader, and its certificates parsed in
-/// chunks; smaller ones are inflated by the parsing tasks.
-const SMALL_FILE_BYTES: u64 = 1 << 20;
 
 /// Compressed bytes of small files one parsing task takes at most.
 const BATCH_BYTES: usize = 256 * 1024;
